@@ -1,0 +1,1 @@
+"""ACD and CTI server for Asterisk."""

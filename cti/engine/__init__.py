@@ -1,0 +1,1 @@
+"""The imperative shell around the core: one task owns live state."""
