@@ -15,6 +15,7 @@ from cti.domain.ids import CallId, ChannelId, Instant, QueueId
 class VisitOutcome(StrEnum):
     ABANDONED = "abandoned"  # the caller hung up while waiting
     CONNECTED = "connected"  # sent to an agent (the ACD's business, issue 3)
+    MOVED = "moved"  # re-entered another queue (overflow, transfer) without hanging up
     LOST = "lost"  # gone when the server resynced after an outage; exact end unknown
 
 

@@ -1,0 +1,55 @@
+"""AMI actions as plain maps (pure builders).
+
+Rule 1: builders only build; sending, timeouts and fail-fast live in cti/ami/link.py.
+Rule 2: CALL_CONTROL names the actions that must never be sent late: after a disconnect
+they fail at once instead of waiting to be replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+Action = Mapping[str, str]
+
+CALL_CONTROL: Final = frozenset(
+    {"originate", "redirect", "setvar", "hangup", "bridge", "blindtransfer", "atxfer"}
+)
+
+
+def login(username: str, secret: str) -> Action:
+    return {"Action": "Login", "Username": username, "Secret": secret, "Events": "on"}
+
+
+def ping() -> Action:
+    return {"Action": "Ping"}
+
+
+def core_show_channels() -> Action:
+    return {"Action": "CoreShowChannels"}
+
+
+def bridge_list() -> Action:
+    return {"Action": "BridgeList"}
+
+
+def setvar(channel: str, name: str, value: str) -> Action:
+    return {"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value}
+
+
+def redirect(channel: str, context: str, exten: str, priority: int = 1) -> Action:
+    return {
+        "Action": "Redirect",
+        "Channel": channel,
+        "Context": context,
+        "Exten": exten,
+        "Priority": str(priority),
+    }
+
+
+def hangup(channel: str, cause: int = 16) -> Action:
+    return {"Action": "Hangup", "Channel": channel, "Cause": str(cause)}
+
+
+def is_call_control(action: Action) -> bool:
+    return action["Action"].lower() in CALL_CONTROL
