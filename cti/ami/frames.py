@@ -9,10 +9,11 @@ Pure: no I/O. panoramisk's own parser skips bad lines silently; we need to count
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Final
 
-Headers = Mapping[str, str | list[str]]
+from cti.engine.ports import Headers
+
+__all__ = ["Headers", "MalformedFrame", "is_event_frame", "parse_event", "split_frames"]
 
 EOL: Final = "\r\n"
 END: Final = "\r\n\r\n"

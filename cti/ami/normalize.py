@@ -113,3 +113,16 @@ def waiting_channel(h: Headers) -> WaitingChannel | None:
         )
     except (KeyError, ValueError) as exc:
         raise MalformedEvent(f"CoreShowChannel {channel}: {exc!r}") from exc
+
+
+class AmiReader:
+    """The engine's FrameReader for Asterisk's AMI."""
+
+    def name(self, headers: Headers) -> str:
+        try:
+            return event_name(headers)
+        except KeyError as exc:
+            raise MalformedEvent(f"frame without {exc}") from exc
+
+    def read(self, headers: Headers, received_at: Instant) -> TelephonyEvent | None:
+        return normalize(headers, received_at)

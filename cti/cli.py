@@ -1,0 +1,52 @@
+"""The `cti` command: serve, lab, demo.
+
+Rule 1: errors a user can fix are printed as one clear line and exit 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from cti import logs, settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["lab"]:
+        from cti.lab.command import run_lab_command
+
+        return run_lab_command(args[1:])
+    if args[:1] == ["demo"]:
+        from cti.demo import run_demo
+
+        return run_demo(args[1:])
+    parser = argparse.ArgumentParser(prog="cti", description="ACD and CTI server for Asterisk")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--config", help="TOML configuration file (or CTI_CONFIG)")
+    sub.add_parser("lab", help="a local Asterisk for tests and the demo: up | down | status")
+    sub.add_parser("demo", help="lab, server, SIPp agents and callers; Ctrl-C stops it all")
+    parsed = parser.parse_args(args)
+    if parsed.command == "serve":
+        return _serve(parsed.config)
+    parser.error(f"unknown command {parsed.command}")
+    return 2
+
+
+def _serve(config: str | None) -> int:
+    try:
+        conf = settings.load(config)
+    except settings.SettingsError as exc:
+        print(f"cti: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(conf.log.level, conf.log.format)
+    from cti.main import serve
+
+    asyncio.run(serve(conf))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Wiring: the one place that builds concrete classes and connects them (`cti serve`).
+
+Rule 1: start order is storage (migrated), engine, AMI link, HTTP; stop order is the
+reverse, and history still buffered is flushed (or spooled) before exit.
+Rule 2: nothing here decides anything; it only connects ports to adapters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from cti.ami.link import AmiLink, LinkCallbacks, LinkSettings
+from cti.ami.normalize import AmiReader
+from cti.ami.resync import Resyncer
+from cti.api.app import ApiContext, create_app
+from cti.clock import SystemClock
+from cti.engine.engine import Engine
+from cti.engine.runner import EffectRunner
+from cti.metrics import LiveCollector, Metrics
+from cti.settings import Settings
+from cti.storage.database import open_database
+from cti.storage.spool import BatchingHistory
+
+logger = logging.getLogger(__name__)
+
+
+def link_settings(settings: Settings) -> LinkSettings:
+    a = settings.ami
+    return LinkSettings(
+        host=a.host,
+        port=a.port,
+        username=a.username,
+        secret=a.secret,
+        action_timeout=a.action_timeout,
+        ping_interval=a.ping_interval,
+        max_missed_pings=a.max_missed_pings,
+        max_backoff=a.max_backoff,
+    )
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    stop = stop or _stop_on_signals()
+    clock, metrics = SystemClock(), Metrics()
+    database = await open_database(settings.database.url)
+    history = BatchingHistory(database.history(), Path(settings.database.spool))
+    resyncer: Resyncer | None = None
+
+    def on_up() -> None:
+        if link.logins > 1:
+            metrics.ami_reconnects.inc()
+        if resyncer is not None:
+            resyncer.request()
+
+    def on_malformed(frame: str, reason: str) -> None:
+        metrics.ami_malformed()
+        logger.warning("malformed AMI frame skipped (%s): %.120r", reason, frame)
+
+    def on_down(reason: str) -> None:
+        logger.warning("AMI link down: %s", reason)
+
+    callbacks = LinkCallbacks(
+        on_frame=lambda _: None, on_malformed=on_malformed, on_up=on_up, on_down=on_down
+    )
+    link = AmiLink(link_settings(settings), callbacks)
+    resyncer = Resyncer(link, lambda s: engine.submit(s), clock.now, metrics.ami_malformed)
+    engine = Engine(
+        clock=clock,
+        reader=AmiReader(),
+        runner=EffectRunner(history=history),
+        observer=metrics,
+        request_resync=resyncer.request,
+    )
+    callbacks.on_frame = engine.on_frame
+    metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, lambda: link.is_up))
+    context = ApiContext(
+        state=lambda: engine.state,
+        now=clock.now,
+        ami_up=lambda: link.is_up,
+        ami_reconnects=lambda: link.reconnects,
+        database_reachable=database.is_reachable,
+        render_metrics=metrics.render,
+    )
+    runner = web.AppRunner(create_app(context), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.http.host, settings.http.port).start()
+    logger.info("listening on http://%s:%d", settings.http.host, settings.http.port)
+    tasks = [
+        _task(history.run(), "history-writer"),
+        _task(engine.run(), "acd-engine"),
+        _task(resyncer.run(), "ami-resync"),
+        _task(link.run(), "ami-link"),
+    ]
+    try:
+        await _until_stopped(stop, tasks)
+    finally:
+        await runner.cleanup()
+        for task in reversed(tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await history.close()
+        await database.close()
+        logger.info("stopped")
+
+
+def _task(coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+    return asyncio.create_task(coro, name=name)
+
+
+async def _until_stopped(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    for task in done:
+        if task is not stopper and task.exception() is not None:
+            raise RuntimeError(f"{task.get_name()} failed") from task.exception()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

@@ -1,0 +1,111 @@
+"""Server configuration: defaults, then a TOML file, then CTI_* environment variables.
+
+Rule 1: every setting has a default that runs the embedded setup (SQLite, no Redis).
+Rule 2: the environment wins over the file: CTI_<SECTION>_<KEY>, e.g. CTI_AMI_PORT=5038.
+Rule 3: a bad value is an error that names the setting and where it came from.
+The keys are documented in README.md (Configuration).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+ENV_PREFIX: Final = "CTI_"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AmiSettings:
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "cti"
+    secret: str = ""
+    action_timeout: float = 5.0
+    ping_interval: float = 2.0
+    max_missed_pings: int = 3
+    max_backoff: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str = "sqlite+aiosqlite:///cti.db"
+    spool: str = "cti-history.spool"
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    level: str = "INFO"
+    format: str = "json"  # json | text
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    ami: AmiSettings = field(default_factory=AmiSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+
+
+def load(path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    file = path or env.get(f"{ENV_PREFIX}CONFIG")
+    data: dict[str, Any] = {}
+    if file:
+        try:
+            data = tomllib.loads(Path(file).read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read configuration {file}: {exc}") from exc
+    settings = Settings()
+    for section in fields(Settings):
+        current = getattr(settings, section.name)
+        table = data.get(section.name, {})
+        if not isinstance(table, dict):
+            raise SettingsError(f"[{section.name}] in {file} must be a table")
+        updated = _section(current, section.name, table, env, str(file))
+        settings = replace(settings, **{section.name: updated})
+    return settings
+
+
+T = TypeVar("T")
+
+
+def _section(current: T, name: str, table: dict[str, Any], env: Mapping[str, str], src: str) -> T:
+    known = {f.name for f in fields(current)}  # type: ignore[arg-type]
+    unknown = set(table) - known
+    if unknown:
+        raise SettingsError(
+            f"unknown setting(s) in [{name}] of {src}: {', '.join(sorted(unknown))}"
+        )
+    changes: dict[str, Any] = {}
+    for f in fields(current):  # type: ignore[arg-type]
+        var = f"{ENV_PREFIX}{name}_{f.name}".upper()
+        if var in env:
+            changes[f.name] = _coerce(env[var], type(getattr(current, f.name)), var)
+        elif f.name in table:
+            changes[f.name] = _coerce(
+                table[f.name], type(getattr(current, f.name)), f"{name}.{f.name}"
+            )
+    return replace(current, **changes)  # type: ignore[type-var]
+
+
+def _coerce(value: object, kind: type, where: str) -> object:
+    try:
+        if kind is bool:
+            return str(value).lower() in {"1", "true", "yes", "on"}
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{where}: {value!r} is not a valid {kind.__name__}") from exc
