@@ -32,20 +32,6 @@ from cti.storage.spool import BatchingHistory
 logger = logging.getLogger(__name__)
 
 
-def link_settings(settings: Settings) -> LinkSettings:
-    a = settings.ami
-    return LinkSettings(
-        host=a.host,
-        port=a.port,
-        username=a.username,
-        secret=a.secret,
-        action_timeout=a.action_timeout,
-        ping_interval=a.ping_interval,
-        max_missed_pings=a.max_missed_pings,
-        max_backoff=a.max_backoff,
-    )
-
-
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
     clock, metrics = SystemClock(), Metrics()
@@ -69,7 +55,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     callbacks = LinkCallbacks(
         on_frame=lambda _: None, on_malformed=on_malformed, on_up=on_up, on_down=on_down
     )
-    link = AmiLink(link_settings(settings), callbacks)
+    link = AmiLink(LinkSettings.of(settings.ami), callbacks)
     resyncer = Resyncer(link, lambda s: engine.submit(s), clock.now, metrics.ami_malformed)
     engine = Engine(
         clock=clock,

@@ -36,6 +36,7 @@ from cti.ami.frames import (
     split_frames,
     strip_greeting,
 )
+from cti.settings import AmiSettings
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,19 @@ class LinkSettings:
     max_missed_pings: int = 3
     min_backoff: float = 0.5
     max_backoff: float = 30.0
+
+    @classmethod
+    def of(cls, ami: AmiSettings) -> LinkSettings:
+        return cls(
+            host=ami.host,
+            port=ami.port,
+            username=ami.username,
+            secret=ami.secret,
+            action_timeout=ami.action_timeout,
+            ping_interval=ami.ping_interval,
+            max_missed_pings=ami.max_missed_pings,
+            max_backoff=ami.max_backoff,
+        )
 
 
 @dataclass(slots=True)
