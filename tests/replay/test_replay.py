@@ -100,7 +100,7 @@ def test_replay_matches_golden(fixture: Path) -> None:
 def test_every_suffix_replays_without_error(fixture: Path) -> None:
     frames = load(fixture)
     for start in range(len(frames)):
-        engine, recorder = replay(frames[start:])
+        _, recorder = replay(frames[start:])
         assert recorder.malformed == 0
         assert all(v.wait_seconds >= 0 for v in recorder.visits)
 

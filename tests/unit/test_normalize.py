@@ -121,5 +121,5 @@ def test_core_show_channel_without_entry_time_is_malformed() -> None:
         "ChanVariable": "CTI_QUEUE=sales",
     }
 
-    with pytest.raises(MalformedEvent, match="CoreShowChannel 9.1"):
+    with pytest.raises(MalformedEvent, match=r"CoreShowChannel 9\.1"):
         waiting_channel(headers)
