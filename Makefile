@@ -1,0 +1,32 @@
+# The two commands of the README: `make demo` and `make test`. Both install what they
+# need first (scripts/bootstrap.sh: Debian packages as root, then .venv).
+PY := .venv/bin/python
+
+.PHONY: bootstrap demo test lint unit bench lab-up lab-down
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+demo: bootstrap
+	.venv/bin/cti demo
+
+test: bootstrap lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint:
+	.venv/bin/ruff check cti tests bench
+	.venv/bin/ruff format --check cti tests bench
+	.venv/bin/mypy
+	.venv/bin/lint-imports
+
+unit: bootstrap
+	$(PY) -m pytest -q tests/unit tests/replay
+
+bench: bootstrap
+	$(PY) bench/ami_pipeline.py
+
+lab-up: bootstrap
+	.venv/bin/cti lab up
+
+lab-down:
+	.venv/bin/cti lab down
