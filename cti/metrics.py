@@ -20,7 +20,7 @@ from prometheus_client.registry import Collector
 
 from cti.domain.acd import AcdState, Decision
 from cti.domain.effects import CallWaiting, QueueVisitEnded, ResyncApplied
-from cti.domain.ids import Instant, QueueId
+from cti.domain.ids import Instant
 from cti.domain.records import VisitOutcome
 
 MAX_EVENT_LABELS: Final = 200
@@ -120,7 +120,6 @@ class LiveCollector(Collector):
         self._state = state
         self._now = now
         self._ami_up = ami_up
-        self._queues: set[QueueId] = set()  # a queue once seen reads 0, not absent
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         connected = GaugeMetricFamily("cti_ami_connected", "1 while the AMI session is logged in")
@@ -129,7 +128,6 @@ class LiveCollector(Collector):
         yield from self._queue_gauges(self._state(), self._now())
 
     def _queue_gauges(self, state: AcdState, now: Instant) -> Iterator[GaugeMetricFamily]:
-        self._queues.update(state.waiting.queues())
         waiting = GaugeMetricFamily(
             "cti_queue_calls_waiting", "Callers waiting in the queue now", labels=["queue"]
         )
@@ -138,7 +136,7 @@ class LiveCollector(Collector):
             "How long the longest-waiting caller has waited (0 when none)",
             labels=["queue"],
         )
-        for queue in sorted(self._queues):
+        for queue in sorted(state.known_queues):  # a queue once seen reads 0, not absent
             calls = state.waiting.in_queue(queue)
             first = min((c.entered_at for c in calls), default=now)
             waiting.add_metric([queue], float(len(calls)))

@@ -62,7 +62,8 @@ async def healthz(request: web.Request) -> web.Response:
 async def queues(request: web.Request) -> web.Response:
     ctx = request.app[context_key]
     state, now = ctx.state(), ctx.now()
-    return web.json_response({"queues": [_queue(state, q, now) for q in state.waiting.queues()]})
+    queues = sorted(state.known_queues)
+    return web.json_response({"queues": [_queue(state, q, now) for q in queues]})
 
 
 @routes.get("/metrics")

@@ -24,7 +24,7 @@ from cti.domain.effects import (
     QueueVisitEnded,
     ResyncApplied,
 )
-from cti.domain.ids import ChannelId, Instant
+from cti.domain.ids import ChannelId, Instant, QueueId
 from cti.domain.inputs import CallerQueued, ChannelHungUp, Input, Resynced, Tick, WaitingChannel
 from cti.domain.queue import WaitingCall, WaitingCalls
 from cti.domain.records import QueueVisit, VisitOutcome
@@ -40,6 +40,7 @@ def _no_gone() -> Mapping[ChannelId, None]:
 class AcdState:
     waiting: WaitingCalls = field(default_factory=WaitingCalls)
     gone: Mapping[ChannelId, None] = field(default_factory=_no_gone)  # insertion-ordered
+    known_queues: frozenset[QueueId] = frozenset()  # every queue seen; listed even when empty
 
     def next_deadline(self) -> Instant | None:
         """The earliest instant at which the core wants a Tick (none yet in this version)."""
@@ -85,7 +86,10 @@ def _on_caller_queued(state: AcdState, event: CallerQueued) -> Decision:
         entered_at=event.entered_at,
     )
     effects.append(CallWaiting(call=call))
-    return Decision(replace(state, waiting=state.waiting.add(call)), tuple(effects))
+    known = state.known_queues | {call.queue}
+    return Decision(
+        replace(state, waiting=state.waiting.add(call), known_queues=known), tuple(effects)
+    )
 
 
 def _on_hung_up(state: AcdState, event: ChannelHungUp) -> Decision:
@@ -96,7 +100,7 @@ def _on_hung_up(state: AcdState, event: ChannelHungUp) -> Decision:
         return Decision(replace(state, gone=gone), notes=(note,))
     visit = _visit(current, event.at, VisitOutcome.ABANDONED)
     waiting = state.waiting.remove(event.channel)
-    return Decision(AcdState(waiting=waiting, gone=gone), (QueueVisitEnded(visit=visit),))
+    return Decision(replace(state, waiting=waiting, gone=gone), (QueueVisitEnded(visit=visit),))
 
 
 def _on_resynced(state: AcdState, event: Resynced) -> Decision:
@@ -116,7 +120,8 @@ def _on_resynced(state: AcdState, event: Resynced) -> Decision:
             changed += 1
     effects.append(ResyncApplied(added=added, removed=removed, changed=changed))
     waiting = WaitingCalls(MappingProxyType(seen))
-    return Decision(replace(state, waiting=waiting), tuple(effects))
+    queues = state.known_queues | {c.queue for c in seen.values()}
+    return Decision(replace(state, waiting=waiting, known_queues=queues), tuple(effects))
 
 
 def _waiting_call(w: WaitingChannel) -> WaitingCall:

@@ -170,3 +170,10 @@ def test_tick_changes_nothing_and_no_deadline_is_pending() -> None:
 
     assert decide(state, Tick(at=Instant(99)), Instant(99)).state == state
     assert state.next_deadline() is None
+
+
+def test_a_queue_once_seen_stays_known_when_it_empties() -> None:
+    state, _ = run(queued("a", 10, queue="sales"), hung_up("a", 11))
+
+    assert state.known_queues == {QueueId("sales")}
+    assert order(state, "sales") == []
