@@ -4,7 +4,7 @@ Rules:
 1. The event path never awaits and never raises: the transport's data callback frames the
    bytes and hands each event frame to `on_frame` (which only enqueues).
 2. A watchdog pings every `ping_interval`; `max_missed_pings` unanswered pings in a row
-   declare the link dead and close it (a half-open TCP session is found this way).
+   declare the link dead and close it (a half-open or hung session is found this way).
 3. Reconnection uses jittered exponential backoff capped at `max_backoff` seconds.
 4. Every action has a timeout. Call-control actions fail at once while the link is down,
    and an action in flight when the link drops fails at once: nothing is replayed late.
@@ -198,13 +198,16 @@ class AmiLink:
         self.callbacks.on_up()
 
     async def _watch(self, manager: _Manager) -> None:
+        """Ping every interval; after a miss, ping again at once. Dead within
+        (max_missed_pings + 1) x ping_interval of the last reply."""
         missed = 0
         while missed < self.settings.max_missed_pings:
-            with contextlib.suppress(TimeoutError):
-                reason = await asyncio.wait_for(
-                    asyncio.shield(manager.lost), self.settings.ping_interval
-                )
-                raise AmiUnavailable(reason)
+            if missed == 0:
+                with contextlib.suppress(TimeoutError):
+                    reason = await asyncio.wait_for(
+                        asyncio.shield(manager.lost), self.settings.ping_interval
+                    )
+                    raise AmiUnavailable(reason)
             try:
                 await self._send(manager, actions.ping(), self.settings.ping_interval)
                 missed = 0
