@@ -84,7 +84,7 @@ def _queue_enter(h: Headers, at: Instant) -> CallerQueued:
         call=CallId(one(h, "CallId") or one(h, "Uniqueid")),
         channel=ChannelId(one(h, "Uniqueid")),
         queue=QueueId(queue),
-        priority=int(one(h, "Priority") or "0"),
+        priority=int(one(h, "CallerPriority") or "0"),
         caller=one(h, "CallerNum"),
         entered_at=Instant(float(one(h, "Entered"))) if h.get("Entered") else at,
     )

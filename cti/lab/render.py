@@ -3,7 +3,8 @@
 Rule 1: pure. Text and values in, text out; reading and writing files is the caller's job.
 Rule 2: a placeholder is `@@NAME@@` (upper case, digits, underscore). Every placeholder
 must be filled: anything left over is an error naming each file and placeholder, so a
-half-rendered file never reaches Asterisk.
+half-rendered file never reaches Asterisk. Comments (from `;` to the end of a line) are
+copied as they are: a template may mention `@@NAME@@` in prose.
 Rule 3: values and device ids are single tokens. A newline or `;` in a value would
 smuggle configuration into the file, so such values are refused.
 """
@@ -25,10 +26,20 @@ class RenderError(ValueError):
 
 def render_text(text: str, values: Mapping[str, str], *, source: str) -> str:
     """Fill every `@@NAME@@` in text; raise RenderError naming any left unfilled."""
-    missing = sorted({name for name in PLACEHOLDER.findall(text) if name not in values})
+    lines = [_split_comment(line) for line in text.split("\n")]
+    wanted = {name for code, _ in lines for name in PLACEHOLDER.findall(code)}
+    missing = sorted(wanted - values.keys())
     if missing:
         raise RenderError(f"{source}: no value for {', '.join(f'@@{m}@@' for m in missing)}")
-    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+    return "\n".join(
+        PLACEHOLDER.sub(lambda match: values[match.group(1)], code) + comment
+        for code, comment in lines
+    )
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    code, semicolon, comment = line.partition(";")
+    return code, semicolon + comment
 
 
 def render_files(templates: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:

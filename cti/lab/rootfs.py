@@ -129,7 +129,8 @@ def _debootstrap(target: Path, log: Path) -> None:
                 _build_failure(log, f"timed out after {BUILD_TIMEOUT_S:.0f} s")
             ) from None
     if done.returncode != 0:
-        _remove_tree(target)
+        if target.exists():  # debootstrap may fail before creating anything
+            _remove_tree(target)
         raise LabError(_build_failure(log, f"exit status {done.returncode}"))
 
 

@@ -15,7 +15,7 @@ ENTER = {
     "Uniqueid": "1700000009.7",
     "Queue": "support",
     "CallId": "1700000009.7",
-    "Priority": "5",
+    "CallerPriority": "5",
     "CallerNum": "5551234",
     "Entered": "1700000010.250000",
 }
@@ -61,7 +61,7 @@ def test_events_without_a_parser_are_none() -> None:
     "broken",
     [
         {k: v for k, v in ENTER.items() if k != "Queue"},
-        {**ENTER, "Priority": "high"},
+        {**ENTER, "CallerPriority": "high"},
         {**ENTER, "Queue": ""},
         {"Event": "Hangup", "Uniqueid": "1.2"},
         {"Event": "Hangup", "Uniqueid": "1.2", "Cause": "16", "Timestamp": "yesterday"},

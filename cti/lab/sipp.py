@@ -1,0 +1,233 @@
+"""SIPp softphones and callers against a lab instance, for tests and the demo (asyncio).
+
+Rule 1: nothing here blocks the event loop; every wait has a timeout.
+Rule 2: every SIPp runs in its own session and its PID is recorded in the instance's
+sipp/ directory until it has exited, so `cti lab down` stops whatever a crashed test
+left behind; stop and cancel kill the whole process group.
+Rule 3: softphones use 127.0.0.2 and callers 127.0.0.1. Asterisk identifies endpoints by
+IP before user name, and the trunk matches 127.0.0.1 (where callers come from), so a
+REGISTER from 127.0.0.1 would be taken for the trunk's.
+Rule 4: SIPp's screen output is discarded and its working directory is the instance's
+sipp-work/; traces (-trace_err, -trace_msg) go to a fresh temp directory only when asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import tempfile
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from cti.lab import process
+from cti.lab.instance import REPO, LabInstance
+from cti.lab.ports import is_free, pick_sipp_block
+
+SCENARIOS: Final = REPO / "tests" / "sipp"
+SOFTPHONE_IP: Final = "127.0.0.2"
+CALLER_IP: Final = "127.0.0.1"
+REGISTER_TIMEOUT_S: Final = 10.0
+START_TIMEOUT_S: Final = 5.0
+KILL_GRACE_S: Final = 2.0
+
+Behaviour = Literal["answer", "answer_hangup_first", "no_answer", "busy"]
+
+
+class SippError(RuntimeError):
+    """A SIPp run did not do what the lab asked of it."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    lab: LabInstance
+    trace_dir: Path | None
+
+    def argv(self, scenario: str, port: int, local_ip: str, *extra: str) -> list[str]:
+        argv = ["sipp", "-sf", str(SCENARIOS / scenario), "-i", local_ip, "-nostdin"]
+        argv += ["-p", str(port), "-cp", str(port + 1), "-mp", str(port + 2), *extra]
+        if self.trace_dir is not None:
+            argv += ["-trace_err", "-trace_msg"]
+        return argv
+
+    async def spawn(self, argv: Sequence[str]) -> asyncio.subprocess.Process:
+        workdir = self.trace_dir or self.lab.home / "sipp-work"
+        workdir.mkdir(parents=True, exist_ok=True)
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            cwd=workdir,
+            start_new_session=True,
+        )
+        process.record_pid(self.lab.sipp_pids, proc.pid)
+        return proc
+
+    async def run(self, argv: Sequence[str], within_s: float) -> int:
+        """Run SIPp to its end; its exit status (0: every call passed). Killed on cancel."""
+        proc = await self.spawn(argv)
+        try:
+            async with asyncio.timeout(within_s):
+                return await proc.wait()
+        except TimeoutError:
+            raise SippError(f"SIPp ran over {within_s:.0f} s: {' '.join(argv)}") from None
+        finally:
+            await self.kill(proc)
+
+    async def kill(self, proc: asyncio.subprocess.Process) -> None:
+        """Stop proc's process group: SIGTERM, then SIGKILL; forget its PID."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if proc.returncode is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(KILL_GRACE_S):
+                    await proc.wait()
+        process.forget_pid(self.lab.sipp_pids, proc.pid)
+
+
+def _trace_dir(trace: bool, label: str) -> Path | None:
+    return Path(tempfile.mkdtemp(prefix=f"cti-lab-sipp-{label}-")) if trace else None
+
+
+class Softphone:
+    """An agent's device: an answering SIPp (server mode) registered as `device`."""
+
+    def __init__(
+        self,
+        lab: LabInstance,
+        device: str,
+        behaviour: Behaviour = "answer",
+        *,
+        ring_ms: int = 0,
+        talk_ms: int = 5000,
+        trace: bool = False,
+    ) -> None:
+        self.lab = lab
+        self.device = device
+        self.behaviour = behaviour
+        self.ring_ms = ring_ms
+        self.talk_ms = talk_ms
+        self.port = 0
+        self._run = _Run(lab, _trace_dir(trace, device))
+        self._proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def trace_dir(self) -> Path | None:
+        return self._run.trace_dir
+
+    async def start(self) -> None:
+        """Start answering on a free port, then register the device's Contact there."""
+        self.port = pick_sipp_block()
+        self._proc = await self._run.spawn(self._answering_argv())
+        try:
+            await self._wait_listening()
+            await self._register(expires=3600)
+        except BaseException:
+            await self._run.kill(self._proc)
+            raise
+
+    async def stop(self) -> None:
+        """Unregister (expires 0) and stop the answering SIPp; safe to repeat."""
+        if self._proc is None:
+            return
+        proc, self._proc = self._proc, None
+        try:
+            # Unregistering from a stopped Asterisk would only time out.
+            if process.is_alive(self.lab.pid, expect=self.lab.config_path):
+                await self._register(expires=0)
+        finally:
+            await self._run.kill(proc)
+
+    async def __aenter__(self) -> Softphone:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    def _answering_argv(self) -> list[str]:
+        scenario, extra = {
+            "answer": ("agent_answer.xml", ["-d", str(self.ring_ms)]),
+            "answer_hangup_first": (
+                "agent_answer_hangup_first.xml",
+                ["-set", "talk_ms", str(self.talk_ms)],
+            ),
+            "no_answer": ("agent_no_answer.xml", []),
+            "busy": ("agent_busy.xml", []),
+        }[self.behaviour]
+        return self._run.argv(scenario, self.port, SOFTPHONE_IP, *extra)
+
+    async def _wait_listening(self) -> None:
+        async with asyncio.timeout(START_TIMEOUT_S):
+            while is_free(self.port, tcp=False, udp=True):
+                if self._proc is None or self._proc.returncode is not None:
+                    raise SippError(f"softphone {self.device}: SIPp exited at start")
+                await asyncio.sleep(0.02)
+
+    async def _register(self, *, expires: int) -> None:
+        keys = ["-key", "device", self.device, "-key", "uas_port", str(self.port)]
+        keys += ["-key", "expires", str(expires), "-m", "1"]
+        target = f"{self.lab.host}:{self.lab.ports.sip}"
+        port = pick_sipp_block()
+        argv = self._run.argv("agent_register.xml", port, SOFTPHONE_IP, target, *keys)
+        status = await self._run.run(argv, REGISTER_TIMEOUT_S)
+        if status != 0:
+            what = "registration" if expires else "unregistration"
+            raise SippError(f"softphone {self.device}: {what} failed (SIPp exit {status})")
+
+
+class CallHandle:
+    """A caller in progress: await it for SIPp's exit status (0: the scenario passed)."""
+
+    def __init__(self, task: asyncio.Task[int], trace_dir: Path | None) -> None:
+        self._task = task
+        self.trace_dir = trace_dir
+
+    def __await__(self) -> Generator[Any, None, int]:
+        return self._task.__await__()
+
+    async def wait(self, within_s: float) -> int:
+        async with asyncio.timeout(within_s):
+            return await asyncio.shield(self._task)
+
+    def cancel(self) -> None:
+        """Hang the caller up by killing its SIPp (the task's cleanup does the killing)."""
+        self._task.cancel()
+
+    async def cancel_and_wait(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, SippError):
+            await self._task
+
+    def done(self) -> bool:
+        return self._task.done()
+
+
+def place_call(
+    lab: LabInstance,
+    queue: str,
+    caller: str,
+    priority: int = 0,
+    hangup_after_ms: int | None = None,
+    *,
+    timeout_s: float = 600.0,
+    trace: bool = False,
+) -> CallHandle:
+    """Dial queue from the trunk. With hangup_after_ms the caller hangs up that long after
+    the queue answered; without it, the caller waits for the far end's BYE."""
+    run = _Run(lab, _trace_dir(trace, f"caller-{caller}"))
+    keys = ["-s", queue, "-key", "caller", caller, "-key", "priority", str(priority), "-m", "1"]
+    if hangup_after_ms is None:
+        scenario = "caller_wait_for_bye.xml"
+    else:
+        scenario, keys = "caller_hangup_after.xml", [*keys, "-d", str(hangup_after_ms)]
+    target = f"{lab.host}:{lab.ports.sip}"
+    argv = run.argv(scenario, pick_sipp_block(), CALLER_IP, target, *keys)
+    task = asyncio.create_task(run.run(argv, timeout_s), name=f"sipp-caller-{caller}")
+    return CallHandle(task, run.trace_dir)

@@ -1,0 +1,183 @@
+"""The lab itself: a real Asterisk with AMI, PJSIP and the CTI dialplan, driven by SIPp."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from panoramisk import Manager
+
+from cti.lab import instance, process
+from cti.lab.instance import LabInstance
+from cti.lab.sipp import Behaviour, Softphone, place_call
+
+from .conftest import unique_lab_name
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture
+async def ami(lab: LabInstance) -> AsyncIterator[Manager]:
+    manager = Manager(
+        host=lab.host,
+        port=lab.ports.ami,
+        username=lab.ami_user,
+        secret=lab.ami_secret,
+        ping_delay=10**6,
+    )
+    async with asyncio.timeout(10):
+        await manager.connect()
+    yield manager
+    manager.close()
+
+
+async def test_lab_accepts_an_ami_login(ami: Manager) -> None:
+    async with asyncio.timeout(5):
+        response = await ami.send_action({"Action": "Ping"})
+
+    assert response.success, response
+
+
+def test_lab_reports_running_and_writes_server_config(lab: LabInstance) -> None:
+    state = instance.status(lab.name)
+
+    assert state.running
+    assert lab.server_config.read_text() == (
+        f'[ami]\nhost = "127.0.0.1"\nport = {lab.ports.ami}\n'
+        f'username = "cti"\nsecret = "{lab.ami_secret}"\n'
+    )
+    assert instance.load(lab.name).ami_secret == lab.ami_secret
+
+
+async def test_registered_softphone_shows_in_contacts(lab: LabInstance) -> None:
+    async with Softphone(lab, "1007") as phone:
+        contacts = lab.cli("pjsip show contacts")
+
+        assert f"1007/sip:1007@127.0.0.2:{phone.port}" in contacts
+
+    assert "1007/sip:" not in lab.cli("pjsip show contacts")
+
+
+async def test_caller_to_support_announces_queue_entry(lab: LabInstance, ami: Manager) -> None:
+    entered: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+    def on_user_event(_manager: Any, message: Any) -> None:
+        if message.get("UserEvent") == "CtiQueueEnter" and not entered.done():
+            entered.set_result(dict(message))
+
+    ami.register_event("UserEvent", on_user_event)
+    call = place_call(lab, "support", caller="5551234", priority=3, hangup_after_ms=1500)
+
+    async with asyncio.timeout(10):
+        event = await entered
+    assert (event["Queue"], event["CallerNum"]) == ("support", "5551234")
+    # CallerPriority, not Priority: every UserEvent carries the channel's dialplan step
+    # as Priority (dialplan/README.md).
+    assert event["CallerPriority"] == "3"
+    assert await call.wait(10) == 0
+
+
+async def _connect_to_agent(ami: Manager, channel: str, device: str) -> None:
+    """What the engine does: set the dial variables and redirect to cti-connect."""
+    for variable, value in (
+        ("CTI_AGENT_DIAL", f"PJSIP/{device}"),
+        ("CTI_RING_SECONDS", "2"),
+        ("CTI_AGENT", device),
+    ):
+        action = {"Action": "Setvar", "Channel": channel, "Variable": variable, "Value": value}
+        assert (await ami.send_action(action)).success
+    redirect = {"Action": "Redirect", "Channel": channel, "Context": "cti-connect"}
+    assert (await ami.send_action({**redirect, "Exten": "s", "Priority": "1"})).success
+
+
+@pytest.mark.parametrize(
+    ("device", "behaviour", "dial_status", "caller_status"),
+    [
+        ("1011", "answer", "ANSWER", 0),  # the caller hangs up after 4 s
+        ("1012", "answer_hangup_first", "ANSWER", 1),  # the caller gets a BYE it did not expect
+        ("1013", "no_answer", "NOANSWER", 0),
+        ("1014", "busy", "BUSY", 0),
+    ],
+)
+async def test_softphone_behaves_when_offered_a_call(
+    lab: LabInstance,
+    ami: Manager,
+    device: str,
+    behaviour: Behaviour,
+    dial_status: str,
+    caller_status: int,
+) -> None:
+    loop = asyncio.get_running_loop()
+    entered: asyncio.Future[str] = loop.create_future()
+    dial_end: asyncio.Future[str] = loop.create_future()
+    caller = f"55510{device[-2:]}"
+
+    def on_event(_manager: Any, message: Any) -> None:
+        if message.get("CallerNum") == caller and not entered.done():
+            entered.set_result(message["Channel"])
+        if str(message.get("DestChannel")).startswith(f"PJSIP/{device}-") and not dial_end.done():
+            dial_end.set_result(message["DialStatus"])
+
+    ami.register_event("UserEvent", on_event)
+    ami.register_event("DialEnd", on_event)
+    async with Softphone(lab, device, behaviour, ring_ms=500, talk_ms=1000):
+        call = place_call(lab, "support", caller=caller, hangup_after_ms=4000)
+        async with asyncio.timeout(5):
+            await _connect_to_agent(ami, await entered, device)
+        async with asyncio.timeout(5):
+            assert await dial_end == dial_status
+        assert await call.wait(10) == caller_status
+
+
+async def test_cancelled_caller_leaves_no_sipp(lab: LabInstance) -> None:
+    call = place_call(lab, "support", caller="5550000")
+    await asyncio.sleep(0.5)
+
+    await call.cancel_and_wait()
+
+    assert process.recorded_pids(lab.sipp_pids) == []
+
+
+async def test_restart_keeps_ports_and_secret(lab: LabInstance) -> None:
+    before = (lab.ports, lab.ami_secret, lab.pid)
+
+    await asyncio.to_thread(lab.restart_asterisk)
+
+    assert (lab.ports, lab.ami_secret) == before[:2]
+    assert lab.pid != before[2]
+    assert not process.is_alive(before[2])
+    assert instance.load(lab.name).pid == lab.pid
+    manager = Manager(
+        host=lab.host,
+        port=lab.ports.ami,
+        username=lab.ami_user,
+        secret=lab.ami_secret,
+        ping_delay=10**6,
+    )
+    async with asyncio.timeout(10):
+        await manager.connect()
+        assert (await manager.send_action({"Action": "Ping"})).success
+    manager.close()
+
+
+async def test_down_leaves_no_process_behind() -> None:
+    other = await asyncio.to_thread(instance.up, unique_lab_name("pytest-down"), ("2001",))
+    try:
+        phone = Softphone(other, "2001", "no_answer")
+        await phone.start()
+        pids = [other.pid, *process.recorded_pids(other.sipp_pids)]
+        assert len(pids) == 2
+
+        await asyncio.to_thread(instance.down, other.name)
+        await asyncio.to_thread(instance.down, other.name)  # idempotent
+
+        assert not any(process.is_alive(pid) for pid in pids)
+        assert not instance.status(other.name).running
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", other.ports.ami))  # the AMI port is free again
+        await phone.stop()
+    finally:
+        await asyncio.to_thread(instance.down, other.name, purge=True)
