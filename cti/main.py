@@ -24,7 +24,7 @@ from cti.api.app import ApiContext, create_app
 from cti.clock import SystemClock
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
-from cti.metrics import LiveCollector, Metrics
+from cti.metrics import HistoryCollector, LiveCollector, Metrics
 from cti.settings import Settings
 from cti.storage.database import open_database
 from cti.storage.spool import BatchingHistory
@@ -66,6 +66,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     )
     callbacks.on_frame = engine.on_frame
     metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, lambda: link.is_up))
+    metrics.registry.register(
+        HistoryCollector(lambda: (history.written, history.spooled, history.pending))
+    )
     context = ApiContext(
         state=lambda: engine.state,
         now=clock.now,

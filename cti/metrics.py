@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from cti.domain.acd import AcdState, Decision
@@ -143,3 +143,28 @@ class LiveCollector(Collector):
             oldest.add_metric([queue], max(0.0, now - first))
         yield waiting
         yield oldest
+
+
+class HistoryCollector(Collector):
+    """The history writer's own counts, read at scrape time (cti/storage/spool.py)."""
+
+    def __init__(self, counts: Callable[[], tuple[int, int, int]]) -> None:
+        self._counts = counts  # (written, spooled, pending)
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        written, spooled, pending = self._counts()
+        yield CounterMetricFamily(
+            "cti_history_records_written",
+            "History records committed to the database",
+            value=written,
+        )
+        yield CounterMetricFamily(
+            "cti_history_records_spooled",
+            "History records written to the local spool while the database was down",
+            value=spooled,
+        )
+        yield GaugeMetricFamily(
+            "cti_history_records_pending",
+            "History records accepted but not yet committed",
+            value=pending,
+        )
