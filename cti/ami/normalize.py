@@ -16,7 +16,8 @@ from typing import Final
 
 from cti.ami.frames import Headers
 from cti.domain.ids import CallId, ChannelId, Instant, QueueId
-from cti.domain.inputs import CallerQueued, ChannelHungUp, TelephonyEvent, WaitingChannel
+from cti.domain.inputs import CallerQueued, ChannelHungUp, TelephonyEvent
+from cti.domain.queue import WaitingCall
 
 HOLDING_CONTEXT: Final = "cti-queue"
 
@@ -79,8 +80,7 @@ def _queue_enter(h: Headers, at: Instant) -> CallerQueued:
     queue = one(h, "Queue")
     if not queue:
         raise ValueError("empty Queue")
-    return CallerQueued(
-        at=at,
+    entry = WaitingCall(
         call=CallId(one(h, "CallId") or one(h, "Uniqueid")),
         channel=ChannelId(one(h, "Uniqueid")),
         queue=QueueId(queue),
@@ -88,6 +88,7 @@ def _queue_enter(h: Headers, at: Instant) -> CallerQueued:
         caller=one(h, "CallerNum"),
         entered_at=Instant(float(one(h, "Entered"))) if h.get("Entered") else at,
     )
+    return CallerQueued(at=at, entry=entry)
 
 
 @parses("Hangup")
@@ -95,7 +96,7 @@ def _hangup(h: Headers, at: Instant) -> ChannelHungUp:
     return ChannelHungUp(at=at, channel=ChannelId(one(h, "Uniqueid")), cause=int(one(h, "Cause")))
 
 
-def waiting_channel(h: Headers) -> WaitingChannel | None:
+def waiting_channel(h: Headers) -> WaitingCall | None:
     """A CoreShowChannel list entry, if that channel waits in a queue's holding loop."""
     variables = chan_vars(h)
     queue = variables.get("CTI_QUEUE", "")
@@ -103,7 +104,7 @@ def waiting_channel(h: Headers) -> WaitingChannel | None:
         return None
     channel = one(h, "Uniqueid")
     try:
-        return WaitingChannel(
+        return WaitingCall(
             call=CallId(variables.get("CTI_CALL_ID") or channel),
             channel=ChannelId(channel),
             queue=QueueId(queue),

@@ -20,7 +20,8 @@ from cti.ami import actions
 from cti.ami.link import AmiActionFailed, AmiLink, AmiUnavailable, headers_of
 from cti.ami.normalize import MalformedEvent, event_time, waiting_channel
 from cti.domain.ids import Instant
-from cti.domain.inputs import Resynced, WaitingChannel
+from cti.domain.inputs import Resynced
+from cti.domain.queue import WaitingCall
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def read_snapshot(
     entries: Iterable[Mapping[str, Any]], received_at: Instant, on_malformed: Callable[[], None]
 ) -> Resynced:
     """The Resynced input from CoreShowChannels' response list (pure)."""
-    waiting: list[WaitingChannel] = []
+    waiting: list[WaitingCall] = []
     at = received_at
     for entry in entries:
         headers = headers_of(entry)

@@ -25,7 +25,7 @@ from cti.domain.effects import (
     ResyncApplied,
 )
 from cti.domain.ids import ChannelId, Instant, QueueId
-from cti.domain.inputs import CallerQueued, ChannelHungUp, Input, Resynced, Tick, WaitingChannel
+from cti.domain.inputs import CallerQueued, ChannelHungUp, Input, Resynced, Tick
 from cti.domain.queue import WaitingCall, WaitingCalls
 from cti.domain.records import QueueVisit, VisitOutcome
 
@@ -69,22 +69,16 @@ def decide(state: AcdState, event: Input, now: Instant) -> Decision:
 
 
 def _on_caller_queued(state: AcdState, event: CallerQueued) -> Decision:
-    if event.channel in state.gone:
-        return Decision(state, notes=(Ignored(reason=f"channel {event.channel} already hung up"),))
-    current = state.waiting.get(event.channel)
-    if current is not None and current.queue == event.queue:
-        return Decision(state, notes=(Ignored(reason=f"duplicate entry of {event.channel}"),))
+    if event.entry.channel in state.gone:
+        note = Ignored(reason=f"channel {event.entry.channel} already hung up")
+        return Decision(state, notes=(note,))
+    call = event.entry
+    current = state.waiting.get(call.channel)
+    if current is not None and current.queue == call.queue:
+        return Decision(state, notes=(Ignored(reason=f"duplicate entry of {call.channel}"),))
     effects: list[Effect] = []
     if current is not None:
         effects.append(QueueVisitEnded(visit=_visit(current, event.at, VisitOutcome.MOVED)))
-    call = WaitingCall(
-        call=event.call,
-        channel=event.channel,
-        queue=event.queue,
-        priority=event.priority,
-        caller=event.caller,
-        entered_at=event.entered_at,
-    )
     effects.append(CallWaiting(call=call))
     known = state.known_queues | {call.queue}
     return Decision(
@@ -104,7 +98,7 @@ def _on_hung_up(state: AcdState, event: ChannelHungUp) -> Decision:
 
 
 def _on_resynced(state: AcdState, event: Resynced) -> Decision:
-    seen = {w.channel: _waiting_call(w) for w in event.waiting if w.channel not in state.gone}
+    seen = {w.channel: w for w in event.waiting if w.channel not in state.gone}
     effects: list[Effect] = []
     added = removed = changed = 0
     for current in state.waiting:
@@ -122,17 +116,6 @@ def _on_resynced(state: AcdState, event: Resynced) -> Decision:
     waiting = WaitingCalls(MappingProxyType(seen))
     queues = state.known_queues | {c.queue for c in seen.values()}
     return Decision(replace(state, waiting=waiting, known_queues=queues), tuple(effects))
-
-
-def _waiting_call(w: WaitingChannel) -> WaitingCall:
-    return WaitingCall(
-        call=w.call,
-        channel=w.channel,
-        queue=w.queue,
-        priority=w.priority,
-        caller=w.caller,
-        entered_at=w.entered_at,
-    )
 
 
 def _visit(call: WaitingCall, left_at: Instant, outcome: VisitOutcome) -> QueueVisit:

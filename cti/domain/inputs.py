@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cti.domain.ids import CallId, ChannelId, Instant, QueueId
+from cti.domain.ids import ChannelId, Instant
+from cti.domain.queue import WaitingCall
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,12 +18,7 @@ class CallerQueued:
     """A caller's channel entered a queue's holding loop (dialplan UserEvent CtiQueueEnter)."""
 
     at: Instant
-    call: CallId
-    channel: ChannelId
-    queue: QueueId
-    priority: int
-    caller: str
-    entered_at: Instant
+    entry: WaitingCall
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,23 +29,11 @@ class ChannelHungUp:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WaitingChannel:
-    """One channel found in a queue's holding loop when Asterisk was asked (resync)."""
-
-    call: CallId
-    channel: ChannelId
-    queue: QueueId
-    priority: int
-    caller: str
-    entered_at: Instant
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Resynced:
     """Asterisk's own picture after a (re)login: every channel waiting in a queue."""
 
     at: Instant
-    waiting: tuple[WaitingChannel, ...]
+    waiting: tuple[WaitingCall, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

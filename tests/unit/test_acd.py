@@ -5,28 +5,21 @@ from __future__ import annotations
 from cti.domain.acd import GONE_MEMORY, AcdState, decide
 from cti.domain.effects import CallWaiting, Ignored, QueueVisitEnded, ResyncApplied
 from cti.domain.ids import CallId, ChannelId, Instant, QueueId
-from cti.domain.inputs import CallerQueued, ChannelHungUp, Resynced, Tick, WaitingChannel
+from cti.domain.inputs import CallerQueued, ChannelHungUp, Resynced, Tick
+from cti.domain.queue import WaitingCall
 from cti.domain.records import VisitOutcome
 
 
 def queued(channel: str, at: float, queue: str = "support", priority: int = 0) -> CallerQueued:
-    return CallerQueued(
-        at=Instant(at),
-        call=CallId(channel),
-        channel=ChannelId(channel),
-        queue=QueueId(queue),
-        priority=priority,
-        caller="555" + channel,
-        entered_at=Instant(at),
-    )
+    return CallerQueued(at=Instant(at), entry=waiting(channel, at, queue, priority))
 
 
 def hung_up(channel: str, at: float) -> ChannelHungUp:
     return ChannelHungUp(at=Instant(at), channel=ChannelId(channel), cause=16)
 
 
-def waiting(channel: str, at: float, queue: str = "support", priority: int = 0) -> WaitingChannel:
-    return WaitingChannel(
+def waiting(channel: str, at: float, queue: str = "support", priority: int = 0) -> WaitingCall:
+    return WaitingCall(
         call=CallId(channel),
         channel=ChannelId(channel),
         queue=QueueId(queue),

@@ -6,7 +6,8 @@ import pytest
 
 from cti.ami.normalize import AmiReader, MalformedEvent, normalize, waiting_channel
 from cti.domain.ids import CallId, ChannelId, Instant, QueueId
-from cti.domain.inputs import CallerQueued, ChannelHungUp, WaitingChannel
+from cti.domain.inputs import CallerQueued, ChannelHungUp
+from cti.domain.queue import WaitingCall
 
 ENTER = {
     "Event": "UserEvent",
@@ -26,12 +27,14 @@ def test_queue_enter_becomes_caller_queued_at_asterisk_time() -> None:
 
     assert event == CallerQueued(
         at=Instant(1700000010.5),
-        call=CallId("1700000009.7"),
-        channel=ChannelId("1700000009.7"),
-        queue=QueueId("support"),
-        priority=5,
-        caller="5551234",
-        entered_at=Instant(1700000010.25),
+        entry=WaitingCall(
+            call=CallId("1700000009.7"),
+            channel=ChannelId("1700000009.7"),
+            queue=QueueId("support"),
+            priority=5,
+            caller="5551234",
+            entered_at=Instant(1700000010.25),
+        ),
     )
 
 
@@ -41,7 +44,7 @@ def test_receive_time_is_used_when_asterisk_sends_no_timestamp() -> None:
     event = normalize(headers, received_at=Instant(42.0))
 
     assert isinstance(event, CallerQueued)
-    assert event.at == event.entered_at == 42.0
+    assert event.at == event.entry.entered_at == 42.0
 
 
 def test_hangup_becomes_channel_hung_up() -> None:
@@ -92,7 +95,7 @@ def test_core_show_channel_in_the_holding_loop_is_a_waiting_channel() -> None:
         ],
     }
 
-    assert waiting_channel(headers) == WaitingChannel(
+    assert waiting_channel(headers) == WaitingCall(
         call=CallId("9.1"),
         channel=ChannelId("9.1"),
         queue=QueueId("sales"),

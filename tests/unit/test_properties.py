@@ -12,7 +12,8 @@ from cti.ami.link import LinkCallbacks, _Protocol
 from cti.domain.acd import AcdState, decide
 from cti.domain.effects import CallWaiting, QueueVisitEnded
 from cti.domain.ids import CallId, ChannelId, Instant, QueueId
-from cti.domain.inputs import CallerQueued, ChannelHungUp, Input, Resynced, WaitingChannel
+from cti.domain.inputs import CallerQueued, ChannelHungUp, Input, Resynced
+from cti.domain.queue import WaitingCall
 
 FIXTURE = Path(__file__).parent.parent / "replay" / "fixtures" / "three_callers_priority.jsonl"
 CHANNELS = st.sampled_from([f"1700.{i}" for i in range(6)])
@@ -20,9 +21,8 @@ QUEUES = st.sampled_from(["support", "sales"])
 TIMES = st.floats(min_value=0, max_value=1000, allow_nan=False)
 
 
-def _queued(channel: str, queue: str, at: float, priority: int) -> CallerQueued:
-    return CallerQueued(
-        at=Instant(at),
+def _waiting(channel: str, queue: str, at: float, priority: int = 0) -> WaitingCall:
+    return WaitingCall(
         call=CallId(channel),
         channel=ChannelId(channel),
         queue=QueueId(queue),
@@ -32,15 +32,8 @@ def _queued(channel: str, queue: str, at: float, priority: int) -> CallerQueued:
     )
 
 
-def _waiting(channel: str, queue: str, at: float) -> WaitingChannel:
-    return WaitingChannel(
-        call=CallId(channel),
-        channel=ChannelId(channel),
-        queue=QueueId(queue),
-        priority=0,
-        caller="5",
-        entered_at=Instant(at),
-    )
+def _queued(channel: str, queue: str, at: float, priority: int) -> CallerQueued:
+    return CallerQueued(at=Instant(at), entry=_waiting(channel, queue, at, priority))
 
 
 INPUTS = st.one_of(
