@@ -1,0 +1,140 @@
+"""The durable local spool: queue visits as JSON lines, one visit per line.
+
+Rule 1: these functions block (file I/O and fsync); callers run them in a thread.
+Rule 2: an append is durable when it returns (flushed and fsync'd, and the directory entry
+too when the file is new); a failed append truncates the file back to its previous size.
+Rule 3: a torn last line (a crash mid-append) is skipped with an error, never fatal, and the
+next append starts on a fresh line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from cti.domain.ids import CallId, ChannelId, Instant, QueueId
+from cti.domain.records import QueueVisit, VisitOutcome
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chunk:
+    """Visits read from the spool, the lines they took, and where the next read starts."""
+
+    visits: list[QueueVisit]
+    lines: int
+    end: int
+
+
+def encode(visit: QueueVisit) -> str:
+    # json writes floats with repr, so epoch instants survive the round trip exactly.
+    return json.dumps(
+        {
+            "call": visit.call,
+            "channel": visit.channel,
+            "queue": visit.queue,
+            "caller": visit.caller,
+            "priority": visit.priority,
+            "entered_at": visit.entered_at,
+            "left_at": visit.left_at,
+            "outcome": visit.outcome.value,
+        },
+        separators=(",", ":"),
+    )
+
+
+def decode(line: bytes) -> QueueVisit:
+    data = json.loads(line)
+    return QueueVisit(
+        call=CallId(str(data["call"])),
+        channel=ChannelId(str(data["channel"])),
+        queue=QueueId(str(data["queue"])),
+        caller=str(data["caller"]),
+        priority=int(data["priority"]),
+        entered_at=Instant(float(data["entered_at"])),
+        left_at=Instant(float(data["left_at"])),
+        outcome=VisitOutcome(data["outcome"]),
+    )
+
+
+def append(path: Path, visits: Sequence[QueueVisit]) -> None:
+    """Appends the visits durably."""
+    created = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = "".join(encode(visit) + "\n" for visit in visits).encode()
+    with path.open("ab+") as spool:
+        size = spool.seek(0, os.SEEK_END)
+        try:
+            if size and _last_byte(spool) != b"\n":
+                payload = b"\n" + payload  # close a torn line left by a crash
+            spool.write(payload)
+            spool.flush()
+            os.fsync(spool.fileno())
+        except BaseException:
+            spool.truncate(size)
+            raise
+    if created:
+        _fsync_directory(path.parent)
+
+
+def count(path: Path) -> tuple[int, int]:
+    """The number of non-empty lines in the spool and its size in bytes (0, 0 if absent)."""
+    try:
+        with path.open("rb") as spool:
+            lines = sum(1 for line in spool if line.strip())
+            return lines, spool.tell()
+    except FileNotFoundError:
+        return 0, 0
+
+
+def read(path: Path, offset: int, limit: int) -> Chunk:
+    """Up to `limit` visits starting at byte `offset`; undecodable lines are logged and skipped."""
+    visits: list[QueueVisit] = []
+    lines = 0
+    try:
+        spool = path.open("rb")
+    except FileNotFoundError:
+        return Chunk(visits=visits, lines=0, end=offset)
+    with spool:
+        spool.seek(offset)
+        while lines < limit and (line := spool.readline()):
+            if not line.strip():
+                continue
+            lines += 1
+            try:
+                visits.append(decode(line))
+            except (ValueError, KeyError, TypeError) as exc:
+                logger.error("skipping undecodable spool line in %s: %r (%r)", path, line, exc)
+        return Chunk(visits=visits, lines=lines, end=spool.tell())
+
+
+def truncate(path: Path) -> None:
+    """Empties the spool durably (its records are committed)."""
+    try:
+        with path.open("rb+") as spool:
+            spool.truncate(0)
+            spool.flush()
+            os.fsync(spool.fileno())
+    except FileNotFoundError:
+        return
+
+
+def _last_byte(spool: BinaryIO) -> bytes:
+    spool.seek(-1, os.SEEK_END)
+    last: bytes = spool.read(1)
+    spool.seek(0, os.SEEK_END)
+    return last
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,137 @@
+"""open_database, migrations and SqlHistory against real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from cti.storage.database import Database, DatabaseClosed, DatabaseUnavailable, open_database
+from cti.storage.models import QueueVisitRow
+from tests.storage.conftest import PostgresServer
+from tests.storage.visits import make_visit, make_visits
+
+
+async def _revision(database: Database) -> str | None:
+    async with database.engine.connect() as connection:
+        return (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+
+
+async def test_migrations_apply_to_a_fresh_database_and_again_to_a_migrated_one(
+    database_url: str,
+) -> None:
+    first = await open_database(database_url)
+    await first.history().record_queue_visits([make_visit(1)])
+    await first.close()
+
+    second = await open_database(database_url)
+
+    assert await _revision(second) == "0001"
+    assert await second.queue_visits() == [make_visit(1)]
+    await second.close()
+
+
+async def test_visits_round_trip_with_exact_instants_and_wait(database_url: str) -> None:
+    database = await open_database(database_url)
+    visits = make_visits(20)
+
+    await database.history().record_queue_visits(visits)
+
+    stored = await database.queue_visits()
+    assert stored == visits
+    assert [v.wait_seconds for v in stored] == [v.wait_seconds for v in visits]
+    async with database.engine.connect() as connection:
+        row = (await connection.execute(text("SELECT wait_seconds FROM queue_visits"))).first()
+    assert row is not None and row[0] == visits[0].wait_seconds
+    await database.close()
+
+
+async def test_timestamps_are_aware_utc_with_microseconds(database_url: str) -> None:
+    database = await open_database(database_url)
+    await database.history().record_queue_visits([make_visit(0)])
+
+    async with database.engine.connect() as connection:
+        query = QueueVisitRow.__table__.select()
+        row = (await connection.execute(query)).mappings().one()
+
+    assert row["entered_at"] == datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=UTC)
+    assert row["left_at"].microsecond == 777777
+    assert row["recorded_at"].tzinfo is not None
+    await database.close()
+
+
+async def test_the_same_visit_recorded_twice_is_stored_once(database_url: str) -> None:
+    database = await open_database(database_url)
+    history = database.history()
+
+    await history.record_queue_visits([make_visit(1), make_visit(1), make_visit(2)])
+    await history.record_queue_visits(make_visits(3))
+
+    assert await database.queue_visits() == make_visits(3)
+    await database.close()
+
+
+async def test_visits_are_read_per_queue_oldest_first(database_url: str) -> None:
+    database = await open_database(database_url)
+    sales, support = make_visits(3, queue="sales"), make_visits(2, start=10, queue="support")
+    await database.history().record_queue_visits([*reversed(sales), *support])
+
+    assert await database.queue_visits(queue="sales") == sales
+    assert await database.queue_visits(queue="support") == support
+    assert await database.queue_visits(queue="nobody") == []
+    await database.close()
+
+
+async def test_a_closed_database_is_unreachable_and_refuses_writes(database_url: str) -> None:
+    database = await open_database(database_url)
+    history = database.history()
+    assert await database.is_reachable()
+    assert await history.is_reachable()
+
+    await database.close()
+
+    assert not await database.is_reachable()
+    assert not await history.is_reachable()
+    with pytest.raises(DatabaseClosed):
+        await history.record_queue_visits([make_visit(1)])
+
+
+async def test_sqlite_parent_directory_is_created(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "history.sqlite3"
+
+    database = await open_database(f"sqlite+aiosqlite:///{path}")
+
+    assert path.exists()
+    async with database.engine.connect() as connection:
+        mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
+    assert mode == "wal"
+    await database.close()
+
+
+async def test_an_unsupported_database_is_refused() -> None:
+    with pytest.raises(ValueError, match="sqlite or postgresql"):
+        await open_database("mysql+aiomysql://user@127.0.0.1/cti")
+
+
+@pytest.mark.postgres
+async def test_postgres_reachability_follows_the_server(
+    postgres_server: PostgresServer, fresh_postgres_url: str
+) -> None:
+    database = await open_database(fresh_postgres_url)
+    assert await database.is_reachable()
+
+    await asyncio.to_thread(postgres_server.stop)
+    try:
+        assert not await database.is_reachable()
+        with pytest.raises(DatabaseUnavailable):
+            await open_database(fresh_postgres_url, timeout=2.0)
+    finally:
+        await asyncio.to_thread(postgres_server.start)
+
+    assert await database.is_reachable()
+    await database.history().record_queue_visits([make_visit(1)])
+    assert await database.queue_visits() == [make_visit(1)]
+    await database.close()
