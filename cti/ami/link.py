@@ -42,10 +42,7 @@ logger = logging.getLogger(__name__)
 
 
 class AmiUnavailable(ConnectionError):
-    """The AMI link is down (or went down while the action was in flight)."""
-
-    def __init__(self, action: str) -> None:
-        super().__init__(f"AMI link is down: {action} not sent")
+    """The AMI link is down, went down while an action was in flight, or was declared dead."""
 
 
 class AmiActionFailed(RuntimeError):
@@ -168,11 +165,15 @@ class AmiLink:
 
     async def _session(self) -> None:
         manager = await self._connect()
+        reason = "session ended"
         try:
             await self._login(manager)
             await self._watch(manager)
+        except (AmiUnavailable, AmiActionFailed, TimeoutError) as exc:
+            reason = str(exc) or type(exc).__name__
+            raise
         finally:
-            self._close(manager)
+            self._close(manager, reason)
 
     async def _connect(self) -> _Manager:
         loop = asyncio.get_running_loop()
@@ -207,30 +208,30 @@ class AmiLink:
                     reason = await asyncio.wait_for(
                         asyncio.shield(manager.lost), self.settings.ping_interval
                     )
-                    raise AmiUnavailable(reason)
+                    raise AmiUnavailable(reason)  # the transport closed
             try:
                 await self._send(manager, actions.ping(), self.settings.ping_interval)
                 missed = 0
             except TimeoutError:
                 missed += 1
                 logger.warning("AMI ping %d/%d unanswered", missed, self.settings.max_missed_pings)
-        raise AmiUnavailable(f"{missed} pings unanswered")
+        raise AmiUnavailable(f"declared dead: {missed} pings unanswered")
 
-    def _close(self, manager: _Manager) -> None:
+    def _close(self, manager: _Manager, reason: str) -> None:
         was_up, self._up = self._up, False
         self._manager = None
         if not manager.lost.done():
-            manager.lost.set_result("closed by us")
+            manager.lost.set_result(reason)  # fails whatever is still in flight (rule 4)
         with contextlib.suppress(Exception):
             manager.close()
         if was_up:
-            self.callbacks.on_down(manager.lost.result())
+            self.callbacks.on_down(reason)
 
     async def send(self, action: actions.Action, *, within: float | None = None) -> Any:
         """Send an action on the current session; fail fast if there is none (rule 4)."""
         manager = self._manager
         if manager is None or not self._up:
-            raise AmiUnavailable(action["Action"])
+            raise AmiUnavailable(f"{action['Action']} not sent: the AMI link is down")
         return await self._send(manager, action, within or self.settings.action_timeout)
 
     async def _send(self, manager: _Manager, action: actions.Action, within: float) -> Any:
@@ -244,7 +245,7 @@ class AmiLink:
             raise
         if not future.done():
             future.cancel()
-            raise AmiUnavailable(action["Action"])
+            raise AmiUnavailable(f"{action['Action']} failed: {manager.lost.result()}")
         response = future.result()
         first = response[0] if isinstance(response, list) else response
         if not first.success:

@@ -1,0 +1,53 @@
+"""Configuration: defaults, then the TOML file, then CTI_* variables (cti/settings.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cti.settings import Settings, SettingsError, load
+
+
+def test_defaults_run_the_embedded_setup() -> None:
+    conf = load(None, environ={})
+
+    assert conf == Settings()
+    assert conf.database.url.startswith("sqlite+aiosqlite://")
+
+
+def test_file_then_environment_and_the_environment_wins(tmp_path: Path) -> None:
+    file = tmp_path / "cti.toml"
+    file.write_text('[ami]\nhost = "10.0.0.5"\nport = 5039\n[http]\nport = 9000\n')
+
+    conf = load(str(file), environ={"CTI_AMI_PORT": "6000", "CTI_LOG_FORMAT": "text"})
+
+    assert (conf.ami.host, conf.ami.port) == ("10.0.0.5", 6000)
+    assert conf.http.port == 9000 and conf.log.format == "text"
+
+
+def test_config_path_may_come_from_the_environment(tmp_path: Path) -> None:
+    file = tmp_path / "x.toml"
+    file.write_text("[ami]\nping_interval = 0.5\n")
+
+    assert load(None, environ={"CTI_CONFIG": str(file)}).ami.ping_interval == 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "message"),
+    [
+        ("[ami]\nprot = 1\n", {}, r"unknown setting\(s\) in \[ami\].*prot"),
+        ("[ami]\nport = 'x'\n", {}, r"ami\.port: 'x' is not a valid int"),
+        ("", {"CTI_HTTP_PORT": "eighty"}, r"CTI_HTTP_PORT: 'eighty' is not a valid int"),
+        ("ami = 3\n", {}, r"\[ami\] .* must be a table"),
+        ("[ami\n", {}, r"cannot read configuration"),
+    ],
+)
+def test_bad_configuration_is_an_error_naming_the_setting(
+    tmp_path: Path, text: str, environ: dict[str, str], message: str
+) -> None:
+    file = tmp_path / "cti.toml"
+    file.write_text(text)
+
+    with pytest.raises(SettingsError, match=message):
+        load(str(file), environ=environ)
