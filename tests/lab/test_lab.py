@@ -19,8 +19,8 @@ from .conftest import unique_lab_name
 pytestmark = pytest.mark.lab
 
 
-@pytest.fixture
-async def ami(lab: LabInstance) -> AsyncIterator[Manager]:
+async def _connect(lab: LabInstance) -> Manager:
+    """A plain panoramisk session to the lab's AMI (independent of the server's own link)."""
     manager = Manager(
         host=lab.host,
         port=lab.ports.ami,
@@ -30,6 +30,12 @@ async def ami(lab: LabInstance) -> AsyncIterator[Manager]:
     )
     async with asyncio.timeout(10):
         await manager.connect()
+    return manager
+
+
+@pytest.fixture
+async def ami(lab: LabInstance) -> AsyncIterator[Manager]:
+    manager = await _connect(lab)
     yield manager
     manager.close()
 
@@ -150,15 +156,8 @@ async def test_restart_keeps_ports_and_secret(lab: LabInstance) -> None:
     assert lab.pid != before[2]
     assert not process.is_alive(before[2])
     assert instance.load(lab.name).pid == lab.pid
-    manager = Manager(
-        host=lab.host,
-        port=lab.ports.ami,
-        username=lab.ami_user,
-        secret=lab.ami_secret,
-        ping_delay=10**6,
-    )
+    manager = await _connect(lab)
     async with asyncio.timeout(10):
-        await manager.connect()
         assert (await manager.send_action({"Action": "Ping"})).success
     manager.close()
 
