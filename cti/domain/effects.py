@@ -1,15 +1,85 @@
-"""What a decision asks the shell to do or tells it happened.
+"""What a decision asks the shell to do (instructions) or tells it happened (notifications).
 
-Rule 1: effects are values; the core never performs them.
-Rule 2: notes explain inputs that changed nothing, so they can be asserted and logged.
+Rule 1: effects are values; the core never performs them. An instruction that fails comes
+back as an input (CallControlFailed), so the core learns the outcome.
+Rule 2: instructions name what should happen (connect, return, transfer), not how: the
+dialplan contexts and variables that do it are the AMI adapter's business.
+Rule 3: notes explain inputs that changed nothing, so they can be asserted and logged; a
+command that was refused carries a Rejected note with the reason the API returns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
+from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.queue import WaitingCall
-from cti.domain.records import QueueVisit
+from cti.domain.records import (
+    AgentState,
+    CallRecord,
+    Finding,
+    LoginSession,
+    OfferRecord,
+    QueueVisit,
+    StateInterval,
+)
+
+# Instructions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectCall:
+    """Dial the agent's device from the caller's channel; Asterisk's dial timeout is only a
+    safety net (`ring_guard`): the core withdraws the offer itself after N rings."""
+
+    call: CallId
+    channel: ChannelId
+    queue: QueueId
+    agent: AgentId
+    device: DeviceId
+    ring_guard: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnToQueue:
+    """Withdraw an offer: the caller goes back to the holding loop, keeping its place."""
+
+    channel: ChannelId
+    queue: QueueId
+
+
+class TargetKind(StrEnum):
+    QUEUE = "queue"  # enter another queue (blind transfer)
+    EXTENSION = "extension"  # dial an extension (blind transfer)
+    SURVEY = "survey"  # the post-call survey (P7)
+    VOICEMAIL = "voicemail"  # the max-wait rule
+    CALLBACK = "callback"  # the max-wait rule: offer a callback (P9)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendCall:
+    """Send the caller's channel somewhere else in the dialplan."""
+
+    channel: ChannelId
+    kind: TargetKind
+    target: str  # queue id, extension, or the queue whose rule applies
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoveCall:
+    """The caller now waits in another queue (overflow); its place is kept by entry time."""
+
+    channel: ChannelId
+    queue: QueueId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HangUpChannel:
+    channel: ChannelId
+
+
+# Notifications -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,10 +90,54 @@ class CallWaiting:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class QueueVisitEnded:
-    """A caller left a queue; the visit goes to history."""
+class OfferMade:
+    """An offer started: the agent's screen pop (caller, queue, time waited)."""
 
+    agent: AgentId
+    call: WaitingCall
+    at: Instant
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentChanged:
+    """An agent's state, status or reason changed."""
+
+    agent: AgentId
+    state: AgentState
+    previous: AgentState
+    reason: str | None
+    at: Instant
+    call: CallId | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueVisitEnded:
     visit: QueueVisit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferEnded:
+    offer: OfferRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnded:
+    record: CallRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateIntervalEnded:
+    interval: StateInterval
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginEnded:
+    session: LoginSession
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingRaised:
+    finding: Finding
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +153,21 @@ class ResyncApplied:
         return self.added + self.removed + self.changed
 
 
-Effect = CallWaiting | QueueVisitEnded | ResyncApplied
+Instruction = ConnectCall | ReturnToQueue | SendCall | MoveCall | HangUpChannel
+Notification = (
+    CallWaiting
+    | OfferMade
+    | AgentChanged
+    | QueueVisitEnded
+    | OfferEnded
+    | CallEnded
+    | StateIntervalEnded
+    | LoginEnded
+    | FindingRaised
+    | ResyncApplied
+)
+Effect = Instruction | Notification
+Record = QueueVisit | OfferRecord | CallRecord | StateInterval | LoginSession | Finding
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,4 +177,12 @@ class Ignored:
     reason: str
 
 
-Note = Ignored
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rejected:
+    """A command refused, with the reason (the API answers 4xx with it)."""
+
+    reason: str
+    code: str  # not_found | conflict | invalid
+
+
+Note = Ignored | Rejected

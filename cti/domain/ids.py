@@ -13,6 +13,7 @@ AgentId = NewType("AgentId", str)
 QueueId = NewType("QueueId", str)
 ChannelId = NewType("ChannelId", str)  # Asterisk's Uniqueid of one channel
 CallId = NewType("CallId", str)  # CTI_CALL_ID: the Uniqueid of the channel that first entered
+DeviceId = NewType("DeviceId", str)  # an Asterisk device, which is also its dial string
 Instant = NewType("Instant", float)  # seconds since the Unix epoch
 
 

@@ -1,16 +1,46 @@
-"""Inputs to the core: telephony events (past tense), resync snapshots and ticks.
+"""Inputs to the core: telephony events (past tense), snapshots, commands and ticks.
 
 Rule 1: every input is a frozen, slotted, keyword-only dataclass carrying its own time.
 Rule 2: the unions are closed; `decide` matches them exhaustively.
 Rule 3: nothing here knows AMI header names; cti/ami translates frames into these.
+Rule 4: channels are Asterisk's: `channel` is always the caller's, `agent_channel` the leg
+dialled to the agent's phone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from cti.domain.ids import ChannelId, Instant
+from cti.domain.commands import Command
+from cti.domain.ids import CallId, ChannelId, DeviceId, Instant
 from cti.domain.queue import WaitingCall
+
+
+class DialStatus(StrEnum):
+    ANSWER = "answer"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    UNAVAILABLE = "unavailable"  # CHANUNAVAIL, CONGESTION: the phone could not be reached
+    CANCEL = "cancel"  # the caller's side ended the dial (hung up, or was redirected)
+    OTHER = "other"
+
+
+class DeviceState(StrEnum):
+    NOT_IN_USE = "not_in_use"
+    IN_USE = "in_use"
+    BUSY = "busy"
+    RINGING = "ringing"
+    RING_IN_USE = "ring_in_use"
+    ON_HOLD = "on_hold"
+    UNAVAILABLE = "unavailable"  # e.g. a PJSIP endpoint with no registered contact
+    INVALID = "invalid"
+    UNKNOWN = "unknown"
+
+    @property
+    def registered(self) -> bool:
+        """Whether the device can be dialled at all (an agent may log in on it)."""
+        return self not in (DeviceState.UNAVAILABLE, DeviceState.INVALID, DeviceState.UNKNOWN)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,11 +59,73 @@ class ChannelHungUp:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HangupRequested:
+    """A channel's own side asked to hang up (its phone sent BYE): names who released (P2)."""
+
+    at: Instant
+    channel: ChannelId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialStarted:
+    """The caller's channel began dialling a device (Dial in cti-connect)."""
+
+    at: Instant
+    channel: ChannelId
+    agent_channel: ChannelId
+    device: DeviceId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhoneRinging:
+    """The dialled phone reported ringing: the first ring of the offer (C3)."""
+
+    at: Instant
+    channel: ChannelId
+    agent_channel: ChannelId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialEnded:
+    at: Instant
+    channel: ChannelId
+    agent_channel: ChannelId
+    status: DialStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceStateChanged:
+    at: Instant
+    device: DeviceId
+    state: DeviceState
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurveyAnswered:
+    """The caller keyed a post-call survey score (dialplan UserEvent CtiSurvey, P7)."""
+
+    at: Instant
+    call: CallId
+    channel: ChannelId
+    score: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallControlFailed:
+    """Asterisk refused or never answered an instruction for this caller's channel."""
+
+    at: Instant
+    channel: ChannelId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Resynced:
-    """Asterisk's own picture after a (re)login: every channel waiting in a queue."""
+    """Asterisk's own picture after a (re)login: waiting channels and device states."""
 
     at: Instant
     waiting: tuple[WaitingCall, ...]
+    devices: tuple[tuple[DeviceId, DeviceState], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,5 +135,15 @@ class Tick:
     at: Instant
 
 
-TelephonyEvent = CallerQueued | ChannelHungUp
-Input = CallerQueued | ChannelHungUp | Resynced | Tick
+TelephonyEvent = (
+    CallerQueued
+    | ChannelHungUp
+    | HangupRequested
+    | DialStarted
+    | PhoneRinging
+    | DialEnded
+    | DeviceStateChanged
+    | SurveyAnswered
+    | CallControlFailed
+)
+Input = TelephonyEvent | Resynced | Tick | Command

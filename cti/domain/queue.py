@@ -22,7 +22,13 @@ class WaitingCall:
     queue: QueueId
     priority: int
     caller: str
-    entered_at: Instant
+    entered_at: Instant  # the place in line: when the caller first entered
+    since: Instant | None = None  # when it entered this queue, if later (overflow)
+
+    @property
+    def queued_at(self) -> Instant:
+        """When this stay in this queue began."""
+        return self.entered_at if self.since is None else self.since
 
     def sort_key(self) -> tuple[int, float, str]:
         return (-self.priority, self.entered_at, self.channel)

@@ -2,6 +2,7 @@
 
 Rule 1: a record is final when emitted; storage never updates it afterwards.
 Rule 2: durations are derived from the instants they span and are never negative.
+Rule 3: each record has a natural key (named on the class) so writing it twice stores it once.
 """
 
 from __future__ import annotations
@@ -9,19 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cti.domain.ids import CallId, ChannelId, Instant, QueueId
+from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+
+
+def _span(start: Instant, end: Instant) -> float:
+    return max(0.0, end - start)
 
 
 class VisitOutcome(StrEnum):
     ABANDONED = "abandoned"  # the caller hung up while waiting
-    CONNECTED = "connected"  # sent to an agent (the ACD's business, issue 3)
-    MOVED = "moved"  # re-entered another queue (overflow, transfer) without hanging up
+    CONNECTED = "connected"  # an agent answered
+    MOVED = "moved"  # left for another queue (overflow, transfer) without hanging up
     LOST = "lost"  # gone when the server resynced after an outage; exact end unknown
+    REDIRECTED = "redirected"  # sent on by the queue's max-wait rule (voicemail, callback)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueVisit:
-    """One caller's stay in one queue, from entering the holding loop to leaving it."""
+    """One caller's stay in one queue. Key: (channel, queue, entered_at)."""
 
     call: CallId
     channel: ChannelId
@@ -34,4 +40,143 @@ class QueueVisit:
 
     @property
     def wait_seconds(self) -> float:
-        return max(0.0, self.left_at - self.entered_at)
+        return _span(self.entered_at, self.left_at)
+
+
+class OfferOutcome(StrEnum):
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"  # the ring limit passed (C3)
+    BUSY = "busy"
+    UNAVAILABLE = "unavailable"  # the phone could not be reached
+    CALLER_HUNG_UP = "caller_hung_up"  # withdrawn because the caller hung up
+    FAILED = "failed"  # the redirect to the agent failed, or the link dropped
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferRecord:
+    """One offer of one call to one agent. Key: (call, agent, offered_at)."""
+
+    call: CallId
+    queue: QueueId
+    agent: AgentId
+    device: DeviceId
+    offered_at: Instant
+    ring_started_at: Instant | None  # None: the phone never rang
+    ended_at: Instant
+    rings: int  # ring cycles begun before the offer ended (answered on ring `rings`)
+    outcome: OfferOutcome
+
+
+class Side(StrEnum):
+    CALLER = "caller"
+    AGENT = "agent"
+
+
+class SegmentKind(StrEnum):
+    QUEUE = "queue"  # waiting in a queue
+    TALK = "talk"  # connected to an agent (or an extension)
+    HOLD = "hold"
+    WRAP_UP = "wrap_up"  # the agent's after-call work for this segment's talk
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Segment:
+    """One part of a call. Talk and wrap-up segments carry the agent they are credited to."""
+
+    kind: SegmentKind
+    start: Instant
+    end: Instant
+    queue: QueueId | None = None
+    agent: AgentId | None = None
+    outcome: str = ""  # queue: visit outcome; talk: who released; wrap-up: how it ended
+    disposition: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        return _span(self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRecord:
+    """One call from its first queue entry until the caller and every wrap-up are done.
+    Key: call."""
+
+    call: CallId
+    caller: str
+    queue: QueueId  # the queue the caller first entered
+    entered_at: Instant
+    ended_at: Instant
+    segments: tuple[Segment, ...]
+    offers: int
+    answered: bool
+    abandoned: bool  # hung up while waiting, never answered
+    abandon_wait: float | None  # the wait before abandoning
+    released_by: Side | None  # who released the last talk with an agent first (P2)
+    survey_score: int | None  # 1-5 (P7)
+    disposition: str | None  # of the last wrap-up
+
+
+class AgentState(StrEnum):
+    LOGGED_OUT = "logged_out"
+    AVAILABLE = "available"
+    OFFERED = "offered"  # the agent's phone rings with a call
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+    NOT_READY = "not_ready"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateInterval:
+    """A span of one agent in one state. Key: (agent, start). Intervals never overlap."""
+
+    agent: AgentId
+    state: AgentState
+    reason: str | None  # the not-ready reason
+    start: Instant
+    end: Instant
+    call: CallId | None = None
+
+    @property
+    def seconds(self) -> float:
+        return _span(self.start, self.end)
+
+
+class LoginEnd(StrEnum):
+    LOGGED_OUT = "logged_out"
+    TAKEN_OVER = "taken_over"  # the agent logged in again elsewhere (P3)
+    FORCED = "forced"  # a supervisor logged the agent out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginSession:
+    """An agent's login on a device, with the address it came from (P3, P19).
+    Key: (agent, start)."""
+
+    agent: AgentId
+    device: DeviceId
+    address: str
+    start: Instant
+    end: Instant
+    ended: LoginEnd
+    by: str  # who ended it
+
+
+class Rule(StrEnum):
+    RING_LIMIT = "C3.ring_limit"  # an offer not answered within N rings
+    AGENT_RELEASED_FIRST = "P2.agent_released_first"
+    WRAP_UP_OVERRUN = "C4.wrap_up_overrun"  # wrap-up ended by the queue's maximum
+    NOT_READY_OVERRUN = "P5.not_ready_overrun"  # not ready longer than the reason allows
+    SECOND_LOGIN = "P3.second_login"  # an agent logged in while already logged in
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One breach, with the evidence a supervisor checks. Key: (rule, agent, at)."""
+
+    rule: Rule
+    agent: AgentId
+    at: Instant
+    measured: float
+    limit: float
+    call: CallId | None = None
+    detail: str = ""

@@ -1,0 +1,115 @@
+"""Commands: what agents, supervisors, admins and the shell ask of the core (imperative).
+
+Rule 1: a command either changes state or is rejected with a reason (a `Rejected` note);
+a rejected command changes nothing.
+Rule 2: `by` names who asked ("agent:1001", "supervisor:ann", "system"), for the audit.
+Rule 3: credentials are checked before a command is built; the core never sees a PIN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cti.domain.config import AcdConfig
+from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadConfig:
+    """Queues, agents and reasons, at start and after every admin change."""
+
+    at: Instant
+    config: AcdConfig
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogIn:
+    at: Instant
+    agent: AgentId
+    device: DeviceId
+    address: str  # where the login came from (P3, P19)
+    takeover: bool = False  # end the agent's other login instead of refusing (P3)
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogOut:
+    at: Instant
+    agent: AgentId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetReady:
+    at: Instant
+    agent: AgentId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetNotReady:
+    at: Instant
+    agent: AgentId
+    reason: str
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndWrapUp:
+    at: Instant
+    agent: AgentId
+    disposition: str | None = None
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransferToQueue:
+    """Blind transfer of the agent's caller to a queue (P8)."""
+
+    at: Instant
+    agent: AgentId
+    queue: QueueId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransferToExtension:
+    """Blind transfer of the agent's caller to an extension (P8)."""
+
+    at: Instant
+    agent: AgentId
+    extension: str
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransferToSurvey:
+    """The agent ends the call by sending the caller to the survey (P7; no P2 finding)."""
+
+    at: Instant
+    agent: AgentId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HangUp:
+    """The agent (or a supervisor) ends the agent's call from the desktop."""
+
+    at: Instant
+    agent: AgentId
+    by: str = ""
+
+
+Command = (
+    LoadConfig
+    | LogIn
+    | LogOut
+    | SetReady
+    | SetNotReady
+    | EndWrapUp
+    | TransferToQueue
+    | TransferToExtension
+    | TransferToSurvey
+    | HangUp
+)

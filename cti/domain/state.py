@@ -1,0 +1,66 @@
+"""The core's state: everything live, as values.
+
+Rule 1: maps are never mutated once a state is built (cti/domain/cow.py makes the copies).
+Rule 2: timers are data: `timers` holds every deadline the core wants a Tick for, keyed by
+what it is for; `next_deadline` is the earliest of them.
+Rule 3: a waiting call with an open offer stays in `waiting` (its place in line is kept)
+and also has an entry in `offers`; a connected call is in `talks` and no longer waits.
+Rule 4: `available` indexes the agents in AVAILABLE, so routing costs nothing while every
+agent is busy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cti.domain.agent import Agent
+from cti.domain.call import CallProgress, Talk
+from cti.domain.config import AcdConfig
+from cti.domain.effects import Effect, Note
+from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+from cti.domain.inputs import DeviceState
+from cti.domain.offer import Offer
+from cti.domain.queue import WaitingCalls
+
+
+class TimerKind(StrEnum):
+    OFFER = "offer"  # key: caller channel; the ring limit or the set-up allowance
+    WRAP_UP = "wrap_up"  # key: agent; the queue's maximum wrap-up (C4)
+    NOT_READY = "not_ready"  # key: agent; the reason's limit (P5)
+    WIDEN = "widen"  # key: caller channel; skill widening
+    OVERFLOW = "overflow"  # key: caller channel
+    MAX_WAIT = "max_wait"  # key: caller channel
+    RETRY = "retry"  # key: caller channel; a failed connect is retried after a pause
+
+
+TimerKey = tuple[TimerKind, str]
+
+
+@dataclass(frozen=True, slots=True)
+class AcdState:
+    config: AcdConfig = field(default_factory=AcdConfig)
+    waiting: WaitingCalls = field(default_factory=WaitingCalls)
+    gone: Mapping[ChannelId, None] = field(default_factory=dict)  # insertion-ordered
+    known_queues: frozenset[QueueId] = frozenset()  # every queue seen; listed even when empty
+    agents: Mapping[AgentId, Agent] = field(default_factory=dict)  # logged in
+    available: frozenset[AgentId] = frozenset()
+    devices: Mapping[DeviceId, DeviceState] = field(default_factory=dict)
+    offers: Mapping[ChannelId, Offer] = field(default_factory=dict)  # by caller channel
+    talks: Mapping[ChannelId, Talk] = field(default_factory=dict)  # by caller channel
+    legs: Mapping[ChannelId, ChannelId] = field(default_factory=dict)  # agent leg -> caller
+    calls: Mapping[CallId, CallProgress] = field(default_factory=dict)
+    callers: Mapping[ChannelId, CallId] = field(default_factory=dict)  # live caller channels
+    timers: Mapping[TimerKey, Instant] = field(default_factory=dict)
+
+    def next_deadline(self) -> Instant | None:
+        """The earliest instant at which the core wants a Tick."""
+        return min(self.timers.values(), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    state: AcdState
+    effects: tuple[Effect, ...] = ()
+    notes: tuple[Note, ...] = ()

@@ -1,0 +1,292 @@
+"""One decision in progress: copy-on-write views of the state and the effects so far.
+
+Rule 1: every agent change goes through `put_agent`, which emits the closed state interval
+and AgentChanged, keeps the `available` index and the agent's timers in step with its
+state. So intervals of one agent never overlap and never leave gaps while logged in.
+Rule 2: every offer ends through `end_offer` and every talk through `end_talk`; a call's
+record is emitted by `finish_if_done` once the caller is gone and all wrap-ups ended.
+Rule 3: nothing here reads a clock: `at` is the input's own time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from cti.domain.agent import Agent, Trigger
+from cti.domain.call import CallProgress, Talk
+from cti.domain.config import REASON_BUSY, REASON_NO_ANSWER, REASON_UNAVAILABLE, AcdConfig
+from cti.domain.cow import Cow
+from cti.domain.effects import (
+    AgentChanged,
+    CallEnded,
+    Effect,
+    FindingRaised,
+    Note,
+    OfferEnded,
+    QueueVisitEnded,
+    ReturnToQueue,
+    StateIntervalEnded,
+)
+from cti.domain.ids import AgentId, CallId, ChannelId, Instant, QueueId
+from cti.domain.offer import Offer
+from cti.domain.queue import WaitingCall, WaitingCalls
+from cti.domain.records import (
+    AgentState,
+    Finding,
+    OfferOutcome,
+    OfferRecord,
+    QueueVisit,
+    Rule,
+    Side,
+    StateInterval,
+    VisitOutcome,
+)
+from cti.domain.state import AcdState, Decision, TimerKey, TimerKind
+
+GONE_MEMORY = 1024  # hung-up channels remembered; far more than hang up during a resync
+
+MISS_REASONS = {
+    OfferOutcome.NO_ANSWER: REASON_NO_ANSWER,
+    OfferOutcome.BUSY: REASON_BUSY,
+    OfferOutcome.UNAVAILABLE: REASON_UNAVAILABLE,
+}
+
+
+class Work:
+    def __init__(self, state: AcdState, at: Instant) -> None:
+        self.base = state
+        self.at = at
+        self.config: AcdConfig = state.config
+        self.waiting: WaitingCalls = state.waiting
+        self.gone = state.gone
+        self.known_queues = state.known_queues
+        self.agents = Cow(state.agents)
+        self.available = set(state.available)
+        self.devices = Cow(state.devices)
+        self.offers = Cow(state.offers)
+        self.talks = Cow(state.talks)
+        self.legs = Cow(state.legs)
+        self.calls = Cow(state.calls)
+        self.callers = Cow(state.callers)
+        self.timers = Cow(state.timers)
+        self.effects: list[Effect] = []
+        self.notes: list[Note] = []
+
+    def decision(self) -> Decision:
+        available = (
+            self.base.available
+            if self.available == self.base.available
+            else frozenset(self.available)
+        )
+        state = AcdState(
+            config=self.config,
+            waiting=self.waiting,
+            gone=self.gone,
+            known_queues=self.known_queues,
+            agents=self.agents.result(),
+            available=available,
+            devices=self.devices.result(),
+            offers=self.offers.result(),
+            talks=self.talks.result(),
+            legs=self.legs.result(),
+            calls=self.calls.result(),
+            callers=self.callers.result(),
+            timers=self.timers.result(),
+        )
+        return Decision(state, tuple(self.effects), tuple(self.notes))
+
+    def emit(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    def set_timer(self, kind: TimerKind, key: str, when: float | None) -> None:
+        timer: TimerKey = (kind, key)
+        if when is None:
+            self.timers.pop(timer)
+        elif self.timers.get(timer) != when:
+            self.timers[timer] = Instant(when)
+
+    # Agents ---------------------------------------------------------------------------
+
+    def put_agent(self, old: Agent | None, new: Agent | None) -> None:
+        """Store an agent change, with its interval, notification, index and timers."""
+        some = new or old
+        assert some is not None
+        agent_id = some.id
+        old_state = old.state if old else AgentState.LOGGED_OUT
+        new_state = new.state if new else AgentState.LOGGED_OUT
+        old_reason = old.shown_reason if old else None
+        new_reason = new.shown_reason if new else None
+        if new is not None and old is not None and new_state is old_state:
+            if new_reason == old_reason:
+                self.agents[agent_id] = new  # no new interval (counters, status while busy)
+                return
+            new = replace(new, since=self.at)  # a new reason starts a new interval
+        if old is not None:
+            self.emit(StateIntervalEnded(interval=_interval(old, self.at)))
+        if new is None:
+            self.agents.pop(agent_id)
+        else:
+            self.agents[agent_id] = new
+        self._index(agent_id, new)
+        self.emit(
+            AgentChanged(
+                agent=agent_id,
+                state=new_state,
+                previous=old_state,
+                reason=new_reason,
+                at=self.at,
+                call=new.call if new else None,
+            )
+        )
+
+    def _index(self, agent_id: AgentId, agent: Agent | None) -> None:
+        state = agent.state if agent else AgentState.LOGGED_OUT
+        if state is AgentState.AVAILABLE:
+            self.available.add(agent_id)
+        else:
+            self.available.discard(agent_id)
+        wrap_up = None
+        if agent is not None and state is AgentState.WRAP_UP:
+            wrap_up = agent.since + self.config.queue(agent.queue or QueueId("")).max_wrap_up
+        self.set_timer(TimerKind.WRAP_UP, agent_id, wrap_up)
+        limit = None
+        if agent is not None and state is AgentState.NOT_READY and agent.reason:
+            reason = self.config.reasons.get(agent.reason)
+            if reason is not None and reason.max_seconds is not None:
+                limit = agent.since + reason.max_seconds
+        self.set_timer(TimerKind.NOT_READY, agent_id, limit)
+
+    def fire(self, agent: Agent, trigger: Trigger) -> Agent:
+        new = agent.fire(trigger, self.at)
+        self.put_agent(agent, new)
+        return new
+
+    def finding(
+        self,
+        rule: Rule,
+        agent: AgentId,
+        measured: float,
+        limit: float,
+        call: CallId | None = None,
+        detail: str = "",
+    ) -> None:
+        finding = Finding(
+            rule=rule,
+            agent=agent,
+            at=self.at,
+            measured=measured,
+            limit=limit,
+            call=call,
+            detail=detail,
+        )
+        self.emit(FindingRaised(finding=finding))
+
+    # Offers ---------------------------------------------------------------------------
+
+    def end_offer(self, offer: Offer, outcome: OfferOutcome) -> OfferRecord:
+        self.offers.pop(offer.channel)
+        self.set_timer(TimerKind.OFFER, offer.channel, None)
+        record = offer.ended(self.at, outcome)
+        self.emit(OfferEnded(offer=record))
+        return record
+
+    def agent_missed(self, offer: Offer, record: OfferRecord) -> None:
+        """The agent did not take the offer (C3): counts the miss; not ready when due."""
+        agent = self.agents.get(offer.agent)
+        if agent is None:
+            return
+        queue = self.config.queue(offer.queue)
+        misses = agent.misses_in_row + 1
+        agent = replace(agent, misses_in_row=misses)
+        if record.outcome is OfferOutcome.NO_ANSWER:
+            self.finding(
+                Rule.RING_LIMIT, agent.id, float(record.rings), float(queue.ring_limit), offer.call
+            )
+        due = misses >= queue.misses_before_not_ready
+        if record.outcome is OfferOutcome.UNAVAILABLE or due:
+            reason = MISS_REASONS.get(record.outcome, REASON_NO_ANSWER)
+            agent = agent.with_status(ready=False, reason=reason, by="system")
+        self.put_agent(self.agents[offer.agent], agent.fire(Trigger.MISS, self.at))
+
+    def agent_released(self, offer: Offer) -> None:
+        """The offer ended through no fault of the agent."""
+        agent = self.agents.get(offer.agent)
+        if agent is not None and agent.state is AgentState.OFFERED:
+            self.fire(agent, Trigger.CANCEL)
+
+    def withdraw(self, offer: Offer, outcome: OfferOutcome) -> None:
+        """The core ends an offer itself: the caller goes back to its place in line."""
+        record = self.end_offer(offer, outcome)
+        self.emit(ReturnToQueue(channel=offer.channel, queue=offer.queue))
+        self.agent_missed(offer, record)
+
+    # Waiting calls and talks ---------------------------------------------------------
+
+    def leave_queue(self, call: WaitingCall, outcome: VisitOutcome) -> QueueVisit:
+        self.waiting = self.waiting.remove(call.channel)
+        for kind in (TimerKind.WIDEN, TimerKind.OVERFLOW, TimerKind.MAX_WAIT, TimerKind.RETRY):
+            self.set_timer(kind, call.channel, None)
+        visit = QueueVisit(
+            call=call.call,
+            channel=call.channel,
+            queue=call.queue,
+            caller=call.caller,
+            priority=call.priority,
+            entered_at=call.queued_at,
+            left_at=self.at,
+            outcome=outcome,
+        )
+        self.emit(QueueVisitEnded(visit=visit))
+        self.update_call(call.call, lambda p: p.left_queue(visit))
+        return visit
+
+    def update_call(self, call: CallId, change: Callable[[CallProgress], CallProgress]) -> None:
+        progress = self.calls.get(call)
+        if progress is not None:
+            self.calls[call] = change(progress)
+
+    def end_talk(self, talk: Talk, outcome: str, released_by: Side | None) -> None:
+        """A talk ended: released (by a side), transferred, or sent to the survey."""
+        self.talks.pop(talk.channel)
+        if talk.agent_channel is not None:
+            self.legs.pop(talk.agent_channel)
+        talk = replace(talk, released_by=released_by)
+        self.update_call(talk.call, lambda p: p.talk_ended(talk, self.at, outcome))
+        if talk.agent is None:
+            return
+        agent = self.agents.get(talk.agent)
+        if agent is not None and agent.state is AgentState.ON_CALL and agent.call == talk.call:
+            self.fire(agent, Trigger.HANG_UP)
+        if outcome == "released" and released_by is Side.AGENT:
+            talked = self.at - talk.start
+            self.finding(Rule.AGENT_RELEASED_FIRST, talk.agent, talked, 0.0, talk.call)
+
+    def caller_gone(self, channel: ChannelId) -> None:
+        call = self.callers.pop(channel)
+        if call is not None:
+            self.update_call(call, lambda p: replace(p, caller_gone_at=self.at))
+            self.finish_if_done(call)
+
+    def finish_if_done(self, call: CallId) -> None:
+        progress = self.calls.get(call)
+        if progress is not None and progress.finished:
+            self.calls.pop(call)
+            self.emit(CallEnded(record=progress.record()))
+
+    def remember_gone(self, channel: ChannelId) -> None:
+        if channel in self.gone:
+            return
+        kept = list(self.gone)[-(GONE_MEMORY - 1) :]
+        self.gone = {**dict.fromkeys(kept), channel: None}
+
+
+def _interval(agent: Agent, end: Instant) -> StateInterval:
+    return StateInterval(
+        agent=agent.id,
+        state=agent.state,
+        reason=agent.shown_reason,
+        start=agent.since,
+        end=end,
+        call=agent.call,
+    )
