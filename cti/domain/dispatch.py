@@ -32,7 +32,7 @@ def dispatch(work: Work) -> None:
     candidates = _candidates(work)
     if not candidates:
         return
-    for call in sorted(work.waiting, key=WaitingCall.sort_key):
+    for call in work.waiting:
         if call.channel in work.offers or (TimerKind.RETRY, call.channel) in work.timers:
             continue
         queue = work.config.queue(call.queue)

@@ -8,9 +8,9 @@ Rule 3: values only: every change returns a new WaitingCalls; nothing is mutated
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from cti.domain.ids import CallId, ChannelId, Instant, QueueId
 
@@ -34,33 +34,47 @@ class WaitingCall:
         return (-self.priority, self.entered_at, self.channel)
 
 
-def _empty() -> Mapping[ChannelId, WaitingCall]:
-    return MappingProxyType({})
+Entry = tuple[tuple[int, float, str], ChannelId]
 
 
 @dataclass(frozen=True, slots=True)
 class WaitingCalls:
-    by_channel: Mapping[ChannelId, WaitingCall] = field(default_factory=_empty)
+    """Waiting callers by channel, and in serve order (kept sorted: no sort per lookup)."""
+
+    by_channel: Mapping[ChannelId, WaitingCall] = field(default_factory=dict)
+    order: tuple[Entry, ...] = ()
 
     def __len__(self) -> int:
         return len(self.by_channel)
 
     def __iter__(self) -> Iterator[WaitingCall]:
-        return iter(self.by_channel.values())
+        """Every caller, first to be served first."""
+        calls = self.by_channel
+        return (calls[channel] for _, channel in self.order)
 
     def get(self, channel: ChannelId) -> WaitingCall | None:
         return self.by_channel.get(channel)
 
     def add(self, call: WaitingCall) -> WaitingCalls:
-        return WaitingCalls(MappingProxyType({**self.by_channel, call.channel: call}))
+        """Add a caller, or replace the one on the same channel."""
+        base = self.remove(call.channel) if call.channel in self.by_channel else self
+        order = list(base.order)
+        bisect.insort(order, (call.sort_key(), call.channel))
+        return WaitingCalls({**base.by_channel, call.channel: call}, tuple(order))
 
     def remove(self, channel: ChannelId) -> WaitingCalls:
-        rest = {ch: c for ch, c in self.by_channel.items() if ch != channel}
-        return WaitingCalls(MappingProxyType(rest))
+        call = self.by_channel.get(channel)
+        if call is None:
+            return self
+        rest = dict(self.by_channel)
+        del rest[channel]
+        order = list(self.order)
+        del order[bisect.bisect_left(order, (call.sort_key(), channel))]
+        return WaitingCalls(rest, tuple(order))
 
     def in_queue(self, queue: QueueId) -> list[WaitingCall]:
         """The callers of one queue, first to be served first."""
-        return sorted((c for c in self if c.queue == queue), key=WaitingCall.sort_key)
+        return [c for c in self if c.queue == queue]
 
     def queues(self) -> list[QueueId]:
         return sorted({c.queue for c in self})

@@ -22,6 +22,7 @@ from cti.domain.effects import Effect, Note
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import DeviceState
 from cti.domain.offer import Offer
+from cti.domain.pmap import empty
 from cti.domain.queue import WaitingCalls
 
 
@@ -42,17 +43,18 @@ TimerKey = tuple[TimerKind, str]
 class AcdState:
     config: AcdConfig = field(default_factory=AcdConfig)
     waiting: WaitingCalls = field(default_factory=WaitingCalls)
-    gone: Mapping[ChannelId, None] = field(default_factory=dict)  # insertion-ordered
+    gone: Mapping[ChannelId, int] = field(default_factory=empty)  # channel -> hang-up number
+    hangups: int = 0  # hang-ups seen; numbers the entries of `gone`
     known_queues: frozenset[QueueId] = frozenset()  # every queue seen; listed even when empty
-    agents: Mapping[AgentId, Agent] = field(default_factory=dict)  # logged in
+    agents: Mapping[AgentId, Agent] = field(default_factory=empty)  # logged in
     available: frozenset[AgentId] = frozenset()
-    devices: Mapping[DeviceId, DeviceState] = field(default_factory=dict)
-    offers: Mapping[ChannelId, Offer] = field(default_factory=dict)  # by caller channel
-    talks: Mapping[ChannelId, Talk] = field(default_factory=dict)  # by caller channel
-    legs: Mapping[ChannelId, ChannelId] = field(default_factory=dict)  # agent leg -> caller
-    calls: Mapping[CallId, CallProgress] = field(default_factory=dict)
-    callers: Mapping[ChannelId, CallId] = field(default_factory=dict)  # live caller channels
-    timers: Mapping[TimerKey, Instant] = field(default_factory=dict)
+    devices: Mapping[DeviceId, DeviceState] = field(default_factory=empty)
+    offers: Mapping[ChannelId, Offer] = field(default_factory=empty)  # by caller channel
+    talks: Mapping[ChannelId, Talk] = field(default_factory=empty)  # by caller channel
+    legs: Mapping[ChannelId, ChannelId] = field(default_factory=empty)  # agent leg -> caller
+    calls: Mapping[CallId, CallProgress] = field(default_factory=empty)
+    callers: Mapping[ChannelId, CallId] = field(default_factory=empty)  # live caller channels
+    timers: Mapping[TimerKey, Instant] = field(default_factory=empty)
 
     def next_deadline(self) -> Instant | None:
         """The earliest instant at which the core wants a Tick."""

@@ -34,7 +34,7 @@ from cti.domain.inputs import (
     SurveyAnswered,
 )
 from cti.domain.offer import Offer
-from cti.domain.queue import WaitingCall, WaitingCalls
+from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState, OfferOutcome, Side, VisitOutcome
 from cti.domain.state import TimerKind
 from cti.domain.work import Work
@@ -239,7 +239,7 @@ def on_resynced(work: Work, event: Resynced) -> None:
             enqueue(work, call)
         elif known != call:
             changed += 1
-            work.waiting = WaitingCalls({**work.waiting.by_channel, call.channel: call})
+            work.waiting = work.waiting.add(call)
     for device, state in event.devices:
         work.devices[device] = state
     work.effects.append(ResyncApplied(added=added, removed=removed, changed=changed))

@@ -59,7 +59,8 @@ class Work:
         self.at = at
         self.config: AcdConfig = state.config
         self.waiting: WaitingCalls = state.waiting
-        self.gone = state.gone
+        self.gone = Cow(state.gone)
+        self.hangups = state.hangups
         self.known_queues = state.known_queues
         self.agents = Cow(state.agents)
         self.available = set(state.available)
@@ -82,7 +83,8 @@ class Work:
         state = AcdState(
             config=self.config,
             waiting=self.waiting,
-            gone=self.gone,
+            gone=self.gone.result(),
+            hangups=self.hangups,
             known_queues=self.known_queues,
             agents=self.agents.result(),
             available=available,
@@ -275,10 +277,16 @@ class Work:
             self.emit(CallEnded(record=progress.record()))
 
     def remember_gone(self, channel: ChannelId) -> None:
+        """Keep the last GONE_MEMORY hang-ups (up to twice that between clean-ups)."""
         if channel in self.gone:
             return
-        kept = list(self.gone)[-(GONE_MEMORY - 1) :]
-        self.gone = {**dict.fromkeys(kept), channel: None}
+        self.hangups += 1
+        self.gone[channel] = self.hangups
+        if len(self.gone.result()) > 2 * GONE_MEMORY:
+            oldest = self.hangups - GONE_MEMORY
+            for old, number in self.gone.items():
+                if number <= oldest:
+                    self.gone.pop(old)
 
 
 def _interval(agent: Agent, end: Instant) -> StateInterval:
