@@ -19,13 +19,31 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from cti.domain.acd import AcdState, Decision
-from cti.domain.effects import CallWaiting, QueueVisitEnded, ResyncApplied
-from cti.domain.ids import Instant
-from cti.domain.records import VisitOutcome
+from cti.domain.effects import (
+    CallEnded,
+    CallWaiting,
+    FindingRaised,
+    OfferEnded,
+    QueueVisitEnded,
+    ResyncApplied,
+    StateIntervalEnded,
+)
+from cti.domain.ids import Instant, QueueId
+from cti.domain.records import (
+    AgentState,
+    CallRecord,
+    OfferOutcome,
+    OfferRecord,
+    SegmentKind,
+    VisitOutcome,
+)
 
 MAX_EVENT_LABELS: Final = 200
 CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
 WAIT_BUCKETS: Final = (1, 5, 10, 20, 30, 60, 120, 300, 600)
+RING_BUCKETS: Final = (1, 2, 3, 4, 5, 6, 8, 10)
+TALK_BUCKETS: Final = (10, 30, 60, 120, 180, 300, 600, 1200, 1800, 3600)
+WRAP_UP_BUCKETS: Final = (5, 10, 20, 30, 60, 90, 120, 180, 300, 600)
 LAG_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
 
@@ -74,6 +92,7 @@ class Metrics:
             buckets=WAIT_BUCKETS,
             registry=r,
         )
+        self.acd = AcdMetrics(r)
         self._event_labels: set[str] = set()
 
     # Observer (cti/engine/ports.py)
@@ -103,9 +122,98 @@ class Metrics:
                     self.left.labels(visit.queue, visit.outcome).inc()
                 case ResyncApplied():
                     self.resync_corrections.inc(effect.corrections)
+                case OfferEnded(offer=offer):
+                    self.acd.offer_ended(offer)
+                case CallEnded(record=record):
+                    self.acd.call_ended(record)
+                case FindingRaised(finding=finding):
+                    self.acd.findings.labels(finding.rule).inc()
+                case StateIntervalEnded(interval=interval):
+                    self.acd.state_seconds.labels(interval.state).inc(interval.seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class AcdMetrics:
+    """Counters and histograms of offers, calls and findings (C3, C4, C6, P2, P7)."""
+
+    def __init__(self, r: CollectorRegistry) -> None:
+        self.offers = Counter(
+            "cti_offers_total",
+            "Offers of calls to agents, by outcome",
+            ["queue", "outcome"],
+            registry=r,
+        )
+        self.ring_misses = Counter(
+            "cti_ring_limit_misses_total",
+            "Offers withdrawn because they were not answered within the queue's N rings (C3)",
+            ["queue"],
+            registry=r,
+        )
+        self.rings = Histogram(
+            "cti_answer_rings",
+            "The ring on which agents answered offers (1 = first ring)",
+            ["queue"],
+            buckets=RING_BUCKETS,
+            registry=r,
+        )
+        self.releases = Counter(
+            "cti_call_releases_total",
+            "Answered calls by the side that hung up first (P2)",
+            ["queue", "side"],
+            registry=r,
+        )
+        self.talk = Histogram(
+            "cti_talk_seconds",
+            "Talk time per agent segment",
+            ["queue"],
+            buckets=TALK_BUCKETS,
+            registry=r,
+        )
+        self.wrap_up = Histogram(
+            "cti_wrap_up_seconds",
+            "Wrap-up (after-call work) per agent segment",
+            ["queue"],
+            buckets=WRAP_UP_BUCKETS,
+            registry=r,
+        )
+        self.surveys = Counter(
+            "cti_survey_responses_total",
+            "Post-call survey scores keyed by callers (P7)",
+            ["queue", "score"],
+            registry=r,
+        )
+        self.findings = Counter(
+            "cti_findings_total", "Compliance findings raised, by rule", ["rule"], registry=r
+        )
+        self.state_seconds = Counter(
+            "cti_agent_state_seconds_total",
+            "Agent time in each state, counted when the state ends (occupancy)",
+            ["state"],
+            registry=r,
+        )
+
+    def offer_ended(self, offer: OfferRecord) -> None:
+        self.offers.labels(offer.queue, offer.outcome).inc()
+        if offer.outcome is OfferOutcome.NO_ANSWER:
+            self.ring_misses.labels(offer.queue).inc()
+        elif offer.outcome is OfferOutcome.ANSWERED:
+            self.rings.labels(offer.queue).observe(offer.rings)
+
+    def call_ended(self, record: CallRecord) -> None:
+        last_queue = record.queue
+        for segment in record.segments:
+            queue = segment.queue or last_queue
+            if segment.kind is SegmentKind.TALK and segment.agent is not None:
+                self.talk.labels(queue).observe(segment.seconds)
+                last_queue = queue
+            elif segment.kind is SegmentKind.WRAP_UP:
+                self.wrap_up.labels(queue).observe(segment.seconds)
+        if record.released_by is not None:
+            self.releases.labels(last_queue, record.released_by).inc()
+        if record.survey_score is not None:
+            self.surveys.labels(last_queue, str(record.survey_score)).inc()
 
 
 class LiveCollector(Collector):
@@ -143,6 +251,24 @@ class LiveCollector(Collector):
             oldest.add_metric([queue], max(0.0, now - first))
         yield waiting
         yield oldest
+        yield self._agent_gauge(state)
+
+    def _agent_gauge(self, state: AcdState) -> GaugeMetricFamily:
+        agents = GaugeMetricFamily(
+            "cti_queue_agents",
+            "Agents who are members of the queue, by state (an agent counts in each queue)",
+            labels=["queue", "state"],
+        )
+        counts: dict[tuple[QueueId, AgentState], int] = {}
+        for profile in state.config.agents.values():
+            live = state.agents.get(profile.id)
+            agent_state = live.state if live else AgentState.LOGGED_OUT
+            for queue in profile.queues:
+                counts[queue, agent_state] = counts.get((queue, agent_state), 0) + 1
+        for queue in sorted(state.config.queues):
+            for agent_state in AgentState:
+                agents.add_metric([queue, agent_state], float(counts.get((queue, agent_state), 0)))
+        return agents
 
 
 class HistoryCollector(Collector):

@@ -82,12 +82,18 @@ class CallProgress:
         return replace(done, wrapping=self.wrapping | {talk.agent}, released_by=released)
 
     def wrap_up_ended(
-        self, agent: AgentId, start: Instant, at: Instant, how: str, disposition: str | None
+        self,
+        agent: AgentId,
+        queue: QueueId | None,
+        span: tuple[Instant, Instant],
+        how: str,
+        disposition: str | None,
     ) -> CallProgress:
         segment = Segment(
             kind=SegmentKind.WRAP_UP,
-            start=start,
-            end=at,
+            start=span[0],
+            end=span[1],
+            queue=queue,
             agent=agent,
             outcome=how,
             disposition=disposition,

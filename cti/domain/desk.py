@@ -188,11 +188,11 @@ def on_end_wrap_up(work: Work, command: EndWrapUp) -> None:
 
 
 def _end_wrap_up(work: Work, agent: Agent, how: str, disposition: str | None) -> None:
-    call, start = agent.call, agent.since
+    call, span = agent.call, (agent.since, work.at)
     work.fire(agent, Trigger.END_WRAP_UP)
     if call is not None:
         work.update_call(
-            call, lambda p: p.wrap_up_ended(agent.id, start, work.at, how, disposition)
+            call, lambda p: p.wrap_up_ended(agent.id, agent.queue, span, how, disposition)
         )
         work.finish_if_done(call)
 

@@ -1,0 +1,65 @@
+"""Metrics derived from decisions (C6): offers, rings, releases, wrap-up, surveys, agents."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from cti.domain.commands import EndWrapUp
+from cti.domain.ids import AgentId, CallId, ChannelId
+from cti.domain.inputs import DialStatus, SurveyAnswered
+from cti.domain.state import Decision
+from cti.metrics import LiveCollector, Metrics
+from tests.unit.acd_kit import Acd, agent, config, leg, queue
+
+
+def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    found = {}
+    for family in text_string_to_metric_families(metrics.render().decode()):
+        for sample in family.samples:
+            found[sample.name, tuple(sorted(sample.labels.items()))] = sample.value
+    return found
+
+
+def test_a_missed_then_answered_call_is_counted_everywhere() -> None:
+    acd = Acd()
+    acd.load(config([queue(ring_limit=2, ring_cadence=5.0)], [agent("1001"), agent("1002")]))
+    acd.log_in("1001")
+    acd.advance(1)
+    acd.log_in("1002")
+    acd.caller("c1")
+    acd.dial("c1", "1001")
+    acd.ring("c1")
+    acd.tick_to(11)  # 1001 misses; 1002 is offered at once
+    acd.dial("c1", "1002")
+    acd.ring("c1")
+    acd.advance(5.5)
+    acd.dial_end("c1", DialStatus.ANSWER)
+    acd.advance(60)
+    acd.hang_up(leg("c1"))
+    acd.feed(SurveyAnswered(at=acd.now, call=CallId("c1"), channel=ChannelId("c1"), score=5))
+    acd.advance(4)
+    acd.hang_up("c1", request=False)
+    acd.advance(10)
+    acd.feed(EndWrapUp(at=acd.now, agent=AgentId("1002")))
+
+    metrics = Metrics()
+    for effect in acd.effects:
+        metrics.decided(Decision(acd.state, (effect,)), lag=0.0)
+    metrics.registry.register(LiveCollector(lambda: acd.state, lambda: acd.now, lambda: True))
+    got = samples(metrics)
+
+    q = ("queue", "support")
+    assert got["cti_offers_total", (("outcome", "no_answer"), q)] == 1
+    assert got["cti_offers_total", (("outcome", "answered"), q)] == 1
+    assert got["cti_ring_limit_misses_total", (q,)] == 1
+    assert got["cti_answer_rings_bucket", (("le", "2.0"), q)] == 1  # answered on ring 2
+    assert got["cti_answer_rings_bucket", (("le", "1.0"), q)] == 0
+    assert got["cti_call_releases_total", (q, ("side", "agent"))] == 1
+    assert got["cti_talk_seconds_sum", (q,)] == 60
+    assert got["cti_wrap_up_seconds_sum", (q,)] == 14
+    assert got["cti_survey_responses_total", (q, ("score", "5"))] == 1
+    assert got["cti_findings_total", (("rule", "C3.ring_limit"),)] == 1
+    assert got["cti_findings_total", (("rule", "P2.agent_released_first"),)] == 1
+    assert got["cti_queue_agents", (q, ("state", "not_ready"))] == 1
+    assert got["cti_queue_agents", (q, ("state", "available"))] == 1
+    assert got["cti_agent_state_seconds_total", (("state", "wrap_up"),)] == 14
