@@ -1,4 +1,4 @@
-"""Opening the history database: engine, migrations, health, reads.
+"""Opening the database (history and configuration): engine, migrations, health, reads.
 
 Rule 1: open_database() migrates to head before it returns, so a Database is always current.
 Rule 2: nothing here blocks the event loop: migrations run inside AsyncConnection.run_sync
@@ -17,15 +17,16 @@ from typing import Final
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, select
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from cti.domain.ids import QueueId
 from cti.domain.records import QueueVisit
-from cti.storage.history import SqlHistory, UnsupportedDatabase, from_row
-from cti.storage.models import QueueVisitRow
+from cti.storage.history import SqlHistory, UnsupportedDatabase
+from cti.storage.queries import HistoryQueries
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class DatabaseClosed(RuntimeError):
 
 
 class Database:
-    """An open, migrated history database."""
+    """An open, migrated database."""
 
     def __init__(self, engine: AsyncEngine, *, timeout: float) -> None:
         self._engine: AsyncEngine | None = engine
@@ -56,9 +57,18 @@ class Database:
             raise DatabaseClosed("the history database is closed")
         return self._engine
 
+    @property
+    def timeout(self) -> float:
+        """The bound on each database operation, in seconds."""
+        return self._timeout
+
     def history(self) -> SqlHistory:
         """The HistorySink writing to this database."""
         return SqlHistory(self, timeout=self._timeout)
+
+    def queries(self) -> HistoryQueries:
+        """Reads over stored history."""
+        return HistoryQueries(self, timeout=self._timeout)
 
     async def is_reachable(self) -> bool:
         """True when SELECT 1 succeeds within 2 s; False on any failure or once closed."""
@@ -66,13 +76,7 @@ class Database:
 
     async def queue_visits(self, *, queue: str | None = None) -> list[QueueVisit]:
         """Stored visits, optionally of one queue, oldest entry first."""
-        table = QueueVisitRow.__table__
-        query = select(table).order_by(table.c.entered_at, table.c.id)
-        if queue is not None:
-            query = query.where(table.c.queue == queue)
-        async with asyncio.timeout(self._timeout), self.engine.connect() as connection:
-            result = await connection.execute(query)
-            return [from_row(row) for row in result.mappings()]
+        return await self.queries().queue_visits(queue=None if queue is None else QueueId(queue))
 
     async def close(self) -> None:
         """Closes pooled connections; the Database cannot be used afterwards."""
@@ -90,24 +94,27 @@ class Database:
 async def open_database(url: str, *, timeout: float = 10.0) -> Database:  # noqa: ASYNC109
     """Connects, applies migrations up to head and returns the open Database."""
     parsed = make_url(url)
-    engine = await _create_engine(parsed, timeout)
+    where = parsed.render_as_string(hide_password=True)
+    try:
+        engine = await _create_engine(parsed, timeout)
+    except OSError as exc:  # the SQLite file's directory cannot be created
+        raise DatabaseUnavailable(f"could not open history database {where}: {exc!r}") from exc
     try:
         async with asyncio.timeout(timeout), engine.begin() as connection:
             await connection.run_sync(migrate)
     except Exception as exc:
         await _dispose_quietly(engine, timeout)
-        where = parsed.render_as_string(hide_password=True)
         raise DatabaseUnavailable(f"could not open history database {where}: {exc!r}") from exc
     return Database(engine, timeout=timeout)
 
 
-def migrate(connection: Connection) -> None:
-    """Upgrades the database behind a synchronous connection to the newest revision."""
+def migrate(connection: Connection, revision: str = "head") -> None:
+    """Upgrades the database behind a synchronous connection (to the newest revision)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 async def _create_engine(url: URL, seconds: float) -> AsyncEngine:

@@ -1,9 +1,11 @@
-"""SqlHistory: the HistorySink that writes queue visits to the SQL database.
+"""SqlHistory: the HistorySink that writes every kind of history record to SQL.
 
-Rule 1: one call is one transaction; a batch is committed whole or not at all.
-Rule 2: a visit already stored (same channel, queue and entry instant) is skipped by the
-database itself (INSERT ... ON CONFLICT DO NOTHING), so a retry or replay never duplicates.
-Rule 3: every database await is bounded by a timeout; failures propagate to the caller
+Rule 1: one call is one transaction; a batch, however mixed, is committed whole or not at all.
+Rule 2: each record goes to its table with INSERT ... ON CONFLICT (its natural key) DO
+NOTHING, so a retry or replay never duplicates (keys: cti.domain.records, models).
+Rule 3: a call record's segments are written only when its call row was (RETURNING tells
+which were), so a call already stored keeps exactly the segments it was stored with.
+Rule 4: every database await is bounded by a timeout; failures propagate to the caller
 (BatchingHistory spools them), except in is_reachable, which only answers True or False.
 The write timeout is a last resort, longer than the drivers' own (SQLite busy timeout,
 asyncpg command_timeout), because cancelling a statement midway can strand its connection.
@@ -13,21 +15,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, Protocol
+from typing import Final, Protocol, assert_never
 
-from sqlalchemy import Insert, RowMapping, text
+from sqlalchemy import Insert, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.orm import DeclarativeBase
 
-from cti.domain.ids import CallId, ChannelId, Instant, QueueId
-from cti.domain.records import QueueVisit, VisitOutcome
-from cti.storage.models import QueueVisitRow
+from cti.domain.effects import Record
+from cti.domain.records import (
+    CallRecord,
+    Finding,
+    LoginSession,
+    OfferRecord,
+    QueueVisit,
+    StateInterval,
+)
+from cti.storage import rows
+from cti.storage.models import (
+    CallRecordRow,
+    CallSegmentRow,
+    FindingRow,
+    LoginSessionRow,
+    OfferRow,
+    QueueVisitRow,
+    StateIntervalRow,
+)
 
 logger = logging.getLogger(__name__)
 
-VISIT_KEY: Final = ("channel_id", "queue", "entered_at")
 PING_TIMEOUT: Final = 2.0
 
 
@@ -42,68 +61,76 @@ class EngineSource(Protocol):
     def engine(self) -> AsyncEngine: ...
 
 
-def to_row(visit: QueueVisit, recorded_at: datetime) -> dict[str, object]:
-    """The column values for one visit."""
-    return {
-        "call_id": visit.call,
-        "channel_id": visit.channel,
-        "queue": visit.queue,
-        "caller": visit.caller,
-        "priority": visit.priority,
-        "entered_at": datetime.fromtimestamp(visit.entered_at, tz=UTC),
-        "left_at": datetime.fromtimestamp(visit.left_at, tz=UTC),
-        "wait_seconds": visit.wait_seconds,
-        "outcome": visit.outcome.value,
-        "recorded_at": recorded_at,
-    }
+@dataclass(frozen=True, slots=True)
+class _Table:
+    model: type[DeclarativeBase]
+    key: tuple[str, ...]
 
 
-def from_row(row: RowMapping) -> QueueVisit:
-    """The visit a stored row describes."""
-    entered_at, left_at, priority = row["entered_at"], row["left_at"], row["priority"]
-    if not (
-        isinstance(entered_at, datetime)
-        and isinstance(left_at, datetime)
-        and isinstance(priority, int)
-    ):
-        raise TypeError(f"queue_visits row with unexpected types: {dict(row)!r}")
-    return QueueVisit(
-        call=CallId(str(row["call_id"])),
-        channel=ChannelId(str(row["channel_id"])),
-        queue=QueueId(str(row["queue"])),
-        caller=str(row["caller"]),
-        priority=priority,
-        entered_at=Instant(entered_at.timestamp()),
-        left_at=Instant(left_at.timestamp()),
-        outcome=VisitOutcome(str(row["outcome"])),
-    )
+# Insertion order: parents before children (call_segments references call_records).
+VISITS: Final = _Table(QueueVisitRow, ("channel_id", "queue", "entered_at"))
+OFFERS: Final = _Table(OfferRow, ("call_id", "agent_id", "offered_at"))
+CALLS: Final = _Table(CallRecordRow, ("call_id",))
+SEGMENTS: Final = _Table(CallSegmentRow, ("call_id", "ordinal"))
+INTERVALS: Final = _Table(StateIntervalRow, ("agent_id", "started_at"))
+SESSIONS: Final = _Table(LoginSessionRow, ("agent_id", "started_at"))
+FINDINGS: Final = _Table(FindingRow, ("rule", "agent_id", "at"))
+TABLES: Final = (VISITS, OFFERS, CALLS, SEGMENTS, INTERVALS, SESSIONS, FINDINGS)
 
 
-def insert_ignoring_duplicates(dialect: str) -> Insert:
-    """INSERT ... ON CONFLICT (visit key) DO NOTHING, in the given dialect."""
+def insert_ignoring_duplicates(table: _Table, dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (the table's natural key) DO NOTHING, in the given dialect."""
     if dialect == "postgresql":
-        return postgresql.insert(QueueVisitRow).on_conflict_do_nothing(index_elements=VISIT_KEY)
+        return postgresql.insert(table.model).on_conflict_do_nothing(index_elements=table.key)
     if dialect == "sqlite":
-        return sqlite.insert(QueueVisitRow).on_conflict_do_nothing(index_elements=VISIT_KEY)
+        return sqlite.insert(table.model).on_conflict_do_nothing(index_elements=table.key)
     raise UnsupportedDatabase(f"history needs sqlite or postgresql, but got {dialect!r}")
 
 
-class SqlHistory:
-    """Writes batches of queue visits, each in one transaction, skipping ones already stored."""
+def table_rows(records: Sequence[Record], recorded_at: datetime) -> dict[_Table, list[rows.Row]]:
+    """The rows each table receives for these records, tables in insertion order."""
+    out: dict[_Table, list[rows.Row]] = {table: [] for table in TABLES}
+    for record in records:
+        match record:
+            case QueueVisit():
+                out[VISITS].append(rows.visit_row(record, recorded_at))
+            case OfferRecord():
+                out[OFFERS].append(rows.offer_row(record, recorded_at))
+            case CallRecord():
+                out[CALLS].append(rows.call_row(record, recorded_at))
+                out[SEGMENTS].extend(rows.segment_rows(record))
+            case StateInterval():
+                out[INTERVALS].append(rows.interval_row(record, recorded_at))
+            case LoginSession():
+                out[SESSIONS].append(rows.session_row(record, recorded_at))
+            case Finding():
+                out[FINDINGS].append(rows.finding_row(record, recorded_at))
+            case _:
+                assert_never(record)
+    return out
 
-    def __init__(self, source: EngineSource, *, timeout: float = 10.0) -> None:
+
+class SqlHistory:
+    """Writes batches of records, each batch in one transaction, skipping ones already stored."""
+
+    def __init__(
+        self,
+        source: EngineSource,
+        *,
+        timeout: float = 10.0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._source = source
         self._timeout = timeout
+        self._now = now
 
-    async def record_queue_visits(self, visits: Sequence[QueueVisit]) -> None:
-        if not visits:
+    async def record(self, records: Sequence[Record]) -> None:
+        if not records:
             return
         engine = self._source.engine
-        statement = insert_ignoring_duplicates(engine.dialect.name)
-        now = datetime.now(UTC)
-        rows = [to_row(visit, now) for visit in visits]
+        batches = table_rows(records, self._now())
         async with asyncio.timeout(self._timeout), engine.begin() as connection:
-            await connection.execute(statement, rows)
+            await _insert_all(connection, batches)
 
     async def is_reachable(self) -> bool:
         try:
@@ -113,3 +140,23 @@ class SqlHistory:
             logger.debug("database not reachable: %r", exc)
             return False
         return True
+
+
+async def _insert_all(connection: AsyncConnection, batches: dict[_Table, list[rows.Row]]) -> None:
+    dialect = connection.dialect.name
+    for table, batch in batches.items():
+        if table is CALLS and batch:
+            stored = await _insert_calls(connection, batch, dialect)
+            # SEGMENTS comes after CALLS: keep the segments of calls stored just now.
+            batches[SEGMENTS] = [row for row in batches[SEGMENTS] if row["call_id"] in stored]
+        elif batch:
+            await connection.execute(insert_ignoring_duplicates(table, dialect), batch)
+
+
+async def _insert_calls(
+    connection: AsyncConnection, batch: list[rows.Row], dialect: str
+) -> set[str]:
+    """Inserts call rows; the ids of those that were new (not skipped as duplicates)."""
+    statement = insert_ignoring_duplicates(CALLS, dialect).returning(CallRecordRow.call_id)
+    result = await connection.execute(statement, batch)
+    return set(result.scalars().all())

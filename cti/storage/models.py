@@ -1,10 +1,17 @@
-"""Tables for history, as SQLAlchemy 2 typed declarative models.
+"""Tables for history and configuration, as SQLAlchemy 2 typed declarative models.
 
 Rule 1: every timestamp is timezone-aware UTC with microseconds, on every dialect; SQLite
 stores naive UTC text, so UtcDateTime converts at the boundary and rejects naive values.
-Rule 2: a queue visit is identified by (channel_id, queue, entered_at): recording it again
-is a no-op, which is what makes retries and spool replays safe.
-Rule 3: the schema is owned by the Alembic migrations; these models must match them.
+Rule 2: every history table has a unique natural key (the record's, see
+cti.domain.records): recording a row again is a no-op, which makes retries and spool
+replays safe. History rows are final; nothing updates them.
+Rule 3: durations are stored next to the instants they derive from (`seconds`), so reports
+sum a column instead of doing date arithmetic that differs per dialect.
+Rule 4: the schema is owned by the Alembic migrations; these models must match them.
+Rule 5: configuration tables hold what AcdConfig holds, plus secrets (PIN and token hashes)
+that never leave cti.storage; config_revision counts committed configuration changes.
+Rule 6: foreign keys are enforced by PostgreSQL only (SQLite's are off: Alembic's batch
+mode recreates tables, which would cascade); cti.storage.config_store keeps them by hand.
 """
 
 from __future__ import annotations
@@ -12,10 +19,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     Double,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -29,8 +39,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY, so BIGINT is PostgreSQL's alone.
+SERIAL = BigInteger().with_variant(Integer, "sqlite")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -58,8 +72,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+# History -------------------------------------------------------------------------------
+# Unbounded strings: a value the database refuses would be retried from the spool forever.
+
+
 class QueueVisitRow(Base):
-    """One caller's stay in one queue (cti.domain.records.QueueVisit), final when written."""
+    """One caller's stay in one queue (cti.domain.records.QueueVisit)."""
 
     __tablename__ = "queue_visits"
     __table_args__ = (
@@ -67,9 +85,7 @@ class QueueVisitRow(Base):
         Index(None, "queue", "entered_at"),
     )
 
-    # SQLite only auto-increments an INTEGER PRIMARY KEY, so BIGINT is PostgreSQL's alone.
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    # Unbounded strings: a value the database refuses would be retried from the spool forever.
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
     call_id: Mapped[str] = mapped_column(String)
     channel_id: Mapped[str] = mapped_column(String)
     queue: Mapped[str] = mapped_column(String)
@@ -80,3 +96,225 @@ class QueueVisitRow(Base):
     wait_seconds: Mapped[float] = mapped_column(Double)
     outcome: Mapped[str] = mapped_column(String)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OfferRow(Base):
+    """One offer of one call to one agent (OfferRecord). Key: (call_id, agent_id, offered_at)."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        UniqueConstraint("call_id", "agent_id", "offered_at"),
+        Index(None, "agent_id", "offered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String)
+    queue: Mapped[str] = mapped_column(String)
+    agent_id: Mapped[str] = mapped_column(String)
+    device: Mapped[str] = mapped_column(String)
+    offered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ring_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rings: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CallRecordRow(Base):
+    """One call (CallRecord); its segments are CallSegmentRow. Key: call_id."""
+
+    __tablename__ = "call_records"
+    __table_args__ = (
+        UniqueConstraint("call_id"),
+        Index(None, "caller", "entered_at"),
+        Index(None, "queue", "entered_at"),
+        Index(None, "entered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String)
+    caller: Mapped[str] = mapped_column(String)
+    queue: Mapped[str] = mapped_column(String)
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    offers: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    abandoned: Mapped[bool] = mapped_column(Boolean)
+    abandon_wait: Mapped[float | None] = mapped_column(Double)
+    released_by: Mapped[str | None] = mapped_column(String)
+    survey_score: Mapped[int | None] = mapped_column(Integer)
+    disposition: Mapped[str | None] = mapped_column(String)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CallSegmentRow(Base):
+    """One part of a call (Segment), in the call's order. Key: (call_id, ordinal)."""
+
+    __tablename__ = "call_segments"
+    __table_args__ = (Index(None, "agent_id", "started_at"),)
+
+    call_id: Mapped[str] = mapped_column(
+        String, ForeignKey("call_records.call_id", ondelete="CASCADE"), primary_key=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seconds: Mapped[float] = mapped_column(Double)
+    queue: Mapped[str | None] = mapped_column(String)
+    agent_id: Mapped[str | None] = mapped_column(String)
+    outcome: Mapped[str] = mapped_column(String)
+    disposition: Mapped[str | None] = mapped_column(String)
+
+
+class StateIntervalRow(Base):
+    """A span of one agent in one state (StateInterval). Key: (agent_id, started_at)."""
+
+    __tablename__ = "agent_state_intervals"
+    __table_args__ = (UniqueConstraint("agent_id", "started_at"), Index(None, "started_at"))
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String)
+    state: Mapped[str] = mapped_column(String)
+    reason: Mapped[str | None] = mapped_column(String)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seconds: Mapped[float] = mapped_column(Double)
+    call_id: Mapped[str | None] = mapped_column(String)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LoginSessionRow(Base):
+    """An agent's login on a device (LoginSession). Key: (agent_id, started_at)."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (UniqueConstraint("agent_id", "started_at"), Index(None, "started_at"))
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String)
+    device: Mapped[str] = mapped_column(String)
+    address: Mapped[str] = mapped_column(String)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seconds: Mapped[float] = mapped_column(Double)
+    ended: Mapped[str] = mapped_column(String)
+    ended_by: Mapped[str] = mapped_column(String)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FindingRow(Base):
+    """One breach with its evidence (Finding). Key: (rule, agent_id, at)."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        UniqueConstraint("rule", "agent_id", "at"),
+        Index(None, "agent_id", "at"),
+        Index(None, "at"),
+    )
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    rule: Mapped[str] = mapped_column(String)
+    agent_id: Mapped[str] = mapped_column(String)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    measured: Mapped[float] = mapped_column(Double)
+    limit_value: Mapped[float] = mapped_column(Double)  # LIMIT is an SQL keyword
+    call_id: Mapped[str | None] = mapped_column(String)
+    detail: Mapped[str] = mapped_column(String)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Configuration ---------------------------------------------------------------------------
+
+
+class QueueRow(Base):
+    """A queue's settings (cti.domain.config.QueueConfig); dispositions as a JSON list."""
+
+    __tablename__ = "queues"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    strategy: Mapped[str] = mapped_column(String)
+    ring_limit: Mapped[int] = mapped_column(Integer)
+    ring_cadence: Mapped[float] = mapped_column(Double)
+    misses_before_not_ready: Mapped[int] = mapped_column(Integer)
+    max_wrap_up: Mapped[float] = mapped_column(Double)
+    dispositions: Mapped[list[str]] = mapped_column(JSON)
+    disposition_required: Mapped[bool] = mapped_column(Boolean)
+    skill: Mapped[str | None] = mapped_column(String)
+    min_skill_level: Mapped[int] = mapped_column(Integer)
+    widen_after: Mapped[float | None] = mapped_column(Double)
+    overflow_after: Mapped[float | None] = mapped_column(Double)
+    overflow_queue: Mapped[str | None] = mapped_column(String)
+    max_wait: Mapped[float | None] = mapped_column(Double)
+    max_wait_action: Mapped[str] = mapped_column(String)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AgentRow(Base):
+    """An agent (AgentProfile); a deleted agent stays, inactive, so history keeps its name."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    pin_hash: Mapped[str | None] = mapped_column(String)  # scrypt; see config_store
+    active: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AgentSkillRow(Base):
+    __tablename__ = "agent_skills"
+
+    agent_id: Mapped[str] = mapped_column(
+        String, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill: Mapped[str] = mapped_column(String, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+
+
+class AgentQueueRow(Base):
+    """Queue membership with a penalty; a queue with members cannot be deleted (RESTRICT)."""
+
+    __tablename__ = "agent_queues"
+    __table_args__ = (Index(None, "queue_id"),)
+
+    agent_id: Mapped[str] = mapped_column(
+        String, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    queue_id: Mapped[str] = mapped_column(
+        String, ForeignKey("queues.id", ondelete="RESTRICT"), primary_key=True
+    )
+    penalty: Mapped[int] = mapped_column(Integer)
+
+
+class NotReadyReasonRow(Base):
+    __tablename__ = "not_ready_reasons"
+
+    code: Mapped[str] = mapped_column(String, primary_key=True)
+    label: Mapped[str] = mapped_column(String)
+    max_seconds: Mapped[float | None] = mapped_column(Double)
+
+
+class ApiTokenRow(Base):
+    """An API token: only the SHA-256 (hex) of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)  # agent | supervisor | admin
+    agent_id: Mapped[str | None] = mapped_column(String, ForeignKey("agents.id"))
+    token_hash: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ConfigRevisionRow(Base):
+    """One row; every configuration change bumps it first, which also serialises changes."""
+
+    __tablename__ = "config_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

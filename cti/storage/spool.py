@@ -1,17 +1,17 @@
-"""BatchingHistory: takes visits off the engine's hot path and gets them stored exactly once.
+"""BatchingHistory: takes records off the engine's hot path and gets them stored exactly once.
 
 Rule 1: put() is synchronous, never awaits and never raises; it only appends to memory.
-Rule 2: a visit leaves memory only once it is durable: committed by the inner sink, or
+Rule 2: a record leaves memory only once it is durable: committed by the inner sink, or
 appended (fsync'd) to the local spool file. Until then it stays at the head of the buffer,
 so a cancelled write or spill loses nothing.
 Rule 3: while the spool holds records, new batches are appended to it behind them, and the
 spool is replayed in file order; it is truncated only once all its records are committed.
 Rule 4: the database is retried with capped exponential backoff; every write has a timeout.
 Rule 5: anything may be written twice (a write that timed out but committed, a replay after
-a crash); the inner sink's unique key makes that a no-op, so nothing is recorded twice.
+a crash); the inner sink's natural keys make that a no-op, so nothing is recorded twice.
 Rule 6: only the run() task touches the spool file (close() only after run() has stopped);
 one process owns one spool file.
-Durability starts at commit or spill: visits still in memory (at most one interval's worth)
+Durability starts at commit or spill: records still in memory (at most one interval's worth)
 die with the process; close() flushes them.
 """
 
@@ -23,7 +23,7 @@ import logging
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 
-from cti.domain.records import QueueVisit
+from cti.domain.effects import Record
 from cti.engine.ports import HistorySink
 from cti.storage import spool_file
 
@@ -31,7 +31,10 @@ logger = logging.getLogger(__name__)
 
 
 class BatchingHistory:
-    """A HistorySink and VisitRecorder that batches, spools when the database is down, replays."""
+    """A HistorySink and HistoryRecorder that batches, spools when the database is down, replays.
+
+    Records of every type share one buffer and one spool, in the order they were put.
+    """
 
     def __init__(
         self,
@@ -53,7 +56,7 @@ class BatchingHistory:
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
         self._close_timeout = close_timeout
-        self._buffer: list[QueueVisit] = []
+        self._buffer: list[Record] = []
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -65,26 +68,26 @@ class BatchingHistory:
         self._backoff = backoff_initial
         self._retry_at = 0.0  # loop time before which the database is not tried again
         self._healthy = True
-        self.written = 0  # visits committed by the inner sink (replays included)
-        self.spooled = 0  # visits appended to the spool file
-        self.pending = 0  # visits accepted but not yet committed (in memory or spooled)
+        self.written = 0  # records committed by the inner sink (replays included)
+        self.spooled = 0  # records appended to the spool file
+        self.pending = 0  # records accepted but not yet committed (in memory or spooled)
 
-    def put(self, visit: QueueVisit) -> None:
-        """Accepts a visit for storage. Never awaits, never raises."""
+    def put(self, record: Record) -> None:
+        """Accepts a record for storage. Never awaits, never raises."""
         try:
             if self._closing:
-                logger.warning("visit %s put after close; it waits for a spill", visit.channel)
-            self._buffer.append(visit)
+                logger.warning("%s put after close; it waits for a spill", type(record).__name__)
+            self._buffer.append(record)
             self.pending += 1
             if len(self._buffer) >= self._max_batch:
                 self._wake.set()
         except Exception:
-            logger.exception("could not accept visit %r", visit)
+            logger.exception("could not accept history record %r", record)
 
-    async def record_queue_visits(self, visits: Sequence[QueueVisit]) -> None:
-        """Accepts the visits; they are written in the background (see put)."""
-        for visit in visits:
-            self.put(visit)
+    async def record(self, records: Sequence[Record]) -> None:
+        """Accepts the records; they are written in the background (see put)."""
+        for record in records:
+            self.put(record)
 
     async def is_reachable(self) -> bool:
         return await self._inner.is_reachable()
@@ -119,7 +122,7 @@ class BatchingHistory:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         if self._buffer and not await self._spill():
-            logger.error("%d history visits lost: database and spool both failed", self.pending)
+            logger.error("%d history records lost: database and spool both failed", self.pending)
         if self._writes:  # late writes still hold connections; let them end before the pool does
             await asyncio.wait(set(self._writes), timeout=self._write_timeout)
 
@@ -148,13 +151,13 @@ class BatchingHistory:
                 await self._wake.wait()
         self._wake.clear()
 
-    async def _write(self, visits: Sequence[QueueVisit]) -> bool:
+    async def _write(self, records: Sequence[Record]) -> bool:
         try:
-            await self._bounded(self._inner.record_queue_visits(list(visits)))
+            await self._bounded(self._inner.record(list(records)))
         except Exception as exc:
             self._failed(exc)
             return False
-        self.written += len(visits)
+        self.written += len(records)
         self._succeeded()
         return True
 
@@ -187,7 +190,7 @@ class BatchingHistory:
         try:
             await asyncio.to_thread(spool_file.append, self._spool, batch)
         except OSError:
-            logger.exception("could not spool %d history visits to %s", len(batch), self._spool)
+            logger.exception("could not spool %d history records to %s", len(batch), self._spool)
             return False
         del self._buffer[: len(batch)]
         self.spooled += len(batch)
@@ -207,7 +210,7 @@ class BatchingHistory:
             if chunk.lines == 0:
                 await self._empty_spool()
                 return
-            if chunk.visits and not await self._write(chunk.visits):
+            if chunk.records and not await self._write(chunk.records):
                 return
             self._spool_offset = chunk.end
             self._spool_records -= chunk.lines
@@ -231,7 +234,7 @@ class BatchingHistory:
             logger.exception("could not read the history spool %s", self._spool)
             records, size = 0, 1  # try again through replay, with backoff
         if size:
-            logger.info("replaying %d history visits from %s", records, self._spool)
+            logger.info("replaying %d history records from %s", records, self._spool)
             self._spool_open = True
             self._spool_records += records
             self.pending += records

@@ -1,15 +1,16 @@
-"""The durable local spool: queue visits as JSON lines, one visit per line.
+"""The durable local spool: history records as JSON lines, one record per line.
 
 Rule 1: these functions block (file I/O and fsync); callers run them in a thread.
 Rule 2: an append is durable when it returns (flushed and fsync'd, and the directory entry
 too when the file is new); a failed append truncates the file back to its previous size.
 Rule 3: a torn last line (a crash mid-append) is skipped with an error, never fatal, and the
 next append starts on a fresh line.
+Rule 4: each line is cti.storage.record_json: any Record, tagged with its type, read back
+exactly; a line written before tags existed reads as a queue visit.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -17,57 +18,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from cti.domain.ids import CallId, ChannelId, Instant, QueueId
-from cti.domain.records import QueueVisit, VisitOutcome
+from cti.domain.effects import Record
+from cti.storage.record_json import decode, encode
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Chunk:
-    """Visits read from the spool, the lines they took, and where the next read starts."""
+    """Records read from the spool, the lines they took, and where the next read starts."""
 
-    visits: list[QueueVisit]
+    records: list[Record]
     lines: int
     end: int
 
 
-def encode(visit: QueueVisit) -> str:
-    # json writes floats with repr, so epoch instants survive the round trip exactly.
-    return json.dumps(
-        {
-            "call": visit.call,
-            "channel": visit.channel,
-            "queue": visit.queue,
-            "caller": visit.caller,
-            "priority": visit.priority,
-            "entered_at": visit.entered_at,
-            "left_at": visit.left_at,
-            "outcome": visit.outcome.value,
-        },
-        separators=(",", ":"),
-    )
-
-
-def decode(line: bytes) -> QueueVisit:
-    data = json.loads(line)
-    return QueueVisit(
-        call=CallId(str(data["call"])),
-        channel=ChannelId(str(data["channel"])),
-        queue=QueueId(str(data["queue"])),
-        caller=str(data["caller"]),
-        priority=int(data["priority"]),
-        entered_at=Instant(float(data["entered_at"])),
-        left_at=Instant(float(data["left_at"])),
-        outcome=VisitOutcome(data["outcome"]),
-    )
-
-
-def append(path: Path, visits: Sequence[QueueVisit]) -> None:
-    """Appends the visits durably."""
+def append(path: Path, records: Sequence[Record]) -> None:
+    """Appends the records durably."""
     created = not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = "".join(encode(visit) + "\n" for visit in visits).encode()
+    payload = "".join(encode(record) + "\n" for record in records).encode()
     with path.open("ab+") as spool:
         size = spool.seek(0, os.SEEK_END)
         try:
@@ -94,13 +64,13 @@ def count(path: Path) -> tuple[int, int]:
 
 
 def read(path: Path, offset: int, limit: int) -> Chunk:
-    """Up to `limit` visits starting at byte `offset`; undecodable lines are logged and skipped."""
-    visits: list[QueueVisit] = []
+    """Up to `limit` records starting at byte `offset`; undecodable lines are logged, skipped."""
+    records: list[Record] = []
     lines = 0
     try:
         spool = path.open("rb")
     except FileNotFoundError:
-        return Chunk(visits=visits, lines=0, end=offset)
+        return Chunk(records=records, lines=0, end=offset)
     with spool:
         spool.seek(offset)
         while lines < limit and (line := spool.readline()):
@@ -108,10 +78,10 @@ def read(path: Path, offset: int, limit: int) -> Chunk:
                 continue
             lines += 1
             try:
-                visits.append(decode(line))
-            except (ValueError, KeyError, TypeError) as exc:
+                records.append(decode(line))
+            except (ValueError, TypeError) as exc:
                 logger.error("skipping undecodable spool line in %s: %r (%r)", path, line, exc)
-        return Chunk(visits=visits, lines=lines, end=spool.tell())
+        return Chunk(records=records, lines=lines, end=spool.tell())
 
 
 def truncate(path: Path) -> None:

@@ -8,11 +8,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from cti.storage.database import Database, DatabaseClosed, DatabaseUnavailable, open_database
+from cti.storage.database import (
+    Database,
+    DatabaseClosed,
+    DatabaseUnavailable,
+    migrate,
+    open_database,
+)
+from cti.storage.history import SqlHistory
 from cti.storage.models import QueueVisitRow
 from tests.storage.conftest import PostgresServer
-from tests.storage.visits import make_visit, make_visits
+from tests.storage.samples import make_visit, make_visits
 
 
 async def _revision(database: Database) -> str | None:
@@ -24,12 +32,12 @@ async def test_migrations_apply_to_a_fresh_database_and_again_to_a_migrated_one(
     database_url: str,
 ) -> None:
     first = await open_database(database_url)
-    await first.history().record_queue_visits([make_visit(1)])
+    await first.history().record([make_visit(1)])
     await first.close()
 
     second = await open_database(database_url)
 
-    assert await _revision(second) == "0001"
+    assert await _revision(second) == "0002"
     assert await second.queue_visits() == [make_visit(1)]
     await second.close()
 
@@ -38,7 +46,7 @@ async def test_visits_round_trip_with_exact_instants_and_wait(database_url: str)
     database = await open_database(database_url)
     visits = make_visits(20)
 
-    await database.history().record_queue_visits(visits)
+    await database.history().record(visits)
 
     stored = await database.queue_visits()
     assert stored == visits
@@ -51,7 +59,7 @@ async def test_visits_round_trip_with_exact_instants_and_wait(database_url: str)
 
 async def test_timestamps_are_aware_utc_with_microseconds(database_url: str) -> None:
     database = await open_database(database_url)
-    await database.history().record_queue_visits([make_visit(0)])
+    await database.history().record([make_visit(0)])
 
     async with database.engine.connect() as connection:
         query = QueueVisitRow.__table__.select()
@@ -67,8 +75,8 @@ async def test_the_same_visit_recorded_twice_is_stored_once(database_url: str) -
     database = await open_database(database_url)
     history = database.history()
 
-    await history.record_queue_visits([make_visit(1), make_visit(1), make_visit(2)])
-    await history.record_queue_visits(make_visits(3))
+    await history.record([make_visit(1), make_visit(1), make_visit(2)])
+    await history.record(make_visits(3))
 
     assert await database.queue_visits() == make_visits(3)
     await database.close()
@@ -77,7 +85,7 @@ async def test_the_same_visit_recorded_twice_is_stored_once(database_url: str) -
 async def test_visits_are_read_per_queue_oldest_first(database_url: str) -> None:
     database = await open_database(database_url)
     sales, support = make_visits(3, queue="sales"), make_visits(2, start=10, queue="support")
-    await database.history().record_queue_visits([*reversed(sales), *support])
+    await database.history().record([*reversed(sales), *support])
 
     assert await database.queue_visits(queue="sales") == sales
     assert await database.queue_visits(queue="support") == support
@@ -96,7 +104,7 @@ async def test_a_closed_database_is_unreachable_and_refuses_writes(database_url:
     assert not await database.is_reachable()
     assert not await history.is_reachable()
     with pytest.raises(DatabaseClosed):
-        await history.record_queue_visits([make_visit(1)])
+        await history.record([make_visit(1)])
 
 
 async def test_sqlite_parent_directory_is_created(tmp_path: Path) -> None:
@@ -132,6 +140,27 @@ async def test_postgres_reachability_follows_the_server(
         await asyncio.to_thread(postgres_server.start)
 
     assert await database.is_reachable()
-    await database.history().record_queue_visits([make_visit(1)])
+    await database.history().record([make_visit(1)])
     assert await database.queue_visits() == [make_visit(1)]
+    await database.close()
+
+
+async def test_a_database_at_the_first_revision_keeps_its_visits_through_the_upgrade(
+    database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "db").mkdir(exist_ok=True)
+    old = create_async_engine(database_url)
+    async with old.begin() as connection:
+        await connection.run_sync(migrate, "0001")
+
+    class Source:
+        engine = old
+
+    await SqlHistory(Source()).record(make_visits(3))
+    await old.dispose()
+
+    database = await open_database(database_url)
+
+    assert await _revision(database) == "0002"
+    assert await database.queue_visits() == make_visits(3)
     await database.close()

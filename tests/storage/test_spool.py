@@ -11,13 +11,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from cti.domain.records import QueueVisit
+from cti.domain.effects import Record
+from cti.domain.ids import AgentId
 from cti.engine.ports import HistorySink
 from cti.storage import spool_file
 from cti.storage.database import open_database
 from cti.storage.spool import BatchingHistory
 from tests.storage.conftest import PostgresServer
-from tests.storage.visits import make_visit, make_visits
+from tests.storage.samples import (
+    make_call,
+    make_finding,
+    make_interval,
+    make_offer,
+    make_session,
+    make_visit,
+    make_visits,
+    one_of_each,
+)
 
 FAST = {"interval": 0.05, "write_timeout": 0.5, "backoff_initial": 0.05, "backoff_max": 0.4}
 
@@ -31,9 +41,9 @@ class CountingSink:
         self.inner = inner
         self.batches: list[int] = []
 
-    async def record_queue_visits(self, visits: Sequence[QueueVisit]) -> None:
-        await self.inner.record_queue_visits(visits)
-        self.batches.append(len(visits))
+    async def record(self, records: Sequence[Record]) -> None:
+        await self.inner.record(records)
+        self.batches.append(len(records))
 
     async def is_reachable(self) -> bool:
         return await self.inner.is_reachable()
@@ -126,7 +136,7 @@ async def test_while_the_database_is_down_visits_are_spooled_then_stored_exactly
     spool = tmp_path / "spool.jsonl"
     history = BatchingHistory(database.history(), spool, **FAST)
     async with running(history):
-        await history.record_queue_visits(make_visits(10))
+        await history.record(make_visits(10))
         await eventually(lambda: history.written == 10)
 
         async with outage():
@@ -153,7 +163,7 @@ async def test_visits_spooled_when_the_database_closed_arrive_after_a_restart(
     await database.close()
     first = BatchingHistory(database.history(), spool, **FAST)
     async with running(first):
-        await first.record_queue_visits(make_visits(30))
+        await first.record(make_visits(30))
         await eventually(lambda: first.spooled == 30)
         assert not await first.is_reachable()
 
@@ -172,7 +182,7 @@ async def test_a_spool_left_by_a_crashed_run_is_replayed_first_and_only_once(
     database_url: str, tmp_path: Path
 ) -> None:
     database = await open_database(database_url)
-    await database.history().record_queue_visits(make_visits(5))
+    await database.history().record(make_visits(5))
     spool = tmp_path / "spool.jsonl"
     spool_file.append(spool, make_visits(7, start=3))  # 3 and 4 were committed before the crash
     with spool.open("ab") as torn:
@@ -220,4 +230,36 @@ async def test_close_with_the_database_down_keeps_everything_in_the_spool(
     await history.close()
     await task
 
-    assert spool_file.read(spool, 0, 100).visits == make_visits(2, start=1)
+    assert spool_file.read(spool, 0, 100).records == make_visits(2, start=1)
+
+
+async def test_a_mixed_batch_spooled_during_an_outage_arrives_exactly_once(
+    database_url: str, outage: Outage, tmp_path: Path
+) -> None:
+    database = await open_database(database_url)
+    spool = tmp_path / "spool.jsonl"
+    history = BatchingHistory(database.history(), spool, **FAST)
+    async with running(history):
+        await history.record(one_of_each(0))
+        await eventually(lambda: history.written == 6)
+
+        async with outage():
+            batch = [*one_of_each(1), *one_of_each(2), *one_of_each(0)]  # 0 is already stored
+            for record in batch:
+                history.put(record)
+            await eventually(lambda: history.spooled == 18 and history.pending == 18)
+            assert spool_file.read(spool, 0, 100).records == batch
+
+        await eventually(lambda: history.pending == 0)
+
+    queries = database.queries()
+    assert await database.queue_visits() == [make_visit(n) for n in range(3)]
+    assert await queries.findings() == [make_finding(n) for n in range(3)]
+    assert await queries.state_intervals(AgentId("1001")) == [make_interval(n) for n in range(3)]
+    assert await queries.login_sessions(AgentId("1001")) == [make_session(n) for n in range(3)]
+    for n in range(3):
+        detail = await queries.call(make_call(n).call)
+        assert detail is not None
+        assert (detail.record, detail.offers) == (make_call(n), (make_offer(n),))
+    assert spool.stat().st_size == 0
+    await database.close()

@@ -1,0 +1,352 @@
+"""`cti admin`: the configuration store (queues, agents, reasons, tokens) from a shell.
+
+Rule 1: errors a user can fix (arguments, values, files, unknown ids, settings) print one
+clear line per problem to stderr and exit 2, with no traceback; a database that cannot be
+reached prints one line and exits 1.
+Rule 2: each command loads the settings as `cti serve` does (--config, CTI_CONFIG, then
+CTI_DATABASE_URL ...), opens the database (which applies migrations) and closes it after.
+Rule 3: what scripts read goes to stdout (export YAML, a token's secret, listings,
+summaries); notes go to stderr. A PIN or token secret is never printed, except a new
+token's secret, once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Final, NoReturn, TypeAlias
+
+import yaml
+from sqlalchemy.exc import ArgumentError
+
+from cti import settings
+from cti.domain.config import (
+    AcdConfig,
+    AgentProfile,
+    ConfigError,
+    MaxWaitAction,
+    NotReadyReason,
+    QueueConfig,
+    Strategy,
+)
+from cti.domain.ids import AgentId, QueueId
+from cti.storage.config_fields import FIELDS, Kind, queue_with, whole
+from cti.storage.config_import import ImportFailed, document, import_files
+from cti.storage.config_store import ChangeSummary, ConfigChange, ConfigStore
+from cti.storage.database import DatabaseUnavailable, open_database
+from cti.storage.history import UnsupportedDatabase
+from cti.storage.tokens import Role
+
+PROG: Final = "cti admin"
+NONE: Final = "none"  # clears an optional queue setting
+
+QUEUE_OPTIONS: Final = tuple(name for name in FIELDS[Kind.QUEUES] if name != "id")
+OPTIONAL: Final = frozenset(
+    {"skill", "widen_after", "overflow_after", "overflow_queue", "max_wait"}
+)
+Command = Callable[[argparse.Namespace, ConfigStore], Coroutine[object, object, None]]
+
+
+class UsageError(Exception):
+    """A command line that cannot be parsed."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def run_admin_command(argv: list[str]) -> int:
+    """Runs `cti admin ARGV...`; returns the exit status (0 ok, 2 user error, 1 database)."""
+    try:
+        args = _parser().parse_args(argv)
+        conf = settings.load(getattr(args, "config", None))
+        return asyncio.run(_run(args.command, args, conf.database.url))
+    except SystemExit as exit_:  # --help
+        return exit_.code if isinstance(exit_.code, int) else 0
+    except ImportFailed as exc:
+        for error in exc.errors:
+            print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    except (UsageError, ConfigError, settings.SettingsError, UnsupportedDatabase) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    except ArgumentError as exc:
+        print(f"{PROG}: bad database.url: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _run(command: Command, args: argparse.Namespace, url: str) -> int:
+    database = await open_database(url)
+    try:
+        await command(args, ConfigStore(database, timeout=database.timeout))
+    finally:
+        await database.close()
+    return 0
+
+
+# Commands -----------------------------------------------------------------------------
+
+
+async def _import(args: argparse.Namespace, store: ConfigStore) -> None:
+    print(_summary(await import_files(store, [Path(f) for f in args.files])))
+
+
+async def _export(_args: argparse.Namespace, store: ConfigStore) -> None:
+    text = yaml.safe_dump(document(await store.load()), sort_keys=False, allow_unicode=True)
+    sys.stdout.write(text)
+
+
+async def _queue_set(args: argparse.Namespace, store: ConfigStore) -> None:
+    queue = QueueId(args.id)
+    base = (await store.load()).queues.get(queue) or QueueConfig(id=queue)
+    given = {name: getattr(args, name) for name in QUEUE_OPTIONS if getattr(args, name) is not None}
+    if args.no_dispositions:
+        given["dispositions"] = []
+    cleared = {name for name in OPTIONAL if str(given.get(name, "")).lower() == NONE}
+    values = {
+        name: _parsed(Kind.QUEUES, name, raw) for name, raw in given.items() if name not in cleared
+    }
+    updated = queue_with(base, values)
+    updated = replace(
+        updated,
+        skill=None if "skill" in cleared else updated.skill,
+        widen_after=None if "widen_after" in cleared else updated.widen_after,
+        overflow_after=None if "overflow_after" in cleared else updated.overflow_after,
+        overflow_queue=None if "overflow_queue" in cleared else updated.overflow_queue,
+        max_wait=None if "max_wait" in cleared else updated.max_wait,
+    )
+    print(_summary(await store.apply(ConfigChange(queues=(updated,)))))
+
+
+async def _queue_delete(args: argparse.Namespace, store: ConfigStore) -> None:
+    await store.delete_queue(QueueId(args.id))
+    print(f"queue {args.id} deleted")
+
+
+async def _agent_set(args: argparse.Namespace, store: ConfigStore) -> None:
+    agent = AgentId(args.id)
+    base = (await store.load()).agents.get(agent) or AgentProfile(id=agent)
+    skills, queues = base.skills, base.queues
+    if args.no_skills or args.skills:
+        skills = MappingProxyType(dict(args.skills or []))
+    if args.no_queues or args.queues:
+        queues = MappingProxyType({QueueId(q): p for q, p in args.queues or []})
+    profile = AgentProfile(
+        id=agent, name=base.name if args.name is None else args.name, skills=skills, queues=queues
+    )
+    pins = {} if args.pin is None else {agent: args.pin}
+    change = ConfigChange(agents=(profile,), pins=MappingProxyType(pins))
+    print(_summary(await store.apply(change)))
+
+
+async def _agent_delete(args: argparse.Namespace, store: ConfigStore) -> None:
+    await store.delete_agent(AgentId(args.id))
+    print(f"agent {args.id} deleted")
+
+
+async def _reason_set(args: argparse.Namespace, store: ConfigStore) -> None:
+    base = (await store.load()).reasons.get(args.code) or NotReadyReason(code=args.code)
+    max_seconds = base.max_seconds
+    if args.max_seconds is not None:
+        cleared = args.max_seconds.lower() == NONE
+        parsed = None if cleared else _parsed(Kind.REASONS, "max_seconds", args.max_seconds)
+        max_seconds = parsed if isinstance(parsed, float) else None
+    reason = NotReadyReason(
+        code=args.code,
+        label=base.label if args.label is None else args.label,
+        max_seconds=max_seconds,
+    )
+    print(_summary(await store.apply(ConfigChange(reasons=(reason,)))))
+
+
+async def _reason_delete(args: argparse.Namespace, store: ConfigStore) -> None:
+    await store.delete_reason(args.code)
+    print(f"reason {args.code} deleted")
+
+
+async def _token_create(args: argparse.Namespace, store: ConfigStore) -> None:
+    agent = None if args.agent is None else AgentId(args.agent)
+    issued = await store.issue_token(args.name, args.role, agent)
+    print(issued.secret)
+    print(f"token {issued.id} created; its secret is shown only this once", file=sys.stderr)
+
+
+async def _token_revoke(args: argparse.Namespace, store: ConfigStore) -> None:
+    await store.revoke_token(args.id)
+    print(f"token {args.id} revoked")
+
+
+async def _list(_args: argparse.Namespace, store: ConfigStore) -> None:
+    for line in _listing(await store.load()):
+        print(line)
+    for token in await store.list_tokens():
+        agent = "" if token.agent is None else f" for agent {token.agent}"
+        revoked = " (revoked)" if token.revoked_at is not None else ""
+        print(f"token {token.id} {token.name}: {token.role}{agent}{revoked}")
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+def _parsed(kind: Kind, name: str, raw: object) -> object:
+    """The option's value through the import's parser for the same field."""
+    try:
+        return FIELDS[kind][name](raw)
+    except ValueError as exc:
+        raise ConfigError(f"--{name.replace('_', '-')}: {exc}") from None
+
+
+def _name_number(text: str) -> tuple[str, int]:
+    """An argparse type for NAME=NUMBER options (--skill billing=3, --queue sales=1)."""
+    name, equals, number = text.partition("=")
+    try:
+        if not equals or not name.strip():
+            raise ValueError
+        return name.strip(), whole(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected name=number, got {text!r}") from None
+
+
+def _summary(summary: ChangeSummary) -> str:
+    parts = [
+        f"{kind}: {counts.created} created, {counts.updated} updated"
+        for kind, counts in (
+            ("queues", summary.queues),
+            ("agents", summary.agents),
+            ("reasons", summary.reasons),
+        )
+        if counts.created or counts.updated
+    ]
+    return "; ".join(parts) or "nothing to change"
+
+
+def _listing(config: AcdConfig) -> list[str]:
+    lines = []
+    for q in config.queues.values():
+        extra = ""
+        if q.overflow_queue is not None and q.overflow_after is not None:
+            extra = f", overflow to {q.overflow_queue} after {q.overflow_after:g} s"
+        lines.append(
+            f"queue {q.id} ({q.name or '-'}): {q.strategy}, {q.ring_limit} rings x "
+            f"{q.ring_cadence:g} s, wrap-up up to {q.max_wrap_up:g} s{extra}"
+        )
+    for a in config.agents.values():
+        queues = ", ".join(f"{q}:{p}" for q, p in a.queues.items()) or "-"
+        skills = ", ".join(f"{s}:{n}" for s, n in a.skills.items()) or "-"
+        lines.append(f"agent {a.id} ({a.name or '-'}): queues {queues}; skills {skills}")
+    for r in config.reasons.values():
+        limit = "no limit" if r.max_seconds is None else f"at most {r.max_seconds:g} s"
+        lines.append(f"reason {r.code} ({r.label or '-'}): {limit}")
+    return lines
+
+
+Subcommands: TypeAlias = "argparse._SubParsersAction[_Parser]"  # generic only to mypy
+_COMMON: Final = _Parser(add_help=False)
+_COMMON.add_argument("--config", default=argparse.SUPPRESS, help="TOML file (or CTI_CONFIG)")
+
+
+def _add(sub: Subcommands, name: str, run: Command, text: str) -> _Parser:
+    made = sub.add_parser(name, parents=[_COMMON], help=text, description=text)
+    made.set_defaults(command=run)
+    return made
+
+
+def _group(sub: Subcommands, name: str, text: str) -> Subcommands:
+    group = sub.add_parser(name, help=text, description=text)
+    return group.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=_Parser
+    )
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        parents=[_COMMON],
+        description="Manage queues, agents, not-ready reasons and API tokens.",
+    )
+    # No set_defaults(config=...) here: parents share their actions, so it would reset the
+    # default of every subcommand's --config and drop a --config given before the command.
+    sub = parser.add_subparsers(
+        dest="group", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+    imported = _add(sub, "import", _import, "import YAML or CSV files (all or nothing)")
+    imported.add_argument("files", nargs="+", metavar="FILE")
+    _add(sub, "export", _export, "print the configuration as YAML (without PINs)")
+    _add(sub, "list", _list, "list queues, agents, reasons and tokens")
+    queues = _group(sub, "queue", "create, change or delete queues")
+    _queue_options(_add(queues, "set", _queue_set, "create or change a queue"))
+    _add(queues, "delete", _queue_delete, "delete a queue that has no members").add_argument("id")
+    agents = _group(sub, "agent", "create, change or delete agents")
+    _agent_options(_add(agents, "set", _agent_set, "create or change an agent"))
+    _add(agents, "delete", _agent_delete, "delete an agent").add_argument("id")
+    reasons = _group(sub, "reason", "create, change or delete not-ready reasons")
+    reason = _add(reasons, "set", _reason_set, "create or change a not-ready reason")
+    reason.add_argument("code")
+    reason.add_argument("--label")
+    reason.add_argument("--max-seconds", metavar="SECONDS", help="seconds, or none for no limit")
+    _add(reasons, "delete", _reason_delete, "delete a not-ready reason").add_argument("code")
+    tokens = _group(sub, "token", "create or revoke API tokens")
+    token = _add(tokens, "create", _token_create, "create an API token and print its secret")
+    token.add_argument("--role", required=True, choices=[role.value for role in Role])
+    token.add_argument("--name", required=True)
+    token.add_argument("--agent", help="the agent the token speaks for (required for agent)")
+    _add(tokens, "revoke", _token_revoke, "revoke an API token").add_argument("id", type=int)
+    return parser
+
+
+def _agent_options(parser: _Parser) -> None:
+    parser.add_argument("id")
+    parser.add_argument("--name")
+    parser.add_argument("--pin", help="4-12 digits")
+    parser.add_argument(
+        "--skill",
+        dest="skills",
+        action="append",
+        type=_name_number,
+        metavar="NAME=LEVEL",
+        help="repeatable; replaces the agent's skills",
+    )
+    parser.add_argument(
+        "--queue",
+        dest="queues",
+        action="append",
+        type=_name_number,
+        metavar="QUEUE=PENALTY",
+        help="repeatable; replaces the agent's queues",
+    )
+    parser.add_argument("--no-skills", action="store_true", help="remove every skill")
+    parser.add_argument("--no-queues", action="store_true", help="remove every queue")
+
+
+def _queue_options(parser: _Parser) -> None:
+    parser.add_argument("id")
+    for name in QUEUE_OPTIONS:
+        flag = "--" + name.replace("_", "-")
+        if name == "dispositions":
+            parser.add_argument(
+                "--disposition",
+                dest=name,
+                action="append",
+                metavar="CODE",
+                help="repeatable; replaces the queue's disposition codes",
+            )
+        elif name == "disposition_required":
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction)
+        elif name == "strategy":
+            parser.add_argument(flag, choices=[s.value for s in Strategy])
+        elif name == "max_wait_action":
+            parser.add_argument(flag, choices=[a.value for a in MaxWaitAction])
+        else:
+            parser.add_argument(
+                flag, metavar="VALUE", help="or none to clear" if name in OPTIONAL else None
+            )
+    parser.add_argument("--no-dispositions", action="store_true", help="remove every code")

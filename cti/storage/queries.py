@@ -1,0 +1,229 @@
+"""HistoryQueries: the reads the API and reports make over stored history.
+
+Rule 1: results are plain frozen dataclasses (domain records where a record is returned
+whole, small summaries otherwise); nothing returned is bound to a connection.
+Rule 2: every method uses one connection and is bounded by a timeout; failures propagate.
+Rule 3: time ranges are half-open, [since, until); lists are oldest first unless the
+method says otherwise, with the table's id (insertion order) breaking ties.
+Rule 4: how figures are credited is in cti.storage.figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cti.domain.ids import AgentId, CallId, Instant, QueueId
+from cti.domain.records import (
+    CallRecord,
+    Finding,
+    LoginSession,
+    OfferRecord,
+    QueueVisit,
+    Rule,
+    SegmentKind,
+    StateInterval,
+)
+from cti.storage import figures, rows
+from cti.storage.figures import AgentFigures, QueueSurvey
+from cti.storage.history import EngineSource
+from cti.storage.models import (
+    CallRecordRow,
+    CallSegmentRow,
+    FindingRow,
+    LoginSessionRow,
+    OfferRow,
+    QueueVisitRow,
+    StateIntervalRow,
+)
+
+CALLS = CallRecordRow.__table__
+SEGMENTS = CallSegmentRow.__table__
+OFFERS = OfferRow.__table__
+FINDINGS = FindingRow.__table__
+INTERVALS = StateIntervalRow.__table__
+SESSIONS = LoginSessionRow.__table__
+VISITS = QueueVisitRow.__table__
+
+__all__ = ["AgentFigures", "CallDetail", "CallSummary", "HistoryQueries", "QueueSurvey"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallDetail:
+    """A call with its segments (in the record) and every offer made for it."""
+
+    record: CallRecord
+    offers: tuple[OfferRecord, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallSummary:
+    """One earlier call of a caller, for a screen pop (C7)."""
+
+    call: CallId
+    queue: QueueId
+    entered_at: Instant
+    ended_at: Instant
+    answered: bool
+    abandoned: bool
+    disposition: str | None
+    agents: tuple[AgentId, ...]  # who talked with the caller, in order, each once
+
+
+class HistoryQueries:
+    """Reads stored history; see the module rules for ranges and order."""
+
+    def __init__(self, source: EngineSource, *, timeout: float = 10.0) -> None:
+        self._source = source
+        self._timeout = timeout
+
+    async def call(self, call: CallId) -> CallDetail | None:
+        """The call with its segments and offers, or None when it is not stored."""
+        async with self._connect() as connection:
+            found = await connection.execute(CALLS.select().where(CALLS.c.call_id == call))
+            row = found.mappings().first()
+            if row is None:
+                return None
+            segments = await connection.execute(
+                SEGMENTS.select().where(SEGMENTS.c.call_id == call).order_by(SEGMENTS.c.ordinal)
+            )
+            record = rows.call_from(row, tuple(map(rows.segment_from, segments.mappings())))
+            return CallDetail(record=record, offers=tuple(await _offers_of(connection, call)))
+
+    async def offers(self, call: CallId) -> list[OfferRecord]:
+        """Every offer of the call, in the order they were made."""
+        async with self._connect() as connection:
+            return await _offers_of(connection, call)
+
+    async def recent_calls(self, caller: str, *, limit: int = 5) -> list[CallSummary]:
+        """The caller's latest calls, newest first (a screen pop shows the last five)."""
+        query = (
+            CALLS.select()
+            .where(CALLS.c.caller == caller)
+            .order_by(CALLS.c.entered_at.desc(), CALLS.c.id.desc())
+            .limit(limit)
+        )
+        async with self._connect() as connection:
+            calls = (await connection.execute(query)).mappings().all()
+            ids = [rows.value(row, "call_id", str) for row in calls]
+            agents = await _talk_agents(connection, ids)
+        return [_summary(row, agents.get(call, ())) for row, call in zip(calls, ids, strict=True)]
+
+    async def findings(
+        self,
+        *,
+        rule: Rule | None = None,
+        agent: AgentId | None = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        limit: int = 1000,
+    ) -> list[Finding]:
+        """Findings matching every filter given, oldest first, at most `limit`."""
+        where = _in_range(FINDINGS.c.at, since, until)
+        if rule is not None:
+            where.append(FINDINGS.c.rule == rule.value)
+        if agent is not None:
+            where.append(FINDINGS.c.agent_id == agent)
+        query = FINDINGS.select().where(*where).order_by(FINDINGS.c.at, FINDINGS.c.id)
+        async with self._connect() as connection:
+            result = await connection.execute(query.limit(limit))
+            return list(map(rows.finding_from, result.mappings()))
+
+    async def state_intervals(
+        self, agent: AgentId, *, since: Instant | None = None, until: Instant | None = None
+    ) -> list[StateInterval]:
+        """The agent's state intervals starting in the range, oldest first."""
+        where = [INTERVALS.c.agent_id == agent, *_in_range(INTERVALS.c.started_at, since, until)]
+        query = INTERVALS.select().where(*where).order_by(INTERVALS.c.started_at)
+        async with self._connect() as connection:
+            return list(map(rows.interval_from, (await connection.execute(query)).mappings()))
+
+    async def login_sessions(
+        self, agent: AgentId, *, since: Instant | None = None, until: Instant | None = None
+    ) -> list[LoginSession]:
+        """The agent's logins starting in the range, oldest first."""
+        where = [SESSIONS.c.agent_id == agent, *_in_range(SESSIONS.c.started_at, since, until)]
+        query = SESSIONS.select().where(*where).order_by(SESSIONS.c.started_at)
+        async with self._connect() as connection:
+            return list(map(rows.session_from, (await connection.execute(query)).mappings()))
+
+    async def queue_visits(self, *, queue: QueueId | None = None) -> list[QueueVisit]:
+        """Stored visits, optionally of one queue, oldest entry first."""
+        where = [] if queue is None else [VISITS.c.queue == queue]
+        query = VISITS.select().where(*where).order_by(VISITS.c.entered_at, VISITS.c.id)
+        async with self._connect() as connection:
+            return list(map(rows.visit_from, (await connection.execute(query)).mappings()))
+
+    async def agent_figures(
+        self, since: Instant, until: Instant, *, agent: AgentId | None = None
+    ) -> list[AgentFigures]:
+        """Figures of every agent with talk, wrap-up or offers in the range, by agent id."""
+        async with self._connect() as connection:
+            return await figures.agent_figures(connection, since, until, agent)
+
+    async def queue_surveys(self, since: Instant, until: Instant) -> list[QueueSurvey]:
+        """Survey count and average per queue, of calls entered in the range, by queue id."""
+        async with self._connect() as connection:
+            return await figures.queue_surveys(connection, since, until)
+
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[AsyncConnection]:
+        async with asyncio.timeout(self._timeout), self._source.engine.connect() as connection:
+            yield connection
+
+
+def _in_range(
+    column: ColumnElement[object], since: Instant | None, until: Instant | None
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(column >= rows.utc(since))
+    if until is not None:
+        where.append(column < rows.utc(until))
+    return where
+
+
+async def _offers_of(connection: AsyncConnection, call: CallId) -> list[OfferRecord]:
+    query = OFFERS.select().where(OFFERS.c.call_id == call)
+    result = await connection.execute(query.order_by(OFFERS.c.offered_at, OFFERS.c.id))
+    return list(map(rows.offer_from, result.mappings()))
+
+
+async def _talk_agents(
+    connection: AsyncConnection, calls: Sequence[str]
+) -> dict[str, tuple[AgentId, ...]]:
+    """For each call, the agents of its talk segments in order, each once."""
+    if not calls:
+        return {}
+    query = (
+        SEGMENTS.select()
+        .where(
+            SEGMENTS.c.call_id.in_(calls),
+            SEGMENTS.c.kind == SegmentKind.TALK.value,
+            SEGMENTS.c.agent_id.is_not(None),
+        )
+        .order_by(SEGMENTS.c.call_id, SEGMENTS.c.ordinal)
+    )
+    found: dict[str, dict[AgentId, None]] = {}
+    for row in (await connection.execute(query)).mappings():
+        agent = AgentId(rows.value(row, "agent_id", str))
+        found.setdefault(rows.value(row, "call_id", str), {})[agent] = None
+    return {call: tuple(agents) for call, agents in found.items()}
+
+
+def _summary(row: RowMapping, agents: tuple[AgentId, ...]) -> CallSummary:
+    return CallSummary(
+        call=CallId(rows.value(row, "call_id", str)),
+        queue=QueueId(rows.value(row, "queue", str)),
+        entered_at=rows.instant(row, "entered_at"),
+        ended_at=rows.instant(row, "ended_at"),
+        answered=rows.value(row, "answered", bool),
+        abandoned=rows.value(row, "abandoned", bool),
+        disposition=rows.optional(row, "disposition", str),
+        agents=agents,
+    )
