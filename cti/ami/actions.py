@@ -33,11 +33,19 @@ def bridge_list() -> Action:
     return {"Action": "BridgeList"}
 
 
+def device_state_list() -> Action:
+    """Every device state Asterisk knows (res_manager_devicestate; write class call or
+    reporting): one DeviceStateChange entry per device, then DeviceStateListComplete."""
+    return {"Action": "DeviceStateList"}
+
+
 def setvar(channel: str, name: str, value: str) -> Action:
     return {"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value}
 
 
-def redirect(channel: str, context: str, exten: str, priority: int = 1) -> Action:
+def redirect(channel: str, context: str, exten: str, priority: int | str = 1) -> Action:
+    """Send a channel to context,exten,priority; the priority may be a label (manager.c
+    resolves it with ast_findlabel_extension and answers "Priority is invalid" if absent)."""
     return {
         "Action": "Redirect",
         "Channel": channel,

@@ -7,6 +7,15 @@ Rule 3: a known event missing a required header, or with a bad value, raises
 MalformedEvent naming the event; the caller logs, counts and skips it.
 Rule 4: AMI header names appear only under cti/ami. The UserEvents and contexts are the
 dialplan contract (dialplan/README.md).
+Rule 5: a parser may return None for an event of a kind it knows but that does not concern
+the core (a DialBegin with no caller channel, a DialState other than RINGING).
+
+Facts from Asterisk 22 that these parsers rely on (seen in the lab):
+- Dial events name the caller's channel (`Uniqueid`) and the dialled leg (`DestUniqueid`,
+  `DestChannel` = device + "-" + 8 hex digits). A Dial started by Originate has no caller
+  channel: its events carry only the Dest* headers.
+- `HangupRequest` (not `SoftHangupRequest`) is sent when a channel's own side asked to hang
+  up (its phone sent BYE); the first one on a bridged call names who released first (P2).
 """
 
 from __future__ import annotations
@@ -15,13 +24,49 @@ from collections.abc import Callable
 from typing import Final
 
 from cti.ami.frames import Headers
-from cti.domain.ids import CallId, ChannelId, Instant, QueueId
-from cti.domain.inputs import CallerQueued, ChannelHungUp, TelephonyEvent
+from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+from cti.domain.inputs import (
+    CallerQueued,
+    ChannelHungUp,
+    DeviceState,
+    DeviceStateChanged,
+    DialEnded,
+    DialStarted,
+    DialStatus,
+    HangupRequested,
+    PhoneRinging,
+    SurveyAnswered,
+    TelephonyEvent,
+)
 from cti.domain.queue import WaitingCall
 
 HOLDING_CONTEXT: Final = "cti-queue"
+SURVEY_SCORES: Final = range(1, 6)
 
-Parser = Callable[[Headers, Instant], TelephonyEvent]
+# Dial's DIALSTATUS values (app_dial.c) as the core sees them.
+DIAL_STATUSES: Final = {
+    "ANSWER": DialStatus.ANSWER,
+    "NOANSWER": DialStatus.NO_ANSWER,
+    "BUSY": DialStatus.BUSY,
+    "CHANUNAVAIL": DialStatus.UNAVAILABLE,
+    "CONGESTION": DialStatus.UNAVAILABLE,
+    "CANCEL": DialStatus.CANCEL,
+}
+
+# ast_devstate_str() names (main/devicestate.c); the list is closed.
+DEVICE_STATES: Final = {
+    "NOT_INUSE": DeviceState.NOT_IN_USE,
+    "INUSE": DeviceState.IN_USE,
+    "BUSY": DeviceState.BUSY,
+    "RINGING": DeviceState.RINGING,
+    "RINGINUSE": DeviceState.RING_IN_USE,
+    "ONHOLD": DeviceState.ON_HOLD,
+    "UNAVAILABLE": DeviceState.UNAVAILABLE,
+    "INVALID": DeviceState.INVALID,
+    "UNKNOWN": DeviceState.UNKNOWN,
+}
+
+Parser = Callable[[Headers, Instant], TelephonyEvent | None]
 _PARSERS: dict[str, Parser] = {}
 
 
@@ -94,6 +139,106 @@ def _queue_enter(h: Headers, at: Instant) -> CallerQueued:
 @parses("Hangup")
 def _hangup(h: Headers, at: Instant) -> ChannelHungUp:
     return ChannelHungUp(at=at, channel=ChannelId(one(h, "Uniqueid")), cause=int(one(h, "Cause")))
+
+
+@parses("HangupRequest")
+def _hangup_request(h: Headers, at: Instant) -> HangupRequested:
+    return HangupRequested(at=at, channel=ChannelId(one(h, "Uniqueid")))
+
+
+def device_of(dest_channel: str) -> DeviceId:
+    """The device of a dialled channel: 'PJSIP/1001-0000002a' is device 'PJSIP/1001'."""
+    device, dash, serial = dest_channel.rpartition("-")
+    if not dash or not device or not serial:
+        raise ValueError(f"channel name without a serial: {dest_channel!r}")
+    return DeviceId(device)
+
+
+def _caller(h: Headers) -> ChannelId | None:
+    """The dialling channel, or None for a Dial started by Originate (no caller side)."""
+    return ChannelId(one(h, "Uniqueid")) if h.get("Uniqueid") else None
+
+
+@parses("DialBegin")
+def _dial_begin(h: Headers, at: Instant) -> DialStarted | None:
+    caller = _caller(h)
+    if caller is None:
+        return None
+    return DialStarted(
+        at=at,
+        channel=caller,
+        agent_channel=ChannelId(one(h, "DestUniqueid")),
+        device=device_of(one(h, "DestChannel")),
+    )
+
+
+@parses("DialState")
+def _dial_state(h: Headers, at: Instant) -> PhoneRinging | None:
+    caller = _caller(h)
+    if caller is None or one(h, "DialStatus") != "RINGING":
+        return None
+    return PhoneRinging(at=at, channel=caller, agent_channel=ChannelId(one(h, "DestUniqueid")))
+
+
+@parses("DialEnd")
+def _dial_end(h: Headers, at: Instant) -> DialEnded | None:
+    caller = _caller(h)
+    if caller is None:
+        return None
+    return DialEnded(
+        at=at,
+        channel=caller,
+        agent_channel=ChannelId(one(h, "DestUniqueid")),
+        status=DIAL_STATUSES.get(one(h, "DialStatus"), DialStatus.OTHER),
+    )
+
+
+NO_LEG: Final = ChannelId("")
+
+
+@parses("UserEvent/CtiDialResult")
+def _dial_result(h: Headers, at: Instant) -> DialEnded:
+    """Dial's own result in cti-connect. For a phone that cannot be reached (not registered)
+    Asterisk emits no DialBegin or DialEnd at all, so this is the only word that the offer
+    failed; it names the agent, not a leg. It is emitted before the server's next redirect
+    can run, so the core matches it only to an offer to that same agent with no leg yet
+    (Asterisk 22, checked in the lab)."""
+    return DialEnded(
+        at=at,
+        channel=ChannelId(one(h, "Uniqueid")),
+        agent_channel=NO_LEG,
+        status=DIAL_STATUSES.get(one(h, "Status"), DialStatus.OTHER),
+        agent=AgentId(one(h, "Agent")),
+    )
+
+
+@parses("DeviceStateChange")
+def _device_state_change(h: Headers, at: Instant) -> DeviceStateChanged:
+    device, state = device_state(h)
+    return DeviceStateChanged(at=at, device=device, state=state)
+
+
+def device_state(h: Headers) -> tuple[DeviceId, DeviceState]:
+    """Device and state of a DeviceStateChange (an event, or a DeviceStateList entry)."""
+    device, state = one(h, "Device"), one(h, "State")
+    if not device:
+        raise ValueError("empty Device")
+    if state not in DEVICE_STATES:
+        raise ValueError(f"unknown device state {state!r}")
+    return DeviceId(device), DEVICE_STATES[state]
+
+
+@parses("UserEvent/CtiSurvey")
+def _survey(h: Headers, at: Instant) -> SurveyAnswered:
+    score = int(one(h, "Score"))
+    if score not in SURVEY_SCORES:
+        raise ValueError(f"survey score {score} is not 1-5")
+    return SurveyAnswered(
+        at=at,
+        call=CallId(one(h, "CallId") or one(h, "Uniqueid")),
+        channel=ChannelId(one(h, "Uniqueid")),
+        score=score,
+    )
 
 
 def waiting_channel(h: Headers) -> WaitingCall | None:

@@ -6,6 +6,11 @@ Rule 2: the snapshot's time is the moment the list completed, so the core keeps 
 that entered after it (see cti/domain/acd.py, rule 4).
 Rule 3: a list entry that does not fit the contract is counted as malformed and left out;
 it never aborts the resync.
+Rule 4: device states come from DeviceStateList (res_manager_devicestate; its write class
+is call or reporting, which the least-privilege AMI user has). Both lists are asked for at
+once (pipelined on the one session). If Asterisk refuses DeviceStateList (the module is not
+loaded), the snapshot carries no device states and a warning says why: waiting callers
+matter more than device states, which also arrive as DeviceStateChange events.
 Connected calls (BridgeList) join the snapshot with the ACD's connected-call state.
 """
 
@@ -18,18 +23,24 @@ from typing import Any
 
 from cti.ami import actions
 from cti.ami.link import AmiActionFailed, AmiLink, AmiUnavailable, headers_of
-from cti.ami.normalize import MalformedEvent, event_time, waiting_channel
-from cti.domain.ids import Instant
-from cti.domain.inputs import Resynced
+from cti.ami.normalize import MalformedEvent, device_state, event_time, waiting_channel
+from cti.domain.ids import DeviceId, Instant
+from cti.domain.inputs import DeviceState, Resynced
 from cti.domain.queue import WaitingCall
 
 logger = logging.getLogger(__name__)
 
 
+Devices = tuple[tuple[DeviceId, DeviceState], ...]
+
+
 def read_snapshot(
-    entries: Iterable[Mapping[str, Any]], received_at: Instant, on_malformed: Callable[[], None]
+    entries: Iterable[Mapping[str, Any]],
+    received_at: Instant,
+    on_malformed: Callable[[], None],
+    devices: Iterable[Mapping[str, Any]] = (),
 ) -> Resynced:
-    """The Resynced input from CoreShowChannels' response list (pure)."""
+    """The Resynced input from CoreShowChannels' and DeviceStateList's response lists (pure)."""
     waiting: list[WaitingCall] = []
     at = received_at
     for entry in entries:
@@ -46,17 +57,57 @@ def read_snapshot(
                 continue
             if found is not None:
                 waiting.append(found)
-    return Resynced(at=at, waiting=tuple(waiting))
+    return Resynced(at=at, waiting=tuple(waiting), devices=read_devices(devices, on_malformed))
+
+
+def read_devices(entries: Iterable[Mapping[str, Any]], on_malformed: Callable[[], None]) -> Devices:
+    """Device states from DeviceStateList's response list (pure); one per device."""
+    states: dict[DeviceId, DeviceState] = {}
+    for entry in entries:
+        headers = headers_of(entry)
+        if headers.get("Event") != "DeviceStateChange":
+            continue
+        try:
+            device, state = device_state(headers)
+        except (KeyError, ValueError) as exc:
+            on_malformed()
+            logger.warning("resync device entry skipped: %r", exc)
+            continue
+        states[device] = state
+    return tuple(states.items())
 
 
 async def fetch_snapshot(
     link: AmiLink, now: Callable[[], Instant], on_malformed: Callable[[], None]
 ) -> Resynced:
-    response = await link.send(actions.core_show_channels())
-    entries = response if isinstance(response, list) else [response]
-    snapshot = read_snapshot(entries, now(), on_malformed)
-    logger.info("resync snapshot: %d waiting callers", len(snapshot.waiting))
+    channels, devices = await asyncio.gather(
+        link.send(actions.core_show_channels()),
+        _device_states(link),
+        return_exceptions=True,
+    )
+    if isinstance(channels, BaseException):
+        raise channels
+    if isinstance(devices, BaseException):
+        raise devices
+    snapshot = read_snapshot(_listed(channels), now(), on_malformed, devices)
+    logger.info(
+        "resync snapshot: %d waiting callers, %d device states",
+        len(snapshot.waiting),
+        len(snapshot.devices),
+    )
     return snapshot
+
+
+async def _device_states(link: AmiLink) -> list[Any]:
+    try:
+        return _listed(await link.send(actions.device_state_list()))
+    except AmiActionFailed as exc:
+        logger.warning("resync without device states (is res_manager_devicestate loaded?): %s", exc)
+        return []
+
+
+def _listed(response: Any) -> list[Any]:
+    return response if isinstance(response, list) else [response]
 
 
 class Resyncer:

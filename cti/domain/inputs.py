@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cti.domain.commands import Command
-from cti.domain.ids import CallId, ChannelId, DeviceId, Instant
+from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant
 from cti.domain.queue import WaitingCall
 
 
@@ -87,10 +87,14 @@ class PhoneRinging:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DialEnded:
+    """A dial from the caller's channel ended. From the dialplan's own result (which also
+    covers phones that never got a leg) the leg is unknown and the agent is named instead."""
+
     at: Instant
     channel: ChannelId
     agent_channel: ChannelId
     status: DialStatus
+    agent: AgentId | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

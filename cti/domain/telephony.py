@@ -153,6 +153,10 @@ def on_dial_ended(work: Work, event: DialEnded) -> None:
     offer = _open_offer(work, event.channel, event.agent_channel)
     if offer is None:
         return
+    if event.agent is not None and (offer.agent != event.agent or offer.agent_channel):
+        # The dialplan's result for an earlier offer of this caller, or for one whose
+        # DialEnd already said it all.
+        return ignore(work, f"dial result for {event.agent}: not the open offer")
     offer = replace(offer, agent_channel=event.agent_channel)
     match event.status:
         case DialStatus.ANSWER:

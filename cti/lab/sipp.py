@@ -216,14 +216,21 @@ def place_call(
     priority: int = 0,
     hangup_after_ms: int | None = None,
     *,
+    survey_digit: int | None = None,
     timeout_s: float = 600.0,
     trace: bool = False,
 ) -> CallHandle:
     """Dial queue from the trunk. With hangup_after_ms the caller hangs up that long after
-    the queue answered; without it, the caller waits for the far end's BYE."""
+    the queue answered; without it, the caller waits for the far end's BYE. With
+    survey_digit the caller keeps keying that digit by SIP INFO until the far end's BYE, so
+    it answers the post-call survey once the agent has hung up (P7)."""
     run = _Run(lab, _trace_dir(trace, f"caller-{caller}"))
     keys = ["-s", queue, "-key", "caller", caller, "-key", "priority", str(priority), "-m", "1"]
-    if hangup_after_ms is None:
+    if survey_digit is not None:
+        if hangup_after_ms is not None:
+            raise ValueError("a caller answering the survey waits for the far end's BYE")
+        scenario, keys = "caller_survey.xml", [*keys, "-key", "digit", str(survey_digit)]
+    elif hangup_after_ms is None:
         scenario = "caller_wait_for_bye.xml"
     else:
         scenario, keys = "caller_hangup_after.xml", [*keys, "-d", str(hangup_after_ms)]

@@ -4,6 +4,9 @@
 
 Each line is one event frame's headers, as the server's framer produced them. Scrubbing
 removes what names the machine (SystemName) and keeps everything the server reads.
+
+A new stream goes to fixtures/pending/ until the core handles what it shows; the replay
+tests read fixtures/*.jsonl only, and each of those needs its golden file (golden/).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from cti.domain.inputs import (
     CallControlFailed,
     DeviceState,
     DeviceStateChanged,
+    DialEnded,
     DialStatus,
     SurveyAnswered,
 )
@@ -521,3 +522,33 @@ def test_state_intervals_of_an_agent_follow_each_other_without_gaps() -> None:
     for before, after in itertools.pairwise(intervals):
         assert before.end == after.start
     assert acd.of(AgentChanged)[-1].state is AgentState.LOGGED_OUT
+
+
+def test_the_dialplan_result_ends_an_offer_to_a_phone_that_got_no_leg() -> None:
+    acd = acd_with("1001", "1002")
+    acd.log_in("1001")
+    acd.caller("c1")
+    acd.log_in("1002")
+
+    acd.feed(
+        DialEnded(
+            at=acd.now,
+            channel=ChannelId("c1"),
+            agent_channel=ChannelId(""),
+            status=DialStatus.UNAVAILABLE,
+            agent=A1,
+        )
+    )
+
+    [ended] = acd.of(OfferEnded)
+    assert (ended.offer.agent, ended.offer.outcome) == (A1, OfferOutcome.UNAVAILABLE)
+    assert connects(acd) == [("c1", A1), ("c1", A2)]
+    stale = DialEnded(
+        at=acd.now,
+        channel=ChannelId("c1"),
+        agent_channel=ChannelId(""),
+        status=DialStatus.UNAVAILABLE,
+        agent=A1,
+    )
+    acd.feed(stale)  # a late result for the first offer must not end the second
+    assert len(acd.of(OfferEnded)) == 1

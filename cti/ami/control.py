@@ -1,0 +1,244 @@
+"""Call control: the core's instructions performed on Asterisk over AMI (the CallControl port).
+
+Rule 1: `plan` is pure: one instruction becomes the AMI actions that perform it under the
+dialplan contract (dialplan/README.md, version 2). Values that reach the dialplan are
+checked first: a comma or `&` in a dial string would add Dial options or destinations, and
+an extension the contexts' patterns do not match would hang the caller up, so such an
+instruction raises InvalidInstruction instead of being sent.
+Rule 2: `AmiCallControl.perform` never blocks and never raises. It starts a task (kept
+referenced until it ends) and returns; every failure (the link is down, Asterisk refused
+an action, no answer within `within` seconds, an invalid instruction) comes back to the
+engine as a CallControlFailed input through `submit`. Nothing is retried: a late Redirect
+is worse than none, and the core decides what to do instead.
+Rule 3: the actions of one instruction are pipelined: all are written at once, in order,
+and Asterisk runs one session's actions one after another in that order (manager.c reads
+and executes a session's actions on one thread), so the Setvars of a ConnectCall are in
+place before its Redirect, and the whole instruction costs one round trip. If an early
+action fails (the channel is gone), the later ones fail the same way; the reason reported
+is the first failure in action order. Instructions reach Asterisk in the order perform()
+was called (their tasks start in that order and write before they first wait), so a
+ReturnToQueue followed by a ConnectCall for the same caller run in that order.
+
+Facts from Asterisk 22 this relies on (manager.c, app_dial.c; checked in the lab):
+- Redirect, Setvar and Hangup find a channel by name or by Uniqueid; the core's ChannelId
+  is the Uniqueid.
+- Redirect takes a label as its Priority (resolved with ast_findlabel_extension).
+- Redirecting a caller out of a ringing Dial ends that Dial (DialEnd status CANCEL) and
+  hangs up the agent's leg; the Redirect is how an offer is withdrawn.
+- Dial's timeout accepts fractional seconds.
+- Setvar of `__NAME` makes NAME inheritable and replaces an existing NAME.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Final, Protocol, assert_never
+
+from cti.ami import actions
+from cti.ami.actions import Action
+from cti.ami.link import AmiActionFailed, AmiUnavailable
+from cti.domain.effects import (
+    ConnectCall,
+    HangUpChannel,
+    Instruction,
+    MoveCall,
+    ReturnToQueue,
+    SendCall,
+    TargetKind,
+)
+from cti.domain.ids import ChannelId, Instant
+from cti.domain.inputs import CallControlFailed, Input
+
+logger = logging.getLogger(__name__)
+
+# Contexts, extensions and labels of the dialplan contract, version 2.
+QUEUE_CONTEXT: Final = "cti-queue"
+HOLD_LABEL: Final = "hold"
+CONNECT_CONTEXT: Final = "cti-connect"
+SURVEY_CONTEXT: Final = "cti-survey"
+EXTENSION_CONTEXT: Final = "cti-extension"
+MAX_WAIT_CONTEXT: Final = "cti-max-wait"
+ENTRY: Final = "s"
+
+# The contexts match queues and extensions with `_[a-zA-Z0-9].`: two characters or more,
+# the first a letter or digit. A Redirect to an extension that does not match is accepted
+# by Asterisk and then hangs the caller up, so such names are refused here.
+EXTEN_RULE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{1,79}")
+# A dial string such as PJSIP/1001: no argument separators, option or variable syntax.
+DEVICE_RULE: Final = re.compile(r"[A-Za-z0-9_-]+/[A-Za-z0-9_.@:/+=-]+")
+# Any value written into an AMI header: printable ASCII on one line.
+VALUE_RULE: Final = re.compile(r"[\x20-\x7e]*")
+
+
+class InvalidInstruction(ValueError):
+    """An instruction whose values cannot be sent safely to the dialplan."""
+
+
+class ActionSender(Protocol):
+    """What call control needs of the AMI link (cti/ami/link.py's AmiLink)."""
+
+    async def send(self, action: Action, *, within: float | None = None) -> object: ...
+
+
+def plan(instruction: Instruction) -> list[Action]:
+    """The AMI actions that perform `instruction`, in the order they must run (pure)."""
+    match instruction:
+        case ConnectCall():
+            return _connect(instruction)
+        case ReturnToQueue():
+            queue = _exten(instruction.queue, "queue")
+            return [actions.redirect(_channel(instruction), QUEUE_CONTEXT, queue, HOLD_LABEL)]
+        case SendCall():
+            return [_send_call(instruction)]
+        case MoveCall():
+            # Inheritable, like the dialplan's own Set(__CTI_QUEUE=...); no Redirect: the
+            # caller keeps its music, and a resync (CoreShowChannels) reads the new queue.
+            queue = _exten(instruction.queue, "queue")
+            return [actions.setvar(_channel(instruction), "__CTI_QUEUE", queue)]
+        case HangUpChannel():
+            return [actions.hangup(_channel(instruction))]
+        case _:
+            assert_never(instruction)
+
+
+def _connect(offer: ConnectCall) -> list[Action]:
+    channel = _channel(offer)
+    if not DEVICE_RULE.fullmatch(offer.device):
+        raise InvalidInstruction(f"device {offer.device!r} is not a plain dial string")
+    if not offer.ring_guard > 0:
+        raise InvalidInstruction(f"ring guard {offer.ring_guard!r} must be positive seconds")
+    return [
+        actions.setvar(channel, "CTI_AGENT_DIAL", offer.device),
+        actions.setvar(channel, "CTI_RING_SECONDS", ring_seconds(offer.ring_guard)),
+        actions.setvar(channel, "CTI_AGENT", _value(offer.agent, "agent")),
+        actions.redirect(channel, CONNECT_CONTEXT, ENTRY, 1),
+    ]
+
+
+def _send_call(send: SendCall) -> Action:
+    channel = _channel(send)
+    match send.kind:
+        case TargetKind.QUEUE:
+            return actions.redirect(channel, QUEUE_CONTEXT, _exten(send.target, "queue"), 1)
+        case TargetKind.EXTENSION:
+            extension = _exten(send.target, "extension")
+            return actions.redirect(channel, EXTENSION_CONTEXT, extension, 1)
+        case TargetKind.SURVEY:
+            return actions.redirect(channel, SURVEY_CONTEXT, ENTRY, 1)
+        case TargetKind.VOICEMAIL | TargetKind.CALLBACK:
+            # cti-max-wait,<queue>,<remedy>: the label names the remedy (voicemail|callback).
+            queue = _exten(send.target, "queue")
+            return actions.redirect(channel, MAX_WAIT_CONTEXT, queue, send.kind.value)
+        case _:
+            assert_never(send.kind)
+
+
+def ring_seconds(guard: float) -> str:
+    """Dial's timeout argument: seconds, up to milliseconds, without trailing zeros."""
+    return f"{guard:.3f}".rstrip("0").rstrip(".")
+
+
+def _channel(instruction: Instruction) -> str:
+    return _value(instruction.channel, "channel")
+
+
+def _exten(name: str, what: str) -> str:
+    if not EXTEN_RULE.fullmatch(name):
+        raise InvalidInstruction(f"{what} {name!r} is not a dialplan extension name")
+    return name
+
+
+def _value(value: str, what: str) -> str:
+    if not value or not VALUE_RULE.fullmatch(value):
+        raise InvalidInstruction(f"{what} {value!r} is empty or not printable ASCII")
+    return value
+
+
+class AmiCallControl:
+    """The engine's CallControl port on one AMI link (rules 2 and 3 above)."""
+
+    def __init__(
+        self,
+        link: ActionSender,
+        submit: Callable[[Input], None],
+        now: Callable[[], Instant],
+        within: float,
+    ) -> None:
+        self._link = link
+        self._submit = submit
+        self._now = now
+        self._within = within
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def in_flight(self) -> int:
+        """Instructions started and not yet finished."""
+        return len(self._tasks)
+
+    def perform(self, instruction: Instruction) -> None:
+        """Start performing the instruction; never blocks, never raises."""
+        try:
+            task = asyncio.get_running_loop().create_task(
+                self._perform(instruction), name=f"call-control-{type(instruction).__name__}"
+            )
+        except RuntimeError:  # no running loop: nothing can be sent, and submit may not be safe
+            logger.exception("call control outside the event loop: %r", instruction)
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until every instruction started so far has finished (or failed)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Cancel what is still in flight (at shutdown) and wait for it to stop."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _perform(self, instruction: Instruction) -> None:
+        channel = instruction.channel
+        try:
+            steps = plan(instruction)
+            failure = await self._send_all(steps)
+        except InvalidInstruction as exc:
+            failure = str(exc)
+        except Exception as exc:  # rule 2: whatever happened, the core must hear of it
+            logger.exception("call control %r failed unexpectedly", instruction)
+            failure = f"unexpected error: {exc!r}"
+        if failure is None:
+            logger.debug("performed %r", instruction)
+            return
+        logger.warning("call control on channel %s failed: %s", channel, failure)
+        self._fail(channel, failure)
+
+    async def _send_all(self, steps: Sequence[Action]) -> str | None:
+        """Send the actions pipelined (rule 3); the first failure in order, or None."""
+        try:
+            async with asyncio.timeout(self._within):
+                results = await asyncio.gather(
+                    *(self._link.send(step, within=self._within) for step in steps),
+                    return_exceptions=True,
+                )
+        except TimeoutError:
+            return f"no answer from Asterisk within {self._within:g} s"
+        for step, result in zip(steps, results, strict=True):
+            if isinstance(result, TimeoutError):
+                return f"{step['Action']}: no answer from Asterisk within {self._within:g} s"
+            if isinstance(result, AmiActionFailed | AmiUnavailable):
+                return str(result)
+            if isinstance(result, BaseException):
+                raise result
+        return None
+
+    def _fail(self, channel: ChannelId, reason: str) -> None:
+        try:
+            self._submit(CallControlFailed(at=self._now(), channel=channel, reason=reason))
+        except Exception:
+            logger.exception("could not report a call control failure on %s", channel)

@@ -1,0 +1,251 @@
+"""Call control (cti/ami/control.py): instructions to AMI actions, and how failures return.
+
+The builders are pure and tested by value. AmiCallControl is tested here against a small
+stand-in for the AMI link (what it sends, in which order, and what it reports back); the
+lab test tests/lab/test_call_control.py runs the same instructions on a real Asterisk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import pytest
+
+from cti.ami.control import AmiCallControl, InvalidInstruction, plan, ring_seconds
+from cti.ami.link import AmiActionFailed, AmiUnavailable
+from cti.domain.effects import (
+    ConnectCall,
+    HangUpChannel,
+    Instruction,
+    MoveCall,
+    ReturnToQueue,
+    SendCall,
+    TargetKind,
+)
+from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+from cti.domain.inputs import CallControlFailed, Input
+
+CHANNEL = ChannelId("1795466392.23")
+
+
+def offer(**changes: object) -> ConnectCall:
+    values: dict[str, object] = {
+        "call": CallId("1795466392.23"),
+        "channel": CHANNEL,
+        "queue": QueueId("support"),
+        "agent": AgentId("a-1004"),
+        "device": DeviceId("PJSIP/1004"),
+        "ring_guard": 30.0,
+    }
+    values.update(changes)
+    return ConnectCall(**values)  # type: ignore[arg-type]
+
+
+def redirect(context: str, exten: str, priority: str) -> dict[str, str]:
+    return {
+        "Action": "Redirect",
+        "Channel": CHANNEL,
+        "Context": context,
+        "Exten": exten,
+        "Priority": priority,
+    }
+
+
+def setvar(name: str, value: str) -> dict[str, str]:
+    return {"Action": "Setvar", "Channel": CHANNEL, "Variable": name, "Value": value}
+
+
+def test_connect_call_sets_the_dial_variables_then_redirects_to_cti_connect() -> None:
+    # Dialplan contract v2: cti-connect dials CTI_AGENT_DIAL for CTI_RING_SECONDS (C3).
+    assert plan(offer(ring_guard=22.5)) == [
+        setvar("CTI_AGENT_DIAL", "PJSIP/1004"),
+        setvar("CTI_RING_SECONDS", "22.5"),
+        setvar("CTI_AGENT", "a-1004"),
+        redirect("cti-connect", "s", "1"),
+    ]
+
+
+def test_ring_guard_is_written_in_seconds_without_trailing_zeros() -> None:
+    assert [ring_seconds(s) for s in (30.0, 22.5, 0.25, 12.3456)] == [
+        "30",
+        "22.5",
+        "0.25",
+        "12.346",
+    ]
+
+
+def test_return_to_queue_redirects_to_the_hold_label_keeping_the_place() -> None:
+    instruction = ReturnToQueue(channel=CHANNEL, queue=QueueId("support"))
+
+    assert plan(instruction) == [redirect("cti-queue", "support", "hold")]
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "expected"),
+    [
+        (TargetKind.QUEUE, "sales", redirect("cti-queue", "sales", "1")),  # P8
+        (TargetKind.EXTENSION, "1008", redirect("cti-extension", "1008", "1")),  # P8
+        (TargetKind.SURVEY, "", redirect("cti-survey", "s", "1")),  # P7
+        (TargetKind.VOICEMAIL, "support", redirect("cti-max-wait", "support", "voicemail")),
+        (TargetKind.CALLBACK, "support", redirect("cti-max-wait", "support", "callback")),  # P9
+    ],
+)
+def test_send_call_redirects_to_the_context_of_its_kind(
+    kind: TargetKind, target: str, expected: Mapping[str, str]
+) -> None:
+    assert plan(SendCall(channel=CHANNEL, kind=kind, target=target)) == [expected]
+
+
+def test_move_call_sets_the_inheritable_queue_without_redirecting() -> None:
+    assert plan(MoveCall(channel=CHANNEL, queue=QueueId("billing"))) == [
+        setvar("__CTI_QUEUE", "billing")
+    ]
+
+
+def test_hang_up_channel_is_an_ami_hangup_by_uniqueid() -> None:
+    assert plan(HangUpChannel(channel=CHANNEL)) == [
+        {"Action": "Hangup", "Channel": CHANNEL, "Cause": "16"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        offer(device=DeviceId("PJSIP/1004&PJSIP/1005")),  # a second destination
+        offer(device=DeviceId("PJSIP/1004,1,tT")),  # Dial options smuggled in
+        offer(device=DeviceId("1004")),  # not a dial string
+        offer(ring_guard=0.0),  # Dial would ring for ever
+        offer(agent=AgentId("a\r\nAction: Hangup")),  # a second AMI action
+        offer(channel=ChannelId("")),
+        ReturnToQueue(channel=CHANNEL, queue=QueueId("x")),  # cti-queue matches 2+ chars
+        ReturnToQueue(channel=CHANNEL, queue=QueueId("sup port")),
+        SendCall(channel=CHANNEL, kind=TargetKind.EXTENSION, target="1001&1002"),
+        SendCall(channel=CHANNEL, kind=TargetKind.QUEUE, target="-sales"),
+        SendCall(channel=CHANNEL, kind=TargetKind.CALLBACK, target=""),
+        MoveCall(channel=CHANNEL, queue=QueueId("billing,1")),
+    ],
+)
+def test_values_that_would_break_the_dialplan_are_refused(instruction: Instruction) -> None:
+    with pytest.raises(InvalidInstruction):
+        plan(instruction)
+
+
+class FakeLink:
+    """Answers each action after `release` is set: with `failures[action]` or success."""
+
+    def __init__(self, failures: Mapping[str, Exception] | None = None, expect: int = 0) -> None:
+        self.sent: list[str] = []
+        self.release = asyncio.Event()
+        self.all_sent = asyncio.Event()  # set once `expect` actions were sent
+        self.expect = expect
+        self.failures = dict(failures or {})
+
+    async def send(self, action: Mapping[str, str], *, within: float | None = None) -> object:
+        self.sent.append(action["Action"])
+        if len(self.sent) == self.expect:
+            self.all_sent.set()
+        await self.release.wait()
+        failure = self.failures.get(action["Action"])
+        if failure is not None:
+            raise failure
+        return {"Response": "Success"}
+
+
+def control(link: FakeLink, inputs: list[Input], within: float = 1.0) -> AmiCallControl:
+    return AmiCallControl(link, inputs.append, lambda: Instant(42.0), within)
+
+
+async def settle(calls: AmiCallControl) -> None:
+    async with asyncio.timeout(5):
+        await calls.drain()
+
+
+async def test_the_actions_of_an_instruction_are_all_sent_before_any_answer() -> None:
+    link, inputs = FakeLink(expect=4), []
+    calls = control(link, inputs)
+
+    calls.perform(offer())
+    async with asyncio.timeout(5):
+        await link.all_sent.wait()
+    sent_before_answers = list(link.sent)
+    link.release.set()
+    await settle(calls)
+
+    assert sent_before_answers == ["Setvar", "Setvar", "Setvar", "Redirect"]
+    assert inputs == []
+
+
+async def test_a_refused_action_comes_back_as_call_control_failed_with_the_first_reason() -> None:
+    gone = AmiActionFailed("Setvar", "No such channel")
+    link, inputs = FakeLink({"Setvar": gone, "Redirect": AmiActionFailed("Redirect", "x")}), []
+    link.release.set()
+    calls = control(link, inputs)
+
+    calls.perform(offer())
+    await settle(calls)
+
+    assert inputs == [
+        CallControlFailed(
+            at=Instant(42.0), channel=CHANNEL, reason="AMI Setvar failed: No such channel"
+        )
+    ]
+
+
+async def test_a_link_that_is_down_fails_the_instruction_at_once() -> None:
+    down = AmiUnavailable("Redirect not sent: the AMI link is down")
+    link, inputs = FakeLink({"Redirect": down}), []
+    link.release.set()
+    calls = control(link, inputs)
+
+    calls.perform(ReturnToQueue(channel=CHANNEL, queue=QueueId("support")))
+    await settle(calls)
+
+    assert [i.reason for i in inputs if isinstance(i, CallControlFailed)] == [str(down)]
+
+
+async def test_an_unanswered_instruction_fails_after_within_seconds() -> None:
+    link, inputs = FakeLink(), []  # never released: Asterisk never answers
+    calls = control(link, inputs, within=0.05)
+
+    calls.perform(HangUpChannel(channel=CHANNEL))
+    await settle(calls)
+
+    assert len(inputs) == 1
+    failed = inputs[0]
+    assert isinstance(failed, CallControlFailed)
+    assert failed.channel == CHANNEL and "within 0.05 s" in failed.reason
+
+
+async def test_an_invalid_instruction_is_reported_not_raised() -> None:
+    link, inputs = FakeLink(), []
+    calls = control(link, inputs)
+
+    calls.perform(SendCall(channel=CHANNEL, kind=TargetKind.EXTENSION, target="1&2"))
+    await settle(calls)
+
+    assert link.sent == []
+    assert isinstance(inputs[0], CallControlFailed) and "extension" in inputs[0].reason
+
+
+async def test_aclose_cancels_what_is_in_flight() -> None:
+    link, inputs = FakeLink(), []
+    calls = control(link, inputs, within=60)
+    calls.perform(HangUpChannel(channel=CHANNEL))
+    await asyncio.sleep(0)
+
+    await calls.aclose()
+
+    assert calls.in_flight == 0 and inputs == []
+
+
+def test_perform_outside_an_event_loop_does_not_raise() -> None:
+    inputs: list[Input] = []
+
+    control(FakeLink(), inputs).perform(HangUpChannel(channel=CHANNEL))
+
+    assert inputs == []
+
+
+def test_invalid_instruction_is_a_value_error() -> None:
+    assert issubclass(InvalidInstruction, ValueError)

@@ -1,0 +1,84 @@
+"""Resync snapshots (cti/ami/resync.py): device states from DeviceStateList (C1).
+
+The entries are copied from a DeviceStateList response of the lab's Asterisk 22: list
+entries carry the ActionID and no Timestamp.
+"""
+
+from __future__ import annotations
+
+from cti.ami.resync import read_devices, read_snapshot
+from cti.domain.ids import DeviceId, Instant
+from cti.domain.inputs import DeviceState
+
+ACTION_ID = "action/19a1c0f4-0791-41dc-88dd-75109721b7ab/1/2"
+DEVICE_STATE_LIST = [
+    {
+        "Response": "Success",
+        "ActionID": ACTION_ID,
+        "EventList": "start",
+        "Message": "Device State Changes will follow",
+    },
+    {
+        "Event": "DeviceStateChange",
+        "ActionID": ACTION_ID,
+        "Device": "PJSIP/trunk",
+        "State": "INUSE",
+    },
+    {
+        "Event": "DeviceStateChange",
+        "ActionID": ACTION_ID,
+        "Device": "PJSIP/1001",
+        "State": "UNAVAILABLE",
+    },
+    {
+        "Event": "DeviceStateChange",
+        "ActionID": ACTION_ID,
+        "Device": "PJSIP/1005",
+        "State": "NOT_INUSE",
+    },
+    {
+        "Event": "DeviceStateListComplete",
+        "ActionID": ACTION_ID,
+        "EventList": "Complete",
+        "ListItems": "3",
+    },
+]
+CHANNELS_COMPLETE = [{"Event": "CoreShowChannelsComplete", "Timestamp": "100.5", "ListItems": "0"}]
+
+
+def test_device_states_of_a_resync_come_from_device_state_list() -> None:
+    snapshot = read_snapshot(CHANNELS_COMPLETE, Instant(0), lambda: None, DEVICE_STATE_LIST)
+
+    assert snapshot.at == 100.5
+    assert snapshot.devices == (
+        (DeviceId("PJSIP/trunk"), DeviceState.IN_USE),
+        (DeviceId("PJSIP/1001"), DeviceState.UNAVAILABLE),
+        (DeviceId("PJSIP/1005"), DeviceState.NOT_IN_USE),
+    )
+
+
+def test_a_snapshot_without_device_states_has_none() -> None:
+    assert read_snapshot(CHANNELS_COMPLETE, Instant(0), lambda: None).devices == ()
+
+
+def test_a_device_entry_that_breaks_the_contract_is_counted_and_left_out() -> None:
+    malformed: list[int] = []
+    entries = [
+        *DEVICE_STATE_LIST[:2],
+        {"Event": "DeviceStateChange", "Device": "PJSIP/1002", "State": "ASLEEP"},
+        {"Event": "DeviceStateChange", "State": "INUSE"},
+    ]
+
+    devices = read_devices(entries, lambda: malformed.append(1))
+
+    assert devices == ((DeviceId("PJSIP/trunk"), DeviceState.IN_USE),)
+    assert len(malformed) == 2
+
+
+def test_a_device_listed_twice_keeps_its_last_state() -> None:
+    entries = [
+        {"Event": "DeviceStateChange", "Device": "PJSIP/1001", "State": "RINGING"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/1001", "State": "INUSE"},
+    ]
+
+    assert read_devices(entries, lambda: None) == ((DeviceId("PJSIP/1001"), DeviceState.IN_USE),)
