@@ -1,0 +1,71 @@
+"""What every handler reaches: the engine, storage ports, the hub, the clock.
+
+Rule 1: handlers read live state from `engine.state` and change it only through
+`execute`, which hands a command to the engine (in order with AMI events and ticks) and
+turns a Rejected note into the ApiError the client gets; a rejected command changed nothing.
+Rule 2: every engine await is bounded by `command_timeout`; EngineBusy becomes 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from cti.api.errors import rejected
+from cti.api.hub import Hub
+from cti.api.ports import Directory, HistoryReader
+from cti.domain.commands import Command
+from cti.domain.effects import Rejected
+from cti.domain.ids import AgentId, Instant
+from cti.domain.state import Decision
+from cti.engine.engine import Engine
+
+
+class LoginTokens:
+    """The token issued for each agent's current login, to revoke when the login ends."""
+
+    def __init__(self) -> None:
+        self._ids: dict[AgentId, int] = {}
+
+    def swap(self, agent: AgentId, token: int) -> int | None:
+        """Remember the new login's token; the previous one's id, if any."""
+        previous = self._ids.get(agent)
+        self._ids[agent] = token
+        return previous
+
+    def pop(self, agent: AgentId) -> int | None:
+        return self._ids.pop(agent, None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiContext:
+    engine: Engine
+    directory: Directory
+    history: HistoryReader
+    hub: Hub
+    now: Callable[[], Instant]
+    ami_up: Callable[[], bool]
+    ami_reconnects: Callable[[], int]
+    database_reachable: Callable[[], Awaitable[bool]]
+    render_metrics: Callable[[], bytes]
+    command_timeout: float = 5.0
+    login_tokens: LoginTokens = field(default_factory=LoginTokens)
+    admin_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def execute(self, command: Command) -> Decision:
+        """The engine's decision on the command; ApiError when it was rejected."""
+        decision = await self.engine.execute(command, within=self.command_timeout)
+        for note in decision.notes:
+            if isinstance(note, Rejected):
+                raise rejected(note.reason, note.code)
+        return decision
+
+
+context_key = web.AppKey("context", ApiContext)
+
+
+def context_of(request: web.Request) -> ApiContext:
+    return request.app[context_key]

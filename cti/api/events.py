@@ -1,0 +1,24 @@
+"""The WebSocket route: `GET /api/v1/events?token=...` joins the live feed (C7, C8).
+
+Rule 1: the token is checked before the upgrade (401/403 as plain JSON answers); browsers
+cannot set headers on a WebSocket, so `?token=` is accepted here and only here.
+Rule 2: what each role receives is the hub's business (cti/api/hub.py).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cti.api import bodies
+from cti.api.auth import identify
+from cti.api.context import context_of
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/events")
+async def events(request: web.Request) -> web.StreamResponse:
+    ctx = context_of(request)
+    bodies.query_fields(request.query, {"token"})
+    identity = await identify(ctx, request, query=True)
+    return await ctx.hub.serve(request, identity)

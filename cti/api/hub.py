@@ -1,0 +1,287 @@
+"""WebSocket hub: live events to agents' desktops and supervisors' wallboards (C7, C8, P19).
+
+Rules:
+1. `publish` is the engine's LiveFeed: synchronous, it never blocks and never raises. Each
+   connection has a bounded queue drained by its own task; a connection whose queue is
+   full, or whose send takes longer than `send_timeout`, is dropped (closed with 1013,
+   "too slow") and counted in `dropped`, so one slow client can neither grow memory nor
+   delay the engine.
+2. An agent gets its own AgentChanged events and, when a call is offered to it, a screen
+   pop: the caller's number, the queue, the time waited and the caller's last five calls.
+   Reading those calls awaits storage, so it runs in a task; publish stays synchronous.
+3. Supervisors and admins get every event of SUPERVISOR_EVENTS, numbers included (P22).
+4. A connection first gets a snapshot of the state the next published decision follows
+   (no await between taking it and registering), so nothing is missed or doubled.
+5. An agent's connection is closed (4001, "login ended") once the login it was opened
+   under ends (logout, takeover); messages queued before that are still delivered.
+6. `close_all` (app.on_shutdown) closes every connection with 1001 (going away).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from aiohttp import WSCloseCode, web
+
+from cti.api import views
+from cti.api.identity import Identity, login_current
+from cti.api.ports import CallerHistory
+from cti.domain.effects import (
+    AgentChanged,
+    CallEnded,
+    CallWaiting,
+    Effect,
+    FindingRaised,
+    LoginEnded,
+    OfferEnded,
+    OfferMade,
+    QueueVisitEnded,
+)
+from cti.domain.ids import AgentId, Instant
+from cti.domain.state import AcdState, Decision
+from cti.storage.queries import CallSummary
+from cti.storage.tokens import Role
+
+logger = logging.getLogger(__name__)
+
+SLOW: Final = WSCloseCode.TRY_AGAIN_LATER  # 1013
+LOGIN_ENDED: Final = 4001
+PREVIOUS_CALLS: Final = 5
+EVENT_TYPES: Final[dict[type[Effect], str]] = {
+    AgentChanged: "agent_changed",
+    CallWaiting: "call_waiting",
+    QueueVisitEnded: "queue_visit_ended",
+    OfferEnded: "offer_ended",
+    CallEnded: "call_ended",
+    FindingRaised: "finding",
+}
+SUPERVISOR_EVENTS: Final = tuple(EVENT_TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class _Close:
+    code: int
+    message: bytes
+
+
+@dataclass(eq=False)
+class Connection:
+    ws: web.WebSocketResponse
+    identity: Identity
+    queue: asyncio.Queue[str | _Close]
+    pump: asyncio.Task[None] | None = None
+    closing: bool = field(default=False)
+
+    @property
+    def supervising(self) -> bool:
+        return self.identity.role is not Role.AGENT
+
+
+class Hub:
+    def __init__(
+        self,
+        *,
+        state: Callable[[], AcdState],
+        now: Callable[[], Instant],
+        history: CallerHistory,
+        queue_size: int = 256,
+        send_timeout: float = 5.0,
+        history_timeout: float = 2.0,
+        heartbeat: float = 30.0,
+    ) -> None:
+        self._state, self._now, self._history = state, now, history
+        self._queue_size = queue_size
+        self._send_timeout = send_timeout
+        self._history_timeout = history_timeout
+        self._heartbeat = heartbeat
+        self._connections: set[Connection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self.dropped = 0  # connections closed for being too slow (rule 1)
+
+    @property
+    def connections(self) -> int:
+        return len(self._connections)
+
+    # The LiveFeed port ---------------------------------------------------------------
+
+    def publish(self, decision: Decision) -> None:
+        if not self._connections:
+            return
+        try:
+            for effect in decision.effects:
+                self._route(effect)
+        except Exception:
+            logger.exception("live feed: could not publish a decision")
+
+    def _route(self, effect: Effect) -> None:
+        if isinstance(effect, OfferMade):
+            if self._agent_connections(effect.agent):
+                self._spawn(self._screen_pop(effect))
+        elif isinstance(effect, LoginEnded):
+            for conn in self._agent_connections(effect.session.agent):
+                if conn.identity.login in (None, effect.session.start):
+                    self._put(conn, _Close(LOGIN_ENDED, b"login ended"))
+        elif isinstance(effect, SUPERVISOR_EVENTS):
+            text = _dumps({"type": EVENT_TYPES[type(effect)], **_fields(effect)})
+            own = effect.agent if isinstance(effect, AgentChanged) else None
+            for conn in list(self._connections):
+                if conn.supervising or (own is not None and conn.identity.agent == own):
+                    self._put(conn, text)
+
+    def _agent_connections(self, agent: AgentId) -> list[Connection]:
+        return [
+            c
+            for c in self._connections
+            if not c.supervising and c.identity.agent == agent and not c.closing
+        ]
+
+    def _put(self, conn: Connection, item: str | _Close) -> None:
+        if conn.closing:
+            return
+        try:
+            conn.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self._drop(conn)
+            return
+        if isinstance(item, _Close):
+            conn.closing = True
+            self._connections.discard(conn)
+
+    def _drop(self, conn: Connection) -> None:
+        self.dropped += 1
+        logger.warning("live feed: dropping a slow client (%s)", conn.identity.by)
+        self._end(conn, SLOW, b"too slow")
+
+    def _end(self, conn: Connection, code: int, message: bytes) -> None:
+        conn.closing = True
+        self._connections.discard(conn)
+        if conn.pump is not None:
+            conn.pump.cancel()
+        self._spawn(self._close(conn, code, message))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # Screen pop (rule 2) -------------------------------------------------------------
+
+    async def _screen_pop(self, offer: OfferMade) -> None:
+        call = offer.call
+        previous = await self._previous_calls(call.caller)
+        text = _dumps(
+            {
+                "type": "offer",
+                "agent": offer.agent,
+                "call_id": call.call,
+                "caller": call.caller,
+                "queue": call.queue,
+                "priority": call.priority,
+                "offered_at": offer.at,
+                "waited_seconds": views.seconds(offer.at - call.entered_at),
+                "previous_calls": None if previous is None else views.summaries_view(previous),
+            }
+        )
+        for conn in self._agent_connections(offer.agent):
+            self._put(conn, text)
+
+    async def _previous_calls(self, caller: str) -> list[CallSummary] | None:
+        """The caller's last calls; None when storage did not answer in time."""
+        if not caller.strip():
+            return []
+        try:
+            async with asyncio.timeout(self._history_timeout):
+                return await self._history.recent_calls(caller, limit=PREVIOUS_CALLS)
+        except Exception as exc:
+            logger.warning("screen pop without history: %r", exc)
+            return None
+
+    # Connections ---------------------------------------------------------------------
+
+    async def serve(self, request: web.Request, identity: Identity) -> web.WebSocketResponse:
+        """Run one WebSocket connection until either side closes it."""
+        ws = web.WebSocketResponse(heartbeat=self._heartbeat, max_msg_size=4096)
+        await ws.prepare(request)
+        if self._closed:
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+            return ws
+        if not login_current(identity, self._state()):  # it ended while we upgraded
+            await ws.close(code=LOGIN_ENDED, message=b"login ended")
+            return ws
+        conn = Connection(ws, identity, asyncio.Queue(self._queue_size))
+        self._connections.add(conn)
+        self._put(conn, _dumps(self._snapshot(identity)))
+        conn.pump = asyncio.get_running_loop().create_task(self._pump(conn))
+        try:
+            async for _message in ws:  # nothing a client sends is acted on
+                pass
+        finally:
+            self._connections.discard(conn)
+            conn.closing = True
+            conn.pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await conn.pump
+        return ws
+
+    def _snapshot(self, identity: Identity) -> dict[str, object]:
+        state, now = self._state(), self._now()
+        if identity.role is Role.AGENT and identity.agent is not None:
+            agent = views.agent_view(state, identity.agent, now, numbers=True)
+            return {"type": "snapshot", "agent": agent}
+        return {
+            "type": "snapshot",
+            "agents": [
+                views.agent_view(state, a, now, numbers=True) for a in views.agent_ids(state)
+            ],
+            "queues": [
+                views.queue_view(state, q, now, numbers=True) for q in views.queue_ids(state)
+            ],
+        }
+
+    async def _pump(self, conn: Connection) -> None:
+        while True:
+            item = await conn.queue.get()
+            if isinstance(item, _Close):  # in its own task: the handler ends with the socket
+                self._spawn(self._close(conn, item.code, item.message))
+                return
+            try:
+                async with asyncio.timeout(self._send_timeout):
+                    await conn.ws.send_str(item)
+            except TimeoutError:
+                self._drop(conn)
+                return
+            except Exception as exc:  # the peer went away; the handler ends the connection
+                logger.debug("live feed: send failed: %r", exc)
+                return
+
+    async def _close(self, conn: Connection, code: int, message: bytes) -> None:
+        try:
+            async with asyncio.timeout(self._send_timeout):
+                await conn.ws.close(code=code, message=message)
+        except Exception as exc:  # on timeout aiohttp has already dropped the transport
+            logger.debug("live feed: close failed: %r", exc)
+
+    async def close_all(self, _app: web.Application | None = None) -> None:
+        """Close every connection (app.on_shutdown), and refuse new ones."""
+        self._closed = True
+        for conn in list(self._connections):
+            self._end(conn, WSCloseCode.GOING_AWAY, b"server shutting down")
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _fields(effect: Effect) -> dict[str, object]:
+    body = views.plain(effect)
+    assert isinstance(body, dict)
+    return body
+
+
+def _dumps(body: dict[str, object]) -> str:
+    return json.dumps(body, separators=(",", ":"))

@@ -1,0 +1,63 @@
+"""An authenticated caller of the API, and the names of the tokens issued at agent login.
+
+Rule 1: `by` is how commands record who asked ("agent:1001", "supervisor:ann") (P3 audit).
+Rule 2: a token issued at login is named `login:<agent>:<login instant>`, so the token
+itself says which login it belongs to (cti/api/auth.py, rule 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from cti.domain.ids import AgentId, Instant
+from cti.domain.state import AcdState
+from cti.storage.tokens import Role
+
+LOGIN_PREFIX: Final = "login:"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    role: Role
+    name: str
+    agent: AgentId | None = None
+    login: Instant | None = None  # the login an agent token was issued for
+
+    @property
+    def by(self) -> str:
+        """Who asked, as commands record it."""
+        if self.role is Role.AGENT and self.agent is not None:
+            return f"agent:{self.agent}"
+        return f"{self.role.value}:{self.name}"
+
+    @property
+    def sees_numbers(self) -> bool:
+        """Supervisors and admins see callers' numbers everywhere (P22)."""
+        return self.role is not Role.AGENT
+
+    def may_act_on(self, agent: AgentId) -> bool:
+        return self.role is not Role.AGENT or self.agent == agent
+
+
+def login_token_name(agent: AgentId, login: Instant) -> str:
+    return f"{LOGIN_PREFIX}{agent}:{float(login)!r}"
+
+
+def login_of(name: str) -> Instant | None:
+    """The login instant a token name carries; None for tokens not issued at login."""
+    if not name.startswith(LOGIN_PREFIX):
+        return None
+    _, _, stamp = name.rpartition(":")
+    try:
+        return Instant(float(stamp))
+    except ValueError:
+        return None
+
+
+def login_current(identity: Identity, state: AcdState) -> bool:
+    """False for a token issued at a login that has since ended (logout, takeover)."""
+    if identity.login is None or identity.agent is None:
+        return True
+    live = state.agents.get(identity.agent)
+    return live is not None and live.logged_in_at == identity.login

@@ -1,0 +1,244 @@
+"""The OpenAPI 3.1 document of the HTTP API, written by hand as data.
+
+Rule 1: every routed path and method is described here and everything described here is
+routed; tests/api/test_openapi.py walks the router to keep the two equal.
+Rule 2: the schemas (cti/api/schemas.py) say what the parsers in cti/api/bodies.py accept.
+Rule 3: every operation lists the error statuses it can answer; 401 and 403 on all but
+the public ones (health, metrics, this document, agent login), 503 on all.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiohttp import web
+
+from cti.api.schemas import ANSWERS, BODIES, STRING, Schema, json_content, ref
+
+routes = web.RouteTableDef()
+
+ERROR_STATUSES: Final = {
+    400: "Malformed JSON, a missing or mistyped field, or an unknown field (`field` names it)",
+    401: "Missing, unknown or revoked token; or a wrong agent or PIN at login",
+    403: "The token's role may not do this, or an agent acting on another agent",
+    404: "Unknown agent, queue, call or reason",
+    409: "Not allowed in the current state (e.g. already logged in, not in wrap-up)",
+    413: "Request body too large",
+    422: "A well-formed value the configuration refuses",
+    503: "The engine is busy or storage is unavailable",
+}
+
+
+def _op(
+    summary: str,
+    ok: str,
+    *,
+    errors: tuple[int, ...] = (),
+    body: str | None = None,
+    body_required: bool = True,
+    public: bool = False,
+    tag: str = "agents",
+) -> Schema:
+    responses: dict[str, object] = {"200": {"description": "Success", **json_content(ref(ok))}}
+    statuses = sorted({*errors, *(() if public else (401, 403)), 503})
+    for status in statuses:
+        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    op: Schema = {"summary": summary, "tags": [tag], "responses": responses}
+    if body is not None:
+        op["requestBody"] = {"required": body_required, **json_content(ref(f"{body}Body"))}
+        responses.setdefault("400", {"$ref": "#/components/responses/E400"})
+        responses.setdefault("413", {"$ref": "#/components/responses/E413"})
+    op["security"] = [] if public else [{"bearer": []}]
+    return op
+
+
+def _path_param(name: str) -> Schema:
+    return {"name": name, "in": "path", "required": True, "schema": STRING}
+
+
+def _query(name: str, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": STRING,
+        "description": description,
+    }
+
+
+AGENT = [_path_param("agent_id")]
+WHEN = "epoch seconds or ISO 8601 with an offset"
+NOT_FOUND, CONFLICT, INVALID = 404, 409, 422
+ACT = (CONFLICT, NOT_FOUND)
+
+
+def _agent_action(summary: str, body: str, *, required: bool, errors: tuple[int, ...]) -> Schema:
+    return {
+        "parameters": AGENT,
+        "post": _op(summary, "AgentAnswer", body=body, body_required=required, errors=errors),
+    }
+
+
+PATHS: Final[dict[str, Schema]] = {
+    "/healthz": {
+        "get": _op("AMI and database health", "Health", public=True, tag="operations"),
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics (text format)",
+            "tags": ["operations"],
+            "security": [],
+            "responses": {"200": {"description": "Prometheus text format"}},
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": _op("This document", "OpenApi", public=True, tag="operations"),
+    },
+    "/api/v1/agents/{agent_id}/login": {
+        "parameters": AGENT,
+        "post": _op(
+            "Log in with the agent's PIN on a device; returns the agent's token (P3)",
+            "LoginAnswer",
+            body="Login",
+            errors=(401, *ACT),
+            public=True,
+        ),
+    },
+    "/api/v1/agents/{agent_id}/logout": _agent_action(
+        "Log out (a supervisor's token forces it)", "Empty", required=False, errors=ACT
+    ),
+    "/api/v1/agents/{agent_id}/ready": _agent_action(
+        "Ready for calls (a supervisor's token forces it)", "Empty", required=False, errors=ACT
+    ),
+    "/api/v1/agents/{agent_id}/not-ready": _agent_action(
+        "Not ready with a reason (P5)", "NotReady", required=True, errors=(*ACT, INVALID)
+    ),
+    "/api/v1/agents/{agent_id}/wrap-up/end": _agent_action(
+        "End wrap-up, with a disposition (C4)", "WrapUpEnd", required=False, errors=(*ACT, INVALID)
+    ),
+    "/api/v1/agents/{agent_id}/transfer": _agent_action(
+        "Blind transfer of the caller to a queue, an extension or the survey (P7, P8)",
+        "Transfer",
+        required=True,
+        errors=(*ACT, INVALID),
+    ),
+    "/api/v1/agents/{agent_id}/hangup": _agent_action(
+        "Hang up the agent's call", "Empty", required=False, errors=ACT
+    ),
+    "/api/v1/agents/{agent_id}": {
+        "parameters": AGENT,
+        "get": _op("An agent's live state and current call", "AgentAnswer", errors=(NOT_FOUND,)),
+    },
+    "/api/v1/agents/{agent_id}/figures": {
+        "parameters": AGENT,
+        "get": {
+            **_op(
+                "An agent's figures over [since, until)", "Figures", errors=(400,), tag="history"
+            ),
+            "parameters": [_query("since", WHEN), _query("until", WHEN)],
+        },
+    },
+    "/api/v1/agents": {
+        "get": _op("Every configured agent with its live state (C8)", "Agents", tag="supervisors"),
+    },
+    "/api/v1/queues": {
+        "get": _op(
+            "Every queue: callers in serve order, members by state, offers (C8)",
+            "Queues",
+            tag="supervisors",
+        ),
+    },
+    "/api/v1/events": {
+        "get": {
+            "summary": "WebSocket: snapshot, then live events (screen pop for agents, C7)",
+            "tags": ["supervisors"],
+            "parameters": [_query("token", "the bearer token (browsers cannot set headers)")],
+            "security": [{"bearer": []}, {"query": []}],
+            "responses": {
+                "101": {"description": "Switching to the WebSocket protocol"},
+                "400": {"$ref": "#/components/responses/E400"},
+                "401": {"$ref": "#/components/responses/E401"},
+            },
+        }
+    },
+    "/api/v1/calls/{call_id}": {
+        "parameters": [_path_param("call_id")],
+        "get": _op(
+            "A stored call with its segments and offers", "Call", errors=(NOT_FOUND,), tag="history"
+        ),
+    },
+    "/api/v1/findings": {
+        "get": {
+            **_op("Compliance findings, oldest first", "Findings", errors=(400,), tag="history"),
+            "parameters": [
+                _query("rule", "a rule id, e.g. C3.ring_limit"),
+                _query("agent", "an agent id (agents: their own only)"),
+                _query("since", WHEN),
+                _query("until", WHEN),
+                _query("limit", "at most this many (1-1000)"),
+            ],
+        }
+    },
+    "/api/v1/admin/config": {
+        "get": _op("The stored configuration", "Config", tag="admin"),
+    },
+    "/api/v1/admin/queues/{queue_id}": {
+        "parameters": [_path_param("queue_id")],
+        "put": _op(
+            "Create or replace a queue", "Changed", body="Queue", errors=(INVALID,), tag="admin"
+        ),
+        "delete": _op("Delete a queue without members", "Changed", errors=ACT, tag="admin"),
+    },
+    "/api/v1/admin/agents/{agent_id}": {
+        "parameters": AGENT,
+        "put": _op(
+            "Create or replace an agent (and its PIN)",
+            "Changed",
+            body="Agent",
+            errors=(INVALID,),
+            tag="admin",
+        ),
+        "delete": _op("Delete an agent who is logged out", "Changed", errors=ACT, tag="admin"),
+    },
+    "/api/v1/admin/reasons/{code}": {
+        "parameters": [_path_param("code")],
+        "put": _op(
+            "Create or replace a not-ready reason",
+            "Changed",
+            body="Reason",
+            errors=(INVALID,),
+            tag="admin",
+        ),
+        "delete": _op("Delete a not-ready reason", "Changed", errors=(NOT_FOUND,), tag="admin"),
+    },
+}
+
+DOCUMENT: Final[Schema] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "cti: ACD and CTI server for Asterisk",
+        "version": "1",
+        "description": (
+            'Agents, supervisors and admins. Errors are JSON {"error": reason}; a refused '
+            "command changes nothing. Phone numbers are masked for agents except on their "
+            "own calls (P22)."
+        ),
+    },
+    "paths": PATHS,
+    "components": {
+        "schemas": {**{f"{k}Body": v for k, v in BODIES.items()}, **ANSWERS},
+        "responses": {
+            f"E{status}": {"description": text, **json_content(ref("Error"))}
+            for status, text in ERROR_STATUSES.items()
+        },
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "query": {"type": "apiKey", "in": "query", "name": "token"},
+        },
+    },
+}
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi(_request: web.Request) -> web.Response:
+    return web.json_response(DOCUMENT)

@@ -1,0 +1,71 @@
+"""What the API needs from storage, as Protocols (cti.storage implements both).
+
+Rule 1: the API codes against these, never against SQLAlchemy; main.py passes the real
+ConfigStore and HistoryQueries, and tests pass the same classes on a temporary SQLite file.
+Rule 2: every method may raise; the error middleware answers 503 for storage that is down
+(TimeoutError, OSError, SQLAlchemy's errors) and maps ConfigError subclasses to 4xx.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
+from cti.domain.ids import AgentId, CallId, Instant, QueueId
+from cti.domain.records import Finding, Rule
+from cti.storage.queries import AgentFigures, CallDetail, CallSummary
+from cti.storage.tokens import IssuedToken, Role, TokenIdentity
+
+
+class Directory(Protocol):
+    """Credentials and configuration (cti.storage.config_store.ConfigStore)."""
+
+    async def verify_pin(self, agent: AgentId, pin: str) -> bool: ...
+
+    async def issue_token(
+        self, name: str, role: Role | str, agent: AgentId | None = None
+    ) -> IssuedToken: ...
+
+    async def token_identity(self, secret: str) -> TokenIdentity | None: ...
+
+    async def revoke_token(self, token_id: int) -> None: ...
+
+    async def load(self) -> AcdConfig: ...
+
+    async def put_queue(self, queue: QueueConfig) -> None: ...
+
+    async def delete_queue(self, queue: QueueId) -> None: ...
+
+    async def put_agent(self, agent: AgentProfile, pin: str | None = None) -> None: ...
+
+    async def delete_agent(self, agent: AgentId) -> None: ...
+
+    async def put_reason(self, reason: NotReadyReason) -> None: ...
+
+    async def delete_reason(self, code: str) -> None: ...
+
+
+class CallerHistory(Protocol):
+    """Earlier calls of a number, for the screen pop (C7, P19)."""
+
+    async def recent_calls(self, caller: str, *, limit: int = 5) -> list[CallSummary]: ...
+
+
+class HistoryReader(CallerHistory, Protocol):
+    """Stored history (cti.storage.queries.HistoryQueries)."""
+
+    async def call(self, call: CallId) -> CallDetail | None: ...
+
+    async def findings(
+        self,
+        *,
+        rule: Rule | None = None,
+        agent: AgentId | None = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        limit: int = 1000,
+    ) -> list[Finding]: ...
+
+    async def agent_figures(
+        self, since: Instant, until: Instant, *, agent: AgentId | None = None
+    ) -> list[AgentFigures]: ...

@@ -1,0 +1,26 @@
+"""The live queue view: callers in serve order, members by state, open offers (C8, P23).
+
+Rule 1: every queue seen or configured is listed, even with nobody waiting.
+Rule 2: any role may read it; agents see callers' numbers masked (P22), supervisors and
+admins see them whole.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cti.api import views
+from cti.api.auth import identify
+from cti.api.context import context_of
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/queues")
+async def list_queues(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    identity = await identify(ctx, request)
+    state, now = ctx.engine.state, ctx.now()
+    shown = identity.sees_numbers
+    queues = [views.queue_view(state, q, now, numbers=shown) for q in views.queue_ids(state)]
+    return web.json_response({"queues": queues})

@@ -1,0 +1,175 @@
+"""JSON Schemas of the OpenAPI document: request bodies and answers, as data.
+
+Rule 1: each request body schema states the same required fields and types as its parser
+in cti/api/bodies.py, allows no other fields, and carries a valid body as its first
+example; tests/api/test_openapi.py sends it with each field removed or mistyped.
+Rule 2: answers are described as far as clients rely on them; views.py shapes them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+Schema = dict[str, object]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: Schema) -> Schema:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _object(properties: dict[str, Schema], required: tuple[str, ...], example: Schema) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+        "examples": [example],
+    }
+
+
+STRING: Final[Schema] = {"type": "string"}
+NUMBER: Final[Schema] = {"type": "number"}
+INSTANT: Final[Schema] = {"type": ["number", "null"], "description": "seconds since the epoch"}
+LEVELS: Final[Schema] = {"type": "object", "additionalProperties": {"type": "integer"}}
+OPTIONAL_NUMBER: Final[Schema] = {"type": ["number", "null"]}
+AGENT_STATES: Final = ["logged_out", "available", "offered", "on_call", "wrap_up", "not_ready"]
+
+BODIES: Final[dict[str, Schema]] = {
+    "Empty": _object({}, (), {}),
+    "Login": _object(
+        {
+            "pin": {"type": "string", "pattern": "^[0-9]{4,12}$"},
+            "device": {"type": "string", "description": "'1001' means 'PJSIP/1001'"},
+            "takeover": {"type": "boolean", "default": False},
+        },
+        ("pin", "device"),
+        {"pin": "1234", "device": "PJSIP/1001", "takeover": False},
+    ),
+    "NotReady": _object(
+        {"reason": {"type": "string", "description": "a configured not-ready reason (P5)"}},
+        ("reason",),
+        {"reason": "lunch"},
+    ),
+    "WrapUpEnd": _object(
+        {"disposition": {"type": ["string", "null"]}}, (), {"disposition": "solved"}
+    ),
+    "Transfer": {
+        "oneOf": [
+            _object({"queue": STRING}, ("queue",), {"queue": "sales"}),
+            _object({"extension": STRING}, ("extension",), {"extension": "2001"}),
+            _object({"survey": {"const": True}}, ("survey",), {"survey": True}),
+        ],
+        "examples": [{"queue": "sales"}],
+    },
+    "Queue": _object(
+        {
+            "name": STRING,
+            "strategy": {"enum": ["longest_idle", "fewest_calls", "skills"]},
+            "ring_limit": {"type": "integer", "minimum": 1, "description": "N rings (C3)"},
+            "ring_cadence": {"type": "number", "description": "seconds per ring cycle"},
+            "misses_before_not_ready": {"type": "integer", "minimum": 1},
+            "max_wrap_up": {"type": "number", "minimum": 0},
+            "dispositions": {"type": "array", "items": STRING},
+            "disposition_required": {"type": "boolean"},
+            "skill": {"type": ["string", "null"]},
+            "min_skill_level": {"type": "integer", "minimum": 0},
+            "widen_after": OPTIONAL_NUMBER,
+            "overflow_after": OPTIONAL_NUMBER,
+            "overflow_queue": {"type": ["string", "null"]},
+            "max_wait": OPTIONAL_NUMBER,
+            "max_wait_action": {"enum": ["none", "voicemail", "callback"]},
+        },
+        ("ring_limit", "ring_cadence"),
+        {"name": "Support", "ring_limit": 3, "ring_cadence": 6.0, "max_wrap_up": 60.0},
+    ),
+    "Agent": _object(
+        {
+            "name": STRING,
+            "skills": LEVELS,
+            "queues": {**LEVELS, "description": "queue -> penalty"},
+            "pin": {"type": ["string", "null"], "pattern": "^[0-9]{4,12}$"},
+        },
+        ("name",),
+        {"name": "Ann", "skills": {"english": 5}, "queues": {"support": 0}, "pin": "4321"},
+    ),
+    "Reason": _object(
+        {"label": STRING, "max_seconds": OPTIONAL_NUMBER},
+        ("label",),
+        {"label": "Lunch", "max_seconds": 900},
+    ),
+}
+
+ANSWERS: Final[dict[str, Schema]] = {
+    "Error": {
+        "type": "object",
+        "properties": {"error": STRING, "field": STRING},
+        "required": ["error"],
+    },
+    "Agent": {
+        "type": "object",
+        "properties": {
+            "agent": STRING,
+            "name": STRING,
+            "queues": {"type": "array", "items": STRING},
+            "state": {"enum": AGENT_STATES},
+            "reason": {"type": ["string", "null"]},
+            "status": {"type": ["object", "null"]},
+            "since": INSTANT,
+            "logged_in_at": INSTANT,
+            "device": {"type": ["string", "null"]},
+            "address": {"type": ["string", "null"]},
+            "call": {
+                "type": ["object", "null"],
+                "properties": {
+                    "call_id": STRING,
+                    "caller": STRING,
+                    "queue": STRING,
+                    "waited_seconds": NUMBER,
+                },
+            },
+            "calls_answered": {"type": "integer"},
+            "misses_in_row": {"type": "integer"},
+        },
+    },
+    "AgentAnswer": {"type": "object", "properties": {"agent": ref("Agent")}},
+    "LoginAnswer": {
+        "type": "object",
+        "properties": {"token": STRING, "agent": ref("Agent")},
+        "required": ["token", "agent"],
+    },
+    "Agents": {
+        "type": "object",
+        "properties": {"agents": {"type": "array", "items": ref("Agent")}},
+    },
+    "Queues": {
+        "type": "object",
+        "properties": {
+            "queues": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "queue": STRING,
+                        "waiting": {"type": "integer"},
+                        "oldest_wait_seconds": NUMBER,
+                        "calls": {"type": "array"},
+                        "agents": {"type": "object", "description": "member ids by state"},
+                        "offers": {"type": "array"},
+                    },
+                },
+            }
+        },
+    },
+    "Config": {"type": "object", "description": "queues, agents and reasons (no PINs)"},
+    "Changed": {"type": "object", "description": "the stored value, or what was deleted"},
+    "Call": {"type": "object", "description": "the call record with segments, and offers"},
+    "Findings": {"type": "object", "properties": {"findings": {"type": "array"}}},
+    "Figures": {"type": "object", "properties": {"figures": {"type": "object"}}},
+    "Health": {"type": "object"},
+    "Text": {"type": "string"},
+    "OpenApi": {"type": "object"},
+}
