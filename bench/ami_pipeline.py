@@ -28,7 +28,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from cti.ami.link import LinkCallbacks, _Protocol
 from cti.ami.normalize import AmiReader
 from cti.clock import SystemClock
-from cti.domain.records import QueueVisit
+from cti.domain.effects import Instruction, Record
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
 from cti.metrics import Metrics
@@ -69,7 +69,12 @@ def build_stream(repeat: int) -> tuple[bytes, int]:
 
 
 class _Sink:
-    def put(self, visit: QueueVisit) -> None:
+    """History and call control that keep nothing (the stream has no agents to offer to)."""
+
+    def put(self, record: Record) -> None:
+        pass
+
+    def perform(self, instruction: Instruction) -> None:
         pass
 
 
@@ -92,7 +97,7 @@ async def run_ours(data: bytes, events: int) -> float:
     engine = Engine(
         clock=SystemClock(),
         reader=AmiReader(),
-        runner=EffectRunner(history=_Sink()),
+        runner=EffectRunner(history=_Sink(), control=_Sink()),
         observer=metrics,
         request_resync=lambda: None,
         inbox_size=events + 1,

@@ -1,4 +1,4 @@
-"""The `cti` command: serve, lab, demo.
+"""The `cti` command: serve, admin, lab, demo.
 
 Rule 1: errors a user can fix are printed as one clear line and exit 2; no traceback.
 """
@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> int:
         from cti.lab.command import run_lab_command
 
         return run_lab_command(args[1:])
+    if args[:1] == ["admin"]:
+        from cti.admin_cli import run_admin_command
+
+        return run_admin_command(args[1:])
     if args[:1] == ["demo"]:
         from cti.demo import run_demo
 
@@ -27,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the server")
     serve.add_argument("--config", help="TOML configuration file (or CTI_CONFIG)")
     sub.add_parser("lab", help="a local Asterisk for tests and the demo: up | down | status")
+    sub.add_parser("admin", help="configure queues, agents, reasons and API tokens")
     sub.add_parser("demo", help="lab, server, SIPp agents and callers; Ctrl-C stops it all")
     parsed = parser.parse_args(args)
     if parsed.command == "serve":

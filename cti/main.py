@@ -17,15 +17,18 @@ from typing import Any
 
 from aiohttp import web
 
+from cti.ami.control import AmiCallControl
 from cti.ami.link import AmiLink, LinkCallbacks, LinkSettings
 from cti.ami.normalize import AmiReader
 from cti.ami.resync import Resyncer
-from cti.api.app import ApiContext, create_app
+from cti.api.app import ApiContext, Hub, create_app
 from cti.clock import SystemClock
+from cti.domain.commands import LoadConfig
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
 from cti.metrics import HistoryCollector, LiveCollector, Metrics
 from cti.settings import Settings
+from cti.storage.config_store import ConfigStore
 from cti.storage.database import open_database
 from cti.storage.spool import BatchingHistory
 
@@ -36,6 +39,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
     clock, metrics = SystemClock(), Metrics()
     database = await open_database(settings.database.url)
+    store, queries = ConfigStore(database), database.queries()
     history = BatchingHistory(database.history(), Path(settings.database.spool))
     resyncer: Resyncer | None = None
 
@@ -57,20 +61,28 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     )
     link = AmiLink(LinkSettings.of(settings.ami), callbacks)
     resyncer = Resyncer(link, lambda s: engine.submit(s), clock.now, metrics.ami_malformed)
+    control = AmiCallControl(
+        link, lambda i: engine.submit(i), clock.now, within=settings.ami.action_timeout
+    )
+    hub = Hub(state=lambda: engine.state, now=clock.now, history=queries)
     engine = Engine(
         clock=clock,
         reader=AmiReader(),
-        runner=EffectRunner(history=history),
+        runner=EffectRunner(history=history, control=control, feeds=[hub]),
         observer=metrics,
         request_resync=resyncer.request,
     )
+    engine.submit(LoadConfig(at=clock.now(), config=await store.load()))
     callbacks.on_frame = engine.on_frame
     metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, lambda: link.is_up))
     metrics.registry.register(
         HistoryCollector(lambda: (history.written, history.spooled, history.pending))
     )
     context = ApiContext(
-        state=lambda: engine.state,
+        engine=engine,
+        directory=store,
+        history=queries,
+        hub=hub,
         now=clock.now,
         ami_up=lambda: link.is_up,
         ami_reconnects=lambda: link.reconnects,
@@ -95,6 +107,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await control.aclose()
         await history.close()
         await database.close()
         logger.info("stopped")

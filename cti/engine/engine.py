@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cti.domain.acd import AcdState, Decision, decide
+from cti.domain.commands import Command
 from cti.domain.ids import Clock, Instant
 from cti.domain.inputs import Input, Tick
 from cti.engine.ports import FrameReader, Headers, Observer
@@ -33,7 +34,17 @@ class RawFrame:
     received_at: Instant
 
 
-InboxItem = RawFrame | Input
+@dataclass(frozen=True, slots=True)
+class PendingCommand:
+    command: Command
+    reply: asyncio.Future[Decision]
+
+
+class EngineBusy(RuntimeError):
+    """The inbox is full or the engine did not answer in time; nothing was decided."""
+
+
+InboxItem = RawFrame | PendingCommand | Input
 
 
 class Engine:
@@ -62,6 +73,20 @@ class Engine:
     def submit(self, item: Input) -> None:
         self._put(item)
 
+    async def execute(self, command: Command, *, within: float = 5.0) -> Decision:
+        """Decide a command in order with everything else and return its decision."""
+        reply: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+        try:
+            self._inbox.put_nowait(PendingCommand(command, reply))
+        except asyncio.QueueFull:
+            raise EngineBusy("the engine's inbox is full") from None
+        try:
+            async with asyncio.timeout(within):
+                return await asyncio.shield(reply)
+        except TimeoutError:
+            reply.cancel()  # still queued: it will be skipped, so "busy" means "not done"
+            raise EngineBusy(f"no decision within {within} s") from None
+
     def _put(self, item: InboxItem) -> None:
         try:
             self._inbox.put_nowait(item)
@@ -86,16 +111,24 @@ class Engine:
 
     def handle(self, item: InboxItem) -> Decision | None:
         """Decide one item and run its effects; synchronous, so nothing interleaves."""
+        reply: asyncio.Future[Decision] | None = None
         if isinstance(item, RawFrame):
             event = self._normalize(item)
             if event is None:
                 return None
             received_at = item.received_at
+        elif isinstance(item, PendingCommand):
+            if item.reply.cancelled():
+                logger.warning("command dropped, its caller gave up: %s", item.command)
+                return None
+            event, reply, received_at = item.command, item.reply, item.command.at
         else:
             event, received_at = item, item.at
         now = self._clock.now()
         decision = decide(self.state, event, now)
         self.state = decision.state
+        if reply is not None and not reply.done():
+            reply.set_result(decision)
         self._runner.run(decision)
         self._observer.decided(decision, lag=max(0.0, now - received_at))
         return decision

@@ -8,26 +8,43 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from cti.domain.acd import Decision
+from cti.domain.effects import Instruction, Record
 from cti.domain.ids import Instant
 from cti.domain.inputs import Input
-from cti.domain.records import QueueVisit
+from cti.domain.state import Decision
 
 
 class HistorySink(Protocol):
-    """Durable history. Writes are batched by the caller; each call is one transaction."""
+    """Durable history. Writes are batched by the caller; each call is one transaction.
+    Every record has a natural key, so writing one again stores nothing new."""
 
-    async def record_queue_visits(self, visits: Sequence[QueueVisit]) -> None: ...
+    async def record(self, records: Sequence[Record]) -> None: ...
 
     async def is_reachable(self) -> bool:
         """True when a trivial query succeeds within the adapter's timeout."""
         ...
 
 
-class VisitRecorder(Protocol):
+class HistoryRecorder(Protocol):
     """The engine's hot path hands history over without awaiting (a batching writer)."""
 
-    def put(self, visit: QueueVisit) -> None: ...
+    def put(self, record: Record) -> None: ...
+
+
+class CallControl(Protocol):
+    """Performs the core's instructions on Asterisk (cti/ami/control.py)."""
+
+    def perform(self, instruction: Instruction) -> None:
+        """Start the instruction without blocking. Failure comes back to the engine as a
+        CallControlFailed input, never as an exception here."""
+        ...
+
+
+class LiveFeed(Protocol):
+    """Receives every decision after its effects ran (WebSocket hub, live projection).
+    Must not block and should not raise."""
+
+    def publish(self, decision: Decision) -> None: ...
 
 
 class Observer(Protocol):

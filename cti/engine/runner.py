@@ -2,54 +2,93 @@
 
 Rule 1: effects run in the order the core listed them.
 Rule 2: a failing effect is logged and does not stop the ones after it, nor the engine.
+Rule 3: instructions go to call control; records go to history; every notification also
+goes to the live feeds (WebSocket hub, projections), which must not block.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import assert_never
+from collections.abc import Sequence
 
-from cti.domain.acd import Decision
-from cti.domain.effects import CallWaiting, Effect, QueueVisitEnded, ResyncApplied
-from cti.engine.ports import VisitRecorder
+from cti.domain.effects import (
+    CallEnded,
+    ConnectCall,
+    Effect,
+    FindingRaised,
+    HangUpChannel,
+    LoginEnded,
+    MoveCall,
+    OfferEnded,
+    QueueVisitEnded,
+    Record,
+    ReturnToQueue,
+    SendCall,
+    StateIntervalEnded,
+)
+from cti.domain.state import Decision
+from cti.engine.ports import CallControl, HistoryRecorder, LiveFeed
 
 logger = logging.getLogger(__name__)
 
+INSTRUCTIONS = (ConnectCall, ReturnToQueue, SendCall, MoveCall, HangUpChannel)
+
+
+def record_of(effect: Effect) -> Record | None:
+    """The history record an effect carries, if any."""
+    match effect:
+        case QueueVisitEnded(visit=record):
+            return record
+        case OfferEnded(offer=record):
+            return record
+        case CallEnded(record=record):
+            return record
+        case StateIntervalEnded(interval=record):
+            return record
+        case LoginEnded(session=record):
+            return record
+        case FindingRaised(finding=record):
+            return record
+    return None
+
 
 class EffectRunner:
-    def __init__(self, *, history: VisitRecorder) -> None:
+    def __init__(
+        self,
+        *,
+        history: HistoryRecorder,
+        control: CallControl,
+        feeds: Sequence[LiveFeed] = (),
+    ) -> None:
         self._history = history
+        self._control = control
+        self._feeds = list(feeds)
+
+    def add_feed(self, feed: LiveFeed) -> None:
+        self._feeds.append(feed)
 
     def run(self, decision: Decision) -> None:
         for note in decision.notes:
-            logger.debug("ignored: %s", note.reason)
+            logger.debug("note: %s", note)
         for effect in decision.effects:
             try:
                 self._run(effect)
             except Exception:
                 logger.exception("effect failed: %r", effect)
+        for feed in self._feeds:
+            try:
+                feed.publish(decision)
+            except Exception:
+                logger.exception("live feed failed")
 
     def _run(self, effect: Effect) -> None:
-        match effect:
-            case CallWaiting(call=call):
-                logger.info(
-                    "call %s waiting in %s (priority %d)", call.call, call.queue, call.priority
-                )
-            case QueueVisitEnded(visit=visit):
-                logger.info(
-                    "call %s left %s: %s after %.1f s",
-                    visit.call,
-                    visit.queue,
-                    visit.outcome,
-                    visit.wait_seconds,
-                )
-                self._history.put(visit)
-            case ResyncApplied():
-                logger.info(
-                    "resync: %d added, %d removed, %d changed",
-                    effect.added,
-                    effect.removed,
-                    effect.changed,
-                )
-            case _:
-                assert_never(effect)
+        if isinstance(effect, INSTRUCTIONS):
+            logger.info("instruction: %s", effect)
+            self._control.perform(effect)
+            return
+        record = record_of(effect)
+        if record is not None:
+            logger.info("record: %s", type(record).__name__)
+            self._history.put(record)
+        else:
+            logger.debug("notification: %s", effect)

@@ -44,6 +44,34 @@ class ServerProcess:
             + '\n[log]\nformat = "text"\nlevel = "INFO"\n'
         )
         self.proc: asyncio.subprocess.Process | None = None
+        self.token: str | None = None  # the supervisor token `get` sends
+
+    async def admin(self, *args: str) -> str:
+        """Run `cti admin` against this server's database; its stdout, or AssertionError."""
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "cti.cli",
+            "admin",
+            "--config",
+            str(self.config),
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(60):
+            out, err = await proc.communicate()
+        assert proc.returncode == 0, f"cti admin {' '.join(args)}: {err.decode()}"
+        return out.decode()
+
+    async def configure(self, yaml_text: str) -> None:
+        """Import queues, agents and reasons, and create the supervisor token."""
+        path = self.workdir / "acd.yaml"
+        path.write_text(yaml_text)
+        await self.admin("import", str(path))
+        if self.token is None:
+            created = await self.admin("token", "create", "--role", "supervisor", "--name", "lab")
+            self.token = created.strip()
 
     @property
     def url(self) -> str:
@@ -73,14 +101,36 @@ class ServerProcess:
             async with asyncio.timeout(20):
                 await self.proc.wait()
 
-    async def get(self, path: str) -> tuple[int, Any]:
+    async def get(self, path: str, token: str | None = None) -> tuple[int, Any]:
+        return await self.request("GET", path, token=token)
+
+    async def request(
+        self, method: str, path: str, body: Any = None, *, token: str | None = None
+    ) -> tuple[int, Any]:
+        bearer = token or self.token
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         async with (
             aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session,
-            session.get(self.url + path) as response,
+            session.request(method, self.url + path, json=body, headers=headers) as response,
         ):
             if response.content_type == "application/json":
                 return response.status, await response.json()
             return response.status, await response.text()
+
+    async def post(self, path: str, body: Any = None, *, token: str | None = None) -> Any:
+        """POST to the API; the JSON answer, or AssertionError naming the status."""
+        status, answer = await self.request("POST", path, body or {}, token=token)
+        assert status == 200, f"POST {path}: {status} {answer}"
+        return answer
+
+    async def log_in(self, agent: str, pin: str = "1234") -> str:
+        """Log an agent in on its own device (PJSIP/<agent>); the agent's token."""
+        answer = await self.post(f"/api/v1/agents/{agent}/login", {"pin": pin, "device": agent})
+        return str(answer["token"])
+
+    def events(self) -> EventTap:
+        assert self.token is not None, "configure() first: the tap needs a supervisor token"
+        return EventTap(self.url, self.token)
 
     async def metric(self, name: str, **labels: str) -> float | None:
         _, text = await self.get("/metrics")
@@ -104,6 +154,66 @@ class ServerProcess:
         with contextlib.suppress(OSError):
             return "\n".join(self.log.read_text().splitlines()[-lines:])
         return ""
+
+
+class EventTap:
+    """A supervisor's WebSocket event stream, collected in the background."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self._url = url.replace("http://", "ws://") + f"/api/v1/events?token={token}"
+        self.seen: list[dict[str, Any]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def __aenter__(self) -> EventTap:
+        self._task = asyncio.create_task(self._read())
+        async with asyncio.timeout(10):
+            await self._ready.wait()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _read(self) -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(self._url, heartbeat=10) as socket_,
+        ):
+            async for message in socket_:
+                if message.type is not aiohttp.WSMsgType.TEXT:
+                    break
+                event = message.json()
+                if event.get("type") == "snapshot":
+                    self._ready.set()
+                self.seen.append(event)
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in self.seen if e.get("type") == kind]
+
+    def offers(self) -> list[dict[str, Any]]:
+        return [e["offer"] for e in self.of("offer_ended")]
+
+    def calls(self) -> list[dict[str, Any]]:
+        return [e["record"] for e in self.of("call_ended")]
+
+    def findings(self) -> list[dict[str, Any]]:
+        return [e["finding"] for e in self.of("finding")]
+
+    def caller_of(self, call_id: str) -> str:
+        for event in self.of("call_waiting"):
+            if event["call"]["call"] == call_id:
+                return str(event["call"]["caller"])
+        raise KeyError(call_id)
+
+    async def wait(self, check: Callable[[EventTap], bool], *, within: float, what: str) -> None:
+        await eventually(lambda: _async_true(check(self)), within=within, what=what, every=0.05)
+
+
+async def _async_true(value: bool) -> bool:
+    return value
 
 
 async def eventually(

@@ -28,6 +28,7 @@ async def server(lab: LabInstance, tmp_path: Path) -> AsyncIterator[ServerProces
     # each test starts from an empty Asterisk.
     await asyncio.to_thread(lab.cli, "channel request hangup all")
     process = ServerProcess(lab, tmp_path)
+    await process.configure("queues: []\n")  # nothing routed: callers only wait
     await process.start()
     yield process
     await process.kill()
@@ -69,6 +70,7 @@ async def test_three_waiting_callers_are_readopted_in_order_after_sigkill(
     await server.kill()
     (server.workdir / "again").mkdir()
     restarted = ServerProcess(lab, server.workdir / "again")
+    await restarted.configure("queues: []\n")
     await restarted.start()
     try:
         readopted = await eventually(

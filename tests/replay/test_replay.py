@@ -3,6 +3,12 @@
 Three shapes: the output matches its golden file; every suffix replays without error
 (attaching mid-stream); a duplicated event changes nothing. Regenerate goldens after an
 intended change with UPDATE_GOLDEN=1.
+
+A stream may have a `<name>.setup.json` beside it: the queues and agents configured before
+it starts; each agent logs in on its own device (PJSIP/<id>) as soon as the stream shows
+that device registered. Deadlines are honoured as the engine would: before each frame,
+every deadline the stream's clock has passed is fed as a Tick, and after the last frame
+every deadline left comes due.
 """
 
 from __future__ import annotations
@@ -17,8 +23,12 @@ import pytest
 from cti.ami.normalize import AmiReader
 from cti.ami.resync import read_snapshot
 from cti.domain.acd import Decision
-from cti.domain.ids import Instant
-from cti.domain.records import QueueVisit
+from cti.domain.commands import LoadConfig, LogIn
+from cti.domain.config import AcdConfig, AgentProfile, QueueConfig
+from cti.domain.effects import Instruction, Record
+from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
+from cti.domain.inputs import Tick
+from cti.domain.records import CallRecord, Finding, LoginSession, OfferRecord, QueueVisit
 from cti.engine.engine import Engine, RawFrame
 from cti.engine.runner import EffectRunner
 
@@ -36,11 +46,19 @@ class ReplayClock:
 
 class Recorder:
     def __init__(self) -> None:
-        self.visits: list[QueueVisit] = []
+        self.records: list[Record] = []
+        self.done: list[Instruction] = []
         self.malformed = 0
 
-    def put(self, visit: QueueVisit) -> None:
-        self.visits.append(visit)
+    @property
+    def visits(self) -> list[QueueVisit]:
+        return [r for r in self.records if isinstance(r, QueueVisit)]
+
+    def put(self, record: Record) -> None:
+        self.records.append(record)
+
+    def perform(self, instruction: Instruction) -> None:
+        self.done.append(instruction)
 
     def ami_event(self, name: str) -> None:
         pass
@@ -59,26 +77,79 @@ def load(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def replay(frames: list[dict[str, Any]]) -> tuple[Engine, Recorder]:
+def load_setup(fixture: Path) -> dict[str, Any]:
+    sidecar = fixture.with_suffix(".setup.json")
+    return json.loads(sidecar.read_text()) if sidecar.exists() else {}
+
+
+def _config(setup: dict[str, Any]) -> AcdConfig:
+    queues = {
+        QueueId(name): QueueConfig(id=QueueId(name), **fields)
+        for name, fields in setup.get("queues", {}).items()
+    }
+    agents = {
+        AgentId(name): AgentProfile(id=AgentId(name), queues={QueueId(q): 0 for q in queues_})
+        for name, queues_ in setup.get("agents", {}).items()
+    }
+    return AcdConfig(queues=queues, agents=agents).validate()
+
+
+def replay(
+    frames: list[dict[str, Any]], setup: dict[str, Any] | None = None
+) -> tuple[Engine, Recorder]:
     clock, recorder = ReplayClock(), Recorder()
     engine = Engine(
         clock=clock,
         reader=AmiReader(),
-        runner=EffectRunner(history=recorder),
+        runner=EffectRunner(history=recorder, control=recorder),
         observer=recorder,
         request_resync=lambda: None,
     )
+    setup = setup or {}
+    pending = {DeviceId(f"PJSIP/{a}"): AgentId(a) for a in setup.get("agents", {})}
+    if setup:
+        engine.handle(LoadConfig(at=Instant(0.0), config=_config(setup)))
     for headers in frames:
         clock.at = Instant(float(headers.get("Timestamp", clock.at)))
+        while (deadline := engine.state.next_deadline()) is not None and deadline <= clock.at:
+            engine.handle(Tick(at=deadline))
         engine.handle(RawFrame(headers, clock.at))
+        device = DeviceId(str(headers.get("Device", "")))
+        if device in pending and headers.get("State") == "NOT_INUSE":
+            agent = pending.pop(device)
+            engine.handle(LogIn(at=clock.at, agent=agent, device=device, address="replay"))
+    # Then time runs out: every deadline left (wrap-ups, offers) comes due.
+    while (deadline := engine.state.next_deadline()) is not None:
+        clock.at = max(clock.at, deadline)
+        engine.handle(Tick(at=deadline))
     return engine, recorder
 
 
+def _line(record: Record) -> str:
+    match record:
+        case QueueVisit() as v:
+            wait = f"wait={v.wait_seconds:.3f}"
+            return f"visit {v.queue} {v.caller} prio={v.priority} {v.outcome} {wait}"
+        case OfferRecord() as o:
+            rang = "never rang" if o.ring_started_at is None else f"rings={o.rings}"
+            return f"offer {o.queue} agent={o.agent} {rang} {o.outcome}"
+        case CallRecord() as c:
+            parts = " ".join(f"{s.kind}:{s.agent or '-'}:{s.seconds:.3f}" for s in c.segments)
+            return (
+                f"call {c.queue} {c.caller} answered={c.answered} abandoned={c.abandoned} "
+                f"released_by={c.released_by} survey={c.survey_score} [{parts}]"
+            )
+        case Finding() as f:
+            return f"finding {f.rule} agent={f.agent} measured={f.measured:.3f} limit={f.limit}"
+        case LoginSession() as s:
+            return f"login {s.agent} {s.device} {s.ended}"
+        case _:
+            return f"state {record.agent} {record.state} {record.reason or ''} {record.seconds:.3f}"
+
+
 def render(engine: Engine, recorder: Recorder) -> str:
-    lines = [
-        f"visit {v.queue} {v.caller} prio={v.priority} {v.outcome} wait={v.wait_seconds:.3f}"
-        for v in recorder.visits
-    ]
+    lines = [_line(r) for r in recorder.records]
+    lines += [f"do {type(i).__name__} {i.channel}" for i in recorder.done]
     for queue in engine.state.waiting.queues():
         callers = [c.caller for c in engine.state.waiting.in_queue(queue)]
         lines.append(f"waiting {queue}: {' '.join(callers)}")
@@ -89,7 +160,7 @@ def render(engine: Engine, recorder: Recorder) -> str:
 @pytest.mark.parametrize("fixture", STREAMS, ids=lambda p: p.stem)
 def test_replay_matches_golden(fixture: Path) -> None:
     golden = HERE / "golden" / f"{fixture.stem}.txt"
-    output = render(*replay(load(fixture)))
+    output = render(*replay(load(fixture), load_setup(fixture)))
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(output)
@@ -98,19 +169,19 @@ def test_replay_matches_golden(fixture: Path) -> None:
 
 @pytest.mark.parametrize("fixture", STREAMS, ids=lambda p: p.stem)
 def test_every_suffix_replays_without_error(fixture: Path) -> None:
-    frames = load(fixture)
+    frames, setup = load(fixture), load_setup(fixture)
     for start in range(len(frames)):
-        _, recorder = replay(frames[start:])
+        _, recorder = replay(frames[start:], setup)
         assert recorder.malformed == 0
         assert all(v.wait_seconds >= 0 for v in recorder.visits)
 
 
 @pytest.mark.parametrize("fixture", STREAMS, ids=lambda p: p.stem)
 def test_a_duplicated_event_changes_nothing(fixture: Path) -> None:
-    frames = load(fixture)
-    expected = render(*replay(frames))
+    frames, setup = load(fixture), load_setup(fixture)
+    expected = render(*replay(frames, setup))
     for i in range(len(frames)):
-        assert render(*replay(frames[: i + 1] + frames[i:])) == expected
+        assert render(*replay(frames[: i + 1] + frames[i:], setup)) == expected
 
 
 def test_resync_snapshot_recorded_from_the_lab_keeps_the_line_order() -> None:
