@@ -126,9 +126,12 @@ def on_hangup_requested(work: Work, event: HangupRequested) -> None:
 
 
 def _open_offer(work: Work, channel: ChannelId, agent_channel: ChannelId) -> Offer | None:
+    """The open offer this dial event is about. A real leg must be the offer's own (its
+    DialBegin came first): after a withdrawal the old leg's DialEnd arrives when the next
+    offer has no leg yet. No leg (the dialplan's result) matches an offer without one."""
     offer = work.offers.get(channel)
-    if offer is None or offer.agent_channel not in (None, agent_channel):
-        ignore(work, f"no open offer for {channel} to {agent_channel}")
+    if offer is None or offer.agent_channel != (agent_channel or None):
+        ignore(work, f"no open offer for {channel} to {agent_channel or 'no leg'}")
         return None
     return offer
 
@@ -153,7 +156,7 @@ def on_dial_ended(work: Work, event: DialEnded) -> None:
     offer = _open_offer(work, event.channel, event.agent_channel)
     if offer is None:
         return
-    if event.agent is not None and (offer.agent != event.agent or offer.agent_channel):
+    if event.agent is not None and offer.agent != event.agent:
         # The dialplan's result for an earlier offer of this caller, or for one whose
         # DialEnd already said it all.
         return ignore(work, f"dial result for {event.agent}: not the open offer")

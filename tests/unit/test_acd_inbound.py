@@ -552,3 +552,17 @@ def test_the_dialplan_result_ends_an_offer_to_a_phone_that_got_no_leg() -> None:
     )
     acd.feed(stale)  # a late result for the first offer must not end the second
     assert len(acd.of(OfferEnded)) == 1
+
+
+def test_the_old_legs_dial_end_does_not_end_the_next_offer() -> None:
+    acd = acd_with("1001", "1002", ring_limit=1, ring_cadence=5.0)
+    acd.log_in("1001", "1002")
+    acd.caller("c1")
+    acd.dial("c1", "1001")
+    acd.ring("c1")
+    acd.tick_to(5.0)  # withdrawn from 1001, offered to 1002 at once
+
+    acd.dial_end("c1", DialStatus.CANCEL)  # Asterisk reports the first leg's end only now
+
+    assert [o.offer.outcome for o in acd.of(OfferEnded)] == [OfferOutcome.NO_ANSWER]
+    assert acd.state.offers[ChannelId("c1")].agent == A2
