@@ -24,6 +24,7 @@ unit: bootstrap
 
 bench: bootstrap
 	$(PY) bench/ami_pipeline.py
+	$(PY) bench/core_decisions.py
 
 lab-up: bootstrap
 	.venv/bin/cti lab up
