@@ -193,9 +193,6 @@ def _dial_end(h: Headers, at: Instant) -> DialEnded | None:
     )
 
 
-NO_LEG: Final = ChannelId("")
-
-
 @parses("UserEvent/CtiDialResult")
 def _dial_result(h: Headers, at: Instant) -> DialEnded:
     """Dial's own result in cti-connect. For a phone that cannot be reached (not registered)
@@ -206,7 +203,7 @@ def _dial_result(h: Headers, at: Instant) -> DialEnded:
     return DialEnded(
         at=at,
         channel=ChannelId(one(h, "Uniqueid")),
-        agent_channel=NO_LEG,
+        agent_channel=None,
         status=DIAL_STATUSES.get(one(h, "Status"), DialStatus.OTHER),
         agent=AgentId(one(h, "Agent")),
     )

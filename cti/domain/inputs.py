@@ -92,7 +92,7 @@ class DialEnded:
 
     at: Instant
     channel: ChannelId
-    agent_channel: ChannelId
+    agent_channel: ChannelId | None  # None: the dialplan's result, which names no leg
     status: DialStatus
     agent: AgentId | None = None
 

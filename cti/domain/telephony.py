@@ -125,12 +125,12 @@ def on_hangup_requested(work: Work, event: HangupRequested) -> None:
         work.talks[caller] = replace(talk, released_by=side)
 
 
-def _open_offer(work: Work, channel: ChannelId, agent_channel: ChannelId) -> Offer | None:
+def _open_offer(work: Work, channel: ChannelId, agent_channel: ChannelId | None) -> Offer | None:
     """The open offer this dial event is about. A real leg must be the offer's own (its
     DialBegin came first): after a withdrawal the old leg's DialEnd arrives when the next
     offer has no leg yet. No leg (the dialplan's result) matches an offer without one."""
     offer = work.offers.get(channel)
-    if offer is None or offer.agent_channel != (agent_channel or None):
+    if offer is None or offer.agent_channel != agent_channel:
         ignore(work, f"no open offer for {channel} to {agent_channel or 'no leg'}")
         return None
     return offer

@@ -534,7 +534,7 @@ def test_the_dialplan_result_ends_an_offer_to_a_phone_that_got_no_leg() -> None:
         DialEnded(
             at=acd.now,
             channel=ChannelId("c1"),
-            agent_channel=ChannelId(""),
+            agent_channel=None,
             status=DialStatus.UNAVAILABLE,
             agent=A1,
         )
@@ -546,7 +546,7 @@ def test_the_dialplan_result_ends_an_offer_to_a_phone_that_got_no_leg() -> None:
     stale = DialEnded(
         at=acd.now,
         channel=ChannelId("c1"),
-        agent_channel=ChannelId(""),
+        agent_channel=None,
         status=DialStatus.UNAVAILABLE,
         agent=A1,
     )

@@ -337,7 +337,7 @@ def test_dial_result_names_the_agent_and_no_leg() -> None:
     assert normalize(result, Instant(0)) == DialEnded(
         at=Instant(1795466393.249998),
         channel=ChannelId("1795466392.23"),
-        agent_channel=ChannelId(""),
+        agent_channel=None,
         status=DialStatus.UNAVAILABLE,
         agent=AgentId("1004"),
     )
