@@ -171,6 +171,13 @@ class AcdMetrics:
             buckets=TALK_BUCKETS,
             registry=r,
         )
+        self.hold = Histogram(
+            "cti_hold_seconds",
+            "Caller on hold per hold segment (an agent consulting another, P8)",
+            ["queue"],
+            buckets=TALK_BUCKETS,
+            registry=r,
+        )
         self.wrap_up = Histogram(
             "cti_wrap_up_seconds",
             "Wrap-up (after-call work) per agent segment",
@@ -208,6 +215,8 @@ class AcdMetrics:
             if segment.kind is SegmentKind.TALK and segment.agent is not None:
                 self.talk.labels(queue).observe(segment.seconds)
                 last_queue = queue
+            elif segment.kind is SegmentKind.HOLD:
+                self.hold.labels(queue).observe(segment.seconds)
             elif segment.kind is SegmentKind.WRAP_UP:
                 self.wrap_up.labels(queue).observe(segment.seconds)
         if record.released_by is not None:

@@ -55,6 +55,24 @@ def redirect(channel: str, context: str, exten: str, priority: int | str = 1) ->
     }
 
 
+def redirect_both(
+    channel: str, to: tuple[str, str, str], extra_channel: str, extra_to: tuple[str, str, str]
+) -> Action:
+    """Send two channels to (context, exten, priority) each in one action: when both are
+    in one bridge, neither is hung up by the other leaving it (manager.c, "Dual Redirect")."""
+    return {
+        "Action": "Redirect",
+        "Channel": channel,
+        "Context": to[0],
+        "Exten": to[1],
+        "Priority": to[2],
+        "ExtraChannel": extra_channel,
+        "ExtraContext": extra_to[0],
+        "ExtraExten": extra_to[1],
+        "ExtraPriority": extra_to[2],
+    }
+
+
 def hangup(channel: str, cause: int = 16) -> Action:
     return {"Action": "Hangup", "Channel": channel, "Cause": str(cause)}
 

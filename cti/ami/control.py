@@ -1,7 +1,7 @@
 """Call control: the core's instructions performed on Asterisk over AMI (the CallControl port).
 
 Rule 1: `plan` is pure: one instruction becomes the AMI actions that perform it under the
-dialplan contract (dialplan/README.md, version 2). Values that reach the dialplan are
+dialplan contract (dialplan/README.md, version 3). Values that reach the dialplan are
 checked first: a comma or `&` in a dial string would add Dial options or destinations, and
 an extension the contexts' patterns do not match would hang the caller up, so such an
 instruction raises InvalidInstruction instead of being sent.
@@ -41,12 +41,14 @@ from cti.ami import actions
 from cti.ami.actions import Action
 from cti.ami.link import AmiActionFailed, AmiUnavailable
 from cti.domain.effects import (
+    BridgeCall,
     ConnectCall,
     HangUpChannel,
     Instruction,
     MoveCall,
     ReturnToQueue,
     SendCall,
+    StartConsult,
     TargetKind,
 )
 from cti.domain.ids import ChannelId, Instant
@@ -54,13 +56,16 @@ from cti.domain.inputs import CallControlFailed, Input
 
 logger = logging.getLogger(__name__)
 
-# Contexts, extensions and labels of the dialplan contract, version 2.
+# Contexts, extensions and labels of the dialplan contract, version 3.
 QUEUE_CONTEXT: Final = "cti-queue"
 HOLD_LABEL: Final = "hold"
 CONNECT_CONTEXT: Final = "cti-connect"
 SURVEY_CONTEXT: Final = "cti-survey"
 EXTENSION_CONTEXT: Final = "cti-extension"
 MAX_WAIT_CONTEXT: Final = "cti-max-wait"
+HOLD_CONTEXT: Final = "cti-hold"
+CONSULT_CONTEXT: Final = "cti-consult"
+BRIDGE_CONTEXT: Final = "cti-bridge"
 ENTRY: Final = "s"
 
 # The contexts match queues and extensions with `_[a-zA-Z0-9].`: two characters or more,
@@ -100,19 +105,40 @@ def plan(instruction: Instruction) -> list[Action]:
             return [actions.setvar(_channel(instruction), "__CTI_QUEUE", queue)]
         case HangUpChannel():
             return [actions.hangup(_channel(instruction))]
+        case StartConsult():
+            return _start_consult(instruction)
+        case BridgeCall():
+            return _bridge(instruction)
         case _:
             assert_never(instruction)
 
 
+def _start_consult(consult: StartConsult) -> list[Action]:
+    caller, leg = _channel(consult), _value(consult.agent_channel, "agent channel")
+    return [
+        actions.setvar(leg, "CTI_CONSULT_DIAL", _device(consult.device)),
+        actions.setvar(leg, "CTI_CONSULT_AGENT", _value(consult.agent, "agent")),
+        actions.setvar(leg, "CTI_RING_SECONDS", ring_seconds(_guard(consult.ring_guard))),
+        actions.redirect_both(
+            caller, (HOLD_CONTEXT, ENTRY, "1"), leg, (CONSULT_CONTEXT, ENTRY, "1")
+        ),
+    ]
+
+
+def _bridge(bridge: BridgeCall) -> list[Action]:
+    caller = _channel(bridge)
+    return [
+        actions.setvar(_value(bridge.consulting, "agent channel"), "CTI_CONSULT_OVER", "1"),
+        actions.setvar(caller, "CTI_BRIDGE_WITH", _value(bridge.to, "agent channel")),
+        actions.redirect(caller, BRIDGE_CONTEXT, ENTRY, 1),
+    ]
+
+
 def _connect(offer: ConnectCall) -> list[Action]:
     channel = _channel(offer)
-    if not DEVICE_RULE.fullmatch(offer.device):
-        raise InvalidInstruction(f"device {offer.device!r} is not a plain dial string")
-    if not offer.ring_guard > 0:
-        raise InvalidInstruction(f"ring guard {offer.ring_guard!r} must be positive seconds")
     return [
-        actions.setvar(channel, "CTI_AGENT_DIAL", offer.device),
-        actions.setvar(channel, "CTI_RING_SECONDS", ring_seconds(offer.ring_guard)),
+        actions.setvar(channel, "CTI_AGENT_DIAL", _device(offer.device)),
+        actions.setvar(channel, "CTI_RING_SECONDS", ring_seconds(_guard(offer.ring_guard))),
         actions.setvar(channel, "CTI_AGENT", _value(offer.agent, "agent")),
         actions.redirect(channel, CONNECT_CONTEXT, ENTRY, 1),
     ]
@@ -134,6 +160,18 @@ def _send_call(send: SendCall) -> Action:
             return actions.redirect(channel, MAX_WAIT_CONTEXT, queue, send.kind.value)
         case _:
             assert_never(send.kind)
+
+
+def _device(device: str) -> str:
+    if not DEVICE_RULE.fullmatch(device):
+        raise InvalidInstruction(f"device {device!r} is not a plain dial string")
+    return device
+
+
+def _guard(ring_guard: float) -> float:
+    if not ring_guard > 0:
+        raise InvalidInstruction(f"ring guard {ring_guard!r} must be positive seconds")
+    return ring_guard
 
 
 def ring_seconds(guard: float) -> str:

@@ -1,4 +1,5 @@
-"""Agent routes: login, status, wrap-up, transfers, hang-up, the agent's view (C4, C7, P3, P5, P8).
+"""Agent routes: login, status, wrap-up, transfers (blind and attended), hang-up, the agent's
+view (C4, C7, P3, P5, P8).
 
 Rules:
 1. Order of checks: credentials (401), role (403), body (400), then the engine decides
@@ -23,7 +24,10 @@ from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError
 from cti.api.identity import Identity, login_token_name
 from cti.domain.commands import (
+    CancelConsult,
     Command,
+    CompleteTransfer,
+    ConsultAgent,
     EndWrapUp,
     HangUp,
     LogIn,
@@ -131,6 +135,32 @@ async def transfer(request: web.Request) -> web.Response:
         if body.extension is not None:
             return TransferToExtension(at=at, agent=agent, extension=body.extension, by=by)
         return TransferToSurvey(at=at, agent=agent, by=by)
+
+    return await _agent_command(request, build)
+
+
+@routes.post("/api/v1/agents/{agent_id}/consult")
+async def consult(request: web.Request) -> web.Response:
+    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
+        return ConsultAgent(at=at, agent=agent, target=bodies.consult_body(data), by=by)
+
+    return await _agent_command(request, build)
+
+
+@routes.post("/api/v1/agents/{agent_id}/consult/complete")
+async def complete_transfer(request: web.Request) -> web.Response:
+    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
+        bodies.empty_body(data)
+        return CompleteTransfer(at=at, agent=agent, by=by)
+
+    return await _agent_command(request, build)
+
+
+@routes.post("/api/v1/agents/{agent_id}/consult/cancel")
+async def cancel_consult(request: web.Request) -> web.Response:
+    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
+        bodies.empty_body(data)
+        return CancelConsult(at=at, agent=agent, by=by)
 
     return await _agent_command(request, build)
 

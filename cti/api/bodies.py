@@ -188,6 +188,16 @@ def not_ready_body(data: Mapping[str, object]) -> str:
     return reason.strip()
 
 
+def consult_body(data: Mapping[str, object]) -> AgentId:
+    """The agent to consult (attended transfer, P8)."""
+    f = Fields(data)
+    target = f.text("agent").strip()
+    f.done()
+    if not target:
+        raise bad_request("'agent' must name an agent", "agent")
+    return AgentId(target)
+
+
 def wrap_up_body(data: Mapping[str, object]) -> str | None:
     f = Fields(data)
     disposition = f.optional_text("disposition")

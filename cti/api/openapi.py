@@ -122,6 +122,23 @@ PATHS: Final[dict[str, Schema]] = {
         required=True,
         errors=(*ACT, INVALID),
     ),
+    "/api/v1/agents/{agent_id}/consult": _agent_action(
+        "Attended transfer, first step: the caller holds while another agent, who must be "
+        "available, is rung from this agent's phone (P8)",
+        "Consult",
+        required=True,
+        errors=(*ACT, INVALID),
+    ),
+    "/api/v1/agents/{agent_id}/consult/complete": _agent_action(
+        "Attended transfer, last step: the consulted agent, who answered, takes the caller; "
+        "this agent goes to wrap-up (P8)",
+        "Empty",
+        required=False,
+        errors=ACT,
+    ),
+    "/api/v1/agents/{agent_id}/consult/cancel": _agent_action(
+        "End the consultation and take the caller back (P8)", "Empty", required=False, errors=ACT
+    ),
     "/api/v1/agents/{agent_id}/hangup": _agent_action(
         "Hang up the agent's call", "Empty", required=False, errors=ACT
     ),

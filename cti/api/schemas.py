@@ -57,6 +57,7 @@ BODIES: Final[dict[str, Schema]] = {
     "WrapUpEnd": _object(
         {"disposition": {"type": ["string", "null"]}}, (), {"disposition": "solved"}
     ),
+    "Consult": _object({"agent": STRING}, ("agent",), {"agent": "1002"}),
     "Transfer": {
         "oneOf": [
             _object({"queue": STRING}, ("queue",), {"queue": "sales"}),
@@ -129,6 +130,15 @@ ANSWERS: Final[dict[str, Schema]] = {
                     "caller": STRING,
                     "queue": STRING,
                     "waited_seconds": NUMBER,
+                    "consult": {
+                        "type": ["object", "null"],
+                        "description": "an attended transfer in progress (P8)",
+                        "properties": {
+                            "by": STRING,
+                            "agent": STRING,
+                            "answered": {"type": "boolean"},
+                        },
+                    },
                 },
             },
             "calls_answered": {"type": "integer"},

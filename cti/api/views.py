@@ -114,6 +114,20 @@ def _current_call(state: AcdState, agent: Agent, now: Instant, numbers: bool) ->
         "caller": number(caller, numbers),
         "queue": agent.queue,
         "waited_seconds": waited(state, agent.call, now),
+        "consult": _consult(state, agent),
+    }
+
+
+def _consult(state: AcdState, agent: Agent) -> Json | None:
+    """The consultation on this agent's call (P8), seen from either agent: who consults
+    whom, and whether the consulted agent has answered (the transfer can complete)."""
+    consult = state.consults.get(agent.channel) if agent.channel else None
+    if consult is None:
+        return None
+    return {
+        "by": consult.agent,
+        "agent": consult.offer.agent,
+        "answered": consult.answered,
     }
 
 

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from cti.domain import desk, telephony
+from cti.domain import consult, desk, telephony
 from cti.domain.commands import (
+    CancelConsult,
+    CompleteTransfer,
+    ConsultAgent,
     EndWrapUp,
     HangUp,
     LoadConfig,
@@ -66,21 +69,27 @@ def _apply(work: Work, event: Input) -> None:
         case CallerQueued():
             telephony.on_caller_queued(work, event)
         case ChannelHungUp():
-            telephony.on_hung_up(work, event)
+            if not consult.on_hung_up(work, event):
+                telephony.on_hung_up(work, event)
         case HangupRequested():
-            telephony.on_hangup_requested(work, event)
+            if not consult.hangup_requested(work, event.channel):
+                telephony.on_hangup_requested(work, event)
         case DialStarted():
-            telephony.on_dial_started(work, event)
+            if not consult.on_dial_started(work, event):
+                telephony.on_dial_started(work, event)
         case PhoneRinging():
-            telephony.on_phone_ringing(work, event)
+            if not consult.on_phone_ringing(work, event):
+                telephony.on_phone_ringing(work, event)
         case DialEnded():
-            telephony.on_dial_ended(work, event)
+            if not consult.on_dial_ended(work, event):
+                telephony.on_dial_ended(work, event)
         case DeviceStateChanged():
             telephony.on_device_state(work, event)
         case SurveyAnswered():
             telephony.on_survey(work, event)
         case CallControlFailed():
-            telephony.on_control_failed(work, event)
+            if not consult.on_control_failed(work, event):
+                telephony.on_control_failed(work, event)
         case Resynced():
             telephony.on_resynced(work, event)
         case Tick():
@@ -103,6 +112,12 @@ def _apply(work: Work, event: Input) -> None:
             desk.on_transfer_to_extension(work, event)
         case TransferToSurvey():
             desk.on_transfer_to_survey(work, event)
+        case ConsultAgent():
+            consult.on_consult(work, event)
+        case CompleteTransfer():
+            consult.on_complete(work, event)
+        case CancelConsult():
+            consult.on_cancel(work, event)
         case HangUp():
             desk.on_hang_up(work, event)
         case _:

@@ -29,7 +29,7 @@ class Trigger(StrEnum):
     OFFER = "offer"
     ANSWER = "answer"
     MISS = "miss"  # the offer ended unanswered (ring limit, busy, unreachable)
-    CANCEL = "cancel"  # the offer ended through no fault of the agent
+    CANCEL = "cancel"  # the offer, or a consultation, ended through no fault of the agent
     HANG_UP = "hang up"  # the agent's talk ended (either side, or a transfer)
     END_WRAP_UP = "end wrap-up"
 
@@ -65,6 +65,8 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, Trigger], AgentState | _Resume]] = 
     (S.OFFERED, T.MISS): RESUME,
     (S.OFFERED, T.CANCEL): RESUME,
     (S.ON_CALL, T.HANG_UP): S.WRAP_UP,
+    # A consultation that ended without the transfer (P8): no after-call work.
+    (S.ON_CALL, T.CANCEL): RESUME,
     (S.WRAP_UP, T.END_WRAP_UP): RESUME,
 }
 

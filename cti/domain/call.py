@@ -8,6 +8,9 @@ wrap-up of its agents has ended (the disposition comes with the wrap-up, C4); on
 its CallRecord emitted.
 Rule 3: who released first is the side whose phone hung up first on the last agent talk
 (P2); a transfer made by the agent is not a release.
+Rule 4: while an agent consults another agent (attended transfer, P8) the caller is on
+hold: the agent's talk segment closes and a hold segment, credited to the same agent,
+runs until the caller is bridged again (back to that agent, or on to the consulted one).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from cti.domain.ids import AgentId, CallId, ChannelId, Instant, QueueId
+from cti.domain.offer import Offer
 from cti.domain.queue import WaitingCall
 from cti.domain.records import CallRecord, QueueVisit, Segment, SegmentKind, Side, VisitOutcome
 
@@ -31,6 +35,20 @@ class Talk:
     start: Instant
     released_by: Side | None = None  # set by the first HangupRequest
     extension: str | None = None
+    on_hold: bool = False  # the agent consults another agent; `start` is the hold's start
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Consult:
+    """An agent on a call consulting another agent while the caller holds (P8).
+
+    The consulting agent's leg dials the consulted agent; that ring is an offer like any
+    other (counted in rings, withdrawn at the queue's limit). Key: the caller's channel."""
+
+    offer: Offer  # to the consulted agent; offer.channel is the caller's channel
+    agent: AgentId  # the consulting agent
+    agent_channel: ChannelId  # the consulting agent's leg, now in the consult context
+    answered: bool = False  # the consulted agent answered; offer.agent_channel is its leg
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,15 +84,14 @@ class CallProgress:
             return replace(done, abandon_wait=visit.wait_seconds)
         return done
 
+    def segment_closed(self, talk: Talk, at: Instant, outcome: str) -> CallProgress:
+        """A talk or hold segment closes while the call stays with the agent: the agent
+        put the caller on hold to consult, or took the caller back (P8)."""
+        return self.with_segment(_talk_segment(talk, at, outcome))
+
     def talk_ended(self, talk: Talk, at: Instant, outcome: str) -> CallProgress:
-        segment = Segment(
-            kind=SegmentKind.TALK,
-            start=talk.start,
-            end=at,
-            queue=talk.queue,
-            agent=talk.agent,
-            outcome=outcome if talk.extension is None else f"extension {talk.extension}",
-        )
+        shown = outcome if talk.extension is None else f"extension {talk.extension}"
+        segment = _talk_segment(talk, at, shown)
         done = replace(self.with_segment(segment), talking=False)
         if talk.agent is None:
             return done
@@ -127,6 +144,17 @@ class CallProgress:
             survey_score=self.survey_score,
             disposition=self.disposition,
         )
+
+
+def _talk_segment(talk: Talk, at: Instant, outcome: str) -> Segment:
+    return Segment(
+        kind=SegmentKind.HOLD if talk.on_hold else SegmentKind.TALK,
+        start=talk.start,
+        end=at,
+        queue=talk.queue,
+        agent=talk.agent,
+        outcome=outcome,
+    )
 
 
 def started(call: WaitingCall) -> CallProgress:

@@ -93,6 +93,36 @@ class TransferToSurvey:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultAgent:
+    """Attended transfer, first step (P8): the caller holds while the agent rings
+    another agent, who must be available."""
+
+    at: Instant
+    agent: AgentId
+    target: AgentId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompleteTransfer:
+    """Attended transfer, last step (P8): the consulted agent, who answered, takes the
+    caller; the consulting agent goes to wrap-up."""
+
+    at: Instant
+    agent: AgentId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelConsult:
+    """The consulting agent takes the caller back; the consultation ends (P8)."""
+
+    at: Instant
+    agent: AgentId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HangUp:
     """The agent (or a supervisor) ends the agent's call from the desktop."""
 
@@ -111,5 +141,8 @@ Command = (
     | TransferToQueue
     | TransferToExtension
     | TransferToSurvey
+    | ConsultAgent
+    | CompleteTransfer
+    | CancelConsult
     | HangUp
 )

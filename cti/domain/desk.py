@@ -50,7 +50,7 @@ class CommandRefused(Exception):
         self.reason, self.code, self.effects = reason, code, effects
 
 
-def _agent(work: Work, agent: AgentId) -> Agent:
+def agent_of(work: Work, agent: AgentId) -> Agent:
     if agent not in work.config.agents:
         raise CommandRefused(f"unknown agent {agent}", "not_found")
     found = work.agents.get(agent)
@@ -138,20 +138,20 @@ def _end_login(work: Work, agent: Agent, how: LoginEnd, by: str) -> None:
 
 
 def on_log_out(work: Work, command: LogOut) -> None:
-    agent = _agent(work, command.agent)
+    agent = agent_of(work, command.agent)
     forced = command.by and not command.by.startswith("agent:")
     how = LoginEnd.FORCED if forced else LoginEnd.LOGGED_OUT
     _end_login(work, agent, how, command.by)
 
 
 def on_set_ready(work: Work, command: SetReady) -> None:
-    agent = _agent(work, command.agent)
+    agent = agent_of(work, command.agent)
     ready = replace(agent.with_status(ready=True, reason=None, by=command.by), misses_in_row=0)
     _change_status(work, agent, ready, Trigger.READY)
 
 
 def on_set_not_ready(work: Work, command: SetNotReady) -> None:
-    agent = _agent(work, command.agent)
+    agent = agent_of(work, command.agent)
     reason = command.reason.strip()
     configured = work.config.reasons
     if not reason or reason in SYSTEM_REASONS or (configured and reason not in configured):
@@ -170,7 +170,7 @@ def _change_status(work: Work, agent: Agent, wanted: Agent, trigger: Trigger) ->
 
 
 def on_end_wrap_up(work: Work, command: EndWrapUp) -> None:
-    agent = _agent(work, command.agent)
+    agent = agent_of(work, command.agent)
     if agent.state is not AgentState.WRAP_UP:
         raise CommandRefused(
             f"agent {agent.id}: end wrap-up not allowed in {agent.state}", "conflict"
@@ -206,16 +206,21 @@ def end_wrap_up_by_limit(work: Work, agent: Agent) -> None:
     _end_wrap_up(work, agent, "limit", None)
 
 
-def _talk(work: Work, agent_id: AgentId) -> Talk:
-    agent = _agent(work, agent_id)
+def talk_of(work: Work, agent_id: AgentId) -> Talk:
+    agent = agent_of(work, agent_id)
     talk = work.talks.get(agent.channel) if agent.channel else None
     if agent.state is not AgentState.ON_CALL or talk is None or talk.agent != agent.id:
         raise CommandRefused(f"agent {agent_id} is not on a call", "conflict")
+    if talk.on_hold:
+        raise CommandRefused(
+            f"agent {agent_id} is consulting: complete or cancel the consultation first",
+            "conflict",
+        )
     return talk
 
 
 def on_transfer_to_queue(work: Work, command: TransferToQueue) -> None:
-    talk = _talk(work, command.agent)
+    talk = talk_of(work, command.agent)
     if command.queue not in work.config.queues:
         raise CommandRefused(f"unknown queue {command.queue}", "not_found")
     work.emit(SendCall(channel=talk.channel, kind=TargetKind.QUEUE, target=command.queue))
@@ -223,7 +228,7 @@ def on_transfer_to_queue(work: Work, command: TransferToQueue) -> None:
 
 
 def on_transfer_to_extension(work: Work, command: TransferToExtension) -> None:
-    talk = _talk(work, command.agent)
+    talk = talk_of(work, command.agent)
     extension = command.extension.strip()
     if not extension or not extension.replace("-", "").replace("_", "").isalnum():
         raise CommandRefused(f"extension {command.extension!r} is not a dialable name", "invalid")
@@ -243,13 +248,13 @@ def on_transfer_to_extension(work: Work, command: TransferToExtension) -> None:
 
 
 def on_transfer_to_survey(work: Work, command: TransferToSurvey) -> None:
-    talk = _talk(work, command.agent)
+    talk = talk_of(work, command.agent)
     work.emit(SendCall(channel=talk.channel, kind=TargetKind.SURVEY, target=""))
     work.end_talk(talk, "survey", Side.AGENT)
 
 
 def on_hang_up(work: Work, command: HangUp) -> None:
-    talk = _talk(work, command.agent)
+    talk = talk_of(work, command.agent)
     assert talk.agent_channel is not None
     work.talks[talk.channel] = replace(talk, released_by=talk.released_by or Side.AGENT)
     work.emit(HangUpChannel(channel=talk.agent_channel))

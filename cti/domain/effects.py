@@ -79,6 +79,29 @@ class HangUpChannel:
     channel: ChannelId
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartConsult:
+    """Attended transfer, first step (P8): the caller goes on hold and the consulting
+    agent's leg dials the consulted agent's device (safety timeout `ring_guard`)."""
+
+    channel: ChannelId  # the caller's
+    agent_channel: ChannelId  # the consulting agent's leg
+    agent: AgentId  # the consulted agent
+    device: DeviceId
+    ring_guard: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BridgeCall:
+    """End a consultation (P8): the caller is bridged with an agent leg that is up, back
+    to the consulting agent or on to the consulted one; the consulting agent's leg hangs
+    up once it has no one left to talk to."""
+
+    channel: ChannelId  # the caller's
+    to: ChannelId  # the agent leg the caller joins
+    consulting: ChannelId  # the consulting agent's leg
+
+
 # Notifications -----------------------------------------------------------------------
 
 
@@ -153,7 +176,9 @@ class ResyncApplied:
         return self.added + self.removed + self.changed
 
 
-Instruction = ConnectCall | ReturnToQueue | SendCall | MoveCall | HangUpChannel
+Instruction = (
+    ConnectCall | ReturnToQueue | SendCall | MoveCall | HangUpChannel | StartConsult | BridgeCall
+)
 Notification = (
     CallWaiting
     | OfferMade

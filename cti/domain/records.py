@@ -50,6 +50,7 @@ class OfferOutcome(StrEnum):
     UNAVAILABLE = "unavailable"  # the phone could not be reached
     CALLER_HUNG_UP = "caller_hung_up"  # withdrawn because the caller hung up
     FAILED = "failed"  # the redirect to the agent failed, or the link dropped
+    CANCELLED = "cancelled"  # the consulting agent took a consultation back (P8)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cti.domain.agent import Agent
-from cti.domain.call import CallProgress, Talk
+from cti.domain.call import CallProgress, Consult, Talk
 from cti.domain.config import AcdConfig
 from cti.domain.effects import Effect, Note
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
@@ -34,6 +34,7 @@ class TimerKind(StrEnum):
     OVERFLOW = "overflow"  # key: caller channel
     MAX_WAIT = "max_wait"  # key: caller channel
     RETRY = "retry"  # key: caller channel; a failed connect is retried after a pause
+    CONSULT = "consult"  # key: caller channel; the ring limit of a consultation (P8)
 
 
 TimerKey = tuple[TimerKind, str]
@@ -52,6 +53,7 @@ class AcdState:
     offers: Mapping[ChannelId, Offer] = field(default_factory=empty)  # by caller channel
     talks: Mapping[ChannelId, Talk] = field(default_factory=empty)  # by caller channel
     legs: Mapping[ChannelId, ChannelId] = field(default_factory=empty)  # agent leg -> caller
+    consults: Mapping[ChannelId, Consult] = field(default_factory=empty)  # by caller channel
     calls: Mapping[CallId, CallProgress] = field(default_factory=empty)
     callers: Mapping[ChannelId, CallId] = field(default_factory=empty)  # live caller channels
     timers: Mapping[TimerKey, Instant] = field(default_factory=empty)

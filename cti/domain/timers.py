@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import assert_never
 
 from cti.domain.config import MaxWaitAction
+from cti.domain.consult import consult_due
 from cti.domain.desk import end_wrap_up_by_limit
 from cti.domain.effects import MoveCall, SendCall, TargetKind
 from cti.domain.ids import AgentId, ChannelId, QueueId
@@ -48,6 +49,8 @@ def _fire(work: Work, key: TimerKey) -> None:
             _overflow_due(work, ChannelId(name))
         case TimerKind.MAX_WAIT:
             _max_wait_due(work, ChannelId(name))
+        case TimerKind.CONSULT:
+            consult_due(work, ChannelId(name))
         case _:
             assert_never(kind)
 

@@ -68,6 +68,7 @@ class Work:
         self.offers = Cow(state.offers)
         self.talks = Cow(state.talks)
         self.legs = Cow(state.legs)
+        self.consults = Cow(state.consults)
         self.calls = Cow(state.calls)
         self.callers = Cow(state.callers)
         self.timers = Cow(state.timers)
@@ -92,6 +93,7 @@ class Work:
             offers=self.offers.result(),
             talks=self.talks.result(),
             legs=self.legs.result(),
+            consults=self.consults.result(),
             calls=self.calls.result(),
             callers=self.callers.result(),
             timers=self.timers.result(),

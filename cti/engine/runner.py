@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Final, get_args
 
 from cti.domain.effects import (
     CallEnded,
-    ConnectCall,
     Effect,
     FindingRaised,
-    HangUpChannel,
+    Instruction,
     LoginEnded,
-    MoveCall,
     OfferEnded,
     QueueVisitEnded,
     Record,
-    ReturnToQueue,
-    SendCall,
     StateIntervalEnded,
 )
 from cti.domain.state import Decision
@@ -31,7 +28,7 @@ from cti.engine.ports import CallControl, HistoryRecorder, LiveFeed
 
 logger = logging.getLogger(__name__)
 
-INSTRUCTIONS = (ConnectCall, ReturnToQueue, SendCall, MoveCall, HangUpChannel)
+INSTRUCTIONS: Final = get_args(Instruction)  # the classes of the union, for isinstance
 
 
 def record_of(effect: Effect) -> Record | None:

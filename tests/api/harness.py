@@ -43,6 +43,7 @@ from cti.storage.config_store import ConfigChange, ConfigStore
 from cti.storage.database import Database, open_database
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 PINS = {"1001": "1234", "1002": "5678"}
 
@@ -55,6 +56,9 @@ class RecordingControl:
 
     def perform(self, instruction: Instruction) -> None:
         self.instructions.append(instruction)
+
+    def of(self, kind: type[K]) -> list[K]:
+        return [i for i in self.instructions if isinstance(i, kind)]
 
 
 class RecordingHistory:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from cti.domain.effects import HangUpChannel, SendCall, TargetKind
-from tests.api.harness import Api, running_api
+from cti.domain.effects import BridgeCall, HangUpChannel, SendCall, StartConsult, TargetKind
+from tests.api.harness import Api, eventually, running_api
 
 
 async def test_an_agent_may_not_act_on_another_agent(api: Api) -> None:
@@ -116,6 +116,37 @@ async def test_a_transfer_sends_the_caller_to_the_queue(api: Api) -> None:
     sent = api.control.instructions[-1]
     assert isinstance(sent, SendCall)
     assert (sent.kind, sent.target) == (TargetKind.QUEUE, "sales")
+
+
+async def test_an_attended_transfer_consults_another_agent_then_completes(api: Api) -> None:
+    token = await api.log_in("1001")
+    api.caller_queued("c3", "+15551230003")
+    await api.until_state("1001", "offered")
+    api.answered("c3", "1001")
+    await api.until_state("1001", "on_call")
+    await api.log_in("1002")
+
+    bad = await api.call("POST", "/api/v1/agents/1001/consult", token, body={"agent": 7})
+    early = await api.call("POST", "/api/v1/agents/1001/consult/complete", token)
+    status, answer = await api.call("POST", "/api/v1/agents/1001/consult", token,
+                                    body={"agent": "1002"})  # fmt: skip
+
+    assert (bad[0], early[0]) == (400, 409), (bad, early)
+    assert (status, answer["agent"]["state"]) == (200, "on_call")
+    started = await eventually(lambda: api.control.of(StartConsult), what="StartConsult")
+    assert started[-1].agent == "1002"
+    await api.until_state("1002", "offered")
+    api.answered("c3-agent", "1002")  # dialled from 1001's leg
+    await api.until_state("1002", "on_call")
+    _, before = await api.call("GET", "/api/v1/agents/1001", token)
+    assert before["agent"]["call"]["consult"] == {"by": "1001", "agent": "1002", "answered": True}
+
+    status, answer = await api.call("POST", "/api/v1/agents/1001/consult/complete", token)
+
+    assert (status, answer["agent"]["state"]) == (200, "wrap_up")
+    bridged = await eventually(lambda: api.control.of(BridgeCall), what="BridgeCall")
+    assert bridged[-1].to == "c3-agent-agent"
+    assert await api.agent_state("1002") == "on_call"
 
 
 async def test_requests_without_a_valid_token_are_401(api: Api) -> None:

@@ -1,7 +1,8 @@
 """Properties of the inbound core under arbitrary event orders (hypothesis).
 
 An agent is never offered two calls at once; a call is never with two agents; every offer
-ends; an agent's state intervals never overlap (C2, C3, C4).
+ends (consultations' rings included); an agent's state intervals never overlap (C2, C3,
+C4, P8).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cti.domain.commands import (
+    CancelConsult,
+    CompleteTransfer,
+    ConsultAgent,
     EndWrapUp,
     LogIn,
     LogOut,
@@ -59,6 +63,14 @@ ops = st.one_of(
     st.tuples(st.just("hangup"), channels, st.booleans()),
     st.tuples(st.just("device"), agent_ids, st.sampled_from(list(DeviceState))),
     st.tuples(st.just("wait"), st.floats(0.0, 40.0)),
+    st.tuples(st.just("consult"), agent_ids, agent_ids),
+    st.tuples(st.just("complete"), agent_ids),
+    st.tuples(st.just("cancel"), agent_ids),
+    # The consultation's dial: from the consulting leg (leg(c)) to leg(leg(c)).
+    st.tuples(st.just("cdial"), channels),
+    st.tuples(st.just("cring"), channels),
+    st.tuples(st.just("cdial_end"), channels, st.sampled_from(list(DialStatus))),
+    st.tuples(st.just("changup"), channels),
 )
 
 
@@ -121,11 +133,45 @@ def _run(acd: Acd, op: tuple[object, ...]) -> None:
         acd.feed(DeviceStateChanged(at=now, device=device(str(args[0])), state=args[1]))  # type: ignore[arg-type]
     elif kind == "wait":
         acd.tick_to(acd.now - acd.at(0) + float(args[0]))  # type: ignore[arg-type]
+    else:
+        _run_consult(acd, kind, args)
+
+
+def _run_consult(acd: Acd, kind: object, args: list[object]) -> None:
+    now = acd.now
+    if kind == "consult":
+        acd.feed(ConsultAgent(at=now, agent=AgentId(str(args[0])), target=AgentId(str(args[1]))))
+    elif kind == "complete":
+        acd.feed(CompleteTransfer(at=now, agent=AgentId(str(args[0]))))
+    elif kind == "cancel":
+        acd.feed(CancelConsult(at=now, agent=AgentId(str(args[0]))))
+    else:
+        caller = ChannelId(str(args[0]))
+        consulting = leg(caller)
+        consult = acd.state.consults.get(caller)
+        target = consult.offer.device if consult else device("1002")
+        if kind == "cdial":
+            acd.feed(
+                DialStarted(
+                    at=now, channel=consulting, agent_channel=leg(consulting), device=target
+                )
+            )
+        elif kind == "cring":
+            acd.feed(PhoneRinging(at=now, channel=consulting, agent_channel=leg(consulting)))
+        elif kind == "cdial_end":
+            status = args[1]
+            assert isinstance(status, DialStatus)
+            acd.feed(
+                DialEnded(at=now, channel=consulting, agent_channel=leg(consulting), status=status)
+            )
+        elif kind == "changup":
+            acd.feed(ChannelHungUp(at=now, channel=leg(consulting), cause=16))
 
 
 def _check_live(acd: Acd) -> None:
     state = acd.state
     offered = Counter(o.agent for o in state.offers.values())
+    offered.update(c.offer.agent for c in state.consults.values() if not c.answered)
     assert all(n == 1 for n in offered.values()), "an agent was offered two calls"
     for agent_id, live in state.agents.items():
         has_offer = offered[agent_id] == 1
@@ -136,6 +182,12 @@ def _check_live(acd: Acd) -> None:
     for talk in state.talks.values():
         if talk.agent is not None and talk.agent in state.agents:
             assert state.agents[talk.agent].state is AgentState.ON_CALL
+    consulted = [c.offer.agent for c in state.consults.values() if c.answered]
+    assert not set(consulted) & set(talkers), "a consulted agent also in a talk"
+    on_call = {a for a, v in state.agents.items() if v.state is AgentState.ON_CALL}
+    assert on_call == set(talkers) | set(consulted), "on call without a call"
+    for caller, consult in state.consults.items():
+        assert state.talks[caller].on_hold and state.talks[caller].agent == consult.agent
     for channel in state.offers:
         assert state.waiting.get(channel) is not None, "an offered call left the line"
     assert set(state.available) == {
@@ -154,11 +206,13 @@ def test_the_core_keeps_its_invariants_and_every_offer_ends(
         _check_live(acd)
 
     for channel in CHANNELS:  # everybody hangs up; time runs out every timer
+        acd.feed(ChannelHungUp(at=acd.now, channel=leg(leg(channel)), cause=16))
         acd.feed(ChannelHungUp(at=acd.now, channel=leg(channel), cause=16))
         acd.feed(ChannelHungUp(at=acd.now, channel=ChannelId(channel), cause=16))
     acd.tick_to(acd.now - acd.at(0) + 10_000)
 
     assert acd.state.offers == {}
+    assert acd.state.consults == {}
     made = Counter((m.agent, m.call.call) for m in acd.of(OfferMade))
     ended = Counter((e.offer.agent, e.offer.call) for e in acd.of(OfferEnded))
     assert made == ended

@@ -15,12 +15,14 @@ import pytest
 from cti.ami.control import AmiCallControl, InvalidInstruction, plan, ring_seconds
 from cti.ami.link import AmiActionFailed, AmiUnavailable
 from cti.domain.effects import (
+    BridgeCall,
     ConnectCall,
     HangUpChannel,
     Instruction,
     MoveCall,
     ReturnToQueue,
     SendCall,
+    StartConsult,
     TargetKind,
 )
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
@@ -109,9 +111,62 @@ def test_hang_up_channel_is_an_ami_hangup_by_uniqueid() -> None:
     ]
 
 
+LEG, OTHER = ChannelId("1795466392.24"), ChannelId("1795466392.31")
+
+
+def test_start_consult_sets_the_consult_dial_on_the_agent_leg_then_redirects_both() -> None:
+    # Contract v3 (P8): one Redirect moves both legs of the talk, so neither is hung up.
+    consult = StartConsult(
+        channel=CHANNEL,
+        agent_channel=LEG,
+        agent=AgentId("1002"),
+        device=DeviceId("PJSIP/1002"),
+        ring_guard=33.0,
+    )
+    assert plan(consult) == [
+        {"Action": "Setvar", "Channel": LEG, "Variable": "CTI_CONSULT_DIAL", "Value": "PJSIP/1002"},
+        {"Action": "Setvar", "Channel": LEG, "Variable": "CTI_CONSULT_AGENT", "Value": "1002"},
+        {"Action": "Setvar", "Channel": LEG, "Variable": "CTI_RING_SECONDS", "Value": "33"},
+        {
+            "Action": "Redirect",
+            "Channel": CHANNEL,
+            "Context": "cti-hold",
+            "Exten": "s",
+            "Priority": "1",
+            "ExtraChannel": LEG,
+            "ExtraContext": "cti-consult",
+            "ExtraExten": "s",
+            "ExtraPriority": "1",
+        },
+    ]
+
+
+def test_bridge_call_marks_the_consultation_over_then_bridges_the_caller() -> None:
+    # The consulting leg must know before the caller takes the other leg from it.
+    assert plan(BridgeCall(channel=CHANNEL, to=OTHER, consulting=LEG)) == [
+        {"Action": "Setvar", "Channel": LEG, "Variable": "CTI_CONSULT_OVER", "Value": "1"},
+        setvar("CTI_BRIDGE_WITH", OTHER),
+        {
+            "Action": "Redirect",
+            "Channel": CHANNEL,
+            "Context": "cti-bridge",
+            "Exten": "s",
+            "Priority": "1",
+        },
+    ]
+
+
 @pytest.mark.parametrize(
     "instruction",
     [
+        StartConsult(
+            channel=CHANNEL,
+            agent_channel=LEG,
+            agent=AgentId("1002"),
+            device=DeviceId("PJSIP/1002,,tT"),
+            ring_guard=33.0,
+        ),
+        BridgeCall(channel=CHANNEL, to=ChannelId("x\nAction: Hangup"), consulting=LEG),
         offer(device=DeviceId("PJSIP/1004&PJSIP/1005")),  # a second destination
         offer(device=DeviceId("PJSIP/1004,1,tT")),  # Dial options smuggled in
         offer(device=DeviceId("1004")),  # not a dial string

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from cti.domain.commands import EndWrapUp
+from cti.domain.commands import CompleteTransfer, ConsultAgent, EndWrapUp
 from cti.domain.ids import AgentId, CallId, ChannelId
 from cti.domain.inputs import DialStatus, SurveyAnswered
 from cti.domain.state import Decision
@@ -63,3 +63,35 @@ def test_a_missed_then_answered_call_is_counted_everywhere() -> None:
     assert got["cti_queue_agents", (q, ("state", "not_ready"))] == 1
     assert got["cti_queue_agents", (q, ("state", "available"))] == 1
     assert got["cti_agent_state_seconds_total", (("state", "wrap_up"),)] == 14
+
+
+def test_a_consultation_is_hold_time_and_each_agent_talk_is_counted() -> None:
+    acd = Acd()
+    acd.load(config([queue()], [agent("1001"), agent("1002")]))
+    acd.log_in("1001")
+    acd.caller("c1")
+    acd.answer("c1", "1001")
+    acd.log_in("1002")
+    acd.advance(30)
+    acd.feed(ConsultAgent(at=acd.now, agent=AgentId("1001"), target=AgentId("1002")))
+    acd.dial(leg("c1"), "1002")
+    acd.ring(leg("c1"))
+    acd.advance(8)
+    acd.dial_end(leg("c1"), DialStatus.ANSWER)
+    acd.feed(CompleteTransfer(at=acd.now, agent=AgentId("1001")))
+    acd.advance(40)
+    acd.hang_up("c1")
+    for agent_id in ("1001", "1002"):
+        acd.feed(EndWrapUp(at=acd.now, agent=AgentId(agent_id)))
+
+    metrics = Metrics()
+    for effect in acd.effects:
+        metrics.decided(Decision(acd.state, (effect,)), lag=0.0)
+    got = samples(metrics)
+
+    q = ("queue", "support")
+    assert got["cti_hold_seconds_sum", (q,)] == 8
+    assert got["cti_talk_seconds_sum", (q,)] == 70  # 30 s with 1001, then 40 s with 1002
+    assert got["cti_talk_seconds_count", (q,)] == 2
+    assert got["cti_wrap_up_seconds_count", (q,)] == 2  # AHT's denominator: two handlings
+    assert got["cti_offers_total", (("outcome", "answered"), q)] == 2
