@@ -167,9 +167,10 @@ class _Api:
     async def log_in(self, agent: str) -> None:
         for _ in range(50):  # the server may still be connecting to Asterisk
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                status, _ = await self.call(
-                    "POST", f"/agents/{agent}/login", {"pin": PIN, "device": agent}
-                )
+                # Takeover: a demo started again on its own database finds its agents
+                # still logged in from the last run (the server takes them back, C1).
+                body = {"pin": PIN, "device": agent, "takeover": True}
+                status, _ = await self.call("POST", f"/agents/{agent}/login", body)
                 if status == 200:
                     return
             await asyncio.sleep(0.2)

@@ -23,7 +23,7 @@ from cti.ami.normalize import AmiReader
 from cti.ami.resync import Resyncer
 from cti.api.app import ApiContext, Hub, create_app
 from cti.clock import SystemClock
-from cti.domain.commands import LoadConfig
+from cti.domain.commands import LoadConfig, RestoreLogins
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
 from cti.metrics import HistoryCollector, LiveCollector, Metrics
@@ -73,6 +73,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         request_resync=resyncer.request,
     )
     engine.submit(LoadConfig(at=clock.now(), config=await store.load()))
+    # Agents logged in when the server stopped come back (C1); their phones' states come
+    # with the first resync.
+    engine.submit(RestoreLogins(at=clock.now(), logins=tuple(await queries.presence())))
     callbacks.on_frame = engine.on_frame
     metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, lambda: link.is_up))
     metrics.registry.register(

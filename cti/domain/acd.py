@@ -23,6 +23,7 @@ from cti.domain.commands import (
     LoadConfig,
     LogIn,
     LogOut,
+    RestoreLogins,
     SetNotReady,
     SetReady,
     TransferToExtension,
@@ -96,6 +97,8 @@ def _apply(work: Work, event: Input) -> None:
             on_tick(work)
         case LoadConfig():
             desk.on_load_config(work, event)
+        case RestoreLogins():
+            desk.on_restore_logins(work, event)
         case LogIn():
             desk.on_log_in(work, event)
         case LogOut():

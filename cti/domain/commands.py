@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from cti.domain.config import AcdConfig
 from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
+from cti.domain.records import Presence
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,6 +21,16 @@ class LoadConfig:
 
     at: Instant
     config: AcdConfig
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RestoreLogins:
+    """At start: the agents that were logged in when the server stopped, with their status
+    (C1). They come back logged in since their original login, in a new state interval."""
+
+    at: Instant
+    logins: tuple[Presence, ...]
     by: str = "system"
 
 
@@ -133,6 +144,7 @@ class HangUp:
 
 Command = (
     LoadConfig
+    | RestoreLogins
     | LogIn
     | LogOut
     | SetReady

@@ -23,6 +23,7 @@ from cti.domain.commands import (
     LoadConfig,
     LogIn,
     LogOut,
+    RestoreLogins,
     SetNotReady,
     SetReady,
     TransferToExtension,
@@ -34,12 +35,21 @@ from cti.domain.effects import (
     Effect,
     FindingRaised,
     HangUpChannel,
+    Ignored,
     LoginEnded,
     SendCall,
     TargetKind,
 )
 from cti.domain.ids import AgentId
-from cti.domain.records import AgentState, Finding, LoginEnd, LoginSession, Rule, Side
+from cti.domain.records import (
+    AgentState,
+    Finding,
+    LoginEnd,
+    LoginSession,
+    Presence,
+    Rule,
+    Side,
+)
 from cti.domain.telephony import schedule_queue_rules
 from cti.domain.work import Work
 
@@ -70,6 +80,39 @@ def on_load_config(work: Work, command: LoadConfig) -> None:
     work.config = command.config
     for call in work.waiting:
         schedule_queue_rules(work, call)
+
+
+def on_restore_logins(work: Work, command: RestoreLogins) -> None:
+    """Agents logged in when the server stopped are logged in again with their status
+    (C1); one unknown to the configuration, already logged in, or whose device another
+    agent holds now, is skipped with a note. Their device states come with the resync."""
+    for login in command.logins:
+        problem = _cannot_restore(work, login)
+        if problem:
+            work.notes.append(Ignored(reason=f"login of {login.agent} not restored: {problem}"))
+            continue
+        assert login.device is not None and login.logged_in_at is not None
+        away = Agent(
+            id=login.agent,
+            device=login.device,
+            address=login.address,
+            logged_in_at=login.logged_in_at,
+            state=AgentState.LOGGED_OUT,
+            since=command.at,
+        ).with_status(ready=login.ready, reason=login.reason, by=login.reason_by)
+        work.put_agent(None, away.fire(Trigger.LOG_IN, command.at))
+
+
+def _cannot_restore(work: Work, login: Presence) -> str:
+    if login.device is None or login.logged_in_at is None:
+        return "it is a logout"
+    if login.agent not in work.config.agents:
+        return "unknown agent"
+    if login.agent in work.agents:
+        return "already logged in"
+    if any(other.device == login.device for other in work.agents.values()):
+        return f"device {login.device} is in use"
+    return ""
 
 
 def on_log_in(work: Work, command: LogIn) -> None:

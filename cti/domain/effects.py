@@ -21,6 +21,7 @@ from cti.domain.records import (
     Finding,
     LoginSession,
     OfferRecord,
+    Presence,
     QueueVisit,
     StateInterval,
 )
@@ -159,6 +160,14 @@ class LoginEnded:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceChanged:
+    """An agent logged in or out, or changed its chosen status: stored so that a restarted
+    server takes the agent back (C1)."""
+
+    presence: Presence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FindingRaised:
     finding: Finding
 
@@ -188,11 +197,12 @@ Notification = (
     | CallEnded
     | StateIntervalEnded
     | LoginEnded
+    | PresenceChanged
     | FindingRaised
     | ResyncApplied
 )
 Effect = Instruction | Notification
-Record = QueueVisit | OfferRecord | CallRecord | StateInterval | LoginSession | Finding
+Record = QueueVisit | OfferRecord | CallRecord | StateInterval | LoginSession | Finding | Presence
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

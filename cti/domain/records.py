@@ -162,6 +162,26 @@ class LoginSession:
     by: str  # who ended it
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Presence:
+    """An agent's login and chosen status as of `at`, so that a restarted server takes the
+    logged-in agents back (C1). Key: agent; the latest one stands. `device` None: logged
+    out (the stored presence is removed)."""
+
+    agent: AgentId
+    at: Instant
+    device: DeviceId | None = None
+    address: str = ""
+    logged_in_at: Instant | None = None
+    ready: bool = True
+    reason: str | None = None  # the not-ready reason of the status
+    reason_by: str = ""
+
+    @property
+    def logged_in(self) -> bool:
+        return self.device is not None
+
+
 class Rule(StrEnum):
     RING_LIMIT = "C3.ring_limit"  # an offer not answered within N rings
     AGENT_RELEASED_FIRST = "P2.agent_released_first"

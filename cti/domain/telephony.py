@@ -19,7 +19,7 @@ from cti.domain.agent import Trigger
 from cti.domain.call import Talk, started
 from cti.domain.config import REASON_UNAVAILABLE
 from cti.domain.effects import CallWaiting, Ignored, ResyncApplied
-from cti.domain.ids import ChannelId
+from cti.domain.ids import ChannelId, DeviceId
 from cti.domain.inputs import (
     CallControlFailed,
     CallerQueued,
@@ -204,10 +204,14 @@ def on_device_state(work: Work, event: DeviceStateChanged) -> None:
     if work.devices.get(event.device) == event.state:
         return ignore(work, f"device {event.device} already {event.state}")
     work.devices[event.device] = event.state
-    if event.state.registered:
-        return
+    if not event.state.registered:
+        _unreachable(work, event.device)
+
+
+def _unreachable(work: Work, device: DeviceId) -> None:
+    """An available agent whose phone is not registered cannot take calls: not ready."""
     for agent in work.agents.values():
-        if agent.device == event.device and agent.state is AgentState.AVAILABLE:
+        if agent.device == device and agent.state is AgentState.AVAILABLE:
             gone = agent.with_status(ready=False, reason=REASON_UNAVAILABLE, by="system")
             work.put_agent(agent, gone.fire(Trigger.NOT_READY, work.at))
 
@@ -249,4 +253,6 @@ def on_resynced(work: Work, event: Resynced) -> None:
             work.waiting = work.waiting.add(call)
     for device, state in event.devices:
         work.devices[device] = state
+        if not state.registered:
+            _unreachable(work, device)  # e.g. an agent taken back at start (C1)
     work.effects.append(ResyncApplied(added=added, removed=removed, changed=changed))

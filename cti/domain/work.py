@@ -24,6 +24,7 @@ from cti.domain.effects import (
     FindingRaised,
     Note,
     OfferEnded,
+    PresenceChanged,
     QueueVisitEnded,
     ReturnToQueue,
     StateIntervalEnded,
@@ -36,6 +37,7 @@ from cti.domain.records import (
     Finding,
     OfferOutcome,
     OfferRecord,
+    Presence,
     QueueVisit,
     Rule,
     Side,
@@ -117,6 +119,8 @@ class Work:
         some = new or old
         assert some is not None
         agent_id = some.id
+        if _standing(old) != _standing(new):
+            self.emit(PresenceChanged(presence=_presence(agent_id, new, self.at)))
         old_state = old.state if old else AgentState.LOGGED_OUT
         new_state = new.state if new else AgentState.LOGGED_OUT
         old_reason = old.shown_reason if old else None
@@ -289,6 +293,28 @@ class Work:
             for old, number in self.gone.items():
                 if number <= oldest:
                     self.gone.pop(old)
+
+
+def _standing(agent: Agent | None) -> tuple[object, ...]:
+    """What a restarted server needs to take the agent back: its login and status."""
+    if agent is None:
+        return ()
+    return (agent.device, agent.address, agent.logged_in_at, agent.ready, agent.reason)
+
+
+def _presence(agent_id: AgentId, agent: Agent | None, at: Instant) -> Presence:
+    if agent is None:
+        return Presence(agent=agent_id, at=at)
+    return Presence(
+        agent=agent_id,
+        at=at,
+        device=agent.device,
+        address=agent.address,
+        logged_in_at=agent.logged_in_at,
+        ready=agent.ready,
+        reason=agent.reason,
+        reason_by=agent.reason_by,
+    )
 
 
 def _interval(agent: Agent, end: Instant) -> StateInterval:

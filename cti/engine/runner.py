@@ -19,6 +19,7 @@ from cti.domain.effects import (
     Instruction,
     LoginEnded,
     OfferEnded,
+    PresenceChanged,
     QueueVisitEnded,
     Record,
     StateIntervalEnded,
@@ -45,6 +46,8 @@ def record_of(effect: Effect) -> Record | None:
         case LoginEnded(session=record):
             return record
         case FindingRaised(finding=record):
+            return record
+        case PresenceChanged(presence=record):
             return record
     return None
 

@@ -3,9 +3,14 @@
 Rule 1: one call is one transaction; a batch, however mixed, is committed whole or not at all.
 Rule 2: each record goes to its table with INSERT ... ON CONFLICT (its natural key) DO
 NOTHING, so a retry or replay never duplicates (keys: cti.domain.records, models).
-Rule 3: a call record's segments are written only when its call row was (RETURNING tells
+Rule 3: Presence is not insert-once: an agent's stored presence (agent_presence) is replaced
+by a newer one and deleted by a newer logout, never by an older one (`at`; equal `at`: the
+new one wins), since a spool replay may bring back a presence already superseded. Within a
+batch the same holds (the latest `at`, then the last one), so the outcome never depends on
+how records were cut into batches.
+Rule 4: a call record's segments are written only when its call row was (RETURNING tells
 which were), so a call already stored keeps exactly the segments it was stored with.
-Rule 4: every database await is bounded by a timeout; failures propagate to the caller
+Rule 5: every database await is bounded by a timeout; failures propagate to the caller
 (BatchingHistory spools them), except in is_reachable, which only answers True or False.
 The write timeout is a last resort, longer than the drivers' own (SQLite busy timeout,
 asyncpg command_timeout), because cancelling a statement midway can strand its connection.
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Protocol, assert_never
 
-from sqlalchemy import Insert, text
+from sqlalchemy import Delete, Insert, bindparam, delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import DeclarativeBase
@@ -31,11 +36,13 @@ from cti.domain.records import (
     Finding,
     LoginSession,
     OfferRecord,
+    Presence,
     QueueVisit,
     StateInterval,
 )
 from cti.storage import rows
 from cti.storage.models import (
+    AgentPresenceRow,
     CallRecordRow,
     CallSegmentRow,
     FindingRow,
@@ -75,21 +82,53 @@ SEGMENTS: Final = _Table(CallSegmentRow, ("call_id", "ordinal"))
 INTERVALS: Final = _Table(StateIntervalRow, ("agent_id", "started_at"))
 SESSIONS: Final = _Table(LoginSessionRow, ("agent_id", "started_at"))
 FINDINGS: Final = _Table(FindingRow, ("rule", "agent_id", "at"))
-TABLES: Final = (VISITS, OFFERS, CALLS, SEGMENTS, INTERVALS, SESSIONS, FINDINGS)
+PRESENCE: Final = _Table(AgentPresenceRow, ("agent_id",))  # replaced, not insert-once
+TABLES: Final = (VISITS, OFFERS, CALLS, SEGMENTS, INTERVALS, SESSIONS, FINDINGS, PRESENCE)
+
+
+def _insert(table: _Table, dialect: str) -> postgresql.Insert | sqlite.Insert:
+    if dialect == "postgresql":
+        return postgresql.insert(table.model)
+    if dialect == "sqlite":
+        return sqlite.insert(table.model)
+    raise UnsupportedDatabase(f"history needs sqlite or postgresql, but got {dialect!r}")
 
 
 def insert_ignoring_duplicates(table: _Table, dialect: str) -> Insert:
     """INSERT ... ON CONFLICT (the table's natural key) DO NOTHING, in the given dialect."""
-    if dialect == "postgresql":
-        return postgresql.insert(table.model).on_conflict_do_nothing(index_elements=table.key)
-    if dialect == "sqlite":
-        return sqlite.insert(table.model).on_conflict_do_nothing(index_elements=table.key)
-    raise UnsupportedDatabase(f"history needs sqlite or postgresql, but got {dialect!r}")
+    return _insert(table, dialect).on_conflict_do_nothing(index_elements=table.key)
+
+
+# Presence is written with a guarded upsert, and removed with a guarded delete, rather than
+# with delete-then-insert: on PostgreSQL, ON CONFLICT DO UPDATE decides insert-or-update
+# atomically, so a late write of an older batch racing a newer one (spool.BatchingHistory
+# leaves timed-out writes running) waits for the row and then finds the WHERE false; two
+# separate statements could interleave and let the older presence win. SQLite (3.24+) has
+# the same syntax and serialises writers anyway. The database checks the guard on `at` as
+# it writes (SQLite's fixed-width UTC text sorts like the instants); nothing is read first.
+def upsert_unless_newer(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (agent_id) DO UPDATE every column WHERE stored at <= new at."""
+    insert = _insert(PRESENCE, dialect)
+    columns = AgentPresenceRow.__table__.columns
+    changed = {c.name: insert.excluded[c.name] for c in columns if c.name not in PRESENCE.key}
+    return insert.on_conflict_do_update(
+        index_elements=PRESENCE.key,
+        set_=changed,
+        where=AgentPresenceRow.at <= insert.excluded.at,
+    )
+
+
+def delete_unless_newer() -> Delete:
+    """DELETE the agent's presence WHERE stored at <= the logout's at (params agent, at)."""
+    return delete(AgentPresenceRow).where(
+        AgentPresenceRow.agent_id == bindparam("agent"), AgentPresenceRow.at <= bindparam("at")
+    )
 
 
 def table_rows(records: Sequence[Record], recorded_at: datetime) -> dict[_Table, list[rows.Row]]:
     """The rows each table receives for these records, tables in insertion order."""
     out: dict[_Table, list[rows.Row]] = {table: [] for table in TABLES}
+    presences: dict[str, Presence] = {}  # by agent: the latest, as across batches
     for record in records:
         match record:
             case QueueVisit():
@@ -105,8 +144,14 @@ def table_rows(records: Sequence[Record], recorded_at: datetime) -> dict[_Table,
                 out[SESSIONS].append(rows.session_row(record, recorded_at))
             case Finding():
                 out[FINDINGS].append(rows.finding_row(record, recorded_at))
+            case Presence():
+                kept = presences.get(record.agent)
+                if kept is None or kept.at <= record.at:
+                    presences[record.agent] = record
             case _:
                 assert_never(record)
+    # One row per agent: a multi-row upsert must not touch a row twice (PostgreSQL refuses).
+    out[PRESENCE] = [rows.presence_row(p, recorded_at) for p in presences.values()]
     return out
 
 
@@ -149,6 +194,8 @@ async def _insert_all(connection: AsyncConnection, batches: dict[_Table, list[ro
             stored = await _insert_calls(connection, batch, dialect)
             # SEGMENTS comes after CALLS: keep the segments of calls stored just now.
             batches[SEGMENTS] = [row for row in batches[SEGMENTS] if row["call_id"] in stored]
+        elif table is PRESENCE and batch:
+            await _store_presences(connection, batch, dialect)
         elif batch:
             await connection.execute(insert_ignoring_duplicates(table, dialect), batch)
 
@@ -160,3 +207,15 @@ async def _insert_calls(
     statement = insert_ignoring_duplicates(CALLS, dialect).returning(CallRecordRow.call_id)
     result = await connection.execute(statement, batch)
     return set(result.scalars().all())
+
+
+async def _store_presences(
+    connection: AsyncConnection, batch: list[rows.Row], dialect: str
+) -> None:
+    """Replaces or deletes each agent's stored presence, unless the stored one is newer."""
+    logins = [row for row in batch if row["device"] is not None]
+    logouts = [{"agent": r["agent_id"], "at": r["at"]} for r in batch if r["device"] is None]
+    if logins:
+        await connection.execute(upsert_unless_newer(dialect), logins)
+    if logouts:
+        await connection.execute(delete_unless_newer(), logouts)

@@ -4,7 +4,9 @@ Rule 1: every timestamp is timezone-aware UTC with microseconds, on every dialec
 stores naive UTC text, so UtcDateTime converts at the boundary and rejects naive values.
 Rule 2: every history table has a unique natural key (the record's, see
 cti.domain.records): recording a row again is a no-op, which makes retries and spool
-replays safe. History rows are final; nothing updates them.
+replays safe. History rows are final; nothing updates them. The one exception is
+agent_presence, which holds the current login of each logged-in agent (not history but
+what a restart takes back, C1): its rows are replaced and deleted, newest `at` first.
 Rule 3: durations are stored next to the instants they derive from (`seconds`), so reports
 sum a column instead of doing date arithmetic that differs per dialect.
 Rule 4: the schema is owned by the Alembic migrations; these models must match them.
@@ -220,6 +222,25 @@ class FindingRow(Base):
     limit_value: Mapped[float] = mapped_column(Double)  # LIMIT is an SQL keyword
     call_id: Mapped[str | None] = mapped_column(String)
     detail: Mapped[str] = mapped_column(String)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AgentPresenceRow(Base):
+    """A logged-in agent's latest Presence; logging out deletes the row. Key: agent_id.
+
+    Rows are replaced by newer presences only (`at`); see cti.storage.history.
+    """
+
+    __tablename__ = "agent_presence"
+
+    agent_id: Mapped[str] = mapped_column(String, primary_key=True)
+    device: Mapped[str] = mapped_column(String)
+    address: Mapped[str] = mapped_column(String)
+    logged_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ready: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String)
+    reason_by: Mapped[str] = mapped_column(String)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

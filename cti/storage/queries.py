@@ -24,6 +24,7 @@ from cti.domain.records import (
     Finding,
     LoginSession,
     OfferRecord,
+    Presence,
     QueueVisit,
     Rule,
     SegmentKind,
@@ -33,6 +34,7 @@ from cti.storage import figures, rows
 from cti.storage.figures import AgentFigures, QueueSurvey
 from cti.storage.history import EngineSource
 from cti.storage.models import (
+    AgentPresenceRow,
     CallRecordRow,
     CallSegmentRow,
     FindingRow,
@@ -49,6 +51,7 @@ FINDINGS = FindingRow.__table__
 INTERVALS = StateIntervalRow.__table__
 SESSIONS = LoginSessionRow.__table__
 VISITS = QueueVisitRow.__table__
+PRESENCE = AgentPresenceRow.__table__
 
 __all__ = ["AgentFigures", "CallDetail", "CallSummary", "HistoryQueries", "QueueSurvey"]
 
@@ -158,6 +161,12 @@ class HistoryQueries:
         query = VISITS.select().where(*where).order_by(VISITS.c.entered_at, VISITS.c.id)
         async with self._connect() as connection:
             return list(map(rows.visit_from, (await connection.execute(query)).mappings()))
+
+    async def presence(self) -> list[Presence]:
+        """The latest presence of every logged-in agent (what a restart takes back), by agent id."""
+        query = PRESENCE.select().order_by(PRESENCE.c.agent_id)
+        async with self._connect() as connection:
+            return list(map(rows.presence_from, (await connection.execute(query)).mappings()))
 
     async def agent_figures(
         self, since: Instant, until: Instant, *, agent: AgentId | None = None

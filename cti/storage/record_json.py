@@ -25,6 +25,7 @@ from cti.domain.records import (
     Finding,
     LoginSession,
     OfferRecord,
+    Presence,
     QueueVisit,
     StateInterval,
 )
@@ -37,6 +38,7 @@ TAGS: Final[Mapping[str, type[Record]]] = {
     "state_interval": StateInterval,
     "login_session": LoginSession,
     "finding": Finding,
+    "presence": Presence,
 }
 _TAG_OF: Final = {kind: tag for tag, kind in TAGS.items()}
 _UNTAGGED: Final = "queue_visit"

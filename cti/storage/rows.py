@@ -24,6 +24,7 @@ from cti.domain.records import (
     LoginSession,
     OfferOutcome,
     OfferRecord,
+    Presence,
     QueueVisit,
     Rule,
     Segment,
@@ -266,4 +267,32 @@ def finding_from(row: RowMapping) -> Finding:
         limit=value(row, "limit_value", float),
         call=None if call is None else CallId(call),
         detail=value(row, "detail", str),
+    )
+
+
+def presence_row(presence: Presence, recorded_at: datetime) -> Row:
+    """The agent_presence row; `device` is None for a logout (which deletes, never stores)."""
+    return {
+        "agent_id": presence.agent,
+        "device": presence.device,
+        "address": presence.address,
+        "logged_in_at": opt_utc(presence.logged_in_at),
+        "ready": presence.ready,
+        "reason": presence.reason,
+        "reason_by": presence.reason_by,
+        "at": utc(presence.at),
+        "recorded_at": recorded_at,
+    }
+
+
+def presence_from(row: RowMapping) -> Presence:
+    return Presence(
+        agent=AgentId(value(row, "agent_id", str)),
+        at=instant(row, "at"),
+        device=DeviceId(value(row, "device", str)),
+        address=value(row, "address", str),
+        logged_in_at=opt_instant(row, "logged_in_at"),
+        ready=value(row, "ready", bool),
+        reason=optional(row, "reason", str),
+        reason_by=value(row, "reason_by", str),
     )

@@ -28,7 +28,14 @@ from cti.domain.config import AcdConfig, AgentProfile, QueueConfig
 from cti.domain.effects import Instruction, Record
 from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
 from cti.domain.inputs import Tick
-from cti.domain.records import CallRecord, Finding, LoginSession, OfferRecord, QueueVisit
+from cti.domain.records import (
+    CallRecord,
+    Finding,
+    LoginSession,
+    OfferRecord,
+    Presence,
+    QueueVisit,
+)
 from cti.engine.engine import Engine, RawFrame
 from cti.engine.runner import EffectRunner
 
@@ -143,6 +150,9 @@ def _line(record: Record) -> str:
             return f"finding {f.rule} agent={f.agent} measured={f.measured:.3f} limit={f.limit}"
         case LoginSession() as s:
             return f"login {s.agent} {s.device} {s.ended}"
+        case Presence() as p:
+            status = "ready" if p.ready else f"not ready {p.reason}"
+            return f"presence {p.agent} {p.device or 'logged out'} {status}"
         case _:
             return f"state {record.agent} {record.state} {record.reason or ''} {record.seconds:.3f}"
 

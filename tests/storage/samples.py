@@ -16,6 +16,7 @@ from cti.domain.records import (
     LoginSession,
     OfferOutcome,
     OfferRecord,
+    Presence,
     QueueVisit,
     Rule,
     Segment,
@@ -184,6 +185,26 @@ def make_finding(n: int, *, agent: str = "1001", rule: Rule = Rule.RING_LIMIT) -
     )
 
 
+def make_presence(
+    n: int, *, agent: str = "1001", ready: bool = True, reason: str | None = None
+) -> Presence:
+    """Agent logged in at at(n) on its own phone, as of at(n, 0.5) (a status change later)."""
+    return Presence(
+        agent=AgentId(agent),
+        at=at(n, 0.5),
+        device=DeviceId(f"PJSIP/{agent}"),
+        address=f"192.0.2.{n % 250}",
+        logged_in_at=at(n),
+        ready=ready,
+        reason=reason,
+        reason_by="supervisor-1" if reason else agent,
+    )
+
+
+def make_logout(n: int, *, agent: str = "1001") -> Presence:
+    return Presence(agent=AgentId(agent), at=at(n, 0.5))
+
+
 def one_of_each(n: int) -> list[Record]:
     """A mixed batch: one record of every type, all about call n."""
     return [
@@ -193,4 +214,5 @@ def one_of_each(n: int) -> list[Record]:
         make_interval(n),
         make_session(n),
         make_finding(n),
+        make_presence(n),
     ]

@@ -1,5 +1,5 @@
-"""SqlHistory with every record type, against real SQLite and PostgreSQL (C3, C4, C6, P2, P3,
-P5, P7: what the core records must come back exactly, once)."""
+"""SqlHistory with every record type, against real SQLite and PostgreSQL (C1, C3, C4, C6, P2,
+P3, P5, P7: what the core records must come back exactly, once)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from tests.storage.samples import (
     make_call,
     make_finding,
     make_interval,
+    make_logout,
     make_offer,
+    make_presence,
     make_session,
     make_visit,
     one_of_each,
@@ -59,6 +61,10 @@ async def _findings(database: Database, _record: Record) -> list[Record]:
     return list(await database.queries().findings())
 
 
+async def _presence(database: Database, _record: Record) -> list[Record]:
+    return list(await database.queries().presence())
+
+
 KINDS: list[tuple[Callable[[int], Record], Reader]] = [
     (make_visit, _visits),
     (make_offer, _offers),
@@ -66,6 +72,7 @@ KINDS: list[tuple[Callable[[int], Record], Reader]] = [
     (make_interval, _intervals),
     (make_session, _sessions),
     (make_finding, _findings),
+    (make_presence, _presence),
 ]
 
 
@@ -100,6 +107,7 @@ async def test_a_mixed_batch_recorded_twice_is_stored_once(database_url: str) ->
             "agent_state_intervals",
             "login_sessions",
             "findings",
+            "agent_presence",
         ):
             counts[table] = (
                 await connection.execute(text(f"SELECT count(*) FROM {table}"))
@@ -112,6 +120,7 @@ async def test_a_mixed_batch_recorded_twice_is_stored_once(database_url: str) ->
         "agent_state_intervals": 2,
         "login_sessions": 2,
         "findings": 2,
+        "agent_presence": 1,
     }
     await database.close()
 
@@ -135,13 +144,15 @@ async def test_a_call_stored_once_keeps_the_segments_it_was_stored_with(database
 @pytest.mark.postgres
 async def test_a_batch_the_database_refuses_stores_nothing(fresh_postgres_url: str) -> None:
     database = await open_database(fresh_postgres_url)
+    await database.history().record([make_presence(0)])
     poisoned = replace(make_finding(2), detail="nul\x00byte")  # PostgreSQL text refuses NUL
 
     with pytest.raises(Exception, match="0x00"):
-        await database.history().record([*one_of_each(1), poisoned])
+        await database.history().record([*one_of_each(1), make_logout(3), poisoned])
 
     assert await database.queue_visits() == []
     assert await database.queries().call(CallId("call-1")) is None
+    assert await database.queries().presence() == [make_presence(0)]  # the logout rolled back
     await database.close()
 
 
