@@ -323,8 +323,9 @@ def _ring_ended(work: Work, consult: Consult, outcome: OfferOutcome) -> OfferRec
 def _release_consulted(work: Work, consult: Consult) -> None:
     """The consulted agent talked to the consulting one only: no wrap-up, no miss."""
     target = work.agents.get(consult.offer.agent)
-    on_it = target is not None and target.call == consult.offer.call
-    if on_it and target is not None and target.state is AgentState.ON_CALL:
+    if target is None or target.call != consult.offer.call:
+        return
+    if target.state is AgentState.ON_CALL:
         work.fire(target, Trigger.CANCEL)
 
 
