@@ -8,6 +8,10 @@ every failure message says what to do next.
 Rule 3: no registry host is written here: debootstrap picks Debian's default mirror.
 Rule 4: nothing is ever mounted inside the rootfs, and a tree that has a mount inside it
 is never deleted.
+Rule 5: the rootfs resolves this machine's host name from its own /etc/hosts (written when
+missing or naming another host). Asterisk looks its host name up for calls whose media
+address is not configured; without the entry that is a DNS query from inside the chroot,
+which on a sandbox whose DNS drops queries stalls a PJSIP thread (and every new call) 5 s.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import fcntl
 import json
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,6 +77,7 @@ def ensure_rootfs(root: Path | None = None) -> Path:
     root = root or rootfs_path()
     check_root()
     if is_complete(root):
+        ensure_hosts(root)
         return root
     if shutil.which("debootstrap") is None:
         raise LabError("debootstrap is missing: apt-get install debootstrap")
@@ -79,7 +85,24 @@ def ensure_rootfs(root: Path | None = None) -> Path:
     with _build_lock(root):
         if not is_complete(root):  # another process may have built it while we waited
             _build(root)
+    ensure_hosts(root)
     return root
+
+
+def ensure_hosts(root: Path) -> None:
+    """Rule 5: loopback names for localhost and this host; replaced atomically, so labs
+    starting at once on a shared rootfs each see a whole file."""
+    name = socket.gethostname()
+    wanted = f"127.0.0.1 localhost {name}\n::1 localhost ip6-localhost ip6-loopback\n"
+    hosts = root / "etc" / "hosts"
+    try:
+        if hosts.read_text() == wanted:
+            return
+    except OSError:
+        pass
+    staging = hosts.with_name(f".hosts.{os.getpid()}")
+    staging.write_text(wanted)
+    staging.replace(hosts)
 
 
 @contextmanager

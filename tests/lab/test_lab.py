@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 from panoramisk import Manager
 
+from cti.ami.control import plan
+from cti.domain.effects import ConnectCall
+from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, QueueId
 from cti.lab import instance, process
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Behaviour, Softphone, place_call
@@ -58,6 +61,13 @@ def test_lab_reports_running_and_writes_server_config(lab: LabInstance) -> None:
     assert instance.load(lab.name).ami_secret == lab.ami_secret
 
 
+def test_the_chroot_resolves_this_host_name_without_dns(lab: LabInstance) -> None:
+    # rootfs.py rule 5: Asterisk looks its host name up per call; DNS there can stall 5 s.
+    hosts = (lab.root / "etc" / "hosts").read_text().split()
+
+    assert socket.gethostname() in hosts and "localhost" in hosts
+
+
 async def test_registered_softphone_shows_in_contacts(lab: LabInstance) -> None:
     async with Softphone(lab, "1007") as phone:
         contacts = lab.cli("pjsip show contacts")
@@ -87,16 +97,17 @@ async def test_caller_to_support_announces_queue_entry(lab: LabInstance, ami: Ma
 
 
 async def _connect_to_agent(ami: Manager, channel: str, device: str) -> None:
-    """What the engine does: set the dial variables and redirect to cti-connect."""
-    for variable, value in (
-        ("CTI_AGENT_DIAL", f"PJSIP/{device}"),
-        ("CTI_RING_SECONDS", "2"),
-        ("CTI_AGENT", device),
-    ):
-        action = {"Action": "Setvar", "Channel": channel, "Variable": variable, "Value": value}
-        assert (await ami.send_action(action)).success
-    redirect = {"Action": "Redirect", "Channel": channel, "Context": "cti-connect"}
-    assert (await ami.send_action({**redirect, "Exten": "s", "Priority": "1"})).success
+    """What the engine does: the actions of a ConnectCall (cti/ami/control.py's plan)."""
+    offer = ConnectCall(
+        call=CallId(channel),
+        channel=ChannelId(channel),
+        queue=QueueId("support"),
+        agent=AgentId(device),
+        device=DeviceId(f"PJSIP/{device}"),
+        ring_guard=2.0,
+    )
+    for action in plan(offer):
+        assert (await ami.send_action(dict(action))).success
 
 
 @pytest.mark.parametrize(
