@@ -17,8 +17,15 @@ CALL_CONTROL: Final = frozenset(
 )
 
 
-def login(username: str, secret: str) -> Action:
-    return {"Action": "Login", "Username": username, "Secret": secret, "Events": "on"}
+# The event classes the server reads (cti/ami/normalize.py's parsers): Hangup, the Dial
+# events and DeviceStateChange are class `call`; the dialplan's UserEvents are class `user`.
+# Asking for these only keeps `dialplan` (VarSet, Newexten: about 70 % of a call's events)
+# and the rest off the link even where the AMI user may read more.
+EVENT_CLASSES: Final = "call,user"
+
+
+def login(username: str, secret: str, events: str = EVENT_CLASSES) -> Action:
+    return {"Action": "Login", "Username": username, "Secret": secret, "Events": events}
 
 
 def ping() -> Action:

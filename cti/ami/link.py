@@ -11,6 +11,11 @@ Rules:
    (panoramisk would park such actions and resend them after the next login; we use a new
    panoramisk Manager per connection and never let it reconnect, so that cannot happen.)
 5. `on_up` runs after every successful login (the engine resyncs then).
+6. `post` writes an action to the socket before it returns (panoramisk's send_action writes
+   synchronously), so actions posted one after another reach Asterisk in that order, and
+   a caller that must not wait (call control) sends without yielding to the event loop.
+7. The session asks for the event classes the server reads (actions.EVENT_CLASSES), not
+   for everything the AMI user may read.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +67,7 @@ class LinkSettings:
     max_missed_pings: int = 3
     min_backoff: float = 0.5
     max_backoff: float = 30.0
+    events: str = actions.EVENT_CLASSES  # rule 7; the lab's tests also watch `dialplan`
 
     @classmethod
     def of(cls, ami: AmiSettings) -> LinkSettings:
@@ -192,7 +198,7 @@ class AmiLink:
 
     async def _login(self, manager: _Manager) -> None:
         s = self.settings
-        await self._send(manager, actions.login(s.username, s.secret), s.action_timeout)
+        await self._send(manager, actions.login(s.username, s.secret, s.events), s.action_timeout)
         self.logins += 1
         self._up = True
         logger.info("AMI logged in to %s:%s (login %d)", s.host, s.port, self.logins)
@@ -229,13 +235,31 @@ class AmiLink:
 
     async def send(self, action: actions.Action, *, within: float | None = None) -> Any:
         """Send an action on the current session; fail fast if there is none (rule 4)."""
+        return await self.post(action, within=within)
+
+    def post(
+        self, action: actions.Action, *, within: float | None = None
+    ) -> Coroutine[Any, Any, Any]:
+        """Write an action now and return what awaits its response (rule 6).
+
+        Raises AmiUnavailable at once when there is no session (rule 4)."""
         manager = self._manager
         if manager is None or not self._up:
             raise AmiUnavailable(f"{action['Action']} not sent: the AMI link is down")
-        return await self._send(manager, action, within or self.settings.action_timeout)
+        future: asyncio.Future[Any] = manager.send_action(dict(action))
+        return self._answer(manager, action, future, within or self.settings.action_timeout)
 
     async def _send(self, manager: _Manager, action: actions.Action, within: float) -> Any:
         future: asyncio.Future[Any] = manager.send_action(dict(action))
+        return await self._answer(manager, action, future, within)
+
+    async def _answer(
+        self,
+        manager: _Manager,
+        action: actions.Action,
+        future: asyncio.Future[Any],
+        within: float,
+    ) -> Any:
         try:
             async with asyncio.timeout(within):
                 waiters: set[asyncio.Future[Any]] = {future, manager.lost}

@@ -9,6 +9,10 @@ Rules:
 4. Timers are data: the engine sleeps until `state.next_deadline()` and then feeds a Tick.
 5. A full inbox drops nothing silently: it is counted and a resync is requested, because
    only Asterisk's own picture can repair a gap in the event stream.
+6. The loop is cheap per item: the next deadline is computed again only when a decision
+   changed the timers, and waiting with a timeout happens only when the inbox is empty.
+   Call control writes its actions within `handle` (cti/ami/control.py), so taking the
+   next item without suspending delays no instruction.
 """
 
 from __future__ import annotations
@@ -65,6 +69,8 @@ class Engine:
         self._observer = observer
         self._request_resync = request_resync
         self._inbox: asyncio.Queue[InboxItem] = asyncio.Queue(maxsize=inbox_size)
+        self._timers_seen: object = None
+        self._deadline: Instant | None = None
 
     def on_frame(self, headers: Headers) -> None:
         """AMI event path: enqueue only (rule 2)."""
@@ -100,14 +106,30 @@ class Engine:
             self.handle(item)
 
     async def _next_item(self) -> InboxItem:
-        deadline = self.state.next_deadline()
+        """The next item in order, or a Tick once the earliest deadline has come (rule 4).
+
+        An item already queued is taken without suspending, and a deadline is armed only
+        when the engine must wait (rule 6)."""
+        deadline = self._next_deadline()
+        if deadline is not None and deadline <= self._clock.now():
+            return Tick(at=self._clock.now())
+        try:
+            return self._inbox.get_nowait()
+        except asyncio.QueueEmpty:
+            pass
         if deadline is None:
             return await self._inbox.get()
-        delay = max(0.0, deadline - self._clock.now())
         try:
-            return await asyncio.wait_for(self._inbox.get(), delay)
+            async with asyncio.timeout(deadline - self._clock.now()):
+                return await self._inbox.get()
         except TimeoutError:
             return Tick(at=self._clock.now())
+
+    def _next_deadline(self) -> Instant | None:
+        timers = self.state.timers
+        if timers is not self._timers_seen:  # a decision that set no timer keeps the map
+            self._timers_seen, self._deadline = timers, self.state.next_deadline()
+        return self._deadline
 
     def handle(self, item: InboxItem) -> Decision | None:
         """Decide one item and run its effects; synchronous, so nothing interleaves."""

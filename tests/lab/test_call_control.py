@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import pytest
@@ -187,7 +187,10 @@ class Ami:
 async def ami(lab: LabInstance) -> AsyncIterator[Ami]:
     observed, up = Observed(), asyncio.Event()
     link = AmiLink(
-        LinkSettings.of(settings.load(str(lab.server_config)).ami),
+        # The dialplan class too: these tests watch where a channel runs (Newexten).
+        replace(
+            LinkSettings.of(settings.load(str(lab.server_config)).ami), events="call,user,dialplan"
+        ),
         LinkCallbacks(
             on_frame=observed.on_frame,
             on_malformed=lambda frame, reason: observed.malformed.append(reason),

@@ -8,7 +8,8 @@ lab test tests/lab/test_call_control.py runs the same instructions on a real Ast
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
+from typing import Any
 
 import pytest
 
@@ -59,13 +60,16 @@ def setvar(name: str, value: str) -> dict[str, str]:
 
 
 def test_connect_call_sets_the_dial_variables_then_redirects_to_cti_connect() -> None:
-    # Dialplan contract v2: cti-connect dials CTI_AGENT_DIAL for CTI_RING_SECONDS (C3).
+    # Dialplan contract v4: one Setvar, CTI_OFFER = <ring seconds>^<dial string>^<agent>;
+    # cti-connect dials the device for the ring seconds (C3).
     assert plan(offer(ring_guard=22.5)) == [
-        setvar("CTI_AGENT_DIAL", "PJSIP/1004"),
-        setvar("CTI_RING_SECONDS", "22.5"),
-        setvar("CTI_AGENT", "a-1004"),
+        setvar("CTI_OFFER", "22.5^PJSIP/1004^a-1004"),
         redirect("cti-connect", "s", "1"),
     ]
+
+
+def test_an_agent_id_with_the_separator_stays_last_and_whole() -> None:
+    assert plan(offer(agent=AgentId("a^b")))[0]["Value"] == "30^PJSIP/1004^a^b"
 
 
 def test_ring_guard_is_written_in_seconds_without_trailing_zeros() -> None:
@@ -187,21 +191,26 @@ def test_values_that_would_break_the_dialplan_are_refused(instruction: Instructi
 
 
 class FakeLink:
-    """Answers each action after `release` is set: with `failures[action]` or success."""
+    """Writes each action at once (`sent`); answers after `release` is set: with
+    `failures[action]` or success. `down` refuses to write, as a link that is down does."""
 
-    def __init__(self, failures: Mapping[str, Exception] | None = None, expect: int = 0) -> None:
+    def __init__(self, failures: Mapping[str, Exception] | None = None, down: bool = False) -> None:
         self.sent: list[str] = []
         self.release = asyncio.Event()
-        self.all_sent = asyncio.Event()  # set once `expect` actions were sent
-        self.expect = expect
         self.failures = dict(failures or {})
+        self.down = down
 
-    async def send(self, action: Mapping[str, str], *, within: float | None = None) -> object:
+    def post(
+        self, action: Mapping[str, str], *, within: float | None = None
+    ) -> Coroutine[Any, Any, object]:
+        if self.down:
+            raise AmiUnavailable(f"{action['Action']} not sent: the AMI link is down")
         self.sent.append(action["Action"])
-        if len(self.sent) == self.expect:
-            self.all_sent.set()
+        return self._answer(action["Action"])
+
+    async def _answer(self, name: str) -> object:
         await self.release.wait()
-        failure = self.failures.get(action["Action"])
+        failure = self.failures.get(name)
         if failure is not None:
             raise failure
         return {"Response": "Success"}
@@ -216,18 +225,16 @@ async def settle(calls: AmiCallControl) -> None:
         await calls.drain()
 
 
-async def test_the_actions_of_an_instruction_are_all_sent_before_any_answer() -> None:
-    link, inputs = FakeLink(expect=4), []
+async def test_the_actions_of_an_instruction_are_all_written_before_perform_returns() -> None:
+    link, inputs = FakeLink(), []
     calls = control(link, inputs)
 
     calls.perform(offer())
-    async with asyncio.timeout(5):
-        await link.all_sent.wait()
-    sent_before_answers = list(link.sent)
+    sent_before_answers = list(link.sent)  # no await in between: written synchronously
     link.release.set()
     await settle(calls)
 
-    assert sent_before_answers == ["Setvar", "Setvar", "Setvar", "Redirect"]
+    assert sent_before_answers == ["Setvar", "Redirect"]
     assert inputs == []
 
 
@@ -248,15 +255,15 @@ async def test_a_refused_action_comes_back_as_call_control_failed_with_the_first
 
 
 async def test_a_link_that_is_down_fails_the_instruction_at_once() -> None:
-    down = AmiUnavailable("Redirect not sent: the AMI link is down")
-    link, inputs = FakeLink({"Redirect": down}), []
-    link.release.set()
+    link, inputs = FakeLink(down=True), []
     calls = control(link, inputs)
 
     calls.perform(ReturnToQueue(channel=CHANNEL, queue=QueueId("support")))
-    await settle(calls)
 
-    assert [i.reason for i in inputs if isinstance(i, CallControlFailed)] == [str(down)]
+    assert link.sent == [] and calls.in_flight == 0
+    assert [i.reason for i in inputs if isinstance(i, CallControlFailed)] == [
+        "Redirect not sent: the AMI link is down"
+    ]
 
 
 async def test_an_unanswered_instruction_fails_after_within_seconds() -> None:
