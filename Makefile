@@ -25,6 +25,7 @@ unit: bootstrap
 bench: bootstrap
 	$(PY) bench/ami_pipeline.py
 	$(PY) bench/core_decisions.py
+	$(PY) bench/dialer_sim.py
 	$(PY) bench/route_latency.py
 
 lab-up: bootstrap
