@@ -1,0 +1,172 @@
+"""A campaign's contacts: who is dialled next, and what an attempt's outcome does (C5, P17).
+
+Rule 1: a contact is a value; `after_attempt` returns the contact as it is after one
+attempt, and `dial_check` says whether it may be dialled now and, if not, why (a reason
+the shell records and shows, never a silent skip).
+Rule 2: before every dial (issue 4): the do-not-call list, then the campaign's calling
+window in the contact's own local time, then the abandon quiet period (campaign rule 4),
+then the contact's own next instant. Time zones are IANA names resolved with the
+standard library's zoneinfo; an unknown name is refused when the contact is made.
+Rule 3: retries follow the campaign's rule for the last outcome (campaign rule 3); a
+person reached closes the contact as done; attempts in all never exceed the rule's
+maximum; a preview skip is recorded as an attempt of the agent's choice and does not
+count towards the maximum (nobody was called).
+Rule 4: phone numbers are kept as dialled: digits, with a leading `+` for E.164; spaces,
+dots, dashes and parentheses are dropped on the way in; anything else is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from enum import StrEnum
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Final, NewType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
+from cti.domain.ids import Instant
+
+ContactId = NewType("ContactId", str)
+
+_DROPPED: Final = re.compile(r"[\s.\-()]")
+EPOCH: Final = Instant(0.0)
+_NUMBER: Final = re.compile(r"\+?[0-9]{3,15}")  # E.164: at most 15 digits
+
+
+class ContactError(ValueError):
+    """A contact that cannot be dialled as given; the message says which value and why."""
+
+
+class ContactStatus(StrEnum):
+    PENDING = "pending"  # to be dialled at `next_at`
+    DIALLING = "dialling"  # an attempt is in progress
+    DONE = "done"  # a person was reached
+    CLOSED = "closed"  # the attempts ran out (P17) or the campaign closed it
+
+
+class Blocked(StrEnum):
+    """Why a contact may not be dialled now (rule 2)."""
+
+    DO_NOT_CALL = "do_not_call"
+    OUTSIDE_WINDOW = "outside_window"
+    ABANDON_QUIET = "abandon_quiet"
+    NOT_YET = "not_yet"
+    NOT_PENDING = "not_pending"
+
+
+def _no_fields() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contact:
+    id: ContactId
+    campaign: CampaignId
+    number: str  # as dialled (rule 4)
+    timezone: str  # IANA name (rule 2)
+    fields: Mapping[str, str] = field(default_factory=_no_fields)  # shown per the campaign
+    due: Instant | None = None  # a follow-up's deadline (P17); overdue is a finding
+    status: ContactStatus = ContactStatus.PENDING
+    next_at: Instant = EPOCH  # not dialled before
+    attempts: int = 0  # dials placed (skips excluded)
+    last_result: AttemptResult | None = None
+    abandoned_at: Instant | None = None  # the last abandoned call (campaign rule 4)
+
+
+def normalize_number(raw: str) -> str:
+    """The number as dialled, or ContactError naming what is wrong with it (rule 4)."""
+    number = _DROPPED.sub("", raw)
+    if not _NUMBER.fullmatch(number):
+        raise ContactError(f"number {raw!r} is not a phone number (digits, optional leading +)")
+    return number
+
+
+@lru_cache(maxsize=1024)
+def zone(name: str) -> tzinfo:
+    """The time zone named `name` (IANA, e.g. Europe/London), or ContactError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ContactError(f"time zone {name!r} is not a known IANA time zone") from None
+
+
+def make_contact(
+    *,
+    id: ContactId,
+    campaign: CampaignConfig,
+    number: str,
+    timezone: str = "",
+    fields: Mapping[str, str] | None = None,
+    due: Instant | None = None,
+) -> Contact:
+    """A new pending contact, its number and time zone checked (ContactError if bad)."""
+    name = timezone.strip() or campaign.timezone
+    zone(name)
+    return Contact(
+        id=id,
+        campaign=campaign.id,
+        number=normalize_number(number),
+        timezone=name,
+        fields=MappingProxyType(dict(fields or {})),
+        due=due,
+    )
+
+
+def local_time_of(contact: Contact, now: Instant) -> datetime:
+    return datetime.fromtimestamp(now, zone(contact.timezone))
+
+
+def dial_check(
+    contact: Contact,
+    campaign: CampaignConfig,
+    now: Instant,
+    do_not_call: frozenset[str],
+    *,
+    agent_guaranteed: bool,
+) -> Blocked | None:
+    """None if the contact may be dialled now; else the first reason it may not (rule 2)."""
+    if contact.status is not ContactStatus.PENDING:
+        return Blocked.NOT_PENDING
+    if contact.number in do_not_call:
+        return Blocked.DO_NOT_CALL
+    if not campaign.window.allows(local_time_of(contact, now).time()):
+        return Blocked.OUTSIDE_WINDOW
+    quiet_until = (contact.abandoned_at or -campaign.abandon_quiet) + campaign.abandon_quiet
+    if not agent_guaranteed and now < quiet_until:
+        return Blocked.ABANDON_QUIET
+    if now < contact.next_at:
+        return Blocked.NOT_YET
+    return None
+
+
+def started(contact: Contact) -> Contact:
+    return replace(contact, status=ContactStatus.DIALLING)
+
+
+def after_attempt(
+    contact: Contact, campaign: CampaignConfig, result: AttemptResult, ended: Instant
+) -> Contact:
+    """The contact after one attempt that ended at `ended` with `result` (rule 3)."""
+    if result is AttemptResult.SKIPPED:
+        return replace(contact, status=ContactStatus.PENDING, last_result=result)
+    attempts = contact.attempts + 1
+    counted = replace(contact, attempts=attempts, last_result=result)
+    if result is AttemptResult.CONNECTED:
+        return replace(counted, status=ContactStatus.DONE)
+    if result is AttemptResult.ABANDONED:
+        # Campaign rule 4: dial_check keeps the number quiet unless an agent is guaranteed.
+        counted = replace(counted, abandoned_at=ended)
+    rule = campaign.retry(result)
+    if rule is None or attempts >= rule.max_attempts:
+        return replace(counted, status=ContactStatus.CLOSED)
+    return replace(counted, status=ContactStatus.PENDING, next_at=Instant(ended + rule.delay))
+
+
+def overdue(contact: Contact, now: Instant) -> bool:
+    """A follow-up not done by its due instant (P17): a finding."""
+    open_ = contact.status in (ContactStatus.PENDING, ContactStatus.DIALLING)
+    return open_ and contact.due is not None and now > contact.due

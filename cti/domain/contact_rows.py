@@ -1,0 +1,151 @@
+"""Contacts read from a CSV upload: good rows kept, each bad row reported (issue 4, C5).
+
+Rule 1: the first row is the header. `number` is required; `timezone` (IANA name; the
+campaign's when empty) and `due` (ISO 8601; without an offset it is the contact's local
+time) are optional; every other column is a contact field, shown to the agent when the
+campaign lists it (P25). Header names are trimmed and compared without case.
+Rule 2: each bad row gets one error, "line <n>: <reason>", with the file's own line number
+(a quoted field spanning lines counts from where its row starts); good rows are kept.
+Rule 3: nothing is imported twice: a contact's id is "<campaign>:<number>", a number
+repeated in the file is reported with the line that has it first, and a number the
+campaign already has is counted as already there, not imported again.
+Rule 4: pure: the text, the campaign and the numbers it already has come in; the shell
+stores what comes out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from cti.domain.campaign import CampaignConfig
+from cti.domain.contact import (
+    Contact,
+    ContactError,
+    ContactId,
+    make_contact,
+    normalize_number,
+    zone,
+)
+from cti.domain.ids import Instant
+
+NUMBER: Final = "number"
+TIMEZONE: Final = "timezone"
+DUE: Final = "due"
+MAX_FIELD: Final = 1000  # characters in one field; longer is a bad row, not a truncation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactBatch:
+    contacts: tuple[Contact, ...]
+    errors: tuple[str, ...]  # "line <n>: <reason>", in file order
+    already: int  # rows whose number the campaign had already (rule 3)
+
+
+def contact_id(campaign: CampaignConfig, number: str) -> ContactId:
+    return ContactId(f"{campaign.id}:{number}")
+
+
+def read_contacts(text: str, campaign: CampaignConfig, known: Iterable[str]) -> ContactBatch:
+    """The contacts of a CSV text for `campaign`, given the numbers it already has."""
+    rows = _rows(text)
+    header = next(rows, None)
+    if header is None:
+        return ContactBatch(contacts=(), errors=("line 1: the file is empty",), already=0)
+    if isinstance(header[1], ContactError):
+        return ContactBatch(contacts=(), errors=(f"line {header[0]}: {header[1]}",), already=0)
+    names = [name.strip().lower() for name in header[1]]
+    problem = _header_problem(names)
+    if problem is not None:
+        return ContactBatch(contacts=(), errors=(f"line {header[0]}: {problem}",), already=0)
+    known_numbers, first_line = set(known), dict[str, int]()
+    contacts: list[Contact] = []
+    errors: list[str] = []
+    already = 0
+    for line, values in rows:
+        if not isinstance(values, ContactError) and not any(v.strip() for v in values):
+            continue
+        try:
+            contact = _contact(values, names, campaign)
+        except ContactError as exc:
+            errors.append(f"line {line}: {exc}")
+            continue
+        if contact.number in known_numbers:
+            already += 1
+        elif contact.number in first_line:
+            errors.append(
+                f"line {line}: number {contact.number} repeats line {first_line[contact.number]}"
+            )
+        else:
+            first_line[contact.number] = line
+            contacts.append(contact)
+    return ContactBatch(contacts=tuple(contacts), errors=tuple(errors), already=already)
+
+
+Row = tuple[int, list[str] | ContactError]  # the line the row starts on, and its values
+
+
+def _rows(text: str) -> Iterator[Row]:
+    """Each row with the line it starts on; a row that is not CSV comes as its error."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
+    line = 1
+    while True:
+        try:
+            values: list[str] | ContactError = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            values = ContactError(f"not CSV: {exc}")
+        yield line, values
+        line = reader.line_num + 1
+
+
+def _header_problem(names: list[str]) -> str | None:
+    if NUMBER not in names:
+        return f"no {NUMBER!r} column in the header {names}"
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        return f"columns named more than once: {repeated}"
+    if "" in names:
+        return "a column without a name in the header"
+    return None
+
+
+def _contact(
+    values: list[str] | ContactError, names: list[str], campaign: CampaignConfig
+) -> Contact:
+    if isinstance(values, ContactError):
+        raise values
+    if len(values) != len(names):
+        raise ContactError(f"{len(values)} values for {len(names)} columns")
+    row = dict(zip(names, values, strict=True))
+    too_long = [name for name, value in row.items() if len(value) > MAX_FIELD]
+    if too_long:
+        raise ContactError(f"{too_long[0]} is longer than {MAX_FIELD} characters")
+    if not row[NUMBER].strip():
+        raise ContactError("number is empty")
+    number = normalize_number(row[NUMBER])
+    timezone = row.get(TIMEZONE, "").strip() or campaign.timezone
+    due_text = row.get(DUE, "").strip()
+    return make_contact(
+        id=contact_id(campaign, number),
+        campaign=campaign,
+        number=number,
+        timezone=timezone,
+        fields={k: v.strip() for k, v in row.items() if k not in (NUMBER, TIMEZONE, DUE)},
+        due=_due(due_text, timezone) if due_text else None,
+    )
+
+
+def _due(text: str, timezone: str) -> Instant:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ContactError(f"due {text!r} is not an ISO 8601 date and time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(timezone))
+    return Instant(moment.timestamp())
