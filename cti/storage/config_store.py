@@ -15,10 +15,10 @@ Errors a user can fix are ConfigError subclasses whose message says what to do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import Final
 
@@ -28,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cti.domain.config import AcdConfig, AgentProfile, ConfigError, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, QueueId
 from cti.storage import config_rows, credentials, tokens
+from cti.storage.client import StoreClient
 from cti.storage.errors import ConfigConflict, ConfigNotFound
-from cti.storage.history import EngineSource
 from cti.storage.models import AgentRow, ApiTokenRow, ConfigRevisionRow, NotReadyReasonRow, QueueRow
 from cti.storage.tokens import IssuedToken, Role, TokenIdentity, TokenInfo
 
@@ -69,19 +69,8 @@ class ConfigSnapshot:
     config: AcdConfig
 
 
-class ConfigStore:
+class ConfigStore(StoreClient):
     """The configuration and API tokens in the database; see the module rules."""
-
-    def __init__(
-        self,
-        source: EngineSource,
-        *,
-        timeout: float = 10.0,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._source = source
-        self._timeout = timeout
-        self._now = now
 
     async def load(self) -> AcdConfig:
         """The current configuration, validated."""
@@ -93,7 +82,7 @@ class ConfigStore:
         Each statement may see a different commit (PostgreSQL read committed, SQLite
         autocommit reads), so the revision is read before and after; a change in between
         means reading again."""
-        async with asyncio.timeout(self._timeout), self._source.engine.connect() as connection:
+        async with self._reading() as connection:
             for _ in range(SNAPSHOT_ATTEMPTS):
                 before = await _revision(connection)
                 config = await config_rows.read_config(connection)
@@ -172,35 +161,35 @@ class ConfigStore:
         self, name: str, role: Role | str, agent: AgentId | None = None
     ) -> IssuedToken:
         """Like create_token, with the id that revoke_token takes."""
-        async with asyncio.timeout(self._timeout), self._source.engine.begin() as connection:
+        async with self._writing() as connection:
             return await tokens.issue(connection, name, role, agent, self._now())
 
     async def token_identity(self, secret: str) -> TokenIdentity | None:
         """Who the token speaks for; None when it is unknown, revoked or its agent deleted."""
-        async with asyncio.timeout(self._timeout), self._source.engine.connect() as connection:
+        async with self._reading() as connection:
             return await tokens.identity(connection, secret)
 
     async def revoke_token(self, token_id: int) -> None:
         """Revokes the token (again is a no-op); ConfigNotFound when there is none."""
-        async with asyncio.timeout(self._timeout), self._source.engine.begin() as connection:
+        async with self._writing() as connection:
             await tokens.revoke(connection, token_id, self._now())
 
     async def list_tokens(self) -> list[TokenInfo]:
         """Every token, revoked ones included, by id."""
-        async with asyncio.timeout(self._timeout), self._source.engine.connect() as connection:
+        async with self._reading() as connection:
             return await tokens.listed(connection)
 
     async def verify_pin(self, agent: AgentId, pin: str) -> bool:
         """True when the agent is active and the PIN is theirs (scrypt in a worker thread)."""
         query = select(AgentRow.pin_hash).where(AgentRow.id == agent, AgentRow.active.is_(True))
-        async with asyncio.timeout(self._timeout), self._source.engine.connect() as connection:
+        async with self._reading() as connection:
             stored = (await connection.execute(query)).scalar()
         return await asyncio.to_thread(credentials.pin_matches, pin, stored)
 
     @asynccontextmanager
     async def _change(self) -> AsyncIterator[tuple[AsyncConnection, AcdConfig, datetime]]:
         now = self._now()
-        async with asyncio.timeout(self._timeout), self._source.engine.begin() as connection:
+        async with self._writing() as connection:
             bump = update(ConfigRevisionRow).where(ConfigRevisionRow.id == 1)
             await connection.execute(
                 bump.values(revision=ConfigRevisionRow.revision + 1, changed_at=now)

@@ -1,4 +1,4 @@
-"""Errors of the configuration store that a user can fix (all are ConfigErrors)."""
+"""Errors of the configuration and campaign stores that a user can fix (all ConfigErrors)."""
 
 from __future__ import annotations
 
@@ -15,3 +15,12 @@ class ConfigConflict(ConfigError):
 
 class InvalidPin(ConfigError):
     """A PIN that is not 4 to 12 digits."""
+
+
+class CampaignNotFound(ConfigNotFound):
+    """The campaign named does not exist."""
+
+
+class CampaignRefused(ConfigConflict):
+    """The campaign's status does not allow it: a status change it may not make, starting
+    it without contacts, or changing a finished campaign."""

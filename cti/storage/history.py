@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Final, Protocol, assert_never
+from datetime import datetime
+from typing import Final, assert_never
 
 from sqlalchemy import Delete, Insert, bindparam, delete, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import DeclarativeBase
 
 from cti.domain.effects import Record
@@ -41,6 +41,7 @@ from cti.domain.records import (
     StateInterval,
 )
 from cti.storage import rows
+from cti.storage.client import StoreClient
 from cti.storage.models import (
     AgentPresenceRow,
     CallRecordRow,
@@ -61,13 +62,6 @@ class UnsupportedDatabase(ValueError):
     """The URL names a database this module cannot write idempotently."""
 
 
-class EngineSource(Protocol):
-    """Hands out the engine, or raises once the database has been closed."""
-
-    @property
-    def engine(self) -> AsyncEngine: ...
-
-
 @dataclass(frozen=True, slots=True)
 class _Table:
     model: type[DeclarativeBase]
@@ -86,17 +80,18 @@ PRESENCE: Final = _Table(AgentPresenceRow, ("agent_id",))  # replaced, not inser
 TABLES: Final = (VISITS, OFFERS, CALLS, SEGMENTS, INTERVALS, SESSIONS, FINDINGS, PRESENCE)
 
 
-def _insert(table: _Table, dialect: str) -> postgresql.Insert | sqlite.Insert:
+def dialect_insert(model: type[DeclarativeBase], dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into the model's table with the dialect's ON CONFLICT clauses."""
     if dialect == "postgresql":
-        return postgresql.insert(table.model)
+        return postgresql.insert(model)
     if dialect == "sqlite":
-        return sqlite.insert(table.model)
+        return sqlite.insert(model)
     raise UnsupportedDatabase(f"history needs sqlite or postgresql, but got {dialect!r}")
 
 
 def insert_ignoring_duplicates(table: _Table, dialect: str) -> Insert:
     """INSERT ... ON CONFLICT (the table's natural key) DO NOTHING, in the given dialect."""
-    return _insert(table, dialect).on_conflict_do_nothing(index_elements=table.key)
+    return dialect_insert(table.model, dialect).on_conflict_do_nothing(index_elements=table.key)
 
 
 # Presence is written with a guarded upsert, and removed with a guarded delete, rather than
@@ -108,7 +103,7 @@ def insert_ignoring_duplicates(table: _Table, dialect: str) -> Insert:
 # it writes (SQLite's fixed-width UTC text sorts like the instants); nothing is read first.
 def upsert_unless_newer(dialect: str) -> Insert:
     """INSERT ... ON CONFLICT (agent_id) DO UPDATE every column WHERE stored at <= new at."""
-    insert = _insert(PRESENCE, dialect)
+    insert = dialect_insert(PRESENCE.model, dialect)
     columns = AgentPresenceRow.__table__.columns
     changed = {c.name: insert.excluded[c.name] for c in columns if c.name not in PRESENCE.key}
     return insert.on_conflict_do_update(
@@ -155,19 +150,8 @@ def table_rows(records: Sequence[Record], recorded_at: datetime) -> dict[_Table,
     return out
 
 
-class SqlHistory:
+class SqlHistory(StoreClient):
     """Writes batches of records, each batch in one transaction, skipping ones already stored."""
-
-    def __init__(
-        self,
-        source: EngineSource,
-        *,
-        timeout: float = 10.0,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._source = source
-        self._timeout = timeout
-        self._now = now
 
     async def record(self, records: Sequence[Record]) -> None:
         if not records:

@@ -14,6 +14,7 @@ Rule 5: configuration tables hold what AcdConfig holds, plus secrets (PIN and to
 that never leave cti.storage; config_revision counts committed configuration changes.
 Rule 6: foreign keys are enforced by PostgreSQL only (SQLite's are off: Alembic's batch
 mode recreates tables, which would cascade); cti.storage.config_store keeps them by hand.
+Rule 7: the campaign tables are in cti.storage.campaign_models, imported at the end.
 """
 
 from __future__ import annotations
@@ -339,3 +340,9 @@ class ConfigRevisionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Campaigns ---------------------------------------------------------------------------------
+# In their own module; importing it here (after Base exists) puts them on Base.metadata for
+# everyone who imports this one: the migrations' environment and the schema test.
+from cti.storage import campaign_models as campaign_models  # noqa: E402

@@ -10,9 +10,7 @@ Rule 4: how figures are credited is in cti.storage.figures.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, RowMapping
@@ -31,8 +29,8 @@ from cti.domain.records import (
     StateInterval,
 )
 from cti.storage import figures, rows
+from cti.storage.client import StoreClient
 from cti.storage.figures import AgentFigures, QueueSurvey
-from cti.storage.history import EngineSource
 from cti.storage.models import (
     AgentPresenceRow,
     CallRecordRow,
@@ -78,16 +76,12 @@ class CallSummary:
     agents: tuple[AgentId, ...]  # who talked with the caller, in order, each once
 
 
-class HistoryQueries:
+class HistoryQueries(StoreClient):
     """Reads stored history; see the module rules for ranges and order."""
-
-    def __init__(self, source: EngineSource, *, timeout: float = 10.0) -> None:
-        self._source = source
-        self._timeout = timeout
 
     async def call(self, call: CallId) -> CallDetail | None:
         """The call with its segments and offers, or None when it is not stored."""
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             found = await connection.execute(CALLS.select().where(CALLS.c.call_id == call))
             row = found.mappings().first()
             if row is None:
@@ -100,7 +94,7 @@ class HistoryQueries:
 
     async def offers(self, call: CallId) -> list[OfferRecord]:
         """Every offer of the call, in the order they were made."""
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             return await _offers_of(connection, call)
 
     async def recent_calls(self, caller: str, *, limit: int = 5) -> list[CallSummary]:
@@ -111,7 +105,7 @@ class HistoryQueries:
             .order_by(CALLS.c.entered_at.desc(), CALLS.c.id.desc())
             .limit(limit)
         )
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             calls = (await connection.execute(query)).mappings().all()
             ids = [rows.value(row, "call_id", str) for row in calls]
             agents = await _talk_agents(connection, ids)
@@ -133,7 +127,7 @@ class HistoryQueries:
         if agent is not None:
             where.append(FINDINGS.c.agent_id == agent)
         query = FINDINGS.select().where(*where).order_by(FINDINGS.c.at, FINDINGS.c.id)
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             result = await connection.execute(query.limit(limit))
             return list(map(rows.finding_from, result.mappings()))
 
@@ -143,7 +137,7 @@ class HistoryQueries:
         """The agent's state intervals starting in the range, oldest first."""
         where = [INTERVALS.c.agent_id == agent, *_in_range(INTERVALS.c.started_at, since, until)]
         query = INTERVALS.select().where(*where).order_by(INTERVALS.c.started_at)
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             return list(map(rows.interval_from, (await connection.execute(query)).mappings()))
 
     async def login_sessions(
@@ -152,38 +146,33 @@ class HistoryQueries:
         """The agent's logins starting in the range, oldest first."""
         where = [SESSIONS.c.agent_id == agent, *_in_range(SESSIONS.c.started_at, since, until)]
         query = SESSIONS.select().where(*where).order_by(SESSIONS.c.started_at)
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             return list(map(rows.session_from, (await connection.execute(query)).mappings()))
 
     async def queue_visits(self, *, queue: QueueId | None = None) -> list[QueueVisit]:
         """Stored visits, optionally of one queue, oldest entry first."""
         where = [] if queue is None else [VISITS.c.queue == queue]
         query = VISITS.select().where(*where).order_by(VISITS.c.entered_at, VISITS.c.id)
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             return list(map(rows.visit_from, (await connection.execute(query)).mappings()))
 
     async def presence(self) -> list[Presence]:
         """The latest presence of every logged-in agent (what a restart takes back), by agent id."""
         query = PRESENCE.select().order_by(PRESENCE.c.agent_id)
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             return list(map(rows.presence_from, (await connection.execute(query)).mappings()))
 
     async def agent_figures(
         self, since: Instant, until: Instant, *, agent: AgentId | None = None
     ) -> list[AgentFigures]:
         """Figures of every agent with talk, wrap-up or offers in the range, by agent id."""
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             return await figures.agent_figures(connection, since, until, agent)
 
     async def queue_surveys(self, since: Instant, until: Instant) -> list[QueueSurvey]:
         """Survey count and average per queue, of calls entered in the range, by queue id."""
-        async with self._connect() as connection:
+        async with self._reading() as connection:
             return await figures.queue_surveys(connection, since, until)
-
-    @asynccontextmanager
-    async def _connect(self) -> AsyncIterator[AsyncConnection]:
-        async with asyncio.timeout(self._timeout), self._source.engine.connect() as connection:
-            yield connection
 
 
 def _in_range(

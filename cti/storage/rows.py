@@ -11,7 +11,7 @@ nothing is guessed.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import RowMapping
 
@@ -38,6 +38,12 @@ T = TypeVar("T")
 Row = dict[str, object]
 
 
+class Lookup(Protocol):
+    """A result row, or a JSON object read from one: values by name."""
+
+    def __getitem__(self, key: str, /) -> object: ...
+
+
 def utc(instant: float) -> datetime:
     return datetime.fromtimestamp(instant, tz=UTC)
 
@@ -46,8 +52,8 @@ def opt_utc(instant: float | None) -> datetime | None:
     return None if instant is None else utc(instant)
 
 
-def value(row: RowMapping, column: str, kind: type[T]) -> T:
-    """The column's value, checked to be of the expected type."""
+def value(row: Lookup, column: str, kind: type[T]) -> T:
+    """The column's (or a JSON document's key's) value, checked to be of the expected type."""
     found = row[column]
     if kind is float and isinstance(found, int) and not isinstance(found, bool):
         found = float(found)
@@ -56,7 +62,7 @@ def value(row: RowMapping, column: str, kind: type[T]) -> T:
     return found
 
 
-def optional(row: RowMapping, column: str, kind: type[T]) -> T | None:
+def optional(row: Lookup, column: str, kind: type[T]) -> T | None:
     return None if row[column] is None else value(row, column, kind)
 
 

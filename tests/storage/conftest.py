@@ -3,7 +3,8 @@
 The server is initdb'd into a temporary directory and started with pg_ctl on a free
 loopback port (as the `postgres` user when running as root, since PostgreSQL refuses root).
 If it cannot be started, PostgreSQL tests fail with the reason; they never skip.
-Each test gets a fresh database, so migrations always start from nothing.
+Each test gets a fresh database, so migrations always start from nothing: `database_url`
+names it, `database` opens it, and `history_at` builds it at an older revision instead.
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, inspect, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from cti.domain.effects import Record
+from cti.storage.database import Database, migrate, open_database
+from cti.storage.history import SqlHistory
 
 
 def _bin_dir() -> Path:
@@ -126,3 +133,36 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'db' / 'history.sqlite3'}"
     return str(request.getfixturevalue("fresh_postgres_url"))
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """The empty database of database_url, opened (so migrated to the newest revision)."""
+    database = await open_database(database_url)
+    yield database
+    await database.close()
+
+
+def tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+async def history_at(url: str, revision: str, records: Sequence[Record]) -> set[str]:
+    """Migrates the empty database at `url` to `revision` only, records history there as a
+    server of that revision did, and returns the tables it has then."""
+    path = make_url(url).database
+    if url.startswith("sqlite") and path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    old = create_async_engine(url)
+
+    class Source:
+        engine = old
+
+    try:
+        async with old.begin() as connection:
+            await connection.run_sync(migrate, revision)
+            before = await connection.run_sync(tables)
+        await SqlHistory(Source()).record(records)
+    finally:
+        await old.dispose()
+    return before

@@ -4,7 +4,6 @@ everything is right."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from textwrap import dedent
 
@@ -15,7 +14,7 @@ from cti.domain.config import MaxWaitAction, Strategy
 from cti.domain.ids import AgentId
 from cti.storage.config_import import ImportFailed, import_files
 from cti.storage.config_store import ChangeSummary, ConfigStore, Counts
-from cti.storage.database import Database, open_database
+from cti.storage.database import Database
 
 GOOD_YAML = """\
 queues:
@@ -75,13 +74,6 @@ id,name,pin,skills,queues
 1005,Eve,,,nowhere:1
 1001,Alice again,,,
 """
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = await open_database(database_url)
-    yield database
-    await database.close()
 
 
 @pytest.fixture

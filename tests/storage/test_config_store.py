@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
 from types import MappingProxyType
 
 import pytest
@@ -23,7 +22,7 @@ from cti.domain.config import (
 )
 from cti.domain.ids import AgentId, QueueId
 from cti.storage.config_store import ConfigChange, ConfigStore, Counts
-from cti.storage.database import Database, open_database
+from cti.storage.database import Database
 from cti.storage.errors import ConfigConflict, ConfigNotFound, InvalidPin
 from cti.storage.models import AgentRow, ApiTokenRow
 from cti.storage.tokens import Role, TokenIdentity
@@ -41,13 +40,6 @@ ALICE = AgentProfile(
     queues=MappingProxyType({QueueId("sales"): 0, QueueId("support"): 2}),
 )  # fmt: skip
 LUNCH = NotReadyReason(code="lunch", label="Lunch", max_seconds=3600.0)
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = await open_database(database_url)
-    yield database
-    await database.close()
 
 
 @pytest.fixture

@@ -7,20 +7,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, inspect, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import text
 
 from cti.domain.records import Presence
 from cti.storage.database import (
     Database,
     DatabaseClosed,
     DatabaseUnavailable,
-    migrate,
     open_database,
 )
-from cti.storage.history import SqlHistory
 from cti.storage.models import QueueVisitRow
-from tests.storage.conftest import PostgresServer
+from tests.storage.conftest import PostgresServer, history_at, tables
 from tests.storage.samples import (
     make_finding,
     make_presence,
@@ -44,7 +41,7 @@ async def test_migrations_apply_to_a_fresh_database_and_again_to_a_migrated_one(
 
     second = await open_database(database_url)
 
-    assert await _revision(second) == "0003"
+    assert await _revision(second) == "0004"
     assert await second.queue_visits() == [make_visit(1)]
     await second.close()
 
@@ -153,50 +150,29 @@ async def test_postgres_reachability_follows_the_server(
 
 
 async def test_a_database_at_the_first_revision_keeps_its_visits_through_the_upgrade(
-    database_url: str, tmp_path: Path
+    database_url: str,
 ) -> None:
-    (tmp_path / "db").mkdir(exist_ok=True)
-    old = create_async_engine(database_url)
-    async with old.begin() as connection:
-        await connection.run_sync(migrate, "0001")
-
-    class Source:
-        engine = old
-
-    await SqlHistory(Source()).record(make_visits(3))
-    await old.dispose()
+    await history_at(database_url, "0001", make_visits(3))
 
     database = await open_database(database_url)
 
-    assert await _revision(database) == "0003"
+    assert await _revision(database) == "0004"
     assert await database.queue_visits() == make_visits(3)
     await database.close()
 
 
-def _tables(connection: Connection) -> set[str]:
-    return set(inspect(connection).get_table_names())
-
-
 async def test_a_database_at_revision_0002_gains_the_presence_table_and_keeps_its_history(
-    database_url: str, tmp_path: Path
+    database_url: str,
 ) -> None:
-    (tmp_path / "db").mkdir(exist_ok=True)
-    old = create_async_engine(database_url)
-    async with old.begin() as connection:
-        await connection.run_sync(migrate, "0002")
-        before = await connection.run_sync(_tables)
-
-    class Source:
-        engine = old
-
-    await SqlHistory(Source()).record([r for r in one_of_each(1) if not isinstance(r, Presence)])
-    await old.dispose()
+    history = [r for r in one_of_each(1) if not isinstance(r, Presence)]
+    before = await history_at(database_url, "0002", history)
 
     database = await open_database(database_url)
 
-    assert await _revision(database) == "0003"
+    assert await _revision(database) == "0004"
     async with database.engine.connect() as connection:
-        assert await connection.run_sync(_tables) - before == {"agent_presence"}
+        added = await connection.run_sync(tables) - before
+    assert added == {"agent_presence", "campaigns", "contacts", "dial_attempts", "do_not_call"}
     assert await database.queries().presence() == []
     assert await database.queries().findings() == [make_finding(1)]
     await database.history().record([make_presence(2)])

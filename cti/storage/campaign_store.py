@@ -1,0 +1,372 @@
+"""CampaignStore: outbound campaigns, their contacts, dial attempts and do-not-call (C5).
+
+Rule 1: a campaign's status moves only along TRANSITIONS; a finished campaign is never
+started, paused or changed again, and a campaign without contacts is not started. Every
+write to one campaign (save, status, contacts upload) first locks its row with an UPDATE,
+so those writes are serialised per campaign on every dialect (a row lock on PostgreSQL,
+the write lock on SQLite) and every check reads what the write will change.
+Rule 2: contacts are inserted once: an id (or a number of the campaign) already stored is
+skipped with INSERT ... ON CONFLICT DO NOTHING, so a second or concurrent upload of the
+same rows adds nothing.
+Rule 3: a contact changes by compare-and-set on its status: `claim` moves it from pending
+to dialling in one UPDATE ... WHERE status = 'pending', so of two claims only one wins;
+`update_contact` writes only when the stored status is the one expected.
+Rule 4: dial attempts are history (final): recording one again is a no-op, and the
+contact it left behind is written in the same transaction only when the attempt was new.
+Rule 5: every database await is bounded by the timeout (a contacts upload: each chunk).
+Rule 6: the queue a campaign names is stored as given; the API checks it is configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, NamedTuple
+
+from sqlalchemy import RowMapping, case, delete, exists, func, inspect, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import DeclarativeBase
+
+from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
+from cti.domain.config import ConfigError
+from cti.domain.contact import Contact, ContactId, ContactStatus, normalize_number
+from cti.domain.ids import AgentId, Instant
+from cti.domain.pacing import Attempt
+from cti.storage import campaign_rows
+from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow, DoNotCallRow
+from cti.storage.campaign_rows import DialAttempt
+from cti.storage.client import StoreClient
+from cti.storage.errors import CampaignNotFound, CampaignRefused
+from cti.storage.history import dialect_insert
+from cti.storage.rows import Row, utc, value
+
+logger = logging.getLogger(__name__)
+
+CAMPAIGNS = CampaignRow.__table__
+CONTACTS = ContactRow.__table__
+ATTEMPTS = DialAttemptRow.__table__
+DO_NOT_CALL = DoNotCallRow.__table__
+CHUNK: Final = 1000  # rows per INSERT of an upload, each bounded by the timeout
+
+S = CampaignStatus
+TRANSITIONS: Final = frozenset(
+    {
+        (S.DRAFT, S.RUNNING),
+        (S.RUNNING, S.PAUSED),
+        (S.PAUSED, S.RUNNING),
+        (S.DRAFT, S.FINISHED),
+        (S.RUNNING, S.FINISHED),
+        (S.PAUSED, S.FINISHED),
+    }
+)
+_BEING: Final = {
+    S.DRAFT: "a draft",
+    S.RUNNING: "running",
+    S.PAUSED: "paused",
+    S.FINISHED: "finished",
+}
+_BECOMING: Final = {
+    S.DRAFT: "made a draft again",
+    S.RUNNING: "started again",  # only ever refused to a finished campaign
+    S.PAUSED: "paused",
+    S.FINISHED: "finished again",
+}
+
+
+class StoredCampaign(NamedTuple):
+    config: CampaignConfig
+    status: CampaignStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatCount:
+    """P16: an outbound seat's dials (skips excluded) and successes (connected) in a day."""
+
+    dials: int
+    successes: int
+
+
+class CampaignStore(StoreClient):
+    """Campaigns, contacts, attempts and do-not-call numbers; see the module rules."""
+
+    # Campaigns ---------------------------------------------------------------------------
+
+    async def save(self, config: CampaignConfig) -> bool:
+        """Creates the campaign as a draft (True) or updates its settings (False).
+
+        ConfigError when the config is invalid; CampaignRefused when it is finished. The
+        queue is not checked here (rule 6)."""
+        config.validate()
+        document = campaign_rows.campaign_document(config)
+        now = self._now()
+        values = {"name": config.name, "queue": config.queue, "config": document}
+        created = {"id": config.id, "status": S.DRAFT.value, "created_at": now, "updated_at": now}
+        async with self._writing() as connection:
+            if await _insert_new(connection, CampaignRow, [{**created, **values}]):
+                return True
+            if await _lock(connection, config.id, now) is S.FINISHED:
+                raise CampaignRefused(f"campaign {config.id} is finished: it cannot be changed")
+            await connection.execute(update(CampaignRow).where(CampaignRow.id == config.id), values)
+        return False
+
+    async def get(self, campaign: CampaignId) -> StoredCampaign:
+        """The campaign's settings and status; CampaignNotFound when there is none."""
+        async with self._reading() as connection:
+            query = CAMPAIGNS.select().where(CAMPAIGNS.c.id == campaign)
+            row = (await connection.execute(query)).mappings().first()
+        if row is None:
+            raise CampaignNotFound(f"campaign {campaign} does not exist")
+        return _stored(row)
+
+    async def list_campaigns(self) -> list[StoredCampaign]:
+        """Every campaign, by id."""
+        async with self._reading() as connection:
+            query = CAMPAIGNS.select().order_by(CAMPAIGNS.c.id)
+            return [_stored(row) for row in (await connection.execute(query)).mappings()]
+
+    async def set_status(self, campaign: CampaignId, status: CampaignStatus) -> None:
+        """Moves the campaign to `status` (rule 1); already there is a no-op, except that a
+        finished campaign refuses everything (CampaignRefused)."""
+        now = self._now()
+        async with self._writing() as connection:
+            current = await _lock(connection, campaign, now)
+            if current is status and status is not S.FINISHED:
+                return
+            if (current, status) not in TRANSITIONS:
+                being, becoming = _BEING[current], _BECOMING[status]
+                raise CampaignRefused(f"campaign {campaign} is {being}: it cannot be {becoming}")
+            if status is S.RUNNING and not await _has_contacts(connection, campaign):
+                raise CampaignRefused(f"campaign {campaign} has no contacts: add some first")
+            await connection.execute(
+                update(CampaignRow).where(CampaignRow.id == campaign), {"status": status.value}
+            )
+
+    # Contacts ----------------------------------------------------------------------------
+
+    async def add_contacts(self, campaign: CampaignId, contacts: Iterable[Contact]) -> int:
+        """Stores the contacts not stored yet (rule 2); how many were new."""
+        new: dict[ContactId, Contact] = {}
+        for contact in contacts:
+            if contact.campaign != campaign:
+                raise ConfigError(f"contact {contact.id} is of campaign {contact.campaign}")
+            new.setdefault(contact.id, contact)
+        now = self._now()
+        async with asyncio.timeout(self._timeout) as bound, self._source.engine.begin() as c:
+            if await _lock(c, campaign, now) is S.FINISHED:
+                raise CampaignRefused(f"campaign {campaign} is finished: it takes no contacts")
+            rows = [campaign_rows.contact_row(contact, now) for contact in new.values()]
+            added = 0
+            for start in range(0, len(rows), CHUNK):
+                bound.reschedule(asyncio.get_running_loop().time() + self._timeout)
+                added += await _insert_new(c, ContactRow, rows[start : start + CHUNK])
+            return added
+
+    async def numbers(self, campaign: CampaignId) -> set[str]:
+        """The numbers the campaign has (read_contacts' `known`); none for an unknown one."""
+        query = select(CONTACTS.c.number).where(CONTACTS.c.campaign_id == campaign)
+        async with self._reading() as connection:
+            return set((await connection.execute(query)).scalars())
+
+    async def contact(self, contact: ContactId) -> Contact | None:
+        query = CONTACTS.select().where(CONTACTS.c.id == contact)
+        async with self._reading() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return None if row is None else campaign_rows.contact_from(row)
+
+    async def progress(self, campaign: CampaignId) -> dict[ContactStatus, int]:
+        """The campaign's contacts by status (statuses without any are left out)."""
+        status = CONTACTS.c.status
+        query = select(status, func.count()).where(CONTACTS.c.campaign_id == campaign)
+        async with self._reading() as connection:
+            found = (await connection.execute(query.group_by(status))).all()
+        return {ContactStatus(name): count for name, count in found}
+
+    async def due_contacts(self, campaign: CampaignId, now: Instant, limit: int) -> list[Contact]:
+        """Up to `limit` pending contacts due by `now`: the longest due first, then by id."""
+        if limit < 1:
+            return []
+        query = (
+            CONTACTS.select()
+            .where(
+                CONTACTS.c.campaign_id == campaign,
+                CONTACTS.c.status == ContactStatus.PENDING.value,
+                CONTACTS.c.next_at <= utc(now),
+            )
+            .order_by(CONTACTS.c.next_at, CONTACTS.c.id)
+            .limit(limit)
+        )
+        async with self._reading() as connection:
+            found = (await connection.execute(query)).mappings()
+            return [campaign_rows.contact_from(row) for row in found]
+
+    async def claim(self, contact: ContactId) -> Contact | None:
+        """The contact moved from pending to dialling, or None if it was not pending (rule 3)."""
+        query = (
+            update(ContactRow)
+            .where(ContactRow.id == contact, ContactRow.status == ContactStatus.PENDING.value)
+            .values(status=ContactStatus.DIALLING.value, updated_at=self._now())
+            .returning(*CONTACTS.c)
+        )
+        async with self._writing() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return None if row is None else campaign_rows.contact_from(row)
+
+    async def update_contact(self, contact: Contact, *, expected: ContactStatus) -> bool:
+        """Writes the contact if its stored status is `expected` (rule 3); whether it did."""
+        async with self._writing() as connection:
+            return await self._write_contact(connection, contact, expected)
+
+    async def release_dialling(self, campaign: CampaignId) -> int:
+        """After a restart: contacts left dialling are pending again; how many there were."""
+        query = (
+            update(ContactRow)
+            .where(
+                ContactRow.campaign_id == campaign,
+                ContactRow.status == ContactStatus.DIALLING.value,
+            )
+            .values(status=ContactStatus.PENDING.value, updated_at=self._now())
+        )
+        async with self._writing() as connection:
+            return (await connection.execute(query)).rowcount
+
+    # Attempts ----------------------------------------------------------------------------
+
+    async def record_attempt(self, attempt: DialAttempt, contact: Contact | None = None) -> bool:
+        """Stores the attempt, and the contact as it left it (rule 4); whether it was new.
+
+        The contact is written from dialling only; one moved meanwhile is left as it is."""
+        if contact is not None and contact.id != attempt.contact:
+            raise ValueError(f"attempt {attempt.id} dialled {attempt.contact}, not {contact.id}")
+        async with self._writing() as connection:
+            row = campaign_rows.attempt_row(attempt, self._now())
+            if await _insert_new(connection, DialAttemptRow, [row]) == 0:
+                return False
+            if contact is not None and not await self._write_contact(
+                connection, contact, ContactStatus.DIALLING
+            ):
+                logger.warning("attempt %s: contact %s was not dialling", attempt.id, contact.id)
+        return True
+
+    async def attempts_of(self, contact: ContactId) -> list[DialAttempt]:
+        """The contact's attempts, in the order they started."""
+        query = (
+            ATTEMPTS.select()
+            .where(ATTEMPTS.c.contact_id == contact)
+            .order_by(ATTEMPTS.c.started_at, ATTEMPTS.c.id)
+        )
+        async with self._reading() as connection:
+            found = (await connection.execute(query)).mappings()
+            return [campaign_rows.attempt_from(row) for row in found]
+
+    async def attempts_since(self, campaign: CampaignId, since: Instant) -> list[Attempt]:
+        """The campaign's attempts a person answered that ended at or after `since`, for
+        pacing.tally after a restart (the others do not count in the abandon rate)."""
+        query = (
+            ATTEMPTS.select()
+            .where(
+                ATTEMPTS.c.campaign_id == campaign,
+                ATTEMPTS.c.ended_at >= utc(since),
+                ATTEMPTS.c.person.is_(True),
+            )
+            .order_by(ATTEMPTS.c.ended_at, ATTEMPTS.c.id)
+        )
+        async with self._reading() as connection:
+            found = (await connection.execute(query)).mappings()
+            return [campaign_rows.pacing_attempt(row) for row in found]
+
+    async def seat_counts(
+        self, day_start: Instant, day_end: Instant, campaign: CampaignId | None = None
+    ) -> dict[AgentId, SeatCount]:
+        """P16 per agent, over attempts started in [day_start, day_end): dials placed for
+        or by the agent (preview skips excluded) and those that connected."""
+        connected = case((ATTEMPTS.c.result == AttemptResult.CONNECTED.value, 1), else_=0)
+        query = select(ATTEMPTS.c.agent_id, func.count(), func.sum(connected)).where(
+            ATTEMPTS.c.agent_id.is_not(None),
+            ATTEMPTS.c.result != AttemptResult.SKIPPED.value,
+            ATTEMPTS.c.started_at >= utc(day_start),
+            ATTEMPTS.c.started_at < utc(day_end),
+        )
+        if campaign is not None:
+            query = query.where(ATTEMPTS.c.campaign_id == campaign)
+        async with self._reading() as connection:
+            found = (await connection.execute(query.group_by(ATTEMPTS.c.agent_id))).all()
+        return {
+            AgentId(agent): SeatCount(dials=dials, successes=int(successes))
+            for agent, dials, successes in found
+        }
+
+    # Do not call -------------------------------------------------------------------------
+    # Numbers are normalised as contacts' are (ContactError when one is not a phone number).
+
+    async def dnc_add(self, numbers: Iterable[str], note: str = "") -> int:
+        """Adds the numbers not listed yet (a listed one keeps its note); how many were new."""
+        now = self._now()
+        normal = dict.fromkeys(normalize_number(number) for number in numbers)
+        rows: list[Row] = [{"number": n, "note": note, "added_at": now} for n in normal]
+        async with self._writing() as connection:
+            return await _insert_new(connection, DoNotCallRow, rows)
+
+    async def dnc_remove(self, number: str) -> bool:
+        """Takes the number off the list; whether it was on it."""
+        query = delete(DoNotCallRow).where(DoNotCallRow.number == normalize_number(number))
+        async with self._writing() as connection:
+            return (await connection.execute(query)).rowcount == 1
+
+    async def dnc_numbers(self) -> frozenset[str]:
+        async with self._reading() as connection:
+            return frozenset((await connection.execute(select(DO_NOT_CALL.c.number))).scalars())
+
+    async def dnc_contains(self, number: str) -> bool:
+        query = select(exists().where(DO_NOT_CALL.c.number == normalize_number(number)))
+        async with self._reading() as connection:
+            return bool((await connection.execute(query)).scalar())
+
+    # Helpers -----------------------------------------------------------------------------
+
+    async def _write_contact(
+        self, connection: AsyncConnection, contact: Contact, expected: ContactStatus
+    ) -> bool:
+        query = update(ContactRow).where(
+            ContactRow.id == contact.id,
+            ContactRow.campaign_id == contact.campaign,
+            ContactRow.status == expected.value,
+        )
+        state = {**campaign_rows.contact_state(contact), "updated_at": self._now()}
+        return (await connection.execute(query, state)).rowcount == 1
+
+
+async def _lock(connection: AsyncConnection, campaign: CampaignId, now: datetime) -> S:
+    """The campaign's status, its row locked until the transaction ends (rule 1)."""
+    query = (
+        update(CampaignRow)
+        .where(CampaignRow.id == campaign)
+        .values(updated_at=now)
+        .returning(CampaignRow.status)
+    )
+    status = (await connection.execute(query)).scalar()
+    if status is None:
+        raise CampaignNotFound(f"campaign {campaign} does not exist")
+    return S(status)
+
+
+async def _has_contacts(connection: AsyncConnection, campaign: CampaignId) -> bool:
+    query = select(exists().where(CONTACTS.c.campaign_id == campaign))
+    return bool((await connection.execute(query)).scalar())
+
+
+async def _insert_new(
+    connection: AsyncConnection, model: type[DeclarativeBase], rows: Sequence[Row]
+) -> int:
+    """Inserts the rows that conflict with no stored key (any unique one); how many."""
+    if not rows:
+        return 0
+    statement = dialect_insert(model, connection.dialect.name).on_conflict_do_nothing()
+    keys = statement.returning(*inspect(model).primary_key)
+    return len((await connection.execute(keys, rows)).all())
+
+
+def _stored(row: RowMapping) -> StoredCampaign:
+    return StoredCampaign(campaign_rows.campaign_from(row), S(value(row, "status", str)))
