@@ -37,12 +37,12 @@ from cti.domain.pacing import (
     DialMode,
     Outcome,
     PacingConfig,
-    PacingStats,
     Phase,
     Ringing,
     Snapshot,
     pace,
 )
+from cti.domain.pacing_stats import PacingStats
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,10 +15,8 @@ from cti.domain.pacing import (
     Attempt,
     Busy,
     DialMode,
-    Durations,
     Outcome,
     PacingConfig,
-    PacingStats,
     Phase,
     Ringing,
     Snapshot,
@@ -26,6 +24,7 @@ from cti.domain.pacing import (
     pace,
     tally,
 )
+from cti.domain.pacing_stats import Durations, PacingStats
 
 NOW = Instant(1_700_000_000.0)
 DAY = 86_400.0
