@@ -112,6 +112,9 @@ class Engine:
         when the engine must wait (rule 6)."""
         deadline = self._next_deadline()
         if deadline is not None and deadline <= self._clock.now():
+            # Yield once per Tick: a deadline the core failed to clear would then cost CPU
+            # but never stall the event loop (the API, the AMI link) outright.
+            await asyncio.sleep(0)
             return Tick(at=self._clock.now())
         try:
             return self._inbox.get_nowait()
