@@ -6,7 +6,8 @@ sipp/ directory until it has exited, so `cti lab down` stops whatever a crashed 
 left behind; stop and cancel kill the whole process group.
 Rule 3: softphones use 127.0.0.2 and callers 127.0.0.1. Asterisk identifies endpoints by
 IP before user name, and the trunk matches 127.0.0.1 (where callers come from), so a
-REGISTER from 127.0.0.1 would be taken for the trunk's.
+REGISTER from 127.0.0.1 would be taken for the trunk's. The customers (one SIPp for all
+of them) answer on 127.0.0.1 at the trunk's port, where the trunk's contact points.
 Rule 4: SIPp's screen output is discarded and its working directory is the instance's
 sipp-work/; traces (-trace_err, -trace_msg) go to a fresh temp directory only when asked.
 """
@@ -18,7 +19,7 @@ import contextlib
 import os
 import signal
 import tempfile
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -33,6 +34,20 @@ CALLER_IP: Final = "127.0.0.1"
 REGISTER_TIMEOUT_S: Final = 10.0
 START_TIMEOUT_S: Final = 5.0
 KILL_GRACE_S: Final = 2.0
+QUIT_GRACE_S: Final = 5.0
+
+# What a customer does, by the last digit of the number dialled (tests/sipp/customers.xml).
+CustomerKind = Literal[
+    "answer", "answer_hangup_first", "busy", "no_answer", "unavailable", "answer_after_ring"
+]
+CUSTOMER_DIGITS: Final[Mapping[CustomerKind, str]] = {
+    "answer": "0",  # answers at once, waits for Asterisk's BYE
+    "answer_hangup_first": "1",  # answers at once, hangs up after 2 s
+    "busy": "2",  # 486 Busy Here
+    "no_answer": "3",  # rings until cancelled
+    "unavailable": "4",  # 503 Service Unavailable
+    "answer_after_ring": "5",  # rings 1 s, answers, waits for Asterisk's BYE
+}
 
 Behaviour = Literal["answer", "answer_hangup_first", "no_answer", "busy"]
 
@@ -46,9 +61,13 @@ class _Run:
     lab: LabInstance
     trace_dir: Path | None
 
-    def argv(self, scenario: str, port: int, local_ip: str, *extra: str) -> list[str]:
+    def argv(
+        self, scenario: str, port: int, local_ip: str, *extra: str, sip_port: int = 0
+    ) -> list[str]:
+        """SIPp's command line; port starts a SIPP_BLOCK (SIP there unless sip_port)."""
         argv = ["sipp", "-sf", str(SCENARIOS / scenario), "-i", local_ip, "-nostdin"]
-        argv += ["-p", str(port), "-cp", str(port + 1), "-mp", str(port + 2), *extra]
+        argv += ["-p", str(sip_port or port), "-cp", str(port + 1), "-mp", str(port + 2)]
+        argv += extra
         if self.trace_dir is not None:
             argv += ["-trace_err", "-trace_msg"]
         return argv
@@ -77,6 +96,14 @@ class _Run:
             raise SippError(f"SIPp ran over {within_s:.0f} s: {' '.join(argv)}") from None
         finally:
             await self.kill(proc)
+
+    async def wait_listening(self, proc: asyncio.subprocess.Process, port: int, who: str) -> None:
+        """Return once SIPp has bound its SIP port; SippError if it exits first."""
+        async with asyncio.timeout(START_TIMEOUT_S):
+            while is_free(port, tcp=False, udp=True):
+                if proc.returncode is not None:
+                    raise SippError(f"{who}: SIPp exited at start (status {proc.returncode})")
+                await asyncio.sleep(0.02)
 
     async def kill(self, proc: asyncio.subprocess.Process) -> None:
         """Stop proc's process group: SIGTERM, then SIGKILL; forget its PID."""
@@ -126,7 +153,7 @@ class Softphone:
         self.port = pick_sipp_block()
         self._proc = await self._run.spawn(self._answering_argv())
         try:
-            await self._wait_listening()
+            await self._run.wait_listening(self._proc, self.port, f"softphone {self.device}")
             await self._register(expires=3600)
         except BaseException:
             await self._run.kill(self._proc)
@@ -163,13 +190,6 @@ class Softphone:
         }[self.behaviour]
         return self._run.argv(scenario, self.port, SOFTPHONE_IP, *extra)
 
-    async def _wait_listening(self) -> None:
-        async with asyncio.timeout(START_TIMEOUT_S):
-            while is_free(self.port, tcp=False, udp=True):
-                if self._proc is None or self._proc.returncode is not None:
-                    raise SippError(f"softphone {self.device}: SIPp exited at start")
-                await asyncio.sleep(0.02)
-
     async def _register(self, *, expires: int) -> None:
         keys = ["-key", "device", self.device, "-key", "uas_port", str(self.port)]
         keys += ["-key", "expires", str(expires), "-m", "1"]
@@ -180,6 +200,59 @@ class Softphone:
         if status != 0:
             what = "registration" if expires else "unregistration"
             raise SippError(f"softphone {self.device}: {what} failed (SIPp exit {status})")
+
+
+def customer_number(kind: CustomerKind, serial: int = 0) -> str:
+    """A number the customers answer as `kind` says; serial tells numbers apart."""
+    return f"5559{serial:03d}{CUSTOMER_DIGITS[kind]}"
+
+
+class Customers:
+    """The customers behind the trunk: one SIPp on the trunk's port takes every call placed
+    there, each as its number's last digit says (CUSTOMER_DIGITS)."""
+
+    def __init__(self, lab: LabInstance, *, trace: bool = False) -> None:
+        self.lab = lab
+        self._run = _Run(lab, _trace_dir(trace, "customers"))
+        self._proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def trace_dir(self) -> Path | None:
+        return self._run.trace_dir
+
+    async def start(self) -> None:
+        """Start answering on the trunk's port; return once SIPp listens there."""
+        port = self.lab.ports.trunk
+        argv = self._run.argv("customers.xml", pick_sipp_block(), CALLER_IP, sip_port=port)
+        self._proc = await self._run.spawn(argv)
+        try:
+            await self._run.wait_listening(self._proc, port, f"customers of lab {self.lab.name}")
+        except BaseException:
+            await self._run.kill(self._proc)
+            raise
+
+    async def stop(self) -> int | None:
+        """Let the calls in progress end, then stop; SIPp's exit status (0: every call
+        passed, 1: some failed, 99: there were none) or None when it had to be killed."""
+        if self._proc is None:
+            return None
+        proc, self._proc = self._proc, None
+        # SIGUSR1: SIPp takes no new calls and exits once the open ones have ended.
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGUSR1)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(QUIT_GRACE_S):
+                await proc.wait()
+        status = proc.returncode
+        await self._run.kill(proc)
+        return status
+
+    async def __aenter__(self) -> Customers:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
 
 
 class CallHandle:
