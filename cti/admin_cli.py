@@ -34,11 +34,12 @@ from cti.domain.config import (
     QueueConfig,
     Strategy,
 )
+from cti.domain.contact import ContactError
 from cti.domain.ids import AgentId, QueueId
 from cti.storage.config_fields import FIELDS, Kind, queue_with, whole
 from cti.storage.config_import import ImportFailed, document, import_files
 from cti.storage.config_store import ChangeSummary, ConfigChange, ConfigStore
-from cti.storage.database import DatabaseUnavailable, open_database
+from cti.storage.database import Database, DatabaseUnavailable, open_database
 from cti.storage.history import UnsupportedDatabase
 from cti.storage.tokens import Role
 
@@ -50,47 +51,63 @@ OPTIONAL: Final = frozenset(
     {"skill", "widen_after", "overflow_after", "overflow_queue", "max_wait"}
 )
 Command = Callable[[argparse.Namespace, ConfigStore], Coroutine[object, object, None]]
+Runner = Callable[[argparse.Namespace, Database], Coroutine[object, object, int]]
 
 
 class UsageError(Exception):
     """A command line that cannot be parsed."""
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
 
 def run_admin_command(argv: list[str]) -> int:
     """Runs `cti admin ARGV...`; returns the exit status (0 ok, 2 user error, 1 database)."""
+    return run_cli(PROG, _parser, argv, _with_config_store)
+
+
+async def _with_config_store(args: argparse.Namespace, database: Database) -> int:
+    await args.command(args, ConfigStore(database, timeout=database.timeout))
+    return 0
+
+
+def run_cli(prog: str, parser: Callable[[], Parser], argv: list[str], run: Runner) -> int:
+    """Parses ARGV, loads the settings and hands `run` the open database (rules 1 and 2)."""
     try:
-        args = _parser().parse_args(argv)
+        args = parser().parse_args(argv)
         conf = settings.load(getattr(args, "config", None))
-        return asyncio.run(_run(args.command, args, conf.database.url))
+        return asyncio.run(_run(run, args, conf.database.url))
     except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else 0
     except ImportFailed as exc:
         for error in exc.errors:
-            print(f"{PROG}: {error}", file=sys.stderr)
+            print(f"{prog}: {error}", file=sys.stderr)
         return 2
-    except (UsageError, ConfigError, settings.SettingsError, UnsupportedDatabase) as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+    except (
+        UsageError,
+        ConfigError,
+        ContactError,
+        settings.SettingsError,
+        UnsupportedDatabase,
+    ) as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     except ArgumentError as exc:
-        print(f"{PROG}: bad database.url: {exc}", file=sys.stderr)
+        print(f"{prog}: bad database.url: {exc}", file=sys.stderr)
         return 2
     except DatabaseUnavailable as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 1
 
 
-async def _run(command: Command, args: argparse.Namespace, url: str) -> int:
+async def _run(run: Runner, args: argparse.Namespace, url: str) -> int:
     database = await open_database(url)
     try:
-        await command(args, ConfigStore(database, timeout=database.timeout))
+        return await run(args, database)
     finally:
         await database.close()
-    return 0
 
 
 # Commands -----------------------------------------------------------------------------
@@ -249,61 +266,59 @@ def _listing(config: AcdConfig) -> list[str]:
     return lines
 
 
-Subcommands: TypeAlias = "argparse._SubParsersAction[_Parser]"  # generic only to mypy
-_COMMON: Final = _Parser(add_help=False)
-_COMMON.add_argument("--config", default=argparse.SUPPRESS, help="TOML file (or CTI_CONFIG)")
+Subcommands: TypeAlias = "argparse._SubParsersAction[Parser]"  # generic only to mypy
+COMMON: Final = Parser(add_help=False)
+COMMON.add_argument("--config", default=argparse.SUPPRESS, help="TOML file (or CTI_CONFIG)")
 
 
-def _add(sub: Subcommands, name: str, run: Command, text: str) -> _Parser:
-    made = sub.add_parser(name, parents=[_COMMON], help=text, description=text)
+def add_command(sub: Subcommands, name: str, run: Callable[..., object], text: str) -> Parser:
+    made = sub.add_parser(name, parents=[COMMON], help=text, description=text)
     made.set_defaults(command=run)
     return made
 
 
-def _group(sub: Subcommands, name: str, text: str) -> Subcommands:
+def add_group(sub: Subcommands, name: str, text: str) -> Subcommands:
     group = sub.add_parser(name, help=text, description=text)
-    return group.add_subparsers(
-        dest="action", metavar="ACTION", required=True, parser_class=_Parser
-    )
+    return group.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
 
 
-def _parser() -> _Parser:
-    parser = _Parser(
+def _parser() -> Parser:
+    parser = Parser(
         prog=PROG,
-        parents=[_COMMON],
+        parents=[COMMON],
         description="Manage queues, agents, not-ready reasons and API tokens.",
     )
     # No set_defaults(config=...) here: parents share their actions, so it would reset the
     # default of every subcommand's --config and drop a --config given before the command.
-    sub = parser.add_subparsers(
-        dest="group", metavar="COMMAND", required=True, parser_class=_Parser
-    )
-    imported = _add(sub, "import", _import, "import YAML or CSV files (all or nothing)")
+    sub = parser.add_subparsers(dest="group", metavar="COMMAND", required=True, parser_class=Parser)
+    imported = add_command(sub, "import", _import, "import YAML or CSV files (all or nothing)")
     imported.add_argument("files", nargs="+", metavar="FILE")
-    _add(sub, "export", _export, "print the configuration as YAML (without PINs)")
-    _add(sub, "list", _list, "list queues, agents, reasons and tokens")
-    queues = _group(sub, "queue", "create, change or delete queues")
-    _queue_options(_add(queues, "set", _queue_set, "create or change a queue"))
-    _add(queues, "delete", _queue_delete, "delete a queue that has no members").add_argument("id")
-    agents = _group(sub, "agent", "create, change or delete agents")
-    _agent_options(_add(agents, "set", _agent_set, "create or change an agent"))
-    _add(agents, "delete", _agent_delete, "delete an agent").add_argument("id")
-    reasons = _group(sub, "reason", "create, change or delete not-ready reasons")
-    reason = _add(reasons, "set", _reason_set, "create or change a not-ready reason")
+    add_command(sub, "export", _export, "print the configuration as YAML (without PINs)")
+    add_command(sub, "list", _list, "list queues, agents, reasons and tokens")
+    queues = add_group(sub, "queue", "create, change or delete queues")
+    _queue_options(add_command(queues, "set", _queue_set, "create or change a queue"))
+    add_command(queues, "delete", _queue_delete, "delete a queue that has no members").add_argument(
+        "id"
+    )
+    agents = add_group(sub, "agent", "create, change or delete agents")
+    _agent_options(add_command(agents, "set", _agent_set, "create or change an agent"))
+    add_command(agents, "delete", _agent_delete, "delete an agent").add_argument("id")
+    reasons = add_group(sub, "reason", "create, change or delete not-ready reasons")
+    reason = add_command(reasons, "set", _reason_set, "create or change a not-ready reason")
     reason.add_argument("code")
     reason.add_argument("--label")
     reason.add_argument("--max-seconds", metavar="SECONDS", help="seconds, or none for no limit")
-    _add(reasons, "delete", _reason_delete, "delete a not-ready reason").add_argument("code")
-    tokens = _group(sub, "token", "create or revoke API tokens")
-    token = _add(tokens, "create", _token_create, "create an API token and print its secret")
+    add_command(reasons, "delete", _reason_delete, "delete a not-ready reason").add_argument("code")
+    tokens = add_group(sub, "token", "create or revoke API tokens")
+    token = add_command(tokens, "create", _token_create, "create an API token and print its secret")
     token.add_argument("--role", required=True, choices=[role.value for role in Role])
     token.add_argument("--name", required=True)
     token.add_argument("--agent", help="the agent the token speaks for (required for agent)")
-    _add(tokens, "revoke", _token_revoke, "revoke an API token").add_argument("id", type=int)
+    add_command(tokens, "revoke", _token_revoke, "revoke an API token").add_argument("id", type=int)
     return parser
 
 
-def _agent_options(parser: _Parser) -> None:
+def _agent_options(parser: Parser) -> None:
     parser.add_argument("id")
     parser.add_argument("--name")
     parser.add_argument("--pin", help="4-12 digits")
@@ -327,7 +342,7 @@ def _agent_options(parser: _Parser) -> None:
     parser.add_argument("--no-queues", action="store_true", help="remove every queue")
 
 
-def _queue_options(parser: _Parser) -> None:
+def _queue_options(parser: Parser) -> None:
     parser.add_argument("id")
     for name in QUEUE_OPTIONS:
         flag = "--" + name.replace("_", "-")

@@ -1,4 +1,4 @@
-"""The `cti` command: serve, admin, lab, demo.
+"""The `cti` command: serve, admin, campaign, dnc, lab, demo.
 
 Rule 1: errors a user can fix are printed as one clear line and exit 2; no traceback.
 """
@@ -22,6 +22,14 @@ def main(argv: list[str] | None = None) -> int:
         from cti.admin_cli import run_admin_command
 
         return run_admin_command(args[1:])
+    if args[:1] == ["campaign"]:
+        from cti.campaign_cli import run_campaign_command
+
+        return run_campaign_command(args[1:])
+    if args[:1] == ["dnc"]:
+        from cti.campaign_cli import run_dnc_command
+
+        return run_dnc_command(args[1:])
     if args[:1] == ["demo"]:
         from cti.demo import run_demo
 
@@ -32,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--config", help="TOML configuration file (or CTI_CONFIG)")
     sub.add_parser("lab", help="a local Asterisk for tests and the demo: up | down | status")
     sub.add_parser("admin", help="configure queues, agents, reasons and API tokens")
+    sub.add_parser("campaign", help="outbound campaigns: set, upload, start, pause, stop, list")
+    sub.add_parser("dnc", help="the do-not-call list: add, remove, list")
     sub.add_parser("demo", help="lab, server, SIPp agents and callers; Ctrl-C stops it all")
     parsed = parser.parse_args(args)
     if parsed.command == "serve":

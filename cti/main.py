@@ -28,6 +28,7 @@ from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
 from cti.metrics import HistoryCollector, LiveCollector, Metrics
 from cti.settings import Settings
+from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
 from cti.storage.database import open_database
 from cti.storage.spool import BatchingHistory
@@ -85,6 +86,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         engine=engine,
         directory=store,
         history=queries,
+        campaigns=CampaignStore(database),
         hub=hub,
         now=clock.now,
         ami_up=lambda: link.is_up,

@@ -124,8 +124,8 @@ class Fields:
             raise self._wrong(name, f"one of {', '.join(choices)}")
         return kind(value)
 
-    def texts(self, name: str) -> tuple[str, ...]:
-        value = self._get(name, False)
+    def texts(self, name: str, *, required: bool = False) -> tuple[str, ...]:
+        value = self._get(name, required)
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -142,6 +142,19 @@ class Fields:
         ):
             raise self._wrong(name, "an object of names to integers")
         return {str(k): int(v) for k, v in value.items()}
+
+    def section(self, name: str) -> Fields | None:
+        """A nested object's fields (named 'outer.inner' in errors); None when absent."""
+        value = self._get(name, False)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self._wrong(name, "a JSON object")
+        return Fields(value, self._name(name))
+
+    def names(self) -> list[str]:
+        """Every field given (for objects keyed by the client: retries by result)."""
+        return sorted(self._data)
 
     def done(self) -> None:
         unknown = sorted(set(self._data) - self._read)

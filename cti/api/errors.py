@@ -3,9 +3,10 @@
 Rule 1: handlers raise ApiError (or let a known error through); the middleware answers.
 Rule 2: statuses: 400 malformed JSON, fields or query parameters (with "field" naming the
 field); 401 missing or bad credentials; 403 wrong role or another agent; 404 unknown
-agent, queue, call or route; 409 not allowed in the current state; 413 body too large;
+agent, queue, call, campaign or route; 408 an upload not received in time; 409 not
+allowed in the current state; 413 body too large; 415 an upload of the wrong media type;
 422 a well-formed value the configuration refuses (a not-ready reason that is not
-configured, a disposition the queue does not list, a queue setting that fails
+configured, a disposition the queue does not list, a queue or campaign setting that fails
 validation); 503 the engine is busy or storage is down.
 Rule 3: a Rejected note maps by its code: not_found 404, conflict 409, invalid 422.
 Rule 4: nothing leaks a traceback: anything unexpected is logged and answered 500.

@@ -21,9 +21,11 @@ ERROR_STATUSES: Final = {
     400: "Malformed JSON, a missing or mistyped field, or an unknown field (`field` names it)",
     401: "Missing, unknown or revoked token; or a wrong agent or PIN at login",
     403: "The token's role may not do this, or an agent acting on another agent",
-    404: "Unknown agent, queue, call or reason",
+    404: "Unknown agent, queue, call, reason or campaign; a number not on the do-not-call list",
+    408: "The request body was not received in time",
     409: "Not allowed in the current state (e.g. already logged in, not in wrap-up)",
     413: "Request body too large",
+    415: "The body is not of the media type the operation takes",
     422: "A well-formed value the configuration refuses",
     503: "The engine is busy or storage is unavailable",
 }
@@ -70,6 +72,21 @@ AGENT = [_path_param("agent_id")]
 WHEN = "epoch seconds or ISO 8601 with an offset"
 NOT_FOUND, CONFLICT, INVALID = 404, 409, 422
 ACT = (CONFLICT, NOT_FOUND)
+
+
+CAMPAIGN = [_path_param("campaign_id")]
+READ_BY = "(admins and supervisors)"
+
+
+def _campaign_action(summary: str) -> Schema:
+    op = _op(summary, "Campaign", body="Empty", body_required=False, errors=ACT, tag="campaigns")
+    return {"parameters": CAMPAIGN, "post": op}
+
+
+def _csv_upload(summary: str) -> Schema:
+    op = _op(summary, "Upload", errors=(404, 408, 409, 413, 415, 422), tag="campaigns")
+    csv = {"schema": {"type": "string", "description": "a header row with a number column"}}
+    return {**op, "requestBody": {"required": True, "content": {"text/csv": csv}}}
 
 
 def _agent_action(summary: str, body: str, *, required: bool, errors: tuple[int, ...]) -> Schema:
@@ -227,6 +244,60 @@ PATHS: Final[dict[str, Schema]] = {
             tag="admin",
         ),
         "delete": _op("Delete a not-ready reason", "Changed", errors=(NOT_FOUND,), tag="admin"),
+    },
+    "/api/v1/campaigns": {
+        "get": _op(
+            f"Every campaign with its status and contacts {READ_BY}", "Campaigns", tag="campaigns"
+        ),
+    },
+    "/api/v1/campaigns/{campaign_id}": {
+        "parameters": CAMPAIGN,
+        "get": _op(
+            f"A campaign's config, status and contacts by status {READ_BY}",
+            "Campaign",
+            errors=(NOT_FOUND,),
+            tag="campaigns",
+        ),
+        "put": _op(
+            "Create (as a draft) or replace a campaign's config; its queue must exist",
+            "Campaign",
+            body="Campaign",
+            errors=(CONFLICT, INVALID),
+            tag="campaigns",
+        ),
+    },
+    "/api/v1/campaigns/{campaign_id}/contacts": {
+        "parameters": CAMPAIGN,
+        "post": _csv_upload(
+            "Add contacts from a CSV file (at most 10 MB): good rows are stored, each bad row "
+            "is listed as 'line n: reason', a number the campaign has is counted as already"
+        ),
+    },
+    "/api/v1/campaigns/{campaign_id}/start": _campaign_action(
+        "Start or resume (status only: running); 409 without contacts or when finished"
+    ),
+    "/api/v1/campaigns/{campaign_id}/pause": _campaign_action("Pause (status only: paused)"),
+    "/api/v1/campaigns/{campaign_id}/stop": _campaign_action(
+        "Stop for good (status only: finished); a finished campaign never restarts"
+    ),
+    "/api/v1/dnc": {
+        "get": _op(f"The do-not-call numbers {READ_BY}", "DoNotCall", tag="campaigns"),
+        "post": _op(
+            "Add numbers to the do-not-call list (a bad number: 422, nothing added)",
+            "Changed",
+            body="DoNotCall",
+            errors=(INVALID,),
+            tag="campaigns",
+        ),
+    },
+    "/api/v1/dnc/{number}": {
+        "parameters": [_path_param("number")],
+        "delete": _op(
+            "Take a number off the do-not-call list",
+            "Changed",
+            errors=(NOT_FOUND, INVALID),
+            tag="campaigns",
+        ),
     },
 }
 

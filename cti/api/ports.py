@@ -1,18 +1,23 @@
-"""What the API needs from storage, as Protocols (cti.storage implements both).
+"""What the API needs from storage, as Protocols (cti.storage implements them).
 
 Rule 1: the API codes against these, never against SQLAlchemy; main.py passes the real
-ConfigStore and HistoryQueries, and tests pass the same classes on a temporary SQLite file.
+ConfigStore, HistoryQueries and CampaignStore, and tests pass the same classes on a
+temporary SQLite file.
 Rule 2: every method may raise; the error middleware answers 503 for storage that is down
 (TimeoutError, OSError, SQLAlchemy's errors) and maps ConfigError subclasses to 4xx.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
+from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
+from cti.domain.contact import Contact, ContactStatus
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
 from cti.domain.records import Finding, Rule
+from cti.storage.campaign_store import StoredCampaign
 from cti.storage.queries import AgentFigures, CallDetail, CallSummary
 from cti.storage.tokens import IssuedToken, Role, TokenIdentity
 
@@ -69,3 +74,27 @@ class HistoryReader(CallerHistory, Protocol):
     async def agent_figures(
         self, since: Instant, until: Instant, *, agent: AgentId | None = None
     ) -> list[AgentFigures]: ...
+
+
+class Campaigns(Protocol):
+    """Outbound campaigns, their contacts and do-not-call (cti.storage's CampaignStore)."""
+
+    async def save(self, config: CampaignConfig) -> bool: ...
+
+    async def get(self, campaign: CampaignId) -> StoredCampaign: ...
+
+    async def list_campaigns(self) -> list[StoredCampaign]: ...
+
+    async def set_status(self, campaign: CampaignId, status: CampaignStatus) -> None: ...
+
+    async def numbers(self, campaign: CampaignId) -> set[str]: ...
+
+    async def add_contacts(self, campaign: CampaignId, contacts: Iterable[Contact]) -> int: ...
+
+    async def progress(self, campaign: CampaignId) -> dict[ContactStatus, int]: ...
+
+    async def dnc_add(self, numbers: Iterable[str], note: str = "") -> int: ...
+
+    async def dnc_remove(self, number: str) -> bool: ...
+
+    async def dnc_numbers(self) -> frozenset[str]: ...

@@ -8,7 +8,11 @@ Rule 2: answers are described as far as clients rely on them; views.py shapes th
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Final
+
+from cti.domain.campaign import RETRIED, SeatTargets
+from cti.domain.pacing import DialMode, PacingConfig
 
 Schema = dict[str, object]
 
@@ -104,6 +108,82 @@ BODIES: Final[dict[str, Schema]] = {
     ),
 }
 
+
+def _section(properties: dict[str, Schema]) -> Schema:
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+CLOCK: Final[Schema] = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"}
+# Derived from the domain, so the document cannot drift from the campaign's fields.
+MODES: Final = [mode.value for mode in DialMode]
+PACING: Final = tuple(f.name for f in fields(PacingConfig) if f.name != "mode")
+SEAT: Final = tuple(f.name for f in fields(SeatTargets))
+RETRIED_RESULTS: Final = sorted(result.value for result in RETRIED)
+BODIES["Campaign"] = _object(
+    {
+        "name": STRING,
+        "queue": {"type": "string", "description": "a configured queue; its agents serve it"},
+        "caller_id": STRING,
+        "script": {"type": "string", "description": "what the agent reads (P25)"},
+        "shown_fields": {"type": "array", "items": STRING},
+        "window": {
+            **_section({"start": CLOCK, "end": CLOCK}),
+            "description": "calling window in the called party's local time (08:00-21:00)",
+        },
+        "timezone": {"type": "string", "description": "IANA, for contacts without one"},
+        "retries": {
+            "type": "object",
+            "description": "by the last attempt's result; null: no retry (P17)",
+            "propertyNames": {"enum": RETRIED_RESULTS},
+            "additionalProperties": {
+                "type": ["object", "null"],
+                "properties": {"delay": NUMBER, "max_attempts": {"type": "integer"}},
+                "required": ["delay", "max_attempts"],
+                "additionalProperties": False,
+            },
+        },
+        "follow_up_within": NUMBER,
+        "abandon_quiet": NUMBER,
+        "ring_timeout": {"type": "number", "minimum": 15},
+        "machine_detection": {"type": "boolean"},
+        "pacing": _section({"mode": {"enum": MODES}, **{name: NUMBER for name in PACING}}),
+        "seat": _section({name: {"type": "integer"} for name in SEAT}),
+    },
+    ("queue",),
+    {
+        "name": "Renewals",
+        "queue": "support",
+        "window": {"start": "09:00", "end": "20:00"},
+        "retries": {"busy": {"delay": 900, "max_attempts": 4}},
+        "pacing": {"mode": "predictive", "abandon_cap_pct": 3.0},
+    },
+)
+BODIES["DoNotCall"] = _object(
+    {"numbers": {"type": "array", "items": STRING}, "note": STRING},
+    ("numbers",),
+    {"numbers": ["+441632960001"], "note": "asked on the phone"},
+)
+
+PROGRESS: Final[Schema] = {
+    "type": "object",
+    "properties": {
+        "contacts": {"type": "integer"},
+        "by_status": {
+            "type": "object",
+            "description": "pending, dialling, done, closed",
+            "additionalProperties": {"type": "integer"},
+        },
+    },
+}
+SUMMARY_FIELDS: Final[dict[str, Schema]] = {
+    "id": STRING,
+    "name": STRING,
+    "queue": STRING,
+    "mode": {"enum": MODES},
+    "status": {"enum": ["draft", "running", "paused", "finished"]},
+    "progress": PROGRESS,
+}
+
 ANSWERS: Final[dict[str, Schema]] = {
     "Error": {
         "type": "object",
@@ -179,6 +259,37 @@ ANSWERS: Final[dict[str, Schema]] = {
     "Call": {"type": "object", "description": "the call record with segments, and offers"},
     "Findings": {"type": "object", "properties": {"findings": {"type": "array"}}},
     "Figures": {"type": "object", "properties": {"figures": {"type": "object"}}},
+    "Campaigns": {
+        "type": "object",
+        "properties": {
+            "campaigns": {
+                "type": "array",
+                "items": {"type": "object", "properties": SUMMARY_FIELDS},
+            }
+        },
+    },
+    "Campaign": {
+        "type": "object",
+        "properties": {
+            "campaign": {
+                "type": "object",
+                "properties": {
+                    **SUMMARY_FIELDS,
+                    "config": {**ref("CampaignBody"), "description": "a valid PUT body"},
+                },
+            },
+            "created": {"type": "boolean", "description": "PUT only"},
+        },
+    },
+    "Upload": {
+        "type": "object",
+        "properties": {
+            "imported": {"type": "integer"},
+            "already": {"type": "integer", "description": "numbers the campaign had"},
+            "errors": {"type": "array", "items": STRING, "description": "line <n>: reason"},
+        },
+    },
+    "DoNotCall": {"type": "object", "properties": {"numbers": {"type": "array", "items": STRING}}},
     "Health": {"type": "object"},
     "Text": {"type": "string"},
     "OpenApi": {"type": "object"},

@@ -44,6 +44,7 @@ class ContactBatch:
     contacts: tuple[Contact, ...]
     errors: tuple[str, ...]  # "line <n>: <reason>", in file order
     already: int  # rows whose number the campaign had already (rule 3)
+    refused: bool = False  # the whole file was refused (empty, or no usable header)
 
 
 def contact_id(campaign: CampaignConfig, number: str) -> ContactId:
@@ -55,13 +56,13 @@ def read_contacts(text: str, campaign: CampaignConfig, known: Iterable[str]) -> 
     rows = _rows(text)
     header = next(rows, None)
     if header is None:
-        return ContactBatch(contacts=(), errors=("line 1: the file is empty",), already=0)
+        return _refused("line 1: the file is empty")
     if isinstance(header[1], ContactError):
-        return ContactBatch(contacts=(), errors=(f"line {header[0]}: {header[1]}",), already=0)
+        return _refused(f"line {header[0]}: {header[1]}")
     names = [name.strip().lower() for name in header[1]]
     problem = _header_problem(names)
     if problem is not None:
-        return ContactBatch(contacts=(), errors=(f"line {header[0]}: {problem}",), already=0)
+        return _refused(f"line {header[0]}: {problem}")
     known_numbers, first_line = set(known), dict[str, int]()
     contacts: list[Contact] = []
     errors: list[str] = []
@@ -84,6 +85,10 @@ def read_contacts(text: str, campaign: CampaignConfig, known: Iterable[str]) -> 
             first_line[contact.number] = line
             contacts.append(contact)
     return ContactBatch(contacts=tuple(contacts), errors=tuple(errors), already=already)
+
+
+def _refused(error: str) -> ContactBatch:
+    return ContactBatch(contacts=(), errors=(error,), already=0, refused=True)
 
 
 Row = tuple[int, list[str] | ContactError]  # the line the row starts on, and its values

@@ -39,6 +39,7 @@ from cti.domain.records import CallRecord, OfferOutcome, OfferRecord, Segment, S
 from cti.domain.state import Decision
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
+from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigChange, ConfigStore
 from cti.storage.database import Database, open_database
 
@@ -119,6 +120,7 @@ class Api:
     admin: str
     supervisor: str
     engine_task: asyncio.Task[None]
+    campaigns: CampaignStore
     tokens: dict[str, str] = field(default_factory=dict)
 
     # HTTP -----------------------------------------------------------------------------
@@ -226,7 +228,7 @@ async def running_api(tmp_path: Path, *, command_timeout: float = 5.0) -> AsyncI
     admin = await store.create_token("root", "admin")
     supervisor = await store.create_token("sue", "supervisor")
     clock, control, history = SystemClock(), RecordingControl(), RecordingHistory()
-    queries = database.queries()
+    queries, campaigns = database.queries(), CampaignStore(database)
     engine: Engine | None = None
 
     def state() -> Any:
@@ -248,6 +250,7 @@ async def running_api(tmp_path: Path, *, command_timeout: float = 5.0) -> AsyncI
         engine=engine,
         directory=store,
         history=queries,
+        campaigns=campaigns,
         hub=hub,
         now=clock.now,
         ami_up=lambda: True,
@@ -259,7 +262,7 @@ async def running_api(tmp_path: Path, *, command_timeout: float = 5.0) -> AsyncI
     client: TestClient[Any, Any] = TestClient(TestServer(create_app(context)))
     await client.start_server()
     api = Api(client, engine, store, database, hub, control, history, clock, admin,
-              supervisor, task)  # fmt: skip
+              supervisor, task, campaigns)  # fmt: skip
     for agent in PINS:
         api.register(f"PJSIP/{agent}")
     try:

@@ -12,7 +12,8 @@ from cti.api.openapi import DOCUMENT
 from tests.api.harness import Api
 
 METHODS = {"get", "put", "post", "delete", "patch"}
-PATH_VALUES = {"agent_id": "1001", "queue_id": "support", "code": "lunch", "call_id": "c1"}
+PATH_VALUES = {"agent_id": "1001", "queue_id": "support", "code": "lunch", "call_id": "c1",
+               "campaign_id": "renewals", "number": "+441632960001"}  # fmt: skip
 
 
 def routed(api: Api) -> set[tuple[str, str]]:
@@ -45,8 +46,9 @@ def operations_with_bodies() -> list[tuple[str, str, dict[str, Any]]]:
     for path, item in DOCUMENT["paths"].items():
         for method, op in item.items():
             if method in METHODS and "requestBody" in op:
-                content = op["requestBody"]["content"]["application/json"]["schema"]
-                found.append((path, method, resolve(content)))
+                content = op["requestBody"]["content"]
+                if "application/json" in content:  # the CSV upload: tests/api/test_campaigns.py
+                    found.append((path, method, resolve(content["application/json"]["schema"])))
     return found
 
 

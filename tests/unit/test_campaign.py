@@ -241,6 +241,7 @@ def test_each_bad_row_is_reported_with_its_line_and_good_rows_are_kept() -> None
     )
     assert [c.number for c in batch.contacts] == ["+441632960001", "+441632960004", "+441632960009"]
     assert batch.already == 1  # +441632960010: the campaign has it; not imported twice
+    assert batch.refused is False
     ann, di, hal = batch.contacts
     assert ann.id == "renewals:+441632960001" and dict(ann.fields) == {
         "name": "Ann",
@@ -277,3 +278,4 @@ def test_a_file_that_is_not_a_contact_list_is_one_clear_error(text: str, error: 
 
     assert batch.contacts == ()
     assert len(batch.errors) == 1 and batch.errors[0].startswith(error)
+    assert batch.refused is error.startswith("line 1")  # a bad row is not a refused file

@@ -1,0 +1,233 @@
+"""`cti campaign` and `cti dnc`: outbound campaigns and the do-not-call list from a shell.
+
+Rule 1: as `cti admin` (cti/admin_cli.py, whose runner this uses): settings as `cti serve`
+loads them, the database opened and closed per command, one line per user error on
+stderr with exit 2, and exit 1 when the database cannot be reached.
+Rule 2: `set` changes only the options given (a new campaign needs --queue, which must be
+a configured queue); the whole config is validated by the store, as the API's PUT is.
+Rule 3: `upload` prints what it imported and what was there already, then each bad row
+as "FILE: line <n>: reason" on stderr; it exits 1 when nothing in the file was usable
+(no usable header, or every row bad), else 0.
+Rule 4: start, pause and stop move the status only; nothing is dialled yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import replace
+from datetime import time
+from pathlib import Path
+from typing import Final, NamedTuple
+
+from cti.admin_cli import COMMON, Parser, Subcommands, UsageError, add_command, run_cli
+from cti.domain.campaign import CallingWindow, CampaignConfig, CampaignId, CampaignStatus
+from cti.domain.config import ConfigError
+from cti.domain.contact import ContactStatus, normalize_number, zone
+from cti.domain.ids import QueueId
+from cti.domain.pacing import DialMode
+from cti.storage.campaign_store import CampaignStore
+from cti.storage.config_store import ConfigStore
+from cti.storage.contact_upload import upload_contacts
+from cti.storage.database import Database
+from cti.storage.errors import ConfigNotFound
+
+CAMPAIGN_PROG: Final = "cti campaign"
+DNC_PROG: Final = "cti dnc"
+STATUS_OF: Final = {
+    "start": CampaignStatus.RUNNING,
+    "pause": CampaignStatus.PAUSED,
+    "stop": CampaignStatus.FINISHED,
+}
+
+
+class Stores(NamedTuple):
+    config: ConfigStore
+    campaigns: CampaignStore
+
+
+def run_campaign_command(argv: list[str]) -> int:
+    """Runs `cti campaign ARGV...`; the exit status (rule 1, and rule 3 for upload)."""
+    return run_cli(CAMPAIGN_PROG, _campaign_parser, argv, _with_stores)
+
+
+def run_dnc_command(argv: list[str]) -> int:
+    """Runs `cti dnc ARGV...`; the exit status (rule 1)."""
+    return run_cli(DNC_PROG, _dnc_parser, argv, _with_stores)
+
+
+async def _with_stores(args: argparse.Namespace, database: Database) -> int:
+    timeout = database.timeout
+    stores = Stores(
+        ConfigStore(database, timeout=timeout), CampaignStore(database, timeout=timeout)
+    )
+    status: int = await args.command(args, stores)
+    return status
+
+
+# Campaigns -------------------------------------------------------------------------------
+
+
+async def _set(args: argparse.Namespace, stores: Stores) -> int:
+    campaign = CampaignId(args.id)
+    existing = {c.config.id: c.config for c in await stores.campaigns.list_campaigns()}
+    base = existing.get(campaign)
+    if base is None:
+        if args.queue is None:
+            raise UsageError(f"campaign {campaign} is new: --queue is required")
+        base = CampaignConfig(id=campaign, queue=QueueId(args.queue))
+    config = _changed(base, args)
+    if config.queue not in (await stores.config.load()).queues:
+        raise ConfigError(f"unknown queue '{config.queue}'")
+    created = await stores.campaigns.save(config)
+    print(f"campaign {campaign} {'created (draft)' if created else 'updated'}")
+    return 0
+
+
+def _changed(base: CampaignConfig, args: argparse.Namespace) -> CampaignConfig:
+    """The campaign with the options given (rule 2)."""
+    given = {
+        name: getattr(args, name)
+        for name in ("name", "caller_id", "script", "window", "ring_timeout", "machine_detection")
+        if getattr(args, name) is not None
+    }
+    if args.queue is not None:
+        given["queue"] = QueueId(args.queue)
+    if args.timezone is not None:
+        zone(args.timezone)  # ContactError names it
+        given["timezone"] = args.timezone
+    if args.shown_fields:
+        given["shown_fields"] = tuple(args.shown_fields)
+    pacing = {"mode": args.mode, "abandon_cap_pct": args.abandon_cap}
+    pacing = {name: value for name, value in pacing.items() if value is not None}
+    return replace(base, **given, pacing=replace(base.pacing, **pacing))
+
+
+async def _upload(args: argparse.Namespace, stores: Stores) -> int:
+    try:
+        text = await asyncio.to_thread(Path(args.file).read_text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{args.file} is not UTF-8 text") from None
+    upload = await upload_contacts(stores.campaigns, CampaignId(args.id), text)
+    if not upload.refused:
+        print(f"imported {upload.imported}, already there {upload.already}")
+    for error in upload.errors:
+        print(f"{args.file}: {error}", file=sys.stderr)
+    usable = not upload.refused and (upload.imported or upload.already or not upload.errors)
+    return 0 if usable else 1
+
+
+async def _status(args: argparse.Namespace, stores: Stores) -> int:
+    status = STATUS_OF[args.action]
+    await stores.campaigns.set_status(CampaignId(args.id), status)
+    print(f"campaign {args.id} {status}")
+    return 0
+
+
+async def _list(_args: argparse.Namespace, stores: Stores) -> int:
+    for stored in await stores.campaigns.list_campaigns():
+        c = stored.config
+        progress = await stores.campaigns.progress(c.id)
+        counts = ", ".join(f"{s} {progress.get(s, 0)}" for s in ContactStatus)
+        print(
+            f"campaign {c.id} ({c.name or '-'}): queue {c.queue}, {c.mode}, {stored.status}; "
+            f"contacts {sum(progress.values())}: {counts}"
+        )
+    return 0
+
+
+# Do not call -----------------------------------------------------------------------------
+
+
+async def _dnc_add(args: argparse.Namespace, stores: Stores) -> int:
+    numbers = {normalize_number(number) for number in args.numbers}  # ContactError names it
+    added = await stores.campaigns.dnc_add(numbers, args.note)
+    print(f"{added} added, {len(numbers) - added} listed already")
+    return 0
+
+
+async def _dnc_remove(args: argparse.Namespace, stores: Stores) -> int:
+    if not await stores.campaigns.dnc_remove(args.number):
+        raise ConfigNotFound(f"{args.number} is not on the do-not-call list")
+    print(f"{args.number} removed")
+    return 0
+
+
+async def _dnc_list(_args: argparse.Namespace, stores: Stores) -> int:
+    for number in sorted(await stores.campaigns.dnc_numbers()):
+        print(number)
+    return 0
+
+
+# Parsers ---------------------------------------------------------------------------------
+
+
+def _window(text: str) -> CallingWindow:
+    """An argparse type for --window 09:00-20:30."""
+    start, dash, end = text.partition("-")
+    try:
+        if not dash:
+            raise ValueError
+        return CallingWindow(start=time.fromisoformat(start), end=time.fromisoformat(end))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HH:MM-HH:MM, got {text!r}") from None
+
+
+def _commands(parser: Parser) -> Subcommands:
+    return parser.add_subparsers(
+        dest="action", metavar="COMMAND", required=True, parser_class=Parser
+    )
+
+
+def _campaign_parser() -> Parser:
+    parser = Parser(prog=CAMPAIGN_PROG, parents=[COMMON], description="Outbound campaigns.")
+    sub = _commands(parser)
+    _set_options(add_command(sub, "set", _set, "create or change a campaign (a draft)"))
+    upload = add_command(sub, "upload", _upload, "add contacts from a CSV file")
+    upload.add_argument("id")
+    upload.add_argument("file", metavar="FILE.csv")
+    for action, status in STATUS_OF.items():
+        add_command(sub, action, _status, f"make the campaign {status}").add_argument("id")
+    add_command(sub, "list", _list, "list campaigns with their contacts by status")
+    return parser
+
+
+def _set_options(parser: Parser) -> None:
+    parser.add_argument("id")
+    parser.add_argument("--queue", help="the queue whose agents serve it (required when new)")
+    parser.add_argument("--name")
+    parser.add_argument("--mode", choices=[mode.value for mode in DialMode])
+    parser.add_argument("--caller-id", help="the number presented to the called party")
+    parser.add_argument("--timezone", help="IANA name, for contacts without one")
+    parser.add_argument("--script", help="what the agent reads")
+    parser.add_argument(
+        "--show",
+        dest="shown_fields",
+        action="append",
+        metavar="FIELD",
+        help="repeatable; replaces the contact fields shown to the agent",
+    )
+    parser.add_argument(
+        "--window",
+        type=_window,
+        metavar="HH:MM-HH:MM",
+        help="calling window in the called party's local time",
+    )
+    parser.add_argument("--ring-timeout", type=float, metavar="SECONDS")
+    parser.add_argument("--abandon-cap", type=float, metavar="PERCENT")
+    parser.add_argument("--machine-detection", action=argparse.BooleanOptionalAction)
+
+
+def _dnc_parser() -> Parser:
+    parser = Parser(prog=DNC_PROG, parents=[COMMON], description="The do-not-call list.")
+    sub = _commands(parser)
+    added = add_command(sub, "add", _dnc_add, "add numbers to the do-not-call list")
+    added.add_argument("numbers", nargs="+", metavar="NUMBER")
+    added.add_argument("--note", default="", help="why (kept with each new number)")
+    removed = add_command(sub, "remove", _dnc_remove, "take a number off the list")
+    removed.add_argument("number")
+    add_command(sub, "list", _dnc_list, "print the numbers on the list")
+    return parser
