@@ -64,7 +64,7 @@ class ContactRow(Base):
 
 
 class DialAttemptRow(Base):
-    """One dial of one contact (campaign_rows.DialAttempt). Key: id, the attempt's own.
+    """One dial of one contact (cti.domain.attempt.DialAttempt). Key: id, the attempt's own.
 
     `person`: a person answered (what the abandon rate counts); `ring_seconds` is derived
     from started_at and answered_at (or ended_at), written and never read back.

@@ -8,20 +8,18 @@ Rule 2: a campaign's document holds every CampaignConfig field except the column
 name, queue). PacingConfig and SeatTargets are written field by field as their dataclasses
 declare them, so a field added there with a default is stored without a change here and
 read back from older documents as its default; a key no longer declared is refused.
-Rule 3: DialAttempt is pure (domain types only); it lives here until the engine emits it,
-when it belongs with the records in cti.domain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime, time
 from types import MappingProxyType
-from typing import NewType
 
 from sqlalchemy import RowMapping
 
+from cti.domain.attempt import AttemptId, DialAttempt
 from cti.domain.campaign import (
     AttemptResult,
     CallingWindow,
@@ -31,44 +29,11 @@ from cti.domain.campaign import (
     SeatTargets,
 )
 from cti.domain.contact import Contact, ContactId, ContactStatus
-from cti.domain.ids import AgentId, Instant, QueueId
+from cti.domain.ids import AgentId, QueueId
 from cti.domain.pacing import Attempt, DialMode, Outcome, PacingConfig
 from cti.storage.rows import Lookup, Row, instant, opt_instant, opt_utc, optional, utc, value
 
-AttemptId = NewType("AttemptId", str)
 COLUMNS = frozenset({"id", "name", "queue"})  # CampaignConfig fields kept as columns
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DialAttempt:
-    """One dial of one contact, as it ended; final once recorded."""
-
-    id: AttemptId  # unique per attempt (e.g. the dial's call id)
-    campaign: CampaignId
-    contact: ContactId
-    number: str
-    agent: AgentId | None  # reserved for it, or (predictive) the agent who took it
-    mode: DialMode
-    started_at: Instant  # the dial
-    answered_at: Instant | None = None  # by a person or a machine
-    connected_at: Instant | None = None  # an agent took the answered call
-    ended_at: Instant
-    result: AttemptResult
-    person: bool  # answered by a person: what the abandon rate counts
-
-    def __post_init__(self) -> None:
-        if self.ended_at < self.started_at:
-            raise ValueError(f"attempt {self.id}: it ended before it started")
-        if self.result in (AttemptResult.CONNECTED, AttemptResult.ABANDONED) and not self.person:
-            raise ValueError(f"attempt {self.id}: a {self.result} call is one a person answered")
-        if (self.connected_at is not None) != (self.result is AttemptResult.CONNECTED):
-            raise ValueError(f"attempt {self.id}: connected_at goes with a connected result")
-
-    @property
-    def ring_seconds(self) -> float:
-        """From the dial to the answer, or to the end when nobody answered."""
-        rang_until = self.ended_at if self.answered_at is None else self.answered_at
-        return max(0.0, rang_until - self.started_at)
 
 
 # Campaigns -------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from sqlalchemy import RowMapping, case, delete, exists, func, inspect, select, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import DeclarativeBase
 
+from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.config import ConfigError
 from cti.domain.contact import Contact, ContactId, ContactStatus, normalize_number
@@ -37,7 +38,6 @@ from cti.domain.ids import AgentId, Instant
 from cti.domain.pacing import Attempt
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow, DoNotCallRow
-from cti.storage.campaign_rows import DialAttempt
 from cti.storage.client import StoreClient
 from cti.storage.errors import CampaignNotFound, CampaignRefused
 from cti.storage.history import dialect_insert

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import time
 from types import MappingProxyType
 
+from cti.domain.attempt import AttemptId, DialAttempt
 from cti.domain.campaign import (
     AttemptResult,
     CallingWindow,
@@ -23,7 +24,6 @@ from cti.domain.contact import Contact
 from cti.domain.contact_rows import read_contacts
 from cti.domain.ids import AgentId, Instant, QueueId
 from cti.domain.pacing import DialMode, PacingConfig
-from cti.storage.campaign_rows import AttemptId, DialAttempt
 from cti.storage.campaign_store import CampaignStore
 
 S = CampaignStatus
