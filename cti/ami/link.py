@@ -16,6 +16,10 @@ Rules:
    a caller that must not wait (call control) sends without yielding to the event loop.
 7. The session asks for the event classes the server reads (actions.EVENT_CLASSES), not
    for everything the AMI user may read.
+8. An action whose outcome comes later as an event (an async Originate: "successfully
+   queued" now, OriginateResponse when the call is answered or fails, up to its ring
+   timeout later) is answered by its acknowledgement; the outcome event always goes to
+   `on_frame`, never to a waiting action (so no action timeout can swallow it).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import logging
 import random
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
@@ -44,6 +48,9 @@ from cti.ami.frames import (
 from cti.settings import AmiSettings
 
 logger = logging.getLogger(__name__)
+
+ACKNOWLEDGED: Final = frozenset({"originate"})  # rule 8: answered by their ack
+OUTCOME_EVENTS: Final = frozenset({"OriginateResponse"})  # rule 8: always to on_frame
 
 
 class AmiUnavailable(ConnectionError):
@@ -119,6 +126,8 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
             logger.exception("AMI frame could not be handled: %.200r", frame)
 
     def _answers_action(self, headers: Headers) -> bool:
+        if headers.get("Event") in OUTCOME_EVENTS:  # rule 8: an outcome is an event
+            return False
         action_id = headers.get("ActionID")
         return isinstance(action_id, str) and action_id in self.responses
 
@@ -246,12 +255,11 @@ class AmiLink:
         manager = self._manager
         if manager is None or not self._up:
             raise AmiUnavailable(f"{action['Action']} not sent: the AMI link is down")
-        future: asyncio.Future[Any] = manager.send_action(dict(action))
+        future = _write(manager, action)
         return self._answer(manager, action, future, within or self.settings.action_timeout)
 
     async def _send(self, manager: _Manager, action: actions.Action, within: float) -> Any:
-        future: asyncio.Future[Any] = manager.send_action(dict(action))
-        return await self._answer(manager, action, future, within)
+        return await self._answer(manager, action, _write(manager, action), within)
 
     async def _answer(
         self,
@@ -275,6 +283,14 @@ class AmiLink:
         if not first.success:
             raise AmiActionFailed(action["Action"], str(first.get("Message", "")))
         return response
+
+
+def _write(manager: _Manager, action: actions.Action) -> asyncio.Future[Any]:
+    # Rule 8: panoramisk would hold an async Originate open until its OriginateResponse;
+    # `as_list=False` makes the acknowledgement ("successfully queued") its answer.
+    single = False if action["Action"].lower() in ACKNOWLEDGED else None
+    future: asyncio.Future[Any] = manager.send_action(dict(action), as_list=single)
+    return future
 
 
 def headers_of(message: Mapping[str, Any]) -> dict[str, str | list[str]]:

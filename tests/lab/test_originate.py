@@ -55,10 +55,10 @@ Facts from Asterisk 22 (observed here, asserted below):
 8. panoramisk: for `Async: true` its `send_action` future resolves only when the
    OriginateResponse arrives (a list: the response, then the event), i.e. up to Timeout
    later; the event comes with the action's answer, not to event handlers (asserted: the
-   test tap's fallback to the event stream is never needed). Read from the
-   code, not asserted: through cti/ami/link.py an OriginateResponse whose ActionID is still
-   pending never reaches `on_frame`, and once the link's action timeout has cancelled the
-   future, panoramisk keeps the action pending and swallows the event.
+   test tap's fallback to the event stream is never needed). So cti/ami/link.py (its
+   rule 8) sends an Originate with `as_list=False`, which makes the acknowledgement its
+   answer, and always hands OriginateResponse to the event path
+   (tests/unit/test_link_outcomes.py).
 9. The customers SIPp exits 0 (every call passed) after each test, also after 10
    concurrent Originates of mixed outcomes.
 """
