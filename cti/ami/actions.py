@@ -80,6 +80,39 @@ def redirect_both(
     }
 
 
+def originate(
+    *,
+    channel_id: str,
+    dial: str,
+    to: tuple[str, str, str],
+    ring_ms: int,
+    caller_id: str,
+    variables: Mapping[str, str],
+) -> Action:
+    """An async Originate of `dial` (e.g. PJSIP/<number>@trunk) into context, exten,
+    priority `to` once answered. Facts from Asterisk 22 (tests/lab/test_originate.py): the
+    action answers "successfully queued" at once and the outcome is one OriginateResponse
+    event, up to `ring_ms` later; `ChannelId` becomes the channel's Uniqueid, so every event
+    of the attempt names it; the variables arrive as one comma-separated `Variable` header,
+    so a value may not hold a comma (ValueError)."""
+    for name, value in variables.items():
+        if "," in value or "=" in name or "," in name:
+            raise ValueError(f"Originate variable {name}={value!r}: no ',' and no '=' in a name")
+    return {
+        "Action": "Originate",
+        "ActionID": f"originate-{channel_id}",
+        "ChannelId": channel_id,
+        "Channel": dial,
+        "Context": to[0],
+        "Exten": to[1],
+        "Priority": to[2],
+        "Timeout": str(ring_ms),
+        "CallerID": caller_id,
+        "Variable": ",".join(f"{name}={value}" for name, value in variables.items()),
+        "Async": "true",
+    }
+
+
 def hangup(channel: str, cause: int = 16) -> Action:
     return {"Action": "Hangup", "Channel": channel, "Cause": str(cause)}
 

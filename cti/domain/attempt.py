@@ -5,12 +5,14 @@ Rule 1: an attempt is final once recorded; its checks refuse one that contradict
 (ended before it started; a connected or abandoned call nobody answered; connected_at
 without a connected result).
 Rule 2: `person` (answered by a person) is what the law's abandon rate counts.
+Rule 3: a dial nobody answered gets its result from the hang-up cause (Q.850), because
+Asterisk's OriginateResponse says only "failed" for busy, congestion and failure alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NewType
+from typing import Final, NewType
 
 from cti.domain.campaign import AttemptResult, CampaignId
 from cti.domain.contact import ContactId
@@ -50,3 +52,23 @@ class DialAttempt:
         """From the dial to the answer, or to the end when nobody answered."""
         rang_until = self.ended_at if self.answered_at is None else self.answered_at
         return max(0.0, rang_until - self.started_at)
+
+
+# Q.850 cause codes of a dial nobody answered, as Asterisk 22 reports them on the outbound
+# channel's Hangup (tests/lab/test_originate.py, facts 2 and 5): a busy customer is 17, a
+# 503 is 34, a ring-out is 19; a channel that could not be created has no Hangup at all.
+BUSY_CAUSES: Final = frozenset({17})  # user busy
+NO_ANSWER_CAUSES: Final = frozenset({18, 19})  # no user responding; alerting, no answer
+CONGESTION_CAUSES: Final = frozenset({34, 38, 41, 42, 44})  # no circuit, network, congestion
+
+
+def unanswered_result(cause: int | None) -> AttemptResult:
+    """The result of a dial that nobody answered, from its hang-up cause (None: the
+    channel was never created, which Asterisk reports only as a failed Originate)."""
+    if cause in BUSY_CAUSES:
+        return AttemptResult.BUSY
+    if cause in NO_ANSWER_CAUSES:
+        return AttemptResult.NO_ANSWER
+    if cause in CONGESTION_CAUSES:
+        return AttemptResult.CONGESTION
+    return AttemptResult.FAILED

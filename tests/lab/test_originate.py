@@ -69,13 +69,14 @@ import asyncio
 import itertools
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from panoramisk import Manager
 
+from cti.ami import actions
 from cti.ami.actions import EVENT_CLASSES
 from cti.ami.normalize import chan_vars
 from cti.lab.instance import LabInstance
@@ -160,22 +161,24 @@ def originate_action(
     channel_id: str,
     *,
     endpoint: str = "trunk",
-    variables: str | list[str],
+    variables: Mapping[str, str] | list[str],
     timeout_ms: int = TIMEOUT_MS,
 ) -> dict[str, Any]:
-    return {
-        "Action": "Originate",
-        "ActionID": f"orig-{channel_id}",
-        "ChannelId": channel_id,
-        "Channel": f"PJSIP/{number}@{endpoint}",
-        "Context": PROBE,
-        "Exten": "s",
-        "Priority": "1",
-        "Timeout": str(timeout_ms),
-        "CallerID": '"Campaign 7" <5550100>',
-        "Variable": variables,
-        "Async": "true",
-    }
+    """The product's Originate (cti/ami/actions.py) into the probe; a list of variables
+    replaces its one comma-separated header with repeated ones (fact 7's other form)."""
+    action: dict[str, Any] = dict(
+        actions.originate(
+            channel_id=channel_id,
+            dial=f"PJSIP/{number}@{endpoint}",
+            to=(PROBE, "s", "1"),
+            ring_ms=timeout_ms,
+            caller_id='"Campaign 7" <5550100>',
+            variables=variables if isinstance(variables, Mapping) else {},
+        )
+    )
+    if isinstance(variables, list):
+        action["Variable"] = variables
+    return action
 
 
 async def originate(manager: Manager, tap: Tap, action: dict[str, Any]) -> Attempt:
@@ -210,8 +213,8 @@ def new_channel_id() -> str:
     return f"orig-test-{secrets.token_hex(6)}"
 
 
-def variables_of(channel_id: str, probe_wait: int) -> str:
-    return f"CTI_CALL_ID={channel_id},CTI_CAMPAIGN=7,PROBE_WAIT={probe_wait}"
+def variables_of(channel_id: str, probe_wait: int) -> dict[str, str]:
+    return {"CTI_CALL_ID": channel_id, "CTI_CAMPAIGN": "7", "PROBE_WAIT": str(probe_wait)}
 
 
 def call_ids(event: dict[str, Any]) -> str | None:
@@ -357,7 +360,7 @@ async def test_customers_take_ten_concurrent_originates(
 ) -> None:
     manager, tap = ami
     kinds = [list(EXPECTED)[n % len(EXPECTED)] for n in range(10)]
-    actions = []
+    originates = []
     for kind in kinds:
         channel_id = new_channel_id()
         # Variables as repeated headers this time (panoramisk writes a list as one header
@@ -366,9 +369,9 @@ async def test_customers_take_ten_concurrent_originates(
         if kind == "answer_hangup_first":
             variables[1] = "CTI_CAMPAIGN=7,PROBE_WAIT=5"
         number = customer_number(kind, next(_serials))
-        actions.append(originate_action(number, channel_id, variables=variables))
+        originates.append(originate_action(number, channel_id, variables=variables))
 
-    attempts = await asyncio.gather(*(originate(manager, tap, a) for a in actions))
+    attempts = await asyncio.gather(*(originate(manager, tap, a) for a in originates))
     await asyncio.gather(*(hung_up(tap, a.channel_id) for a in attempts))
 
     for attempt, kind in zip(attempts, kinds, strict=True):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
+from cti.domain.attempt import unanswered_result
 from cti.domain.campaign import (
     AttemptResult,
     CallingWindow,
@@ -279,3 +280,24 @@ def test_a_file_that_is_not_a_contact_list_is_one_clear_error(text: str, error: 
     assert batch.contacts == ()
     assert len(batch.errors) == 1 and batch.errors[0].startswith(error)
     assert batch.refused is error.startswith("line 1")  # a bad row is not a refused file
+
+
+# --- the result of a dial nobody answered ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cause", "result"),
+    [
+        (17, AttemptResult.BUSY),  # the lab's 486 customer
+        (19, AttemptResult.NO_ANSWER),  # the lab's ring-out at the Originate's Timeout
+        (18, AttemptResult.NO_ANSWER),
+        (34, AttemptResult.CONGESTION),  # the lab's 503 customer
+        (None, AttemptResult.FAILED),  # the channel was never created
+        (1, AttemptResult.FAILED),  # unallocated number
+        (0, AttemptResult.FAILED),
+    ],
+)
+def test_a_dial_nobody_answered_is_told_by_its_hang_up_cause(
+    cause: int | None, result: AttemptResult
+) -> None:
+    assert unanswered_result(cause) is result
