@@ -4,8 +4,10 @@ Rule 1: one call is one transaction; a batch, however mixed, is committed whole 
 Rule 2: each record goes to its table with INSERT ... ON CONFLICT (its natural key) DO
 NOTHING, so a retry or replay never duplicates (keys: cti.domain.records, models).
 Rule 3: Presence is not insert-once: an agent's stored presence (agent_presence) is replaced
-by a newer one and deleted by a newer logout, never by an older one (`at`; equal `at`: the
-new one wins), since a spool replay may bring back a presence already superseded. Within a
+by a newer one, never by an older one (`at`; equal `at`: the new one wins), since a spool
+replay may bring back a presence already superseded. A logout is stored too, as a row
+without a device (rows.LOGGED_OUT), so that an older login replayed after it finds a newer
+row and changes nothing; a deleted row could not have told it. Within a
 batch the same holds (the latest `at`, then the last one), so the outcome never depends on
 how records were cut into batches.
 Rule 4: a call record's segments are written only when its call row was (RETURNING tells
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, assert_never
 
-from sqlalchemy import Delete, Insert, bindparam, delete, text
+from sqlalchemy import Insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import DeclarativeBase
@@ -94,8 +96,8 @@ def insert_ignoring_duplicates(table: _Table, dialect: str) -> Insert:
     return dialect_insert(table.model, dialect).on_conflict_do_nothing(index_elements=table.key)
 
 
-# Presence is written with a guarded upsert, and removed with a guarded delete, rather than
-# with delete-then-insert: on PostgreSQL, ON CONFLICT DO UPDATE decides insert-or-update
+# Presence (logouts included) is written with a guarded upsert rather than with
+# delete-then-insert: on PostgreSQL, ON CONFLICT DO UPDATE decides insert-or-update
 # atomically, so a late write of an older batch racing a newer one (spool.BatchingHistory
 # leaves timed-out writes running) waits for the row and then finds the WHERE false; two
 # separate statements could interleave and let the older presence win. SQLite (3.24+) has
@@ -110,13 +112,6 @@ def upsert_unless_newer(dialect: str) -> Insert:
         index_elements=PRESENCE.key,
         set_=changed,
         where=AgentPresenceRow.at <= insert.excluded.at,
-    )
-
-
-def delete_unless_newer() -> Delete:
-    """DELETE the agent's presence WHERE stored at <= the logout's at (params agent, at)."""
-    return delete(AgentPresenceRow).where(
-        AgentPresenceRow.agent_id == bindparam("agent"), AgentPresenceRow.at <= bindparam("at")
     )
 
 
@@ -196,10 +191,5 @@ async def _insert_calls(
 async def _store_presences(
     connection: AsyncConnection, batch: list[rows.Row], dialect: str
 ) -> None:
-    """Replaces or deletes each agent's stored presence, unless the stored one is newer."""
-    logins = [row for row in batch if row["device"] is not None]
-    logouts = [{"agent": r["agent_id"], "at": r["at"]} for r in batch if r["device"] is None]
-    if logins:
-        await connection.execute(upsert_unless_newer(dialect), logins)
-    if logouts:
-        await connection.execute(delete_unless_newer(), logouts)
+    """Replaces each agent's stored presence, unless the stored one is newer (rule 3)."""
+    await connection.execute(upsert_unless_newer(dialect), batch)

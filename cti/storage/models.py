@@ -5,8 +5,9 @@ stores naive UTC text, so UtcDateTime converts at the boundary and rejects naive
 Rule 2: every history table has a unique natural key (the record's, see
 cti.domain.records): recording a row again is a no-op, which makes retries and spool
 replays safe. History rows are final; nothing updates them. The one exception is
-agent_presence, which holds the current login of each logged-in agent (not history but
-what a restart takes back, C1): its rows are replaced and deleted, newest `at` first.
+agent_presence, which holds the latest login or logout of each agent (not history but
+what a restart takes back, C1): its rows are replaced, newest `at` first, and a logout
+stays as a row without a device so that an older login replayed later cannot win.
 Rule 3: durations are stored next to the instants they derive from (`seconds`), so reports
 sum a column instead of doing date arithmetic that differs per dialect.
 Rule 4: the schema is owned by the Alembic migrations; these models must match them.

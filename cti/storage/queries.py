@@ -158,7 +158,8 @@ class HistoryQueries(StoreClient):
 
     async def presence(self) -> list[Presence]:
         """The latest presence of every logged-in agent (what a restart takes back), by agent id."""
-        query = PRESENCE.select().order_by(PRESENCE.c.agent_id)
+        logged_in = PRESENCE.c.device != rows.LOGGED_OUT
+        query = PRESENCE.select().where(logged_in).order_by(PRESENCE.c.agent_id)
         async with self._reading() as connection:
             return list(map(rows.presence_from, (await connection.execute(query)).mappings()))
 

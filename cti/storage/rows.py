@@ -11,7 +11,7 @@ nothing is guessed.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from sqlalchemy import RowMapping
 
@@ -276,11 +276,14 @@ def finding_from(row: RowMapping) -> Finding:
     )
 
 
+LOGGED_OUT: Final = ""  # agent_presence.device of a logout (history rule 3)
+
+
 def presence_row(presence: Presence, recorded_at: datetime) -> Row:
-    """The agent_presence row; `device` is None for a logout (which deletes, never stores)."""
+    """The agent_presence row; a logout's has the device LOGGED_OUT."""
     return {
         "agent_id": presence.agent,
-        "device": presence.device,
+        "device": LOGGED_OUT if presence.device is None else presence.device,
         "address": presence.address,
         "logged_in_at": opt_utc(presence.logged_in_at),
         "ready": presence.ready,

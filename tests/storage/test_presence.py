@@ -100,6 +100,24 @@ async def test_an_older_presence_replayed_after_a_newer_one_changes_nothing(
     await database.close()
 
 
+async def test_an_older_login_written_after_the_logout_does_not_bring_the_agent_back(
+    database_url: str,
+) -> None:
+    # A spooled or timed-out batch with the login may land after the batch with the logout.
+    database = await open_database(database_url)
+    history = database.history()
+    login, lunch, logout = _sequence()
+    await history.record([login])
+    await history.record([logout])
+
+    await history.record([lunch])  # older than the logout, written after it
+
+    assert await _stored(database) == []
+    await history.record([replace(login, at=at(9), logged_in_at=at(9))])  # a new login
+    assert await _stored(database) == [replace(login, at=at(9), logged_in_at=at(9))]
+    await database.close()
+
+
 async def test_within_a_batch_an_older_presence_after_a_newer_one_changes_nothing(
     database_url: str,
 ) -> None:
