@@ -6,24 +6,34 @@ replayed or re-delivered AMI stream cannot corrupt the picture.
 Rule 3: a channel that hung up is remembered for a while (`gone`), so a resync snapshot
 taken before the hang-up but applied after it cannot bring the caller back.
 Rule 4: after every input the core dispatches: waiting callers are offered to available
-agents (cti/domain/dispatch.py). Commands are refused whole or applied whole.
+agents (cti/domain/dispatch.py); then running campaigns are paced and dialled
+(cti/domain/outbound.py). Commands are refused whole or applied whole.
+Rule 5: an outbound call's channel is a dial until it is gone: its unanswered events are
+the dialler's alone; once answered it is also a caller, handled like any other.
 """
 
 from __future__ import annotations
 
 from typing import assert_never
 
-from cti.domain import consult, desk, telephony
+from cti.domain import consult, desk, outbound, telephony
 from cti.domain.commands import (
+    BlockNumbers,
     CancelConsult,
     CompleteTransfer,
     ConsultAgent,
     EndWrapUp,
+    FeedContacts,
+    HaltCampaign,
     HangUp,
     LoadConfig,
     LogIn,
     LogOut,
+    PreviewDial,
+    PreviewNext,
+    PreviewSkip,
     RestoreLogins,
+    RunCampaign,
     SetNotReady,
     SetReady,
     TransferToExtension,
@@ -42,9 +52,12 @@ from cti.domain.inputs import (
     DialStarted,
     HangupRequested,
     Input,
+    MachineAnswered,
+    OriginateEnded,
     PhoneRinging,
     Resynced,
     SurveyAnswered,
+    TelephonyLost,
     Tick,
 )
 from cti.domain.state import AcdState, Decision
@@ -62,6 +75,8 @@ def decide(state: AcdState, event: Input, now: Instant) -> Decision:
         note = Rejected(reason=refused.reason, code=refused.code)
         return Decision(state, refused.effects, (note,))
     dispatch(work)
+    outbound.pace_all(work)
+    outbound.observe(work)
     return work.decision()
 
 
@@ -69,9 +84,13 @@ def _apply(work: Work, event: Input) -> None:
     match event:
         case CallerQueued():
             telephony.on_caller_queued(work, event)
+            outbound.on_queued(work, event.entry.channel, event.at)
         case ChannelHungUp():
-            if not consult.on_hung_up(work, event):
+            dial = outbound.is_dial(work, event.channel)
+            caller = not dial or event.channel in work.callers
+            if not consult.on_hung_up(work, event) and caller:
                 telephony.on_hung_up(work, event)
+            outbound.on_hung_up(work, event)
         case HangupRequested():
             if not consult.hangup_requested(work, event.channel):
                 telephony.on_hangup_requested(work, event)
@@ -84,15 +103,25 @@ def _apply(work: Work, event: Input) -> None:
         case DialEnded():
             if not consult.on_dial_ended(work, event):
                 telephony.on_dial_ended(work, event)
+                outbound.on_answered_maybe(work, event.channel)
         case DeviceStateChanged():
             telephony.on_device_state(work, event)
         case SurveyAnswered():
             telephony.on_survey(work, event)
         case CallControlFailed():
+            if outbound.on_control_failed(work, event.channel):
+                return
             if not consult.on_control_failed(work, event):
                 telephony.on_control_failed(work, event)
+        case OriginateEnded():
+            outbound.on_originate_ended(work, event)
+        case MachineAnswered():
+            outbound.on_machine(work, event)
+        case TelephonyLost():
+            outbound.on_telephony_lost(work)
         case Resynced():
             telephony.on_resynced(work, event)
+            work.telephony_up = True
         case Tick():
             on_tick(work)
         case LoadConfig():
@@ -123,5 +152,19 @@ def _apply(work: Work, event: Input) -> None:
             consult.on_cancel(work, event)
         case HangUp():
             desk.on_hang_up(work, event)
+        case RunCampaign():
+            outbound.on_run(work, event)
+        case HaltCampaign():
+            outbound.on_halt(work, event)
+        case FeedContacts():
+            outbound.on_feed(work, event)
+        case BlockNumbers():
+            outbound.on_block(work, event)
+        case PreviewNext():
+            outbound.on_preview_next(work, event)
+        case PreviewDial():
+            outbound.on_preview_dial(work, event)
+        case PreviewSkip():
+            outbound.on_preview_skip(work, event)
         case _:
             assert_never(event)

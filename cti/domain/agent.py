@@ -32,6 +32,8 @@ class Trigger(StrEnum):
     CANCEL = "cancel"  # the offer, or a consultation, ended through no fault of the agent
     HANG_UP = "hang up"  # the agent's talk ended (either side, or a transfer)
     END_WRAP_UP = "end wrap-up"
+    RESERVE = "reserve"  # an outbound call is dialled for this agent alone (issue 4)
+    RELEASE = "release"  # that call ended before reaching the agent
 
 
 class _Resume:
@@ -61,6 +63,12 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, Trigger], AgentState | _Resume]] = 
     (S.WRAP_UP, T.READY): S.WRAP_UP,
     (S.WRAP_UP, T.NOT_READY): S.WRAP_UP,
     (S.AVAILABLE, T.OFFER): S.OFFERED,
+    # Progressive and preview dialling (issue 4): the agent waits for one outbound call.
+    (S.AVAILABLE, T.RESERVE): S.RESERVED,
+    (S.RESERVED, T.OFFER): S.OFFERED,
+    (S.RESERVED, T.RELEASE): RESUME,
+    (S.RESERVED, T.READY): S.RESERVED,
+    (S.RESERVED, T.NOT_READY): S.RESERVED,
     (S.OFFERED, T.ANSWER): S.ON_CALL,
     (S.OFFERED, T.MISS): RESUME,
     (S.OFFERED, T.CANCEL): RESUME,
@@ -69,6 +77,9 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, Trigger], AgentState | _Resume]] = 
     (S.ON_CALL, T.CANCEL): RESUME,
     (S.WRAP_UP, T.END_WRAP_UP): RESUME,
 }
+
+
+KEEPS_CALL: Final = frozenset({S.RESERVED, S.OFFERED, S.ON_CALL, S.WRAP_UP})
 
 
 class IllegalTransition(ValueError):
@@ -110,7 +121,7 @@ class Agent:
             target = AgentState.AVAILABLE if self.ready else AgentState.NOT_READY
         if target is self.state:
             return self
-        keeps_call = target in (AgentState.OFFERED, AgentState.ON_CALL, AgentState.WRAP_UP)
+        keeps_call = target in KEEPS_CALL
         if keeps_call:
             return replace(self, state=target, since=at)
         return replace(self, state=target, since=at, call=None, channel=None, queue=None)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cti.domain.campaign import CampaignConfig, CampaignId
 from cti.domain.config import AcdConfig
+from cti.domain.contact import Contact
 from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
+from cti.domain.pacing import AbandonWindow
 from cti.domain.records import Presence
 
 
@@ -142,6 +145,72 @@ class HangUp:
     by: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunCampaign:
+    """The shell found the campaign running (issue 4): dial it, with this configuration.
+    `window` is its abandon window rebuilt from stored attempts (pacing.tally); for a
+    campaign the core runs already only the configuration is taken."""
+
+    at: Instant
+    config: CampaignConfig
+    window: AbandonWindow
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HaltCampaign:
+    """The campaign was paused or stopped: nothing new is dialled, calls in progress end."""
+
+    at: Instant
+    campaign: CampaignId
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedContacts:
+    """Contacts the shell claimed for a running campaign (each DIALLING in the store), in
+    the order to dial them; checked against the do-not-call list just before."""
+
+    at: Instant
+    campaign: CampaignId
+    contacts: tuple[Contact, ...]
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockNumbers:
+    """Numbers put on the do-not-call list: claimed contacts with them are not dialled."""
+
+    at: Instant
+    numbers: frozenset[str]
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreviewNext:
+    """Preview (P25): the agent takes the next contact of a preview campaign to look at;
+    the agent is reserved for it until it is dialled or skipped."""
+
+    at: Instant
+    agent: AgentId
+    campaign: CampaignId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreviewDial:
+    at: Instant
+    agent: AgentId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreviewSkip:
+    at: Instant
+    agent: AgentId
+    by: str = ""
+
+
 Command = (
     LoadConfig
     | RestoreLogins
@@ -157,4 +226,11 @@ Command = (
     | CompleteTransfer
     | CancelConsult
     | HangUp
+    | RunCampaign
+    | HaltCampaign
+    | FeedContacts
+    | BlockNumbers
+    | PreviewNext
+    | PreviewDial
+    | PreviewSkip
 )

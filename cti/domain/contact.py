@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 from types import MappingProxyType
@@ -141,6 +141,25 @@ def dial_check(
     if now < contact.next_at:
         return Blocked.NOT_YET
     return None
+
+
+def reopens_at(contact: Contact, campaign: CampaignConfig, now: Instant) -> Instant:
+    """When a contact that may not be dialled now (outside the calling window, or quiet
+    after an abandoned call) may be tried again: the later of the next opening of the
+    window in its local time and the end of the quiet period; `now` when neither holds."""
+    local = local_time_of(contact, now)
+    opens = local
+    if not campaign.window.allows(local.time()):
+        opens = local.replace(
+            hour=campaign.window.start.hour,
+            minute=campaign.window.start.minute,
+            second=0,
+            microsecond=0,
+        )
+        if opens <= local:
+            opens += timedelta(days=1)
+    quiet_until = (contact.abandoned_at or -campaign.abandon_quiet) + campaign.abandon_quiet
+    return Instant(max(opens.timestamp(), quiet_until, now))
 
 
 def started(contact: Contact) -> Contact:

@@ -6,6 +6,8 @@ Rule 2: a call with an open offer, or pausing after a failed connect, is skipped
 is offered at most one call (it leaves AVAILABLE when offered).
 Rule 3: an agent is routable only while its phone is registered and idle, as far as
 Asterisk's device state says; a phone still busy or ringing is skipped until it is idle.
+Rule 4: an answered outbound call dialled for a reserved agent (cti/domain/outbound.py)
+goes to that agent first and to nobody else while the agent waits for it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Final
 from cti.domain.agent import Agent, Trigger
 from cti.domain.config import AgentProfile, QueueConfig
 from cti.domain.effects import ConnectCall, OfferMade, ReturnToQueue
+from cti.domain.ids import ChannelId
 from cti.domain.inputs import DeviceState
 from cti.domain.offer import make_offer
 from cti.domain.queue import WaitingCall
+from cti.domain.records import AgentState
 from cti.domain.routing import pick_agent
 from cti.domain.state import TimerKind
 from cti.domain.work import Work
@@ -27,6 +31,8 @@ IDLE_DEVICE: Final = frozenset({DeviceState.NOT_IN_USE})
 
 
 def dispatch(work: Work) -> None:
+    if work.dials:
+        _reserved(work)
     if not work.available:
         return
     candidates = _candidates(work)
@@ -34,6 +40,8 @@ def dispatch(work: Work) -> None:
         return
     for call in work.waiting:
         if call.channel in work.offers or (TimerKind.RETRY, call.channel) in work.timers:
+            continue
+        if _waited_for(work, call.channel) is not None:
             continue
         queue = work.config.queue(call.queue)
         agent = pick_agent(candidates, queue, call, work.at)
@@ -43,6 +51,29 @@ def dispatch(work: Work) -> None:
         candidates = [(a, p) for a, p in candidates if a.id != agent.id]
         if not candidates:
             return
+
+
+def _reserved(work: Work) -> None:
+    """Rule 4: each held outbound call whose reserved agent waits for it, to that agent."""
+    for channel, dial in work.dials.items():
+        if not dial.held or channel in work.offers:
+            continue
+        agent, call = _waited_for(work, channel), work.waiting.get(channel)
+        device = work.devices.get(agent.device) if agent else None
+        if agent is None or call is None or device not in (None, *IDLE_DEVICE):
+            continue
+        offer(work, call, agent, work.config.queue(call.queue))
+
+
+def _waited_for(work: Work, channel: ChannelId) -> Agent | None:
+    """The agent reserved for this outbound call, while it still waits for it."""
+    dial = work.dials.get(channel)
+    if dial is None or dial.agent is None:
+        return None
+    agent = work.agents.get(dial.agent)
+    if agent is None or agent.state is not AgentState.RESERVED or agent.channel != channel:
+        return None
+    return agent
 
 
 def _candidates(work: Work) -> list[tuple[Agent, AgentProfile]]:

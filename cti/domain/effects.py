@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cti.domain.attempt import DialAttempt
+from cti.domain.campaign import CampaignId
+from cti.domain.contact import Contact
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.queue import WaitingCall
 from cti.domain.records import (
@@ -56,6 +59,7 @@ class TargetKind(StrEnum):
     SURVEY = "survey"  # the post-call survey (P7)
     VOICEMAIL = "voicemail"  # the max-wait rule
     CALLBACK = "callback"  # the max-wait rule: offer a callback (P9)
+    ABANDON = "abandon"  # an answered outbound call no agent took in time: the law's message
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +105,21 @@ class BridgeCall:
     channel: ChannelId  # the caller's
     to: ChannelId  # the agent leg the caller joins
     consulting: ChannelId  # the consulting agent's leg
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OriginateCall:
+    """Dial a campaign's contact through the trunk (issue 4). Once a person answers, the
+    call enters the campaign's queue like an inbound caller, ahead of them (`priority`)."""
+
+    channel: ChannelId  # the new channel's Uniqueid, chosen by the core: also the call id
+    campaign: CampaignId
+    queue: QueueId
+    number: str
+    caller_id: str  # the number presented
+    ring_timeout: float  # seconds before the dial is "no answer"
+    machine_detection: bool
+    priority: int
 
 
 # Notifications -----------------------------------------------------------------------
@@ -185,8 +204,33 @@ class ResyncApplied:
         return self.added + self.removed + self.changed
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptEnded:
+    """An outbound dial ended: the attempt as recorded, and its contact as it is now."""
+
+    attempt: DialAttempt
+    contact: Contact
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactsReturned:
+    """Claimed contacts the core will not dial (the campaign paused, a number blocked, the
+    calling window closed): the shell makes them pending again."""
+
+    campaign: CampaignId
+    contacts: tuple[Contact, ...]
+    why: str
+
+
 Instruction = (
-    ConnectCall | ReturnToQueue | SendCall | MoveCall | HangUpChannel | StartConsult | BridgeCall
+    ConnectCall
+    | ReturnToQueue
+    | SendCall
+    | MoveCall
+    | HangUpChannel
+    | StartConsult
+    | BridgeCall
+    | OriginateCall
 )
 Notification = (
     CallWaiting
@@ -200,6 +244,8 @@ Notification = (
     | PresenceChanged
     | FindingRaised
     | ResyncApplied
+    | AttemptEnded
+    | ContactsReturned
 )
 Effect = Instruction | Notification
 Record = QueueVisit | OfferRecord | CallRecord | StateInterval | LoginSession | Finding | Presence

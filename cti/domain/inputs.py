@@ -124,6 +124,33 @@ class CallControlFailed:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OriginateEnded:
+    """Asterisk's word on an outbound dial (OriginateResponse): answered, or not, with
+    Asterisk's reason code (3: no answer; 0: busy, congestion, failure alike)."""
+
+    at: Instant
+    channel: ChannelId  # the dial's channel (its Uniqueid, chosen by the core)
+    answered: bool
+    reason: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MachineAnswered:
+    """Answering-machine detection heard a machine on an outbound call (CtiOutboundMachine)."""
+
+    at: Instant
+    channel: ChannelId
+    cause: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TelephonyLost:
+    """The AMI link is down: nothing new may be dialled until the next resync (issue 4)."""
+
+    at: Instant
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Resynced:
     """Asterisk's own picture after a (re)login: waiting channels and device states."""
 
@@ -149,5 +176,7 @@ TelephonyEvent = (
     | DeviceStateChanged
     | SurveyAnswered
     | CallControlFailed
+    | OriginateEnded
+    | MachineAnswered
 )
-Input = TelephonyEvent | Resynced | Tick | Command
+Input = TelephonyEvent | Resynced | TelephonyLost | Tick | Command

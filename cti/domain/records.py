@@ -51,6 +51,7 @@ class OfferOutcome(StrEnum):
     CALLER_HUNG_UP = "caller_hung_up"  # withdrawn because the caller hung up
     FAILED = "failed"  # the redirect to the agent failed, or the link dropped
     CANCELLED = "cancelled"  # the consulting agent took a consultation back (P8)
+    HOLD_EXPIRED = "hold_expired"  # an answered outbound call's 2 s ran out (the law)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +121,7 @@ class CallRecord:
 class AgentState(StrEnum):
     LOGGED_OUT = "logged_out"
     AVAILABLE = "available"
+    RESERVED = "reserved"  # kept free for one outbound call being dialled (issue 4)
     OFFERED = "offered"  # the agent's phone rings with a call
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"

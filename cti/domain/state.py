@@ -17,7 +17,9 @@ from enum import StrEnum
 
 from cti.domain.agent import Agent
 from cti.domain.call import CallProgress, Consult, Talk
+from cti.domain.campaign import CampaignId
 from cti.domain.config import AcdConfig
+from cti.domain.dial import Dial, LiveCampaign
 from cti.domain.effects import Effect, Note
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import DeviceState
@@ -35,6 +37,9 @@ class TimerKind(StrEnum):
     MAX_WAIT = "max_wait"  # key: caller channel
     RETRY = "retry"  # key: caller channel; a failed connect is retried after a pause
     CONSULT = "consult"  # key: caller channel; the ring limit of a consultation (P8)
+    HOLD = "hold"  # key: outbound channel; the law's hold for an answered call (issue 4)
+    DIAL = "dial"  # key: outbound channel; a dial whose end Asterisk has not reported
+    PACE = "pace"  # key: campaign; the pacer looks again (forecasts move with time)
 
 
 TimerKey = tuple[TimerKind, str]
@@ -57,6 +62,10 @@ class AcdState:
     calls: Mapping[CallId, CallProgress] = field(default_factory=empty)
     callers: Mapping[ChannelId, CallId] = field(default_factory=empty)  # live caller channels
     timers: Mapping[TimerKey, Instant] = field(default_factory=empty)
+    campaigns: Mapping[CampaignId, LiveCampaign] = field(default_factory=empty)
+    dials: Mapping[ChannelId, Dial] = field(default_factory=empty)  # outbound, by channel
+    dialled: int = 0  # dials started; numbers the next one's channel
+    telephony_up: bool = False  # the AMI link is up and resynced: dialling is allowed
 
     def next_deadline(self) -> Instant | None:
         """The earliest instant at which the core wants a Tick."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
+from cti.domain import outbound
 from cti.domain.config import MaxWaitAction
 from cti.domain.consult import consult_due
 from cti.domain.desk import end_wrap_up_by_limit
@@ -51,6 +52,12 @@ def _fire(work: Work, key: TimerKey) -> None:
             _max_wait_due(work, ChannelId(name))
         case TimerKind.CONSULT:
             consult_due(work, ChannelId(name))
+        case TimerKind.HOLD:
+            outbound.hold_due(work, ChannelId(name))
+        case TimerKind.DIAL:
+            outbound.dial_due(work, ChannelId(name))
+        case TimerKind.PACE:
+            work.set_timer(kind, name, None)  # the pacer runs after every input
         case _:
             assert_never(kind)
 

@@ -74,6 +74,10 @@ class Work:
         self.calls = Cow(state.calls)
         self.callers = Cow(state.callers)
         self.timers = Cow(state.timers)
+        self.campaigns = Cow(state.campaigns)
+        self.dials = Cow(state.dials)
+        self.dialled = state.dialled
+        self.telephony_up = state.telephony_up
         self.effects: list[Effect] = []
         self.notes: list[Note] = []
 
@@ -99,6 +103,10 @@ class Work:
             calls=self.calls.result(),
             callers=self.callers.result(),
             timers=self.timers.result(),
+            campaigns=self.campaigns.result(),
+            dials=self.dials.result(),
+            dialled=self.dialled,
+            telephony_up=self.telephony_up,
         )
         return Decision(state, tuple(self.effects), tuple(self.notes))
 
