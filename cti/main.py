@@ -23,10 +23,12 @@ from cti.ami.normalize import AmiReader
 from cti.ami.resync import Resyncer
 from cti.api.app import ApiContext, Hub, create_app
 from cti.clock import SystemClock
+from cti.dialler import Dialler
 from cti.domain.commands import LoadConfig, RestoreLogins
+from cti.domain.inputs import TelephonyLost
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
-from cti.metrics import HistoryCollector, LiveCollector, Metrics
+from cti.metrics import CampaignCollector, HistoryCollector, LiveCollector, Metrics
 from cti.settings import Settings
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
@@ -56,6 +58,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 
     def on_down(reason: str) -> None:
         logger.warning("AMI link down: %s", reason)
+        engine.submit(TelephonyLost(at=clock.now()))  # no dialling until the next resync
 
     callbacks = LinkCallbacks(
         on_frame=lambda _: None, on_malformed=on_malformed, on_up=on_up, on_down=on_down
@@ -63,16 +66,24 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     link = AmiLink(LinkSettings.of(settings.ami), callbacks)
     resyncer = Resyncer(link, lambda s: engine.submit(s), clock.now, metrics.ami_malformed)
     control = AmiCallControl(
-        link, lambda i: engine.submit(i), clock.now, within=settings.ami.action_timeout
+        link,
+        lambda i: engine.submit(i),
+        clock.now,
+        within=settings.ami.action_timeout,
+        outbound_dial=settings.ami.outbound_dial,
     )
     hub = Hub(state=lambda: engine.state, now=clock.now, history=queries)
+    effects = EffectRunner(history=history, control=control, feeds=[hub])
     engine = Engine(
         clock=clock,
         reader=AmiReader(),
-        runner=EffectRunner(history=history, control=control, feeds=[hub]),
+        runner=effects,
         observer=metrics,
         request_resync=resyncer.request,
     )
+    campaigns = CampaignStore(database)
+    dialler = Dialler(engine, campaigns, clock.now)
+    effects.add_feed(dialler)
     engine.submit(LoadConfig(at=clock.now(), config=await store.load()))
     # Agents logged in when the server stopped come back (C1); their phones' states come
     # with the first resync.
@@ -80,13 +91,16 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     callbacks.on_frame = engine.on_frame
     metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, lambda: link.is_up))
     metrics.registry.register(
+        CampaignCollector(lambda: engine.state, clock.now, lambda: dialler.remaining)
+    )
+    metrics.registry.register(
         HistoryCollector(lambda: (history.written, history.spooled, history.pending))
     )
     context = ApiContext(
         engine=engine,
         directory=store,
         history=queries,
-        campaigns=CampaignStore(database),
+        campaigns=campaigns,
         hub=hub,
         now=clock.now,
         ami_up=lambda: link.is_up,
@@ -103,11 +117,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         _task(engine.run(), "acd-engine"),
         _task(resyncer.run(), "ami-resync"),
         _task(link.run(), "ami-link"),
+        _task(dialler.run(), "dialler"),
     ]
     try:
         await _until_stopped(stop, tasks)
     finally:
         await runner.cleanup()
+        await dialler.close()
         for task in reversed(tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -2,16 +2,17 @@
 
 Rules:
 1. Names carry the `cti_` prefix and base units (`_seconds`, `_total`).
-2. Labels are bounded: queue and event names only, never call or channel ids. Event names
-   come from the wire, so at most MAX_EVENT_LABELS distinct ones are kept; the rest count
-   under "other".
+2. Labels are bounded: queue, campaign and event names only, never call or channel ids.
+   Queues and campaigns are admin-configured. Event names come from the wire, so at most
+   MAX_EVENT_LABELS distinct ones are kept; the rest count under "other".
 3. Counters are derived from decisions (Observer); gauges of live state are read from the
    engine's state when scraped, so they can never drift from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter as Tally
+from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -19,7 +20,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from cti.domain.acd import AcdState, Decision
+from cti.domain.attempt import DialAttempt
+from cti.domain.campaign import CampaignId
+from cti.domain.dial import LiveCampaign
 from cti.domain.effects import (
+    AttemptEnded,
     CallEnded,
     CallWaiting,
     FindingRaised,
@@ -29,6 +34,7 @@ from cti.domain.effects import (
     StateIntervalEnded,
 )
 from cti.domain.ids import Instant, QueueId
+from cti.domain.pacing import DialMode
 from cti.domain.records import (
     AgentState,
     CallRecord,
@@ -45,6 +51,8 @@ RING_BUCKETS: Final = (1, 2, 3, 4, 5, 6, 8, 10)
 TALK_BUCKETS: Final = (10, 30, 60, 120, 180, 300, 600, 1200, 1800, 3600)
 WRAP_UP_BUCKETS: Final = (5, 10, 20, 30, 60, 90, 120, 180, 300, 600)
 LAG_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+CONNECT_BUCKETS: Final = (0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5)  # the law's hold is 2 s
+DIAL_RING_BUCKETS: Final = (1, 2, 3, 5, 8, 10, 15, 20, 25, 30, 45, 60)
 
 
 class Metrics:
@@ -93,6 +101,7 @@ class Metrics:
             registry=r,
         )
         self.acd = AcdMetrics(r)
+        self.campaigns = CampaignMetrics(r)
         self._event_labels: set[str] = set()
 
     # Observer (cti/engine/ports.py)
@@ -130,6 +139,8 @@ class Metrics:
                     self.acd.findings.labels(finding.rule).inc()
                 case StateIntervalEnded(interval=interval):
                     self.acd.state_seconds.labels(interval.state).inc(interval.seconds)
+                case AttemptEnded(attempt=attempt):
+                    self.campaigns.attempt_ended(attempt)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -225,6 +236,42 @@ class AcdMetrics:
             self.surveys.labels(last_queue, str(record.survey_score)).inc()
 
 
+class CampaignMetrics:
+    """Counters and histograms of outbound dials (issue 4, C5), from AttemptEnded."""
+
+    def __init__(self, r: CollectorRegistry) -> None:
+        self.attempts = Counter(
+            "cti_campaign_attempts_total",
+            "Dial attempts ended, by result (skipped: a preview the agent chose not to dial)",
+            ["campaign", "result"],
+            registry=r,
+        )
+        self.connect = Histogram(
+            "cti_campaign_connect_seconds",
+            "From a person answering to an agent connected, per connected call (law: 2 s)",
+            ["campaign"],
+            buckets=CONNECT_BUCKETS,
+            registry=r,
+        )
+        self.ring = Histogram(
+            "cti_campaign_ring_seconds",
+            "From the dial to the answer (by a person or a machine), per answered dial",
+            ["campaign"],
+            buckets=DIAL_RING_BUCKETS,
+            registry=r,
+        )
+
+    def attempt_ended(self, attempt: DialAttempt) -> None:
+        self.attempts.labels(attempt.campaign, attempt.result).inc()
+        if attempt.answered_at is None:  # unanswered, or a skipped preview
+            return
+        self.ring.labels(attempt.campaign).observe(attempt.ring_seconds)
+        if attempt.connected_at is not None:
+            self.connect.labels(attempt.campaign).observe(
+                max(0.0, attempt.connected_at - attempt.answered_at)
+            )
+
+
 class LiveCollector(Collector):
     """Gauges read from live state at scrape time (rule 3)."""
 
@@ -303,3 +350,108 @@ class HistoryCollector(Collector):
             "History records accepted but not yet committed",
             value=pending,
         )
+
+
+CAMPAIGN_GAUGES: Final = {
+    "cti_campaign_running": "1 while the campaign runs, 0 once halted (until its calls end)",
+    "cti_campaign_abandon_rate": (
+        "Abandoned / person-answered calls over the campaign's abandon window now (0-1)"
+    ),
+    "cti_campaign_window_answered": "Calls a person answered within the abandon window now",
+    "cti_campaign_window_abandoned": "Calls abandoned within the abandon window now",
+    "cti_campaign_abandon_cap": "The configured abandon cap as a fraction (0.03 = 3 %)",
+    "cti_campaign_pacing_level": (
+        "The pacer's last level: unreserved calls ringing or held per agent available"
+        " (0 before the first pace)"
+    ),
+    "cti_campaign_agents_waiting": (
+        "Logged-in agents of the campaign's queue waiting for a call (available or reserved)"
+    ),
+    "cti_campaign_contacts_buffered": "Contacts claimed by the core, not yet dialled",
+    "cti_campaign_contacts_remaining": (
+        "Contacts pending or dialling in the store, as of the dialler's last round"
+    ),
+}
+WAITING_STATES: Final = frozenset({AgentState.AVAILABLE, AgentState.RESERVED})
+
+
+class CampaignCollector(Collector):
+    """Outbound campaigns' gauges, read from live state at scrape time (rule 3): one sample
+    per campaign the core holds, running or halted."""
+
+    def __init__(
+        self,
+        state: Callable[[], AcdState],
+        now: Callable[[], Instant],
+        remaining: Callable[[], Mapping[CampaignId, int]],
+    ) -> None:
+        self._state = state
+        self._now = now
+        self._remaining = remaining
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        state, now, remaining = self._state(), self._now(), self._remaining()
+        labels = ["campaign"]
+        gauges = {n: GaugeMetricFamily(n, h, labels=labels) for n, h in CAMPAIGN_GAUGES.items()}
+        modes = GaugeMetricFamily(
+            "cti_campaign_pacing_mode",
+            "1 for the mode the pacer last dialled in (predictive shows progressive while it"
+            " falls back at the cap), 0 for the others",
+            labels=["campaign", "mode"],
+        )
+        calls = GaugeMetricFamily(
+            "cti_campaign_calls",
+            "Outbound calls in flight: ringing, or answered by a person and held for an agent",
+            labels=["campaign", "phase"],
+        )
+        phases = _dial_phases(state)
+        for campaign in sorted(state.campaigns):
+            live = state.campaigns[campaign]
+            for name, value in _campaign_values(state, live, now, remaining).items():
+                gauges[name].add_metric([campaign], value)
+            for mode in DialMode:
+                last = live.last is not None and live.last.mode is mode
+                modes.add_metric([campaign, mode], 1.0 if last else 0.0)
+            for phase in ("ringing", "held"):
+                calls.add_metric([campaign, phase], float(phases[campaign, phase]))
+        yield from gauges.values()
+        yield modes
+        yield calls
+
+
+def _dial_phases(state: AcdState) -> Tally[tuple[CampaignId, str]]:
+    phases: Tally[tuple[CampaignId, str]] = Tally()
+    for dial in state.dials.values():
+        if dial.ringing:
+            phases[dial.campaign, "ringing"] += 1
+        elif dial.held:
+            phases[dial.campaign, "held"] += 1
+    return phases
+
+
+def _campaign_values(
+    state: AcdState, live: LiveCampaign, now: Instant, remaining: Mapping[CampaignId, int]
+) -> dict[str, float]:
+    window = live.window.at(now)
+    return {
+        "cti_campaign_running": 1.0 if live.running else 0.0,
+        "cti_campaign_abandon_rate": window.rate,
+        "cti_campaign_window_answered": float(window.answered),
+        "cti_campaign_window_abandoned": float(window.abandoned),
+        "cti_campaign_abandon_cap": live.config.pacing.abandon_cap,
+        "cti_campaign_pacing_level": live.last.level if live.last is not None else 0.0,
+        "cti_campaign_agents_waiting": float(_agents_waiting(state, live)),
+        "cti_campaign_contacts_buffered": float(len(live.buffer)),
+        "cti_campaign_contacts_remaining": float(remaining.get(live.id, 0)),
+    }
+
+
+def _agents_waiting(state: AcdState, live: LiveCampaign) -> int:
+    profiles, queue = state.config.agents, live.config.queue
+    return sum(
+        1
+        for agent in state.agents.values()
+        if agent.state in WAITING_STATES
+        and (profile := profiles.get(agent.id)) is not None
+        and queue in profile.queues
+    )

@@ -32,6 +32,7 @@ class AmiSettings:
     ping_interval: float = 2.0
     max_missed_pings: int = 3
     max_backoff: float = 30.0
+    outbound_dial: str = "PJSIP/{number}@trunk"  # how a campaign's number is dialled
 
 
 @dataclass(frozen=True, slots=True)

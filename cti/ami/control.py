@@ -1,7 +1,7 @@
 """Call control: the core's instructions performed on Asterisk over AMI (the CallControl port).
 
 Rule 1: `plan` is pure: one instruction becomes the AMI actions that perform it under the
-dialplan contract (dialplan/README.md, version 4). Values that reach the dialplan are
+dialplan contract (dialplan/README.md, version 5). Values that reach the dialplan are
 checked first: a comma or `&` in a dial string would add Dial options or destinations, and
 an extension the contexts' patterns do not match would hang the caller up, so such an
 instruction raises InvalidInstruction instead of being sent.
@@ -48,6 +48,7 @@ from cti.domain.effects import (
     HangUpChannel,
     Instruction,
     MoveCall,
+    OriginateCall,
     ReturnToQueue,
     SendCall,
     StartConsult,
@@ -58,7 +59,7 @@ from cti.domain.inputs import CallControlFailed, Input
 
 logger = logging.getLogger(__name__)
 
-# Contexts, extensions and labels of the dialplan contract, version 4.
+# Contexts, extensions and labels of the dialplan contract, version 5.
 QUEUE_CONTEXT: Final = "cti-queue"
 HOLD_LABEL: Final = "hold"
 CONNECT_CONTEXT: Final = "cti-connect"
@@ -73,7 +74,10 @@ MAX_WAIT_CONTEXT: Final = "cti-max-wait"
 HOLD_CONTEXT: Final = "cti-hold"
 CONSULT_CONTEXT: Final = "cti-consult"
 BRIDGE_CONTEXT: Final = "cti-bridge"
+OUTBOUND_CONTEXT: Final = "cti-outbound"  # an answered outbound call starts here (v5)
+ABANDON_CONTEXT: Final = "cti-abandon"  # the law's message to an answered call no agent took
 ENTRY: Final = "s"
+DEFAULT_OUTBOUND_DIAL: Final = "PJSIP/{number}@trunk"  # settings: ami.outbound_dial
 
 # The contexts match queues and extensions with `_[a-zA-Z0-9].`: two characters or more,
 # the first a letter or digit. A Redirect to an extension that does not match is accepted
@@ -81,6 +85,8 @@ ENTRY: Final = "s"
 EXTEN_RULE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{1,79}")
 # A dial string such as PJSIP/1001: no argument separators, option or variable syntax.
 DEVICE_RULE: Final = re.compile(r"[A-Za-z0-9_-]+/[A-Za-z0-9_.@:/+=-]+")
+# A campaign's number as dialled (cti/domain/contact.py normalize_number).
+NUMBER_RULE: Final = re.compile(r"\+?[0-9]{3,15}")
 # Any value written into an AMI header: printable ASCII on one line.
 VALUE_RULE: Final = re.compile(r"[\x20-\x7e]*")
 
@@ -98,8 +104,9 @@ class ActionSender(Protocol):
     ) -> Coroutine[Any, Any, object]: ...
 
 
-def plan(instruction: Instruction) -> list[Action]:
-    """The AMI actions that perform `instruction`, in the order they must run (pure)."""
+def plan(instruction: Instruction, outbound_dial: str = DEFAULT_OUTBOUND_DIAL) -> list[Action]:
+    """The AMI actions that perform `instruction`, in the order they must run (pure).
+    `outbound_dial` is the dial string of a campaign's number, `{number}` standing for it."""
     match instruction:
         case ConnectCall():
             return _connect(instruction)
@@ -119,8 +126,43 @@ def plan(instruction: Instruction) -> list[Action]:
             return _start_consult(instruction)
         case BridgeCall():
             return _bridge(instruction)
+        case OriginateCall():
+            return [_originate(instruction, outbound_dial)]
         case _:
             assert_never(instruction)
+
+
+def _originate(dial: OriginateCall, outbound_dial: str) -> Action:
+    """Async Originate into cti-outbound,<queue>,1 (contract v5). The variables name the
+    attempt (also the call id), the campaign, the customer's number as the caller, the
+    answered call's place before inbound callers, detection, and the number presented
+    (the abandon message says it)."""
+    number = _number(dial.number)
+    variables = {
+        "CTI_CALL_ID": _value(dial.channel, "channel"),
+        "CTI_CAMPAIGN": _value(dial.campaign, "campaign"),
+        "CTI_CALLER": number,
+        "CTI_PRIORITY": str(dial.priority),
+        "CTI_AMD": "1" if dial.machine_detection else "0",
+        "CTI_CALLER_ID": "".join(ch for ch in dial.caller_id if ch.isdigit()),
+    }
+    try:
+        return actions.originate(
+            channel_id=variables["CTI_CALL_ID"],
+            dial=_device(outbound_dial.replace("{number}", number)),
+            to=(OUTBOUND_CONTEXT, _exten(dial.queue, "queue"), "1"),
+            ring_ms=round(_guard(dial.ring_timeout) * 1000),
+            caller_id=_value(dial.caller_id, "caller id") if dial.caller_id else "",
+            variables=variables,
+        )
+    except ValueError as exc:  # a comma in a value would split the Variable header
+        raise InvalidInstruction(str(exc)) from None
+
+
+def _number(number: str) -> str:
+    if not NUMBER_RULE.fullmatch(number):
+        raise InvalidInstruction(f"number {number!r} is not a phone number")
+    return number
 
 
 def _start_consult(consult: StartConsult) -> list[Action]:
@@ -169,6 +211,8 @@ def _send_call(send: SendCall) -> Action:
             return actions.redirect(channel, EXTENSION_CONTEXT, extension, 1)
         case TargetKind.SURVEY:
             return actions.redirect(channel, SURVEY_CONTEXT, ENTRY, 1)
+        case TargetKind.ABANDON:
+            return actions.redirect(channel, ABANDON_CONTEXT, ENTRY, 1)
         case TargetKind.VOICEMAIL | TargetKind.CALLBACK:
             # cti-max-wait,<queue>,<remedy>: the label names the remedy (voicemail|callback).
             queue = _exten(send.target, "queue")
@@ -219,8 +263,10 @@ class AmiCallControl:
         submit: Callable[[Input], None],
         now: Callable[[], Instant],
         within: float,
+        outbound_dial: str = DEFAULT_OUTBOUND_DIAL,
     ) -> None:
         self._link = link
+        self._outbound_dial = outbound_dial
         self._submit = submit
         self._now = now
         self._within = within
@@ -239,7 +285,7 @@ class AmiCallControl:
             logger.exception("call control outside the event loop: %r", instruction)
             return
         try:
-            steps = plan(instruction)
+            steps = plan(instruction, self._outbound_dial)
             replies = self._post_all(steps)
         except (InvalidInstruction, AmiUnavailable) as exc:
             self._failed(instruction, str(exc))

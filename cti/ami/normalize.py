@@ -34,6 +34,8 @@ from cti.domain.inputs import (
     DialStarted,
     DialStatus,
     HangupRequested,
+    MachineAnswered,
+    OriginateEnded,
     PhoneRinging,
     SurveyAnswered,
     TelephonyEvent,
@@ -236,6 +238,27 @@ def _survey(h: Headers, at: Instant) -> SurveyAnswered:
         channel=ChannelId(one(h, "Uniqueid")),
         score=score,
     )
+
+
+@parses("OriginateResponse")
+def _originate_response(h: Headers, at: Instant) -> OriginateEnded:
+    """The outcome of an async Originate (a campaign's dial). `Uniqueid` is the ChannelId
+    the server gave, in every case; Reason 4 is answered, 3 the ring timeout, 0 anything
+    else (busy, congestion and failure alike: the Hangup's cause tells them apart)."""
+    response = one(h, "Response")
+    if response not in ("Success", "Failure"):
+        raise ValueError(f"unknown Response {response!r}")
+    return OriginateEnded(
+        at=at,
+        channel=ChannelId(one(h, "Uniqueid")),
+        answered=response == "Success",
+        reason=int(one(h, "Reason") or "0"),
+    )
+
+
+@parses("UserEvent/CtiOutboundMachine")
+def _outbound_machine(h: Headers, at: Instant) -> MachineAnswered:
+    return MachineAnswered(at=at, channel=ChannelId(one(h, "Uniqueid")), cause=one(h, "Cause"))
 
 
 def waiting_channel(h: Headers) -> WaitingCall | None:

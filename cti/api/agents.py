@@ -32,6 +32,9 @@ from cti.domain.commands import (
     HangUp,
     LogIn,
     LogOut,
+    PreviewDial,
+    PreviewNext,
+    PreviewSkip,
     SetNotReady,
     SetReady,
     TransferToExtension,
@@ -198,3 +201,36 @@ async def list_agents(request: web.Request) -> web.Response:
 
 def _supervising(identity: Identity) -> None:
     require(identity, Role.SUPERVISOR, Role.ADMIN)
+
+
+# Preview dialling (issue 4, P25) ---------------------------------------------------------
+
+
+@routes.post("/api/v1/agents/{agent_id}/preview")
+async def preview_next(request: web.Request) -> web.Response:
+    """The next contact of a preview campaign, shown under `agent.outbound`; the agent
+    waits (reserved) until it dials or skips it."""
+
+    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
+        campaign = bodies.preview_body(data)
+        return PreviewNext(at=at, agent=agent, campaign=campaign, by=by)
+
+    return await _agent_command(request, build)
+
+
+@routes.post("/api/v1/agents/{agent_id}/preview/dial")
+async def preview_dial(request: web.Request) -> web.Response:
+    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
+        bodies.empty_body(data)
+        return PreviewDial(at=at, agent=agent, by=by)
+
+    return await _agent_command(request, build)
+
+
+@routes.post("/api/v1/agents/{agent_id}/preview/skip")
+async def preview_skip(request: web.Request) -> web.Response:
+    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
+        bodies.empty_body(data)
+        return PreviewSkip(at=at, agent=agent, by=by)
+
+    return await _agent_command(request, build)

@@ -21,6 +21,7 @@ from typing import Final, TypeVar
 from aiohttp import web
 
 from cti.api.errors import bad_request
+from cti.domain.campaign import CampaignId
 from cti.domain.config import (
     AgentProfile,
     MaxWaitAction,
@@ -201,14 +202,24 @@ def not_ready_body(data: Mapping[str, object]) -> str:
     return reason.strip()
 
 
+def preview_body(data: Mapping[str, object]) -> CampaignId:
+    """The preview campaign to take the next contact from (issue 4, P25)."""
+    return CampaignId(_one_name(data, "campaign", "a campaign"))
+
+
 def consult_body(data: Mapping[str, object]) -> AgentId:
     """The agent to consult (attended transfer, P8)."""
+    return AgentId(_one_name(data, "agent", "an agent"))
+
+
+def _one_name(data: Mapping[str, object], key: str, what: str) -> str:
+    """A body of one field naming something; 400 when it names nothing."""
     f = Fields(data)
-    target = f.text("agent").strip()
+    name = f.text(key).strip()
     f.done()
-    if not target:
-        raise bad_request("'agent' must name an agent", "agent")
-    return AgentId(target)
+    if not name:
+        raise bad_request(f"'{key}' must name {what}", key)
+    return name
 
 
 def wrap_up_body(data: Mapping[str, object]) -> str | None:

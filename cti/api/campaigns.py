@@ -33,6 +33,7 @@ from cti.api.campaign_json import (
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError
 from cti.domain.campaign import CampaignId, CampaignStatus
+from cti.domain.commands import BlockNumbers
 from cti.domain.contact import ContactError, normalize_number
 from cti.storage.contact_upload import upload_contacts
 from cti.storage.tokens import Role
@@ -108,8 +109,18 @@ def _status_route(action: str, status: CampaignStatus) -> None:
     async def change_status(request: web.Request) -> web.Response:
         ctx = await _allowed(request, Role.ADMIN)
         bodies.empty_body(await bodies.read_object(request))
+        if status is CampaignStatus.RUNNING:
+            await _check_served(ctx, _campaign(request))
         await ctx.campaigns.set_status(_campaign(request), status)
         return await _answer(ctx, _campaign(request))
+
+
+async def _check_served(ctx: ApiContext, campaign: CampaignId) -> None:
+    """A campaign nobody can answer is refused at start (issue 4, bad input)."""
+    queue = (await ctx.campaigns.get(campaign)).config.queue
+    agents = ctx.engine.state.config.agents.values()
+    if not any(queue in profile.queues for profile in agents):
+        raise ApiError(422, f"campaign {campaign}: no agent serves its queue {queue}")
 
 
 for _action, _status in STATUS_OF.items():
@@ -149,9 +160,15 @@ async def get_dnc(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/dnc")
 async def post_dnc(request: web.Request) -> web.Response:
-    ctx = await _allowed(request, Role.ADMIN)
+    ctx = context_of(request)
+    identity = await identify(ctx, request)
+    require(identity, Role.ADMIN)
     numbers, note = dnc_body(await bodies.read_object(request))
     added = await ctx.campaigns.dnc_add(numbers, note)
+    # Claimed contacts the core holds are checked again, so none of these is dialled now.
+    await ctx.execute(
+        BlockNumbers(at=ctx.now(), numbers=frozenset(numbers), by=f"admin:{identity.name}")
+    )
     return web.json_response({"added": added, "numbers": numbers})
 
 

@@ -156,6 +156,26 @@ PATHS: Final[dict[str, Schema]] = {
     "/api/v1/agents/{agent_id}/consult/cancel": _agent_action(
         "End the consultation and take the caller back (P8)", "Empty", required=False, errors=ACT
     ),
+    "/api/v1/agents/{agent_id}/preview": _agent_action(
+        "Preview dialling (P25): take the next contact of a preview campaign; it is shown under "
+        "agent.outbound with the campaign's script, and the agent is reserved until it dials or "
+        "skips it",
+        "Preview",
+        required=True,
+        errors=(*ACT, INVALID),
+    ),
+    "/api/v1/agents/{agent_id}/preview/dial": _agent_action(
+        "Dial the previewed contact; the answered call comes to this agent",
+        "Empty",
+        required=False,
+        errors=ACT,
+    ),
+    "/api/v1/agents/{agent_id}/preview/skip": _agent_action(
+        "Skip the previewed contact (recorded as a skipped attempt)",
+        "Empty",
+        required=False,
+        errors=ACT,
+    ),
     "/api/v1/agents/{agent_id}/hangup": _agent_action(
         "Hang up the agent's call", "Empty", required=False, errors=ACT
     ),

@@ -40,7 +40,15 @@ NUMBER: Final[Schema] = {"type": "number"}
 INSTANT: Final[Schema] = {"type": ["number", "null"], "description": "seconds since the epoch"}
 LEVELS: Final[Schema] = {"type": "object", "additionalProperties": {"type": "integer"}}
 OPTIONAL_NUMBER: Final[Schema] = {"type": ["number", "null"]}
-AGENT_STATES: Final = ["logged_out", "available", "offered", "on_call", "wrap_up", "not_ready"]
+AGENT_STATES: Final = [
+    "logged_out",
+    "available",
+    "reserved",
+    "offered",
+    "on_call",
+    "wrap_up",
+    "not_ready",
+]
 
 BODIES: Final[dict[str, Schema]] = {
     "Empty": _object({}, (), {}),
@@ -62,6 +70,7 @@ BODIES: Final[dict[str, Schema]] = {
         {"disposition": {"type": ["string", "null"]}}, (), {"disposition": "solved"}
     ),
     "Consult": _object({"agent": STRING}, ("agent",), {"agent": "1002"}),
+    "Preview": _object({"campaign": STRING}, ("campaign",), {"campaign": "renewals"}),
     "Transfer": {
         "oneOf": [
             _object({"queue": STRING}, ("queue",), {"queue": "sales"}),
@@ -223,6 +232,18 @@ ANSWERS: Final[dict[str, Schema]] = {
             },
             "calls_answered": {"type": "integer"},
             "misses_in_row": {"type": "integer"},
+            "outbound": {
+                "type": ["object", "null"],
+                "description": "the campaign contact previewed, dialled for or talked to (P25)",
+                "properties": {
+                    "campaign": STRING,
+                    "contact": STRING,
+                    "number": STRING,
+                    "fields": {"type": "object", "additionalProperties": STRING},
+                    "script": STRING,
+                    "preview": {"type": "boolean"},
+                },
+            },
         },
     },
     "AgentAnswer": {"type": "object", "properties": {"agent": ref("Agent")}},

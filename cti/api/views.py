@@ -100,6 +100,35 @@ def agent_view(state: AcdState, agent_id: AgentId, now: Instant, *, numbers: boo
         "call": _current_call(state, agent, now, numbers),
         "calls_answered": agent.answered,
         "misses_in_row": agent.misses_in_row,
+        "outbound": _outbound(state, agent, numbers),
+    }
+
+
+def _outbound(state: AcdState, agent: Agent, numbers: bool) -> Json | None:
+    """The campaign contact this agent previews, waits for, or talks to (P25): the
+    campaign's script and the contact's fields the campaign shows, nothing else."""
+    dial = state.dials.get(agent.channel) if agent.channel else None
+    found = (dial.campaign, dial.contact, False) if dial else None
+    for previewing in state.campaigns.values() if found is None else ():
+        contact = previewing.previews.get(agent.id)
+        if contact is not None:
+            found = (previewing.id, contact, True)
+    if found is None:
+        return None
+    campaign, contact, preview = found
+    live = state.campaigns.get(campaign)
+    if live is None:
+        return None
+    shown = {
+        name: contact.fields[name] for name in live.config.shown_fields if name in contact.fields
+    }
+    return {
+        "campaign": live.id,
+        "contact": contact.id,
+        "number": number(contact.number, numbers),
+        "fields": shown,
+        "script": live.config.script,
+        "preview": preview,
     }
 
 

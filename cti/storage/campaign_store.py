@@ -219,15 +219,25 @@ class CampaignStore(StoreClient):
         async with self._writing() as connection:
             return await self._write_contact(connection, contact, expected)
 
-    async def release_dialling(self, campaign: CampaignId) -> int:
-        """After a restart: contacts left dialling are pending again; how many there were."""
+    async def release_dialling(
+        self, campaign: CampaignId, *, not_before: Instant | None = None
+    ) -> int:
+        """After a restart: contacts left dialling are pending again, not before
+        `not_before` when given (one may have been dialled as the server stopped); how
+        many there were."""
+        values: dict[str, object] = {
+            "status": ContactStatus.PENDING.value,
+            "updated_at": self._now(),
+        }
+        if not_before is not None:
+            values["next_at"] = utc(not_before)
         query = (
             update(ContactRow)
             .where(
                 ContactRow.campaign_id == campaign,
                 ContactRow.status == ContactStatus.DIALLING.value,
             )
-            .values(status=ContactStatus.PENDING.value, updated_at=self._now())
+            .values(**values)
         )
         async with self._writing() as connection:
             return (await connection.execute(query)).rowcount

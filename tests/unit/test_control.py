@@ -15,12 +15,14 @@ import pytest
 
 from cti.ami.control import AmiCallControl, InvalidInstruction, plan, ring_seconds
 from cti.ami.link import AmiActionFailed, AmiUnavailable
+from cti.domain.campaign import CampaignId
 from cti.domain.effects import (
     BridgeCall,
     ConnectCall,
     HangUpChannel,
     Instruction,
     MoveCall,
+    OriginateCall,
     ReturnToQueue,
     SendCall,
     StartConsult,
@@ -311,3 +313,61 @@ def test_perform_outside_an_event_loop_does_not_raise() -> None:
 
 def test_invalid_instruction_is_a_value_error() -> None:
     assert issubclass(InvalidInstruction, ValueError)
+
+
+def originate(**changes: object) -> OriginateCall:
+    values: dict[str, object] = {
+        "channel": ChannelId("out-1795466392000-7"),
+        "campaign": CampaignId("spring"),
+        "queue": QueueId("outbound"),
+        "number": "+445550107",
+        "caller_id": "+44 555 0100",
+        "ring_timeout": 25.0,
+        "machine_detection": True,
+        "priority": 1000,
+    }
+    values.update(changes)
+    return OriginateCall(**values)  # type: ignore[arg-type]
+
+
+def test_an_outbound_dial_is_one_async_originate_into_cti_outbound() -> None:
+    """Contract v5: the channel id is ours (every event of the attempt names it), the
+    answered call starts in cti-outbound,<queue>,1 and carries what cti-queue and
+    cti-abandon need; the trunk's dial string comes from the settings."""
+    assert plan(originate(), "PJSIP/{number}@carrier") == [
+        {
+            "Action": "Originate",
+            "ActionID": "originate-out-1795466392000-7",
+            "ChannelId": "out-1795466392000-7",
+            "Channel": "PJSIP/+445550107@carrier",
+            "Context": "cti-outbound",
+            "Exten": "outbound",
+            "Priority": "1",
+            "Timeout": "25000",
+            "CallerID": "+44 555 0100",
+            "Variable": "CTI_CALL_ID=out-1795466392000-7,CTI_CAMPAIGN=spring,"
+            "CTI_CALLER=+445550107,CTI_PRIORITY=1000,CTI_AMD=1,CTI_CALLER_ID=445550100",
+            "Async": "true",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"number": "555,0107"}, "not a phone number"),
+        ({"campaign": CampaignId("a,b")}, "no ','"),
+        ({"queue": QueueId("x")}, "not a dialplan extension"),
+        ({"ring_timeout": 0.0}, "must be positive"),
+    ],
+)
+def test_an_outbound_dial_that_cannot_be_sent_safely_is_refused(
+    changes: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(InvalidInstruction, match=problem):
+        plan(originate(**changes))
+
+
+def test_the_abandon_message_is_a_redirect_to_cti_abandon() -> None:
+    send = SendCall(channel=CHANNEL, kind=TargetKind.ABANDON, target="spring")
+    assert plan(send) == [redirect("cti-abandon", "s", "1")]

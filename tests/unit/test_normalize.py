@@ -19,6 +19,8 @@ from cti.domain.inputs import (
     DialStarted,
     DialStatus,
     HangupRequested,
+    MachineAnswered,
+    OriginateEnded,
     PhoneRinging,
     SurveyAnswered,
 )
@@ -364,3 +366,48 @@ def test_call_control_events_with_bad_headers_are_malformed(broken: dict) -> Non
         MalformedEvent, match=r"^(Dial\w+|HangupRequest|DeviceStateChange|UserEvent/CtiSurvey):"
     ):
         normalize(broken, Instant(0))
+
+
+@pytest.mark.parametrize(
+    ("response", "reason", "answered"),
+    [("Success", "4", True), ("Failure", "3", False), ("Failure", "0", False)],
+)
+def test_originate_response_is_the_outcome_of_a_campaign_dial(
+    response: str, reason: str, answered: bool
+) -> None:
+    """tests/lab/test_originate.py facts 2 and 3: Uniqueid is the ChannelId we gave."""
+    frame = {
+        "Event": "OriginateResponse",
+        "Timestamp": "1700000000.5",
+        "ActionID": "originate-out-1-1",
+        "Response": response,
+        "Channel": "PJSIP/5559000@trunk",
+        "Reason": reason,
+        "Uniqueid": "out-1-1",
+    }
+    assert normalize(frame, Instant(0.0)) == OriginateEnded(
+        at=Instant(1700000000.5),
+        channel=ChannelId("out-1-1"),
+        answered=answered,
+        reason=int(reason),
+    )
+
+
+def test_originate_response_with_an_unknown_response_is_malformed() -> None:
+    frame = {"Event": "OriginateResponse", "Response": "Maybe", "Reason": "0", "Uniqueid": "x"}
+    with pytest.raises(MalformedEvent, match="OriginateResponse"):
+        normalize(frame, Instant(0.0))
+
+
+def test_outbound_machine_user_event_becomes_machine_answered() -> None:
+    frame = {
+        "Event": "UserEvent",
+        "UserEvent": "CtiOutboundMachine",
+        "Uniqueid": "out-1-1",
+        "CallId": "out-1-1",
+        "Campaign": "spring",
+        "Cause": "INITIALSILENCE-2500-2500",
+    }
+    assert normalize(frame, Instant(3.0)) == MachineAnswered(
+        at=Instant(3.0), channel=ChannelId("out-1-1"), cause="INITIALSILENCE-2500-2500"
+    )
