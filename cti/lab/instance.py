@@ -230,9 +230,12 @@ def _ports_of_other_labs(root: Path, name: str) -> set[int]:
     for lab_json in (root / INSTANCES).glob("*/lab.json"):
         if lab_json.parent.name != name:
             try:
-                taken |= LabInstance.from_json(json.loads(lab_json.read_text())).ports.all()
+                other = LabInstance.from_json(json.loads(lab_json.read_text()))
             except (OSError, ValueError, KeyError, AssertionError):
                 continue  # a damaged record of another lab must not block this one
+            # A stopped lab kept for its logs (a failed test session) holds no ports.
+            if process.is_alive(other.pid, expect=other.config_path):
+                taken |= other.ports.all()
     return taken
 
 
