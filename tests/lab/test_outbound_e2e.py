@@ -1,0 +1,294 @@
+"""End to end, outbound campaigns (issue 4, C5): a real Asterisk (the lab), SIPp customers
+behind the trunk (cti/lab/sipp.py Customers: the dialled number's last digit picks what
+the customer does), SIPp agent phones, and `cti serve` driven through its API.
+
+What is asserted is read back from the server's own store (the attempts and contacts it
+recorded), from its API (campaign progress and status) and its WebSocket (call records).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from cti.domain.campaign import AttemptResult, CampaignId
+from cti.domain.contact import ContactId, ContactStatus
+from cti.lab.instance import LabInstance
+from cti.lab.sipp import CustomerKind, Customers, Softphone, customer_number
+from cti.storage.campaign_store import CampaignStore
+from cti.storage.database import open_database
+from tests.lab.server import ServerProcess, eventually
+from tests.lab.test_acd_e2e import server
+
+pytestmark = pytest.mark.lab
+__all__ = ["server"]  # the fixture, used by name
+
+CAMPAIGN = "lab-outbound"
+
+
+def outbound_yaml(agents: list[str]) -> str:
+    """One queue `outbound` (wrap-up ends by itself after 1 s) served by `agents`."""
+    lines = ["queues:", "  - id: outbound", "    max_wrap_up: 1", "agents:"]
+    for agent in agents:
+        lines += [f'  - id: "{agent}"', '    pin: "1234"', "    queues: {outbound: 0}"]
+    return "\n".join(lines) + "\n"
+
+
+def campaign_body(mode: str, **extra: object) -> dict[str, Any]:
+    """Dial all day (UTC), retry quickly, and never more than twice, so a test ends soon."""
+    quick = {"delay": 1, "max_attempts": 2}
+    return {
+        "queue": "outbound",
+        "caller_id": "5550100",
+        "ring_timeout": 15,
+        "window": {"start": "00:00", "end": "23:59"},
+        "retries": {
+            "busy": quick,
+            "congestion": quick,
+            "failed": quick,
+            "no_answer": {"delay": 1, "max_attempts": 1},
+            "abandoned": quick,
+        },
+        "pacing": {"mode": mode},
+        **extra,
+    }
+
+
+@contextlib.asynccontextmanager
+async def store_of(server: ServerProcess) -> AsyncIterator[CampaignStore]:
+    database = await open_database(f"sqlite+aiosqlite:///{server.workdir}/cti.db")
+    try:
+        yield CampaignStore(database)
+    finally:
+        await database.close()
+
+
+async def admin_token(server: ServerProcess) -> str:
+    created = await server.admin("token", "create", "--role", "admin", "--name", "lab-admin")
+    return created.strip()
+
+
+async def set_up_campaign(
+    server: ServerProcess, admin: str, body: dict[str, Any], numbers: list[str]
+) -> None:
+    status, answer = await server.request("PUT", f"/api/v1/campaigns/{CAMPAIGN}", body, token=admin)
+    assert status in (200, 201), answer
+    await upload(server, admin, CAMPAIGN, numbers)
+    await server.post(f"/api/v1/campaigns/{CAMPAIGN}/start", token=admin)
+
+
+async def upload(server: ServerProcess, admin: str, campaign: str, numbers: list[str]) -> None:
+    csv = "number\n" + "".join(f"{n}\n" for n in numbers)
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        session.post(
+            f"{server.url}/api/v1/campaigns/{campaign}/contacts",
+            data=csv,
+            headers={"Authorization": f"Bearer {admin}", "Content-Type": "text/csv"},
+        ) as response,
+    ):
+        uploaded = await response.json()
+        assert response.status == 200, uploaded
+    assert uploaded["imported"] == len(numbers), uploaded
+
+
+async def _finished(server: ServerProcess, admin: str) -> bool:
+    return (await campaign(server, admin))["status"] == "finished"
+
+
+async def campaign(server: ServerProcess, admin: str) -> dict[str, Any]:
+    status, body = await server.get(f"/api/v1/campaigns/{CAMPAIGN}", token=admin)
+    assert status == 200, body
+    return dict(body["campaign"])
+
+
+def contact_of(number: str) -> ContactId:
+    return ContactId(f"{CAMPAIGN}:{number}")
+
+
+async def test_a_progressive_campaign_reaches_every_contact_and_records_every_outcome(
+    lab: LabInstance, server: ServerProcess
+) -> None:
+    """Two agents; customers who answer, are busy, never answer, fail (503). Every contact
+    is dialled, retried per its rule, and closed at its attempt limit; every attempt is
+    recorded with its outcome; the campaign finishes by itself."""
+    await server.configure(outbound_yaml(["1001", "1002"]))
+    admin = await admin_token(server)
+    await server.start()
+    kinds: list[tuple[CustomerKind, int]] = [
+        ("answer_hangup_first", 1),
+        ("answer_hangup_first", 2),
+        ("answer_hangup_first", 3),
+        ("busy", 4),
+        ("no_answer", 5),
+        ("unavailable", 6),
+    ]
+    numbers = {customer_number(kind, serial): kind for kind, serial in kinds}
+    async with (
+        Customers(lab),
+        Softphone(lab, "1001"),
+        Softphone(lab, "1002"),
+    ):
+        await server.log_in("1001")
+        await server.log_in("1002")
+        await set_up_campaign(server, admin, campaign_body("progressive"), list(numbers))
+
+        await eventually(lambda: _finished(server, admin), within=90, what="the campaign finished")
+        summary = await campaign(server, admin)
+    assert summary["progress"]["by_status"] == {
+        "pending": 0,
+        "dialling": 0,
+        "done": 3,
+        "closed": 3,
+    }, summary
+    expected = {
+        "answer_hangup_first": ([AttemptResult.CONNECTED], ContactStatus.DONE),
+        "busy": ([AttemptResult.BUSY] * 2, ContactStatus.CLOSED),
+        "no_answer": ([AttemptResult.NO_ANSWER], ContactStatus.CLOSED),
+        "unavailable": ([AttemptResult.CONGESTION] * 2, ContactStatus.CLOSED),
+    }
+    async with store_of(server) as store:
+        for number, kind in numbers.items():
+            attempts = await store.attempts_of(contact_of(number))
+            results, status = expected[kind]
+            assert [a.result for a in attempts] == results, (number, attempts)
+            contact = await store.contact(contact_of(number))
+            assert contact is not None and contact.status is status, (number, contact)
+            assert contact.attempts == len(results), contact
+            for attempt in attempts:
+                assert attempt.agent in ("1001", "1002"), attempt  # progressive: reserved
+                if kind == "no_answer":
+                    assert 15.0 <= attempt.ring_seconds < 17.0, attempt
+                if attempt.result is AttemptResult.CONNECTED:
+                    assert attempt.person and attempt.connected_at is not None, attempt
+                    assert attempt.connected_at - (attempt.answered_at or 0) < 2.0, attempt
+
+
+async def test_an_answered_call_no_agent_takes_within_two_seconds_is_abandoned(
+    lab: LabInstance, server: ServerProcess
+) -> None:
+    """The only agent's phone rings without answering: the customer, who answered, gets
+    the message after 2 s and the attempt is abandoned; the number is not dialled again
+    (the 72-hour quiet period of a predictive campaign), though its retry rule allows it."""
+    await server.configure(outbound_yaml(["1001"]))
+    admin = await admin_token(server)
+    await server.start()
+    number = customer_number("answer", 7)
+    async with Customers(lab), Softphone(lab, "1001", "no_answer"):
+        await server.log_in("1001")
+        await set_up_campaign(server, admin, campaign_body("predictive"), [number])
+        async with store_of(server) as store:
+
+            async def abandoned() -> bool:
+                return bool(await store.attempts_of(contact_of(number)))
+
+            await eventually(abandoned, within=30, what="the attempt recorded")
+            await asyncio.sleep(4.0)  # the retry delay (1 s) passes, several feeder rounds
+            attempts = await store.attempts_of(contact_of(number))
+            contact = await store.contact(contact_of(number))
+    assert [a.result for a in attempts] == [AttemptResult.ABANDONED], attempts
+    attempt = attempts[0]
+    assert attempt.person and attempt.connected_at is None, attempt
+    assert contact is not None and contact.abandoned_at is not None, contact
+    assert contact.status is ContactStatus.PENDING, contact
+    assert (await campaign(server, admin))["status"] == "running"
+    assert CampaignId(CAMPAIGN) == attempt.campaign
+
+
+async def test_preview_the_agent_sees_the_contact_then_skips_one_and_dials_the_next(
+    lab: LabInstance, server: ServerProcess
+) -> None:
+    """Preview (P25): the agent takes a contact, sees its shown fields and the script,
+    skips it (recorded, not counted as a dial), takes the next and dials it; the answered
+    call comes to that agent."""
+    await server.configure(outbound_yaml(["1001"]))
+    admin = await admin_token(server)
+    await server.start()
+    first, second = (
+        customer_number("answer_hangup_first", 8),
+        customer_number("answer_hangup_first", 9),
+    )
+    body = campaign_body("preview", script="Offer the spring plan.", shown_fields=["name"])
+    async with Customers(lab), Softphone(lab, "1001"):
+        token = await server.log_in("1001")
+        await set_up_campaign(server, admin, body, [first, second])
+
+        async def previewed() -> dict[str, Any] | None:
+            status, answer = await server.request(
+                "POST", "/api/v1/agents/1001/preview", {"campaign": CAMPAIGN}, token=token
+            )
+            return answer["agent"]["outbound"] if status == 200 else None
+
+        shown = await eventually(previewed, within=10, what="a contact to preview")
+        assert shown["script"] == "Offer the spring plan." and shown["preview"] is True, shown
+        skipped = shown["number"]
+        await server.post("/api/v1/agents/1001/preview/skip", token=token)
+        shown = await eventually(previewed, within=10, what="the next contact to preview")
+        dialled = shown["number"]
+        assert {skipped, dialled} == {first, second}, shown
+        await server.post("/api/v1/agents/1001/preview/dial", token=token)
+        async with store_of(server) as store:
+
+            async def connected() -> bool:
+                attempts = await store.attempts_of(contact_of(dialled))
+                return [a.result for a in attempts] == [AttemptResult.CONNECTED]
+
+            await eventually(connected, within=20, what="the dialled contact connected")
+            skips = await store.attempts_of(contact_of(skipped))
+            attempt = (await store.attempts_of(contact_of(dialled)))[0]
+    assert [a.result for a in skips] == [AttemptResult.SKIPPED], skips
+    assert attempt.agent == "1001" and attempt.person, attempt
+
+
+async def test_the_calling_window_and_the_do_not_call_list_are_honoured(
+    lab: LabInstance, server: ServerProcess
+) -> None:
+    """Nothing is dialled outside the calling window (in the contact's own time zone), and
+    a number on the do-not-call list is never dialled: its contact is closed."""
+    await server.configure(outbound_yaml(["1001"]))
+    admin = await admin_token(server)
+    await server.start()
+    hour = time.gmtime().tm_hour
+    closed_now = (
+        {"start": "13:00", "end": "23:00"} if hour < 12 else {"start": "01:00", "end": "11:00"}
+    )
+    blocked, outside = customer_number("answer", 10), customer_number("answer", 11)
+    status, answer = await server.request(
+        "POST", "/api/v1/dnc", {"numbers": [blocked]}, token=admin
+    )
+    assert status == 200, answer
+    async with Customers(lab), Softphone(lab, "1001"):
+        await server.log_in("1001")
+        await set_up_campaign(server, admin, campaign_body("progressive"), [blocked])
+        async with store_of(server) as store:
+
+            async def closed() -> bool:
+                contact = await store.contact(contact_of(blocked))
+                return contact is not None and contact.status is ContactStatus.CLOSED
+
+            await eventually(closed, within=10, what="the blocked contact closed")
+            assert await store.attempts_of(contact_of(blocked)) == []
+            # Its only contact closed, the campaign finishes by itself.
+            await eventually(
+                lambda: _finished(server, admin), within=5, what="the campaign finished"
+            )
+            body = campaign_body("progressive", window=closed_now)
+            second = "lab-outbound-window"
+            status, answer = await server.request(
+                "PUT", f"/api/v1/campaigns/{second}", body, token=admin
+            )
+            assert status in (200, 201), answer
+            await upload(server, admin, second, [outside])
+            await server.post(f"/api/v1/campaigns/{second}/start", token=admin)
+            await asyncio.sleep(4.0)  # several feeder rounds
+            contact = await store.contact(ContactId(f"{second}:{outside}"))
+            attempts = await store.attempts_of(ContactId(f"{second}:{outside}"))
+    assert attempts == [], attempts
+    assert contact is not None and contact.status is ContactStatus.PENDING, contact
+    assert contact.next_at > time.time(), contact  # put off to the window's next opening
