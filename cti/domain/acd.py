@@ -75,7 +75,7 @@ def decide(state: AcdState, event: Input, now: Instant) -> Decision:
         note = Rejected(reason=refused.reason, code=refused.code)
         return Decision(state, refused.effects, (note,))
     dispatch(work)
-    outbound.pace_all(work)
+    outbound.pace_all(work, tick=isinstance(event, Tick))
     outbound.observe(work)
     return work.decision()
 

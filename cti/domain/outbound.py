@@ -143,13 +143,30 @@ def _forget_if_idle(work: Work, campaign: CampaignId) -> None:
 # Pacing (rules 1, 2, 5) ----------------------------------------------------------------
 
 
-def pace_all(work: Work) -> None:
+def pace_all(work: Work, *, tick: bool) -> None:
+    """Rule 1. Only a tick, or a change to what pacing reads (agents, phones, dials,
+    campaigns, configuration, the link), can change the pacer's answer: other inputs,
+    most of a call's AMI events, cost nothing here."""
     if not work.telephony_up or not work.campaigns:
+        return
+    if not (tick or _pacing_inputs_changed(work)):
         return
     for campaign in sorted(work.campaigns):
         live = work.campaigns[campaign]
         if live.running and live.buffer and live.config.mode is not DialMode.PREVIEW:
             _pace(work, live)
+
+
+def _pacing_inputs_changed(work: Work) -> bool:
+    base = work.base
+    return (
+        not base.telephony_up
+        or work.config is not base.config
+        or work.agents.result() is not base.agents
+        or work.devices.result() is not base.devices
+        or work.dials.result() is not base.dials
+        or work.campaigns.result() is not base.campaigns
+    )
 
 
 def _pace(work: Work, live: LiveCampaign) -> None:
