@@ -46,7 +46,7 @@ from cti.domain.commands import (
     PreviewSkip,
     RunCampaign,
 )
-from cti.domain.contact import Contact, ContactStatus, after_attempt, dial_check
+from cti.domain.contact import Blocked, Contact, ContactStatus, after_attempt, dial_check
 from cti.domain.desk import CommandRefused, agent_of
 from cti.domain.dial import Dial, LiveCampaign
 from cti.domain.dispatch import IDLE_DEVICE
@@ -233,18 +233,23 @@ def _next_contact(work: Work, campaign: CampaignId, *, guaranteed: bool) -> Cont
     buffer, found = list(live.buffer), None
     while buffer and found is None:
         contact = buffer.pop(0)
-        # Claimed contacts are DIALLING in the store: this is the check made before the
-        # claim, made again at the very moment of the dial.
-        pending = replace(contact, status=ContactStatus.PENDING)
-        blocked = dial_check(
-            pending, live.config, work.at, frozenset(), agent_guaranteed=guaranteed
-        )
+        blocked = _blocked_now(work, live.config, contact, guaranteed=guaranteed)
         if blocked is None:
             found = contact
         else:
             work.emit(ContactsReturned(campaign=campaign, contacts=(contact,), why=blocked.value))
     work.campaigns[campaign] = replace(live, buffer=tuple(buffer))
     return found
+
+
+def _blocked_now(
+    work: Work, config: CampaignConfig, contact: Contact, *, guaranteed: bool
+) -> Blocked | None:
+    """Rule 5: why a claimed contact may not be dialled at this very moment, if it may not.
+    Claimed contacts are DIALLING in the store: this is the check made before the claim,
+    made again at the dial (the do-not-call list is the shell's, and BlockNumbers')."""
+    pending = replace(contact, status=ContactStatus.PENDING)
+    return dial_check(pending, config, work.at, frozenset(), agent_guaranteed=guaranteed)
 
 
 def _dial(
@@ -491,8 +496,7 @@ def on_preview_dial(work: Work, command: PreviewDial) -> None:
     live, contact = previewing(work, command.agent)
     if not work.telephony_up:
         raise CommandRefused("the telephony link is down: nothing can be dialled", "conflict")
-    pending = replace(contact, status=ContactStatus.PENDING)  # rule 5, at the dial itself
-    blocked = dial_check(pending, live.config, work.at, frozenset(), agent_guaranteed=True)
+    blocked = _blocked_now(work, live.config, contact, guaranteed=True)
     if blocked is not None:
         reason = f"contact {contact.id} may not be dialled now ({blocked}): skip it"
         raise CommandRefused(reason, "conflict")
