@@ -26,6 +26,8 @@ from typing import Final
 from cti.ami.frames import Headers
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import (
+    CallbackDeclined,
+    CallbackRequested,
     CallerQueued,
     ChannelHungUp,
     DeviceState,
@@ -238,6 +240,20 @@ def _survey(h: Headers, at: Instant) -> SurveyAnswered:
         channel=ChannelId(one(h, "Uniqueid")),
         score=score,
     )
+
+
+@parses("UserEvent/CtiCallbackRequested")
+def _callback_requested(h: Headers, at: Instant) -> CallbackRequested:
+    return CallbackRequested(
+        at=at,
+        channel=ChannelId(one(h, "Uniqueid")),
+        number=one(h, "CallerNum").strip() if "CallerNum" in h else "",
+    )
+
+
+@parses("UserEvent/CtiCallbackDeclined")
+def _callback_declined(h: Headers, at: Instant) -> CallbackDeclined:
+    return CallbackDeclined(at=at, channel=ChannelId(one(h, "Uniqueid")))
 
 
 @parses("OriginateResponse")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from cti.domain import consult, desk, outbound, telephony
+from cti.domain import callback, consult, desk, outbound, telephony
 from cti.domain.commands import (
     BlockNumbers,
     CancelConsult,
@@ -24,6 +24,7 @@ from cti.domain.commands import (
     ConsultAgent,
     EndWrapUp,
     FeedContacts,
+    FlagOverdue,
     HaltCampaign,
     HangUp,
     LoadConfig,
@@ -44,6 +45,8 @@ from cti.domain.dispatch import dispatch
 from cti.domain.effects import Rejected
 from cti.domain.ids import Instant
 from cti.domain.inputs import (
+    CallbackDeclined,
+    CallbackRequested,
     CallControlFailed,
     CallerQueued,
     ChannelHungUp,
@@ -108,6 +111,10 @@ def _apply(work: Work, event: Input) -> None:
             telephony.on_device_state(work, event)
         case SurveyAnswered():
             telephony.on_survey(work, event)
+        case CallbackRequested():
+            callback.on_requested(work, event)
+        case CallbackDeclined():
+            callback.on_declined(work, event)
         case CallControlFailed():
             if outbound.on_control_failed(work, event.channel):
                 return
@@ -160,6 +167,8 @@ def _apply(work: Work, event: Input) -> None:
             outbound.on_feed(work, event)
         case BlockNumbers():
             outbound.on_block(work, event)
+        case FlagOverdue():
+            callback.on_flag_overdue(work, event)
         case PreviewNext():
             outbound.on_preview_next(work, event)
         case PreviewDial():

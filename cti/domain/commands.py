@@ -187,6 +187,16 @@ class BlockNumbers:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FlagOverdue:
+    """Callbacks and follow-ups the shell found overdue in the store (P9, P18): the core
+    raises one finding each (cti/domain/callback.py)."""
+
+    at: Instant
+    contacts: tuple[Contact, ...]
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PreviewNext:
     """Preview (P25): the agent takes the next contact of a preview campaign to look at;
     the agent is reserved for it until it is dialled or skipped."""
@@ -230,6 +240,7 @@ Command = (
     | HaltCampaign
     | FeedContacts
     | BlockNumbers
+    | FlagOverdue
     | PreviewNext
     | PreviewDial
     | PreviewSkip

@@ -13,6 +13,11 @@ maximum; a preview skip is recorded as an attempt of the agent's choice and does
 count towards the maximum (nobody was called).
 Rule 4: phone numbers are kept as dialled: digits, with a leading `+` for E.164; spaces,
 dots, dashes and parentheses are dropped on the way in; anything else is refused.
+Rule 5: a callback (P9) is a contact promised for a time (`next_at`) and due by `due`; it
+may be bound to one agent (the one who promised it) or keep an inbound caller's place in
+line (`place`, `priority`: cti/domain/dispatch.py rule 5). A follow-up (P17, P18) is due by
+`due`. Overdue: a callback not dialled by its due instant (the promise is to call, the
+customer may not answer), a follow-up not done by its due instant and not closed.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Final, NewType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
-from cti.domain.ids import Instant
+from cti.domain.ids import AgentId, Instant
 
 ContactId = NewType("ContactId", str)
 
@@ -46,6 +51,15 @@ class ContactStatus(StrEnum):
     DIALLING = "dialling"  # an attempt is in progress
     DONE = "done"  # a person was reached
     CLOSED = "closed"  # the attempts ran out (P17) or the campaign closed it
+
+
+class ContactKind(StrEnum):
+    CONTACT = "contact"  # loaded into a campaign
+    CALLBACK = "callback"  # promised to the customer for a time (P9)
+    FOLLOW_UP = "follow_up"  # opened by a complaint disposition (P18)
+
+
+OPEN: Final = frozenset({ContactStatus.PENDING, ContactStatus.DIALLING})
 
 
 class Blocked(StrEnum):
@@ -75,6 +89,10 @@ class Contact:
     attempts: int = 0  # dials placed (skips excluded)
     last_result: AttemptResult | None = None
     abandoned_at: Instant | None = None  # the last abandoned call (campaign rule 4)
+    kind: ContactKind = ContactKind.CONTACT
+    agent: AgentId | None = None  # rule 5: only this agent takes the call
+    place: Instant | None = None  # rule 5: an inbound caller's place in line, kept
+    priority: int = 0  # that caller's priority (P10), with the place
 
 
 def normalize_number(raw: str) -> str:
@@ -186,6 +204,7 @@ def after_attempt(
 
 
 def overdue(contact: Contact, now: Instant) -> bool:
-    """A follow-up not done by its due instant (P17): a finding."""
-    open_ = contact.status in (ContactStatus.PENDING, ContactStatus.DIALLING)
-    return open_ and contact.due is not None and now > contact.due
+    """Rule 5: a callback not dialled, or a follow-up not done, by its due instant."""
+    if contact.due is None or now <= contact.due or contact.status not in OPEN:
+        return False
+    return contact.kind is not ContactKind.CALLBACK or contact.attempts == 0

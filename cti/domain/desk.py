@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cti.domain import callback
 from cti.domain.agent import Agent, IllegalTransition, Trigger, logged_in
 from cti.domain.call import Talk
 from cti.domain.commands import (
@@ -227,6 +228,8 @@ def on_end_wrap_up(work: Work, command: EndWrapUp) -> None:
         raise CommandRefused(
             f"disposition {disposition!r} is not one of {', '.join(listed)}", "invalid"
         )
+    if disposition == callback.COMPLAINT and agent.call is not None and agent.queue:
+        callback.follow_up(work, agent.id, agent.call, agent.queue)  # before the call ends
     _end_wrap_up(work, agent, "agent", disposition)
 
 

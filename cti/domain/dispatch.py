@@ -8,6 +8,11 @@ Rule 3: an agent is routable only while its phone is registered and idle, as far
 Asterisk's device state says; a phone still busy or ringing is skipped until it is idle.
 Rule 4: an answered outbound call dialled for a reserved agent (cti/domain/outbound.py)
 goes to that agent first and to nobody else while the agent waits for it.
+Rule 5: a caller who asked for a callback keeps its place in line (P9): while the callback
+waits in its campaign's buffer, callers behind that place (priority, then entry time) are
+not offered to the agents of the callback's queue, so the next such agent to be free is
+left to the dialler, which reserves it for the callback. A caller hearing the callback
+offer (`away`) is not offered at all.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Final
 from cti.domain.agent import Agent, Trigger
 from cti.domain.config import AgentProfile, QueueConfig
 from cti.domain.effects import ConnectCall, OfferMade, ReturnToQueue
-from cti.domain.ids import ChannelId
+from cti.domain.ids import ChannelId, QueueId
 from cti.domain.inputs import DeviceState
 from cti.domain.offer import make_offer
 from cti.domain.queue import WaitingCall
@@ -29,6 +34,8 @@ from cti.domain.work import Work
 
 IDLE_DEVICE: Final = frozenset({DeviceState.NOT_IN_USE})
 
+Place = tuple[int, float, str]  # a place in line: as WaitingCall.sort_key()
+
 
 def dispatch(work: Work) -> None:
     if work.dials:
@@ -38,13 +45,15 @@ def dispatch(work: Work) -> None:
     candidates = _candidates(work)
     if not candidates:
         return
+    places = _kept_places(work) if work.campaigns else {}
     for call in work.waiting:
         if call.channel in work.offers or (TimerKind.RETRY, call.channel) in work.timers:
             continue
-        if _waited_for(work, call.channel) is not None:
+        if call.away or _waited_for(work, call.channel) is not None:
             continue
         queue = work.config.queue(call.queue)
-        agent = pick_agent(candidates, queue, call, work.at)
+        eligible = _not_behind(candidates, call, places) if places else candidates
+        agent = pick_agent(eligible, queue, call, work.at)
         if agent is None:
             continue
         offer(work, call, agent, queue)
@@ -63,6 +72,34 @@ def _reserved(work: Work) -> None:
         if agent is None or call is None or device not in (None, *IDLE_DEVICE):
             continue
         offer(work, call, agent, work.config.queue(call.queue))
+
+
+def _kept_places(work: Work) -> dict[QueueId, Place]:
+    """Rule 5: per queue, the first place in line kept by a callback waiting to be dialled."""
+    places: dict[QueueId, Place] = {}
+    for live in work.campaigns.values():
+        if not live.running:
+            continue
+        for contact in live.buffer:
+            if contact.place is None:
+                continue
+            place = (-contact.priority, contact.place, contact.id)
+            queue = live.config.queue
+            if queue not in places or place < places[queue]:
+                places[queue] = place
+    return places
+
+
+def _not_behind(
+    candidates: list[tuple[Agent, AgentProfile]], call: WaitingCall, places: dict[QueueId, Place]
+) -> list[tuple[Agent, AgentProfile]]:
+    """The candidates whose queues hold no kept place ahead of this caller (rule 5)."""
+    key = call.sort_key()
+    return [
+        (agent, profile)
+        for agent, profile in candidates
+        if not any(places[q] < key for q in profile.queues if q in places)
+    ]
 
 
 def _waited_for(work: Work, channel: ChannelId) -> Agent | None:

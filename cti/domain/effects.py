@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import CampaignId
-from cti.domain.contact import Contact
+from cti.domain.contact import Contact, ContactKind
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.queue import WaitingCall
 from cti.domain.records import (
@@ -213,6 +213,21 @@ class AttemptEnded:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackWanted:
+    """A customer is to be called back (P9: a waiting caller asked, keeping its place) or
+    followed up (P18: a complaint): the shell adds the contact to the queue's callbacks."""
+
+    kind: ContactKind
+    queue: QueueId
+    number: str
+    at: Instant
+    call: CallId | None = None  # the call it came from
+    agent: AgentId | None = None  # who opened it (a follow-up's agent)
+    place: Instant | None = None  # the caller's place in line, kept (P9)
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ContactsReturned:
     """Claimed contacts the core will not dial (the campaign paused, a number blocked, the
     calling window closed): the shell makes them pending again."""
@@ -246,6 +261,7 @@ Notification = (
     | ResyncApplied
     | AttemptEnded
     | ContactsReturned
+    | CallbackWanted
 )
 Effect = Instruction | Notification
 Record = QueueVisit | OfferRecord | CallRecord | StateInterval | LoginSession | Finding | Presence

@@ -115,6 +115,25 @@ class SurveyAnswered:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRequested:
+    """A waiting caller offered a callback by the queue's max-wait rule keyed 1 (dialplan
+    UserEvent CtiCallbackRequested, P9); the caller hangs up next."""
+
+    at: Instant
+    channel: ChannelId
+    number: str  # the caller's number, to call back
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackDeclined:
+    """The caller did not want the callback (CtiCallbackDeclined): back to the holding
+    loop, place kept."""
+
+    at: Instant
+    channel: ChannelId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallControlFailed:
     """Asterisk refused or never answered an instruction for this caller's channel."""
 
@@ -175,6 +194,8 @@ TelephonyEvent = (
     | DialEnded
     | DeviceStateChanged
     | SurveyAnswered
+    | CallbackRequested
+    | CallbackDeclined
     | CallControlFailed
     | OriginateEnded
     | MachineAnswered

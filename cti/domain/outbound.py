@@ -25,6 +25,9 @@ Rule 5 (contacts): each contact is checked again just before its dial (calling w
 its own time zone, abandon quiet period, due time); one that may not be dialled now goes
 back to the shell (ContactsReturned), as does the buffer of a halted campaign. A halted
 campaign's calls in flight end normally; the campaign leaves the core when none is left.
+Rule 6 (callbacks, P9): a contact promised by one agent is dialled only with that agent
+reserved, in any mode, and waits in the buffer while the agent is not free; the contacts
+behind it are dialled meanwhile.
 """
 
 from __future__ import annotations
@@ -180,10 +183,11 @@ def _pace(work: Work, live: LiveCampaign) -> None:
     for _ in range(decided.dials):
         if reserve and not free:
             break
-        contact = _next_contact(work, live.id, guaranteed=reserve)
-        if contact is None:
+        picked = _next_contact(work, live.id, free, reserve=reserve)
+        if picked is None:
             break
-        _dial(work, live.config, contact, decided.mode, free.pop(0) if reserve else None)
+        contact, agent = picked
+        _dial(work, live.config, contact, decided.mode, agent)
     again = live.config.mode is DialMode.PREDICTIVE and work.campaigns[live.id].buffer
     work.set_timer(TimerKind.PACE, live.id, work.at + PACE_EVERY if again else None)
 
@@ -226,19 +230,37 @@ def _snapshot(work: Work, live: LiveCampaign, members: list[Agent], ready: int) 
     )
 
 
-def _next_contact(work: Work, campaign: CampaignId, *, guaranteed: bool) -> Contact | None:
-    """The first buffered contact that may be dialled now; the ones before it that may not
-    go back to the shell (rule 5)."""
+def _next_contact(
+    work: Work, campaign: CampaignId, free: list[Agent], *, reserve: bool
+) -> tuple[Contact, Agent | None] | None:
+    """The first buffered contact that may be dialled now, with the agent to reserve for
+    it (taken from `free`): the contact's own agent for a callback promised by one (kept
+    in the buffer while that agent is not free, rule 6), else the first free agent when
+    reserving, else none. The contacts before it that may not be dialled now go back to
+    the shell (rule 5)."""
     live = work.campaigns[campaign]
-    buffer, found = list(live.buffer), None
+    kept: list[Contact] = []
+    buffer = list(live.buffer)
+    found: tuple[Contact, Agent | None] | None = None
     while buffer and found is None:
         contact = buffer.pop(0)
-        blocked = _blocked_now(work, live.config, contact, guaranteed=guaranteed)
-        if blocked is None:
-            found = contact
-        else:
+        bound = contact.agent is not None
+        blocked = _blocked_now(work, live.config, contact, guaranteed=reserve or bound)
+        if blocked is not None:
             work.emit(ContactsReturned(campaign=campaign, contacts=(contact,), why=blocked.value))
-    work.campaigns[campaign] = replace(live, buffer=tuple(buffer))
+        elif bound:
+            agent = next((a for a in free if a.id == contact.agent), None)
+            if agent is None:
+                kept.append(contact)
+            else:
+                found = (contact, agent)
+        elif not reserve or free:
+            found = (contact, free[0] if reserve else None)
+        else:
+            kept.append(contact)
+    if found is not None and found[1] is not None:
+        free.remove(found[1])
+    work.campaigns[campaign] = replace(live, buffer=(*kept, *buffer))
     return found
 
 
@@ -473,9 +495,10 @@ def on_preview_next(work: Work, command: PreviewNext) -> None:
         raise CommandRefused(f"agent {agent.id} is {agent.state}, not available", "conflict")
     if not work.telephony_up:
         raise CommandRefused("the telephony link is down: nothing can be dialled", "conflict")
-    contact = _next_contact(work, live.id, guaranteed=True)
-    if contact is None:
+    picked = _next_contact(work, live.id, [agent], reserve=True)
+    if picked is None:
         raise CommandRefused(f"campaign {live.id} has no contact to dial now", "conflict")
+    contact = picked[0]
     live = work.campaigns[live.id]
     previews = _with(live.previews, agent.id, contact)
     work.campaigns[live.id] = replace(live, previews=previews)

@@ -24,6 +24,7 @@ class WaitingCall:
     caller: str
     entered_at: Instant  # the place in line: when the caller first entered
     since: Instant | None = None  # when it entered this queue, if later (overflow)
+    away: bool = False  # hearing the max-wait callback offer (P9): not offered meanwhile
 
     @property
     def queued_at(self) -> Instant:

@@ -190,6 +190,8 @@ class Rule(StrEnum):
     WRAP_UP_OVERRUN = "C4.wrap_up_overrun"  # wrap-up ended by the queue's maximum
     NOT_READY_OVERRUN = "P5.not_ready_overrun"  # not ready longer than the reason allows
     SECOND_LOGIN = "P3.second_login"  # an agent logged in while already logged in
+    CALLBACK_OVERDUE = "P9.callback_overdue"  # a promised callback not dialled by its due time
+    FOLLOW_UP_OVERDUE = "P18.follow_up_overdue"  # a complaint's follow-up not done by its due
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -116,10 +116,12 @@ def _max_wait_due(work: Work, channel: ChannelId) -> None:
         case MaxWaitAction.NONE:
             return
         case MaxWaitAction.VOICEMAIL:
+            work.leave_queue(call, VisitOutcome.REDIRECTED)
             kind = TargetKind.VOICEMAIL
         case MaxWaitAction.CALLBACK:
+            # cti/domain/callback.py rule 1: still in line while hearing the offer.
+            work.waiting = work.waiting.add(replace(call, away=True))
             kind = TargetKind.CALLBACK
         case _:
             assert_never(action)
-    work.leave_queue(call, VisitOutcome.REDIRECTED)
     work.emit(SendCall(channel=channel, kind=kind, target=call.queue))

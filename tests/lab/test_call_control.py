@@ -447,6 +447,8 @@ async def test_callback_offer_takes_digit_one_as_a_request(
             assert (request["CallerNum"], request["Queue"]) == (entry.caller, "support")  # P9
             assert await call.wait(WITHIN) == 0
         else:
+            declined = await ami.observed.user_event("CtiCallbackDeclined", entry.channel)
+            assert (declined["CallId"], declined["Queue"]) == (entry.call, "support")
             back = await ami.observed.step(entry.channel, "cti-max-wait", "Goto")
             await ami.observed.step(entry.channel, "cti-queue", "MusicOnHold", after=back)
             assert (await ami.where(entry.channel) or ("",))[0] == "cti-queue"

@@ -11,6 +11,8 @@ import pytest
 from cti.ami.normalize import AmiReader, MalformedEvent, device_of, normalize, waiting_channel
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import (
+    CallbackDeclined,
+    CallbackRequested,
     CallerQueued,
     ChannelHungUp,
     DeviceState,
@@ -323,6 +325,27 @@ def test_survey_user_event_becomes_survey_answered() -> None:
         channel=ChannelId("1795466392.23"),
         score=4,
     )
+
+
+CALLBACK = {
+    **SURVEY,
+    "Context": "cti-max-wait",
+    "Exten": "support",
+    "UserEvent": "CtiCallbackRequested",
+    "CallerNum": "+15550101",
+    "Queue": "support",
+}
+
+
+def test_callback_user_events_become_requests_and_declines() -> None:
+    """P9, dialplan contract v6: the channel's Uniqueid finds the waiting caller."""
+    at, channel = Instant(1795466393.249998), ChannelId("1795466392.23")
+    assert normalize(CALLBACK, Instant(0)) == CallbackRequested(
+        at=at, channel=channel, number="+15550101"
+    )
+    declined = {**CALLBACK, "UserEvent": "CtiCallbackDeclined"}
+    del declined["CallerNum"]
+    assert normalize(declined, Instant(0)) == CallbackDeclined(at=at, channel=channel)
 
 
 DIAL_RESULT = {
