@@ -9,6 +9,9 @@ Rule 3: `upload` prints what it imported and what was there already, then each b
 as "FILE: line <n>: reason" on stderr; it exits 1 when nothing in the file was usable
 (no usable header, or every row bad), else 0.
 Rule 4: start, pause and stop move the status only; nothing is dialled yet.
+Rule 5: `stats` and `seats` print the API's figures (cti/api/campaign_stats.py) as
+aligned tables: --since and --until as the API takes them (epoch seconds or ISO 8601 with
+an offset), --day as YYYY-MM-DD in UTC (today when left out).
 """
 
 from __future__ import annotations
@@ -16,17 +19,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Final, NamedTuple
 
 from cti.admin_cli import COMMON, Parser, Subcommands, UsageError, add_command, run_cli
-from cti.domain.campaign import CallingWindow, CampaignConfig, CampaignId, CampaignStatus
+from cti.api import bodies
+from cti.api.errors import ApiError
+from cti.clock import SystemClock
+from cti.domain.campaign import (
+    CallingWindow,
+    CampaignConfig,
+    CampaignId,
+    CampaignStatus,
+    SeatTargets,
+)
 from cti.domain.config import ConfigError
 from cti.domain.contact import ContactStatus, normalize_number, zone
-from cti.domain.ids import QueueId
-from cti.domain.pacing import DialMode
+from cti.domain.ids import Instant, QueueId
+from cti.domain.pacing import AbandonWindow, DialMode
+from cti.domain.seats import ADVICE_TEXT, Advice, SeatFinding, SeatReview, day_of, day_range, review
+from cti.storage.campaign_stats import AttemptFigures
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
 from cti.storage.contact_upload import upload_contacts
@@ -35,6 +50,9 @@ from cti.storage.errors import ConfigNotFound
 
 CAMPAIGN_PROG: Final = "cti campaign"
 DNC_PROG: Final = "cti dnc"
+WHEN: Final = "epoch seconds or ISO 8601 with an offset"
+Rows = list[tuple[str, ...]]
+A = Advice
 STATUS_OF: Final = {
     "start": CampaignStatus.RUNNING,
     "pause": CampaignStatus.PAUSED,
@@ -139,6 +157,126 @@ async def _list(_args: argparse.Namespace, stores: Stores) -> int:
     return 0
 
 
+async def _stats(args: argparse.Namespace, stores: Stores) -> int:
+    campaign, store = CampaignId(args.id), stores.campaigns
+    if args.since is not None and args.until is not None and args.since >= args.until:
+        raise UsageError("--since must be before --until")
+    stored, now = await store.get(campaign), SystemClock().now()
+    figures = await store.attempt_figures(campaign, args.since, args.until)
+    window = await store.abandon_window(campaign, now, stored.config.pacing.window)
+    progress = await store.progress(campaign)
+    since, until = _when(args.since, "the first"), _when(args.until, "now")
+    kind = f"{stored.config.mode}, {stored.status}"
+    print(f"campaign {campaign} ({kind}): attempts from {since} until {until}")
+    rows = _figure_rows(figures, progress) + _window_rows(window, stored.config.pacing.abandon_cap)
+    _table(("figure", "value"), rows)
+    return 0
+
+
+def _figure_rows(figures: AttemptFigures, progress: Mapping[ContactStatus, int]) -> Rows:
+    return [
+        ("attempts", str(figures.attempts)),
+        *((f"  {result}", str(n)) for result, n in figures.by_result.items()),
+        ("dials", str(figures.dials)),
+        ("answered by a person", str(figures.answered_by_person)),
+        ("abandon rate", _pct(figures.abandon_rate)),
+        ("average ring", _secs(figures.average_ring_seconds)),
+        ("average time to connect", _secs(figures.average_connect_seconds)),
+        ("contacts", str(sum(progress.values()))),
+        *((f"  {status}", str(progress.get(status, 0))) for status in ContactStatus),
+    ]
+
+
+def _window_rows(window: AbandonWindow, cap: float) -> Rows:
+    """The abandon window as the pacer holds it now, with its cap (pacing rule 2)."""
+    return [
+        (f"abandon window, last {window.length / 3600:g} h", ""),
+        ("  answered by a person", str(window.answered)),
+        ("  abandoned", str(window.abandoned)),
+        ("  abandon rate", _pct(window.rate if window.answered else None)),
+        ("  cap", _pct(cap)),
+        ("  predictive dials ahead", "yes" if window.room(cap) >= 1.0 else "no"),
+    ]
+
+
+async def _seats(args: argparse.Namespace, stores: Stores) -> int:
+    day: date = args.day or day_of(SystemClock().now())
+    campaign = None if args.campaign is None else CampaignId(args.campaign)
+    targets = SeatTargets()
+    if campaign is not None:
+        targets = (await stores.campaigns.get(campaign)).config.seat
+    counts = await stores.campaigns.seat_day(*day_range(day), campaign)
+    found = review(counts.seats, counts.unassigned, targets)
+    print(
+        f"outbound seats on {day} (UTC), {f'campaign {campaign}' if campaign else 'all campaigns'}:"
+        f" targets {targets.min_dials}-{targets.max_dials} dials,"
+        f" {targets.min_successes}-{targets.max_successes} successes a seat"
+    )
+    rows = [
+        (
+            str(seat.agent),
+            str(seat.count.dials),
+            str(seat.count.successes),
+            _findings(seat.findings),
+        )
+        for seat in found.seats
+    ]
+    rows.append(("(no agent)", str(counts.unassigned.dials), str(counts.unassigned.successes), ""))
+    _table(("agent", "dials", "successes", "advice"), rows, left=(0, 3))
+    print(_staffing(found))
+    return 0
+
+
+def _findings(findings: tuple[SeatFinding, ...]) -> str:
+    said = {"min": "<", "max": ">"}
+    told = [
+        f"{f.measure} {f.value} {said[f.bound]} {f.limit}: {ADVICE_TEXT[f.advice]}"
+        for f in findings
+    ]
+    return "; ".join(told) or "in range"
+
+
+def _staffing(found: SeatReview) -> str:
+    s = found.staffing
+    supported = "any number" if s.seats_supported is None else f"at most {s.seats_supported}"
+    line = (
+        f"total: seats {s.seats}, dials {s.volume.dials}, successes {s.volume.successes};"
+        f" seats needed {s.seats_needed}, kept busy {supported}"
+    )
+    if A.ADD_SEATS in s.advice:
+        line += f"; {ADVICE_TEXT[A.ADD_SEATS]}: {s.seats_short} more"
+    if A.ADD_DIALLING in s.advice:
+        short = f"{s.dials_short} dials, {s.successes_short} successes short"
+        line += f"; {ADVICE_TEXT[A.ADD_DIALLING]}: {short}"
+    return line
+
+
+def _table(
+    head: Sequence[str], rows: Sequence[Sequence[str]], left: tuple[int, ...] = (0,)
+) -> None:
+    """Columns padded to their widest cell: the `left` ones (text) left-aligned, the others
+    (numbers) right-aligned."""
+    widths = [max(map(len, column)) for column in zip(head, *rows, strict=True)]
+    for row in (head, *rows):
+        cells = [
+            cell.ljust(width) if i in left else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+
+
+def _pct(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{100 * ratio:.1f} %"
+
+
+def _secs(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f} s"
+
+
+def _when(at: Instant | None, open_end: str) -> str:
+    return open_end if at is None else datetime.fromtimestamp(at, UTC).isoformat()
+
+
 # Do not call -----------------------------------------------------------------------------
 
 
@@ -192,7 +330,32 @@ def _campaign_parser() -> Parser:
     for action, status in STATUS_OF.items():
         add_command(sub, action, _status, f"make the campaign {status}").add_argument("id")
     add_command(sub, "list", _list, "list campaigns with their contacts by status")
+    stats = add_command(sub, "stats", _stats, "a campaign's attempts, rates and abandon window")
+    stats.add_argument("id")
+    stats.add_argument("--since", type=_instant, metavar="WHEN", help=WHEN)
+    stats.add_argument("--until", type=_instant, metavar="WHEN", help=WHEN)
+    seats = add_command(sub, "seats", _seats, "P16: each outbound seat's day against its targets")
+    seats.add_argument("--day", type=_day, metavar="YYYY-MM-DD", help="in UTC (default: today)")
+    seats.add_argument("--campaign", help="one campaign, against its seat targets")
     return parser
+
+
+def _instant(text: str) -> Instant:
+    """An argparse type: a time as the API's query parameters take it (rule 5)."""
+    try:
+        found = bodies.instant({"when": text}, "when")
+    except ApiError:
+        found = None
+    if found is None:
+        raise argparse.ArgumentTypeError(f"expected {WHEN}, got {text!r}")
+    return found
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from None
 
 
 def _set_options(parser: Parser) -> None:

@@ -18,7 +18,13 @@ are pending again only after RESTART_QUIET seconds: one may have been dialled as
 server stopped, and no contact is dialled twice on a guess. At a clean stop the running
 campaigns are halted in the core first, so their buffers are handed back at once.
 Rule 5: a running campaign with no contact pending or dialling, and none in the core, is
-finished.
+finished, unless it is standing (a queue's callbacks).
+Rule 6 (P9, P18): callbacks and follow-ups the core asks for (CallbackWanted) are written
+by the same writer, into the queue's callbacks campaign (cti/storage/callback_store.py);
+one that cannot be kept (a number that is not one, a finished callbacks campaign) is
+logged and dropped, as retrying cannot help. Every round the store's overdue callbacks and
+follow-ups go to the core (FlagOverdue), each once per due instant while the server runs
+(the finding's key makes a second one after a restart a no-op).
 """
 
 from __future__ import annotations
@@ -30,15 +36,27 @@ from dataclasses import replace
 from typing import Final, Protocol
 
 from cti.domain.attempt import DialAttempt
+from cti.domain.callback import wanted_contact
 from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
-from cti.domain.commands import Command, FeedContacts, HaltCampaign, RunCampaign
-from cti.domain.contact import Blocked, Contact, ContactStatus, dial_check, reopens_at
+from cti.domain.commands import Command, FeedContacts, FlagOverdue, HaltCampaign, RunCampaign
+from cti.domain.contact import (
+    Blocked,
+    Contact,
+    ContactError,
+    ContactId,
+    ContactStatus,
+    dial_check,
+    overdue,
+    reopens_at,
+)
 from cti.domain.dial import LiveCampaign
-from cti.domain.effects import AttemptEnded, ContactsReturned
+from cti.domain.effects import AttemptEnded, CallbackWanted, ContactsReturned
 from cti.domain.ids import Instant
 from cti.domain.pacing import DialMode, tally
 from cti.domain.state import AcdState, Decision
+from cti.storage.callback_store import CallbackRefused, CallbackStore
 from cti.storage.campaign_store import CampaignStore, StoredCampaign
+from cti.storage.errors import CampaignRefused
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +73,8 @@ class Engine(Protocol):
     async def execute(self, command: Command, *, within: float = 5.0) -> Decision: ...
 
 
-Write = tuple[DialAttempt, Contact] | Contact  # an attempt with its contact, or a hand-back
+# An attempt with its contact, a hand-back, or a callback to store.
+Write = tuple[DialAttempt, Contact] | Contact | CallbackWanted
 
 
 class Dialler:
@@ -65,12 +84,16 @@ class Dialler:
         self,
         engine: Engine,
         store: CampaignStore,
+        callbacks: CallbackStore,
         now: Callable[[], Instant],
         *,
         interval: float = 1.0,
     ) -> None:
         self._engine = engine
         self._store = store
+        self._callbacks = callbacks
+        self._flagged: set[tuple[ContactId, Instant | None]] = set()  # rule 6
+        self._writing = False  # the writer holds an item it has not written yet
         self._now = now
         self._interval = interval
         self._writes: asyncio.Queue[Write] = asyncio.Queue()
@@ -85,6 +108,8 @@ class Dialler:
             elif isinstance(effect, ContactsReturned):
                 for contact in effect.contacts:
                     self._writes.put_nowait(contact)
+            elif isinstance(effect, CallbackWanted):
+                self._writes.put_nowait(effect)
 
     async def run(self) -> None:
         writer = asyncio.create_task(self._write_forever(), name="dialler-writer")
@@ -144,6 +169,40 @@ class Dialler:
             do_not_call = await self._store.dnc_numbers()
             for campaign in running:
                 await self._feed(campaign, do_not_call)
+        await self._flag_overdue()
+
+    async def _flag_overdue(self) -> None:
+        """Rule 6. A callback the core is dialling, dialled by its due instant, is kept
+        though the store still says "dialling, no attempt"; one whose attempt is still to
+        be written waits for the next round, and each is read again before it is flagged
+        (the store may have changed while it was being searched)."""
+        now = self._now()
+        found = [
+            c for c in await self._callbacks.overdue(now) if (c.id, c.due) not in self._flagged
+        ]
+        fresh = []
+        for contact in found:
+            if not self._settled():
+                return
+            dialled = next(
+                (d for d in self._engine.state.dials.values() if d.contact.id == contact.id), None
+            )
+            if (
+                dialled is not None
+                and contact.due is not None
+                and dialled.started_at <= contact.due
+            ):
+                continue
+            again = await self._store.contact(contact.id)
+            if again is not None and overdue(again, now) and self._settled():
+                fresh.append(again)
+        if fresh:
+            await self._engine.execute(FlagOverdue(at=now, contacts=tuple(fresh)))
+            self._flagged.update((c.id, c.due) for c in fresh)
+
+    def _settled(self) -> bool:
+        """Nothing the core reported is waiting to be written."""
+        return self._writes.empty() and not self._writing
 
     async def _run(self, config: CampaignConfig) -> None:
         now = self._now()
@@ -165,7 +224,7 @@ class Dialler:
         progress = await self._store.progress(live.id)
         left = progress.get(ContactStatus.PENDING, 0) + progress.get(ContactStatus.DIALLING, 0)
         self.remaining[live.id] = left
-        if not left:
+        if not left and not live.config.standing:
             await self._finish_if_done(live.id)
 
     @staticmethod
@@ -223,6 +282,7 @@ class Dialler:
     async def _write_forever(self) -> None:
         while True:
             item = await self._writes.get()
+            self._writing = True
             while True:
                 try:
                     await self._write(item)
@@ -230,11 +290,31 @@ class Dialler:
                 except Exception:
                     logger.exception("dialler write failed; retrying in %g s", RETRY_PAUSE)
                     await asyncio.sleep(RETRY_PAUSE)
+            self._writing = False
 
     async def _write(self, item: Write) -> None:
+        if isinstance(item, CallbackWanted):
+            await self._store_callback(item)
+            return
         if isinstance(item, tuple):
             attempt, contact = item
             await self._store.record_attempt(attempt, contact)
             return
         pending = replace(item, status=ContactStatus.PENDING)
         await self._store.update_contact(pending, expected=ContactStatus.DIALLING)
+
+    async def _store_callback(self, wanted: CallbackWanted) -> None:
+        """Rule 6: a failure of the store is raised (retried); a callback that cannot be
+        kept is logged and dropped."""
+        campaign = await self._callbacks.campaign(wanted.queue)
+        try:
+            contact = wanted_contact(wanted, campaign)
+            await self._callbacks.add(contact)
+        except CallbackRefused:
+            raise  # its number is being dialled: in a moment it is not
+        except (ContactError, CampaignRefused) as exc:
+            logger.error(
+                "%s for %s on queue %s not kept: %s", wanted.kind, wanted.number, wanted.queue, exc
+            )
+            return
+        logger.info("%s %s stored, due %s", wanted.kind, contact.id, contact.due)

@@ -30,6 +30,7 @@ from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
 from cti.metrics import CampaignCollector, HistoryCollector, LiveCollector, Metrics
 from cti.settings import Settings
+from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
 from cti.storage.database import open_database
@@ -82,7 +83,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         request_resync=resyncer.request,
     )
     campaigns = CampaignStore(database)
-    dialler = Dialler(engine, campaigns, clock.now)
+    book = CallbackStore(database)
+    dialler = Dialler(engine, campaigns, book, clock.now)
     effects.add_feed(dialler)
     engine.submit(LoadConfig(at=clock.now(), config=await store.load()))
     # Agents logged in when the server stopped come back (C1); their phones' states come
@@ -101,6 +103,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         directory=store,
         history=queries,
         campaigns=campaigns,
+        callbacks=book,
         hub=hub,
         now=clock.now,
         ami_up=lambda: link.is_up,

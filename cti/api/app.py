@@ -8,15 +8,26 @@ Rules:
 3. Typed AppKeys. The engine, storage and the AMI link are owned by main.py; the app owns
    only its WebSocket connections, which it closes on shutdown (before cleanup).
 4. Route modules: agents (desk and agent list), queues, events (WebSocket), history,
-   admin, campaigns (and do-not-call), openapi. Every route is in the OpenAPI document
-   and vice versa (tested).
+   admin, campaigns (and do-not-call), campaign_stats (a campaign's statistics and
+   attempts, outbound seats' days), callbacks (P9, P18), openapi. Every route is in the
+   OpenAPI document and vice versa (tested).
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from cti.api import admin, agents, campaigns, events, history, openapi, queues
+from cti.api import (
+    admin,
+    agents,
+    callbacks,
+    campaign_stats,
+    campaigns,
+    events,
+    history,
+    openapi,
+    queues,
+)
 from cti.api.context import ApiContext, LoginTokens, context_key, context_of
 from cti.api.errors import MAX_BODY_BYTES, error_middleware
 from cti.api.hub import Hub
@@ -58,6 +69,8 @@ def create_app(context: ApiContext) -> web.Application:
         history.routes,
         admin.routes,
         campaigns.routes,
+        campaign_stats.routes,
+        callbacks.routes,
     ):
         app.add_routes(table)
     app.on_shutdown.append(context.hub.close_all)

@@ -88,6 +88,16 @@ class Fields:
             raise self._wrong(name, "a string or null")
         return value
 
+    def moment(self, name: str) -> Instant:
+        """A required instant: epoch seconds, or an ISO 8601 string with its offset."""
+        value = self._get(name, True)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self._wrong(name, "epoch seconds or an ISO 8601 time with its offset")
+        parsed = parse_instant(value)
+        if parsed is None:
+            raise self._wrong(name, "epoch seconds or an ISO 8601 time with its offset")
+        return parsed
+
     def flag(self, name: str, default: bool = False) -> bool:
         value = self._get(name, False)
         if value is None:
@@ -320,6 +330,18 @@ def instant(query: Mapping[str, str], name: str) -> Instant | None:
     value = query.get(name)
     if value is None or value == "":
         return None
+    parsed = parse_instant(value)
+    if parsed is None:
+        raise bad_request(
+            f"query parameter '{name}' must be epoch seconds or ISO 8601 with an offset", name
+        )
+    return parsed
+
+
+def parse_instant(value: str | float) -> Instant | None:
+    """Epoch seconds, or an ISO 8601 time with its offset; None when it is neither."""
+    if isinstance(value, int | float):
+        return Instant(float(value))
     try:
         return Instant(float(value))
     except ValueError:
@@ -327,12 +349,8 @@ def instant(query: Mapping[str, str], name: str) -> Instant | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise bad_request(
-            f"query parameter '{name}' must be epoch seconds or ISO 8601 with an offset", name
-        )
-    return Instant(parsed.timestamp())
+        return None
+    return None if parsed.tzinfo is None else Instant(parsed.timestamp())
 
 
 def positive_int(query: Mapping[str, str], name: str, default: int, most: int) -> int:

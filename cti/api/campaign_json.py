@@ -25,6 +25,7 @@ from typing import Final
 from cti.api.bodies import Fields
 from cti.api.errors import ApiError
 from cti.domain.campaign import (
+    CALLBACKS_PREFIX,
     RETRIED,
     AttemptResult,
     CallingWindow,
@@ -43,7 +44,13 @@ from cti.storage.campaign_store import StoredCampaign
 
 Json = dict[str, object]
 CLOCK: Final = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
-CHECKED_BY_VALIDATE: Final = ("ring_timeout", "follow_up_within", "abandon_quiet")
+CHECKED_BY_VALIDATE: Final = (
+    "ring_timeout",
+    "follow_up_within",
+    "abandon_quiet",
+    "callback_grace",
+    "callback_within",
+)
 DEFAULTS: Final = CampaignConfig(id=CampaignId("-"), queue=QueueId("-"))
 
 
@@ -77,6 +84,10 @@ def campaign_body(campaign: CampaignId, data: Mapping[str, object]) -> CampaignC
         timezone=timezone,
         retries=_retries(f.section("retries")),
         follow_up_within=f.number("follow_up_within", d.follow_up_within),
+        callback_grace=f.number("callback_grace", d.callback_grace),
+        callback_within=f.number("callback_within", d.callback_within),
+        # A queue's callbacks campaign stays standing unless told otherwise (rule 5).
+        standing=f.flag("standing", campaign.startswith(CALLBACKS_PREFIX)),
         abandon_quiet=f.number("abandon_quiet", d.abandon_quiet),
         ring_timeout=f.number("ring_timeout", d.ring_timeout),
         machine_detection=f.flag("machine_detection"),

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from cti.api.errors import rejected
 from cti.api.hub import Hub
-from cti.api.ports import Campaigns, Directory, HistoryReader
+from cti.api.ports import Callbacks, Campaigns, Directory, HistoryReader
 from cti.domain.commands import Command
 from cti.domain.effects import Rejected
 from cti.domain.ids import AgentId, Instant
@@ -46,6 +46,7 @@ class ApiContext:
     directory: Directory
     history: HistoryReader
     campaigns: Campaigns
+    callbacks: Callbacks
     hub: Hub
     now: Callable[[], Instant]
     ami_up: Callable[[], bool]

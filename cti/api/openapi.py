@@ -9,7 +9,7 @@ the public ones (health, metrics, this document, agent login), 503 on all.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, cast
 
 from aiohttp import web
 
@@ -54,6 +54,12 @@ def _op(
     return op
 
 
+def _created(op: Schema) -> Schema:
+    """The operation answering 201 Created where _op says 200."""
+    responses = dict(cast(Schema, op["responses"]))
+    return {**op, "responses": {"201": responses.pop("200"), **responses}}
+
+
 def _path_param(name: str) -> Schema:
     return {"name": name, "in": "path", "required": True, "schema": STRING}
 
@@ -81,6 +87,12 @@ READ_BY = "(admins and supervisors)"
 def _campaign_action(summary: str) -> Schema:
     op = _op(summary, "Campaign", body="Empty", body_required=False, errors=ACT, tag="campaigns")
     return {"parameters": CAMPAIGN, "post": op}
+
+
+def _campaign_read(summary: str, answer: str, **query: str) -> Schema:
+    """A GET of campaign figures by its readers, with query parameters (name: text)."""
+    op = _op(f"{summary} {READ_BY}", answer, errors=(400, NOT_FOUND), tag="campaigns")
+    return {**op, "parameters": [_query(name, text) for name, text in query.items()]}
 
 
 def _csv_upload(summary: str) -> Schema:
@@ -300,6 +312,74 @@ PATHS: Final[dict[str, Schema]] = {
     "/api/v1/campaigns/{campaign_id}/stop": _campaign_action(
         "Stop for good (status only: finished); a finished campaign never restarts"
     ),
+    "/api/v1/campaigns/{campaign_id}/stats": {
+        "parameters": CAMPAIGN,
+        "get": _campaign_read(
+            "A campaign's attempts started in [since, until) by result, dials, answers, "
+            "abandon rate, average ring and connect seconds, contacts by status, and the "
+            "abandon window the pacer holds now with its cap",
+            "CampaignStats",
+            since=WHEN,
+            until=WHEN,
+        ),
+    },
+    "/api/v1/campaigns/{campaign_id}/attempts": {
+        "parameters": CAMPAIGN,
+        "get": _campaign_read(
+            "A campaign's dial attempts, newest first",
+            "Attempts",
+            result="only attempts with this result, e.g. abandoned",
+            since=WHEN,
+            until=WHEN,
+            limit="at most this many (1-1000, default 100)",
+        ),
+    },
+    "/api/v1/outbound/seats": {
+        "get": _campaign_read(
+            "P16: each outbound seat's dials and successes in a day (UTC) against the seat "
+            "targets, findings with staffing advice, and the day's staffing",
+            "Seats",
+            day="YYYY-MM-DD, a day in UTC (default: today)",
+            campaign="one campaign's dials, against its seat targets",
+        ),
+    },
+    "/api/v1/agents/{agent_id}/callbacks": {
+        "parameters": AGENT,
+        "post": _created(
+            _op(
+                "P9: promise a callback for a time, to this agent (`to: me`) or to the queue; "
+                "refused outside the calling window in the customer's local time",
+                "Callback",
+                body="Callback",
+                errors=(NOT_FOUND, CONFLICT, INVALID),
+                tag="callbacks",
+            )
+        ),
+    },
+    "/api/v1/callbacks": {
+        "get": {
+            **_op(
+                "Open callbacks and follow-ups by due time (P9, P18); an agent sees its own",
+                "Callbacks",
+                errors=(400,),
+                tag="callbacks",
+            ),
+            "parameters": [
+                _query("queue", "one queue's"),
+                _query("agent", "promised to this agent"),
+                _query("all", "true: closed and done ones too"),
+            ],
+        },
+    },
+    "/api/v1/callbacks/{contact_id}": {
+        "parameters": [_path_param("contact_id")],
+        "delete": _op(
+            "Cancel a pending callback or follow-up (its agent, supervisors, admins)",
+            "Callback",
+            errors=(NOT_FOUND, CONFLICT),
+            tag="callbacks",
+        ),
+    },
     "/api/v1/dnc": {
         "get": _op(f"The do-not-call numbers {READ_BY}", "DoNotCall", tag="campaigns"),
         "post": _op(

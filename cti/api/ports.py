@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
+from cti.domain.attempt import DialAttempt
+from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
-from cti.domain.contact import Contact, ContactStatus
+from cti.domain.contact import Contact, ContactId, ContactStatus
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
+from cti.domain.pacing import AbandonWindow
 from cti.domain.records import Finding, Rule
+from cti.storage.campaign_stats import AttemptFigures, SeatCounts
 from cti.storage.campaign_store import StoredCampaign
 from cti.storage.queries import AgentFigures, CallDetail, CallSummary
 from cti.storage.tokens import IssuedToken, Role, TokenIdentity
@@ -98,3 +101,46 @@ class Campaigns(Protocol):
     async def dnc_remove(self, number: str) -> bool: ...
 
     async def dnc_numbers(self) -> frozenset[str]: ...
+
+    # Figures (cti.storage.campaign_stats.CampaignFigures, which CampaignStore is)
+
+    async def attempt_figures(
+        self, campaign: CampaignId, since: Instant | None = None, until: Instant | None = None
+    ) -> AttemptFigures: ...
+
+    async def abandon_window(
+        self, campaign: CampaignId, now: Instant, length: float
+    ) -> AbandonWindow: ...
+
+    async def attempts(
+        self,
+        campaign: CampaignId,
+        *,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        result: AttemptResult | None = None,
+        limit: int = 100,
+    ) -> list[DialAttempt]: ...
+
+    async def seat_day(
+        self, day_start: Instant, day_end: Instant, campaign: CampaignId | None = None
+    ) -> SeatCounts: ...
+
+
+class Callbacks(Protocol):
+    """cti.storage.callback_store.CallbackStore (P9, P18)."""
+
+    async def campaign(self, queue: QueueId) -> CampaignConfig: ...
+
+    async def add(self, contact: Contact) -> Contact: ...
+
+    async def listed(
+        self,
+        *,
+        queue: QueueId | None = None,
+        agent: AgentId | None = None,
+        open_only: bool = True,
+        limit: int = 500,
+    ) -> list[Contact]: ...
+
+    async def cancel(self, contact: ContactId) -> Contact | None: ...

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Final
 
-from cti.domain.campaign import RETRIED, SeatTargets
+from cti.domain.campaign import RETRIED, AttemptResult, SeatTargets
 from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.seats import Advice, Bound, Measure
 
 Schema = dict[str, object]
 
@@ -152,6 +153,9 @@ BODIES["Campaign"] = _object(
             },
         },
         "follow_up_within": NUMBER,
+        "callback_grace": NUMBER,
+        "callback_within": NUMBER,
+        "standing": {"type": "boolean"},
         "abandon_quiet": NUMBER,
         "ring_timeout": {"type": "number", "minimum": 15},
         "machine_detection": {"type": "boolean"},
@@ -165,6 +169,28 @@ BODIES["Campaign"] = _object(
         "window": {"start": "09:00", "end": "20:00"},
         "retries": {"busy": {"delay": 900, "max_attempts": 4}},
         "pacing": {"mode": "predictive", "abandon_cap_pct": 3.0},
+    },
+)
+BODIES["Callback"] = _object(
+    {
+        "number": STRING,
+        "at": {
+            "type": ["string", "number"],
+            "description": "epoch seconds or ISO 8601 with offset",
+        },
+        "to": {"enum": ["me", "queue"], "description": "the agent itself (default) or the queue"},
+        "queue": {**STRING, "description": "default: the agent's current call's, or only, queue"},
+        "timezone": {**STRING, "description": "the customer's (IANA); default: the campaign's"},
+        "note": STRING,
+    },
+    ("number", "at"),
+    {
+        "number": "+441632960001",
+        "at": "2030-01-15T12:00:00+00:00",
+        "to": "me",
+        "queue": "support",
+        "timezone": "Europe/London",
+        "note": "about the refund",
     },
 )
 BODIES["DoNotCall"] = _object(
@@ -192,6 +218,107 @@ SUMMARY_FIELDS: Final[dict[str, Schema]] = {
     "status": {"enum": ["draft", "running", "paused", "finished"]},
     "progress": PROGRESS,
 }
+
+
+def _answer(properties: dict[str, Schema]) -> Schema:
+    return {"type": "object", "properties": properties}
+
+
+COUNT: Final[Schema] = {"type": "integer"}
+RATIO: Final[Schema] = {"type": ["number", "null"], "description": "0-1; null: nothing answered"}
+RESULTS: Final = [result.value for result in AttemptResult]
+STATS: Final[dict[str, Schema]] = {
+    "campaign": STRING,
+    "since": INSTANT,
+    "until": INSTANT,
+    "attempts": COUNT,
+    "by_result": {**_answer({r: COUNT for r in RESULTS}), "description": "every result"},
+    "dials": {**COUNT, "description": "attempts that were not preview skips"},
+    "answered_by_person": COUNT,
+    "connected": COUNT,
+    "abandoned": COUNT,
+    "abandon_rate": {**RATIO, "description": "abandoned / answered by a person"},
+    "average_ring_seconds": {**OPTIONAL_NUMBER, "description": "dial to answer"},
+    "average_connect_seconds": {**OPTIONAL_NUMBER, "description": "answer to an agent"},
+}
+WINDOW: Final[Schema] = _answer(
+    {
+        "seconds": NUMBER,
+        "since": NUMBER,
+        "until": NUMBER,
+        "answered_by_person": COUNT,
+        "abandoned": COUNT,
+        "abandon_rate": RATIO,
+        "cap": {"type": "number", "description": "the abandon cap, a fraction (0.03)"},
+        "at_cap": {"type": "boolean"},
+        "room": {"type": "number", "description": "abandons that keep the rate within the cap"},
+        "dials_ahead": {"type": "boolean", "description": "predictive may dial ahead (room >= 1)"},
+    }
+)
+ATTEMPT: Final[Schema] = _answer(
+    {
+        **{name: STRING for name in ("id", "campaign", "contact", "number")},
+        "agent": {"type": ["string", "null"]},
+        "mode": {"enum": MODES},
+        "result": {"enum": RESULTS},
+        "person": {"type": "boolean"},
+        **{f"{t}_at": INSTANT for t in ("started", "answered", "connected", "ended")},
+        "ring_seconds": NUMBER,
+        "connect_seconds": OPTIONAL_NUMBER,
+    }
+)
+ADVICE: Final[Schema] = {"enum": [advice.value for advice in Advice]}
+SEAT_DAY: Final[Schema] = _answer(
+    {
+        "agent": STRING,
+        "dials": COUNT,
+        "successes": COUNT,
+        "in_range": {"type": "boolean"},
+        "findings": {
+            "type": "array",
+            "items": _answer(
+                {
+                    "rule": {"enum": ["P16.seat_dials", "P16.seat_successes"]},
+                    "agent": STRING,
+                    "measure": {"enum": [measure.value for measure in Measure]},
+                    "value": COUNT,
+                    "bound": {"enum": [bound.value for bound in Bound]},
+                    "limit": COUNT,
+                    "advice": ADVICE,
+                    "text": STRING,
+                }
+            ),
+        },
+    }
+)
+STAFFING: Final[Schema] = _answer(
+    {
+        "seats": {**COUNT, "description": "seats that dialled"},
+        "volume": _answer({"dials": COUNT, "successes": COUNT}),
+        "seats_needed": COUNT,
+        "seats_supported": {"type": ["integer", "null"]},
+        "seats_short": COUNT,
+        "dials_short": COUNT,
+        "successes_short": COUNT,
+        "advice": {"type": "array", "items": ADVICE},
+        "text": {"type": "array", "items": STRING},
+    }
+)
+CALLBACK: Final[Schema] = _answer(
+    {
+        **{name: STRING for name in ("id", "campaign", "number", "timezone")},
+        "kind": {"enum": ["callback", "follow_up"]},
+        "status": {"enum": ["pending", "dialling", "done", "closed"]},
+        "agent": {"type": ["string", "null"], "description": "promised to; null: the queue's"},
+        "at": {**NUMBER, "description": "dialled from (epoch seconds)"},
+        "due": {**INSTANT, "description": "dialled (a follow-up: done) by, else overdue"},
+        "overdue": {"type": "boolean"},
+        "place": {**INSTANT, "description": "a waiting caller's place in line, kept (P9)"},
+        "attempts": COUNT,
+        "last_result": {"type": ["string", "null"]},
+        "fields": {"type": "object", "additionalProperties": STRING},
+    }
+)
 
 ANSWERS: Final[dict[str, Schema]] = {
     "Error": {
@@ -311,6 +438,31 @@ ANSWERS: Final[dict[str, Schema]] = {
         },
     },
     "DoNotCall": {"type": "object", "properties": {"numbers": {"type": "array", "items": STRING}}},
+    "CampaignStats": {
+        "type": "object",
+        "properties": {"stats": _answer({**STATS, "progress": PROGRESS, "window": WINDOW})},
+    },
+    "Attempts": {
+        "type": "object",
+        "properties": {"attempts": {"type": "array", "items": ATTEMPT}},
+    },
+    "Seats": _answer(
+        {
+            "day": {"type": "string", "format": "date"},
+            "timezone": {"const": "UTC"},
+            "since": NUMBER,
+            "until": NUMBER,
+            "campaign": {"type": ["string", "null"]},
+            "targets": _answer({name: COUNT for name in SEAT}),
+            "seats": {"type": "array", "items": SEAT_DAY},
+            "staffing": STAFFING,
+        }
+    ),
+    "Callback": {"type": "object", "properties": {"callback": CALLBACK}},
+    "Callbacks": {
+        "type": "object",
+        "properties": {"callbacks": {"type": "array", "items": CALLBACK}},
+    },
     "Health": {"type": "object"},
     "Text": {"type": "string"},
     "OpenApi": {"type": "object"},

@@ -9,7 +9,13 @@ abandoned wait, as in the holding loop.
 Rule 2: an agent ending wrap-up with the disposition COMPLAINT opens a follow-up of the
 caller's number in the call's queue (P18); the shell adds it due within the callback
 campaign's `follow_up_within`.
-Rule 3: the store is the truth about callbacks; the shell finds the overdue ones
+Rule 3: a callback promised for a time is dialled from that time, due `callback_grace`
+after it; one a waiting caller asked for is dialled at once (its place in line decides
+when), due within `callback_within`; a follow-up is dialled at once, due within
+`follow_up_within` (all three settings of the queue's callbacks campaign). A time outside
+the calling window in the customer's local time is refused when promised: the law would
+not let it be kept.
+Rule 4: the store is the truth about callbacks; the shell finds the overdue ones
 (cti/domain/contact.py rule 5) and the core raises one finding each, keyed by the due
 instant so that finding it again (after a restart) stores nothing new. A callback's
 finding names the agent it was promised to (or none: the queue's); a follow-up's names
@@ -22,8 +28,18 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Final
 
+from cti.domain.campaign import CampaignConfig
 from cti.domain.commands import FlagOverdue
-from cti.domain.contact import Contact, ContactKind, overdue
+from cti.domain.contact import (
+    Contact,
+    ContactError,
+    ContactKind,
+    local_time_of,
+    make_contact,
+    normalize_number,
+    overdue,
+)
+from cti.domain.contact_rows import contact_id
 from cti.domain.effects import CallbackWanted, FindingRaised, Ignored
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
 from cti.domain.inputs import CallbackDeclined, CallbackRequested
@@ -100,3 +116,58 @@ def _finding(contact: Contact, due: Instant, now: Instant) -> Finding:
         limit=0.0,
         detail=f"{what} by {when}: {contact.id}",
     )
+
+
+# Rule 3: the contacts the shell stores ------------------------------------------------
+
+
+def wanted_contact(wanted: CallbackWanted, campaign: CampaignConfig) -> Contact:
+    """The contact of a CallbackWanted, in the queue's callbacks campaign (ContactError
+    if the number cannot be dialled)."""
+    follow_up = wanted.kind is ContactKind.FOLLOW_UP
+    within = campaign.follow_up_within if follow_up else campaign.callback_within
+    fields = {"call": wanted.call or ""}
+    if wanted.agent:
+        fields["opened_by"] = wanted.agent
+    made = make_contact(
+        id=contact_id(campaign, normalize_number(wanted.number)),
+        campaign=campaign,
+        number=wanted.number,
+        fields=fields,
+        due=Instant(wanted.at + within),
+    )
+    return replace(
+        made,
+        kind=wanted.kind,
+        next_at=wanted.at,
+        place=wanted.place,
+        priority=wanted.priority,
+    )
+
+
+def promised_contact(
+    campaign: CampaignConfig,
+    *,
+    number: str,
+    at: Instant,
+    agent: AgentId | None,
+    timezone: str = "",
+    fields: dict[str, str] | None = None,
+) -> Contact:
+    """A callback promised for `at`, to `agent` or (None) to any agent of the queue
+    (ContactError for a number, time zone or time that cannot be kept)."""
+    made = make_contact(
+        id=contact_id(campaign, normalize_number(number)),
+        campaign=campaign,
+        number=number,
+        timezone=timezone,
+        fields=fields,
+        due=Instant(at + campaign.callback_grace),
+    )
+    local = local_time_of(made, at)
+    if not campaign.window.allows(local.time()):
+        window = f"{campaign.window.start:%H:%M}-{campaign.window.end:%H:%M}"
+        raise ContactError(
+            f"{local:%Y-%m-%d %H:%M} ({made.timezone}) is outside the calling window {window}"
+        )
+    return replace(made, kind=ContactKind.CALLBACK, next_at=at, agent=agent)

@@ -14,6 +14,11 @@ Rule 4: a number whose call was abandoned (the law's sense: answered by a person
 agent within the hold) is not dialled again within `abandon_quiet` seconds (72 hours)
 unless an agent is guaranteed, i.e. in preview or progressive dialling (the agent is
 reserved before the dial).
+Rule 5: each queue has a standing campaign of callbacks and follow-ups (P9, P18), made on
+demand by `callbacks_campaign`: progressive (an agent is reserved before every dial),
+retried sooner than a list's contacts, never finished for want of contacts. A callback
+promised for a time is due `callback_grace` after it; one a waiting caller asked for is
+due within `callback_within`; a complaint's follow-up within `follow_up_within`.
 """
 
 from __future__ import annotations
@@ -138,6 +143,9 @@ class CampaignConfig:
     timezone: str = "UTC"  # for contacts imported without one
     retries: Mapping[AttemptResult, RetryRule] = field(default_factory=default_retries)
     follow_up_within: float = 72 * HOUR  # a complaint's follow-up is due within (P17)
+    callback_grace: float = 300.0  # rule 5: a promised callback is due this long after
+    callback_within: float = HOUR  # rule 5: a waiting caller's callback is due within
+    standing: bool = False  # rule 5: never finished for want of contacts
     abandon_quiet: float = 72 * HOUR  # rule 4
     ring_timeout: float = 25.0  # seconds a dial rings before it is "no answer"
     machine_detection: bool = False
@@ -157,7 +165,12 @@ class CampaignConfig:
                 f"{where}: ring_timeout must be at least {MIN_RING_TIMEOUT:g} s, "
                 f"not {self.ring_timeout:g}"
             )
-        periods = {"follow_up_within": self.follow_up_within, "abandon_quiet": self.abandon_quiet}
+        periods = {
+            "follow_up_within": self.follow_up_within,
+            "abandon_quiet": self.abandon_quiet,
+            "callback_grace": self.callback_grace,
+            "callback_within": self.callback_within,
+        }
         for name, seconds in periods.items():
             if not 0 < seconds < math.inf:
                 raise ConfigError(f"{where}: {name} must be positive seconds, not {seconds}")
@@ -174,3 +187,31 @@ class CampaignConfig:
 
     def retry(self, result: AttemptResult) -> RetryRule | None:
         return self.retries.get(result)
+
+
+CALLBACKS_PREFIX: Final = "callbacks-"
+
+
+def callback_retries() -> Mapping[AttemptResult, RetryRule]:
+    """Rule 5: a customer who asked to be called is tried again within the hour."""
+    return MappingProxyType(
+        {
+            AttemptResult.BUSY: RetryRule(delay=300.0, max_attempts=3),
+            AttemptResult.NO_ANSWER: RetryRule(delay=900.0, max_attempts=3),
+            AttemptResult.FAILED: RetryRule(delay=1800.0, max_attempts=2),
+            AttemptResult.CONGESTION: RetryRule(delay=300.0, max_attempts=3),
+            AttemptResult.MACHINE: RetryRule(delay=1800.0, max_attempts=2),
+            AttemptResult.ABANDONED: RetryRule(delay=900.0, max_attempts=3),
+        }
+    )
+
+
+def callbacks_campaign(queue: QueueId) -> CampaignConfig:
+    """Rule 5: the standing campaign of a queue's callbacks and follow-ups, as first made."""
+    return CampaignConfig(
+        id=CampaignId(f"{CALLBACKS_PREFIX}{queue}"),
+        name=f"Callbacks of {queue}",
+        queue=queue,
+        retries=callback_retries(),
+        standing=True,
+    )

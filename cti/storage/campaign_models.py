@@ -46,6 +46,7 @@ class ContactRow(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "number"),
         Index(None, "campaign_id", "status", "next_at"),
+        Index(None, "due"),  # the overdue search (P9, P18)
     )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -59,6 +60,10 @@ class ContactRow(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     last_result: Mapped[str | None] = mapped_column(String)
     abandoned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String, server_default="contact")  # 0005: callbacks
+    agent_id: Mapped[str | None] = mapped_column(String)
+    place: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    priority: Mapped[int] = mapped_column(Integer, server_default="0")
     added_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

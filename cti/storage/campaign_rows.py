@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from datetime import datetime, time
 from types import MappingProxyType
+from typing import TypeVar
 
 from sqlalchemy import RowMapping
 
@@ -28,12 +29,14 @@ from cti.domain.campaign import (
     RetryRule,
     SeatTargets,
 )
-from cti.domain.contact import Contact, ContactId, ContactStatus
+from cti.domain.contact import Contact, ContactId, ContactKind, ContactStatus
 from cti.domain.ids import AgentId, QueueId
 from cti.domain.pacing import Attempt, DialMode, Outcome, PacingConfig
 from cti.storage.rows import Lookup, Row, instant, opt_instant, opt_utc, optional, utc, value
 
 COLUMNS = frozenset({"id", "name", "queue"})  # CampaignConfig fields kept as columns
+_DEFAULT = CampaignConfig(id=CampaignId("-"), queue=QueueId("-"))
+T = TypeVar("T")
 
 
 # Campaigns -------------------------------------------------------------------------------
@@ -52,6 +55,9 @@ def campaign_document(config: CampaignConfig) -> dict[str, object]:
             for result, rule in config.retries.items()
         },
         "follow_up_within": config.follow_up_within,
+        "callback_grace": config.callback_grace,
+        "callback_within": config.callback_within,
+        "standing": config.standing,
         "abandon_quiet": config.abandon_quiet,
         "ring_timeout": config.ring_timeout,
         "machine_detection": config.machine_detection,
@@ -82,12 +88,20 @@ def campaign_from(row: RowMapping) -> CampaignConfig:
         timezone=value(doc, "timezone", str),
         retries=_retries(_mapping(doc, "retries", where), where),
         follow_up_within=value(doc, "follow_up_within", float),
+        callback_grace=_added(doc, "callback_grace", float, _DEFAULT.callback_grace),
+        callback_within=_added(doc, "callback_within", float, _DEFAULT.callback_within),
+        standing=_added(doc, "standing", bool, _DEFAULT.standing),
         abandon_quiet=value(doc, "abandon_quiet", float),
         ring_timeout=value(doc, "ring_timeout", float),
         machine_detection=value(doc, "machine_detection", bool),
         pacing=PacingConfig(mode=mode, **{k: value(pacing, k, float) for k in pacing}),
         seat=SeatTargets(**{k: value(seat, k, int) for k in seat}),
     )
+
+
+def _added(doc: Mapping[str, object], key: str, kind: type[T], default: T) -> T:
+    """A key added after the first documents were written (callbacks, P9): theirs lack it."""
+    return value(doc, key, kind) if key in doc else default
 
 
 def _plain(found: object) -> object:
@@ -131,6 +145,10 @@ def contact_state(contact: Contact) -> Row:
         "attempts": contact.attempts,
         "last_result": None if contact.last_result is None else contact.last_result.value,
         "abandoned_at": opt_utc(contact.abandoned_at),
+        "kind": contact.kind.value,
+        "agent_id": contact.agent,
+        "place": opt_utc(contact.place),
+        "priority": contact.priority,
     }
 
 
@@ -146,7 +164,7 @@ def contact_row(contact: Contact, now: datetime) -> Row:
 
 
 def contact_from(row: RowMapping) -> Contact:
-    last_result = optional(row, "last_result", str)
+    last_result, agent = optional(row, "last_result", str), optional(row, "agent_id", str)
     found = _mapping(row, "fields", f"contact {row['id']}")
     return Contact(
         id=ContactId(value(row, "id", str)),
@@ -160,6 +178,10 @@ def contact_from(row: RowMapping) -> Contact:
         attempts=value(row, "attempts", int),
         last_result=None if last_result is None else AttemptResult(last_result),
         abandoned_at=opt_instant(row, "abandoned_at"),
+        kind=ContactKind(value(row, "kind", str)),
+        agent=None if agent is None else AgentId(agent),
+        place=opt_instant(row, "place"),
+        priority=value(row, "priority", int),
     )
 
 

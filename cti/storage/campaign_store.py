@@ -22,23 +22,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, NamedTuple
 
-from sqlalchemy import RowMapping, case, delete, exists, func, inspect, select, update
+from sqlalchemy import RowMapping, delete, exists, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import DeclarativeBase
 
 from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
+from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.config import ConfigError
 from cti.domain.contact import Contact, ContactId, ContactStatus, normalize_number
-from cti.domain.ids import AgentId, Instant
+from cti.domain.ids import Instant
 from cti.domain.pacing import Attempt
+from cti.domain.seats import SeatCount as SeatCount  # seat_counts' values, moved to the core
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow, DoNotCallRow
-from cti.storage.client import StoreClient
+from cti.storage.campaign_stats import CampaignFigures
 from cti.storage.errors import CampaignNotFound, CampaignRefused
 from cti.storage.history import dialect_insert
 from cti.storage.rows import Row, utc, value
@@ -81,16 +81,9 @@ class StoredCampaign(NamedTuple):
     status: CampaignStatus
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SeatCount:
-    """P16: an outbound seat's dials (skips excluded) and successes (connected) in a day."""
-
-    dials: int
-    successes: int
-
-
-class CampaignStore(StoreClient):
-    """Campaigns, contacts, attempts and do-not-call numbers; see the module rules."""
+class CampaignStore(CampaignFigures):
+    """Campaigns, contacts, attempts and do-not-call numbers; see the module rules. Its
+    figures (attempts by result, the abandon window, seats' days) are CampaignFigures'."""
 
     # Campaigns ---------------------------------------------------------------------------
 
@@ -286,27 +279,6 @@ class CampaignStore(StoreClient):
         async with self._reading() as connection:
             found = (await connection.execute(query)).mappings()
             return [campaign_rows.pacing_attempt(row) for row in found]
-
-    async def seat_counts(
-        self, day_start: Instant, day_end: Instant, campaign: CampaignId | None = None
-    ) -> dict[AgentId, SeatCount]:
-        """P16 per agent, over attempts started in [day_start, day_end): dials placed for
-        or by the agent (preview skips excluded) and those that connected."""
-        connected = case((ATTEMPTS.c.result == AttemptResult.CONNECTED.value, 1), else_=0)
-        query = select(ATTEMPTS.c.agent_id, func.count(), func.sum(connected)).where(
-            ATTEMPTS.c.agent_id.is_not(None),
-            ATTEMPTS.c.result != AttemptResult.SKIPPED.value,
-            ATTEMPTS.c.started_at >= utc(day_start),
-            ATTEMPTS.c.started_at < utc(day_end),
-        )
-        if campaign is not None:
-            query = query.where(ATTEMPTS.c.campaign_id == campaign)
-        async with self._reading() as connection:
-            found = (await connection.execute(query.group_by(ATTEMPTS.c.agent_id))).all()
-        return {
-            AgentId(agent): SeatCount(dials=dials, successes=int(successes))
-            for agent, dials, successes in found
-        }
 
     # Do not call -------------------------------------------------------------------------
     # Numbers are normalised as contacts' are (ContactError when one is not a phone number).

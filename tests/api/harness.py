@@ -39,6 +39,7 @@ from cti.domain.records import CallRecord, OfferOutcome, OfferRecord, Segment, S
 from cti.domain.state import Decision
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
+from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigChange, ConfigStore
 from cti.storage.database import Database, open_database
@@ -251,6 +252,7 @@ async def running_api(tmp_path: Path, *, command_timeout: float = 5.0) -> AsyncI
         directory=store,
         history=queries,
         campaigns=campaigns,
+        callbacks=CallbackStore(database),
         hub=hub,
         now=clock.now,
         ami_up=lambda: True,

@@ -60,6 +60,8 @@ def wrong_value(schema: dict[str, Any]) -> object:
     """A JSON value the property's schema does not allow."""
     types = schema.get("type", [])
     types = [types] if isinstance(types, str) else types
+    if "string" in types and "number" in types:
+        return True
     return 12345 if "string" in types else "wrong"
 
 

@@ -37,6 +37,7 @@ EVERY_SETTING = CampaignConfig(
         AttemptResult.MACHINE: RetryRule(delay=0.0, max_attempts=1),
     }),
     follow_up_within=3600.0, abandon_quiet=7200.25, ring_timeout=30.5, machine_detection=True,
+    callback_grace=120.5, callback_within=1800.0, standing=True,
     pacing=PacingConfig(mode=DialMode.PREDICTIVE, abandon_cap_pct=2.5, window=2_592_000.0,
                         hold=1.5, max_lines_per_agent=2.5, max_risk=0.1, careful_from=0.4,
                         full_room=5.0),

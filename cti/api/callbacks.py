@@ -1,0 +1,170 @@
+"""Callback routes (P9, P18): an agent promises a callback; supervisors and agents list
+and cancel them.
+
+Rules:
+1. An agent schedules for itself (or a supervisor for any agent): `to: "me"` binds the
+   callback to that agent, who must serve the queue; `to: "queue"` leaves it to any agent
+   of the queue. The queue defaults to the one of the agent's current call, or the
+   agent's only queue; otherwise it must be given (422).
+2. The time is epoch seconds or ISO 8601 with an offset, not in the past (a minute of
+   slack), and inside the calling window in the customer's local time (the number's
+   time zone, else the callbacks campaign's): 422 naming the field otherwise.
+3. The callback is stored in the queue's callbacks campaign, which the dialler dials
+   (cti/storage/callback_store.py); a number being dialled right now, or a finished
+   callbacks campaign, is 409.
+4. Agents see and cancel only the callbacks promised to them; supervisors and admins see
+   and cancel all (numbers whole: agents hold their own customers' numbers, P22).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiohttp import web
+
+from cti.api import bodies
+from cti.api.auth import identify, require, require_agent
+from cti.api.campaign_json import invalid
+from cti.api.context import ApiContext, context_of
+from cti.api.errors import ApiError, bad_request
+from cti.api.identity import Identity
+from cti.domain.callback import promised_contact
+from cti.domain.contact import Contact, ContactError, ContactId, overdue
+from cti.domain.ids import AgentId, Instant, QueueId
+from cti.storage.errors import CampaignRefused
+from cti.storage.tokens import Role
+
+routes = web.RouteTableDef()
+
+SLACK: Final = 60.0  # seconds a promised time may lie in the past (clocks, typing)
+EVERYONE: Final = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT)
+LISTED: Final = 500
+
+
+@routes.post("/api/v1/agents/{agent_id}/callbacks")
+async def schedule(request: web.Request) -> web.Response:
+    ctx, identity = await _who(request)
+    agent = AgentId(request.match_info["agent_id"])
+    require_agent(identity, agent)
+    f = bodies.Fields(await bodies.read_object(request))
+    number, at = f.text("number"), f.moment("at")
+    to, queue_name = f.optional_text("to") or "me", f.optional_text("queue")
+    timezone, note = f.optional_text("timezone") or "", f.optional_text("note")
+    f.done()
+    if to not in ("me", "queue"):
+        raise bad_request("field 'to' must be 'me' or 'queue'", "to")
+    queue = _queue(ctx, agent, queue_name, mine=to == "me")
+    if at < ctx.now() - SLACK:
+        raise invalid("at", "is in the past")
+    campaign = await ctx.callbacks.campaign(queue)
+    fields = {"promised_by": agent, **({"note": note} if note else {})}
+    try:
+        contact = promised_contact(
+            campaign,
+            number=number,
+            at=at,
+            agent=agent if to == "me" else None,
+            timezone=timezone,
+            fields=fields,
+        )
+    except ContactError as exc:
+        raise invalid(_field_of(str(exc)), exc) from None
+    try:
+        stored = await ctx.callbacks.add(contact)
+    except CampaignRefused as exc:
+        raise ApiError(409, str(exc)) from None
+    return web.json_response({"callback": callback_view(stored, ctx.now())}, status=201)
+
+
+@routes.get("/api/v1/callbacks")
+async def list_callbacks(request: web.Request) -> web.Response:
+    ctx, identity = await _who(request)
+    query = request.rel_url.query
+    bodies.query_fields(query, {"queue", "agent", "all"})
+    agent = _agent_filter(identity, query.get("agent"))
+    queue = QueueId(query["queue"]) if query.get("queue") else None
+    everything = query.get("all", "false").lower() in ("1", "true", "yes")
+    found = await ctx.callbacks.listed(
+        queue=queue, agent=agent, open_only=not everything, limit=LISTED
+    )
+    now = ctx.now()
+    return web.json_response({"callbacks": [callback_view(c, now) for c in found]})
+
+
+@routes.delete("/api/v1/callbacks/{contact_id}")
+async def cancel(request: web.Request) -> web.Response:
+    ctx, identity = await _who(request)
+    contact = ContactId(request.match_info["contact_id"])
+    if identity.role is Role.AGENT:
+        mine = await ctx.callbacks.listed(agent=identity.agent, limit=LISTED)
+        if all(c.id != contact for c in mine):
+            raise ApiError(404, f"no open callback {contact} promised to you")
+    try:
+        closed = await ctx.callbacks.cancel(contact)
+    except CampaignRefused as exc:
+        raise ApiError(409, str(exc)) from None
+    if closed is None:
+        raise ApiError(404, f"no open callback or follow-up {contact}")
+    return web.json_response({"callback": callback_view(closed, ctx.now())})
+
+
+async def _who(request: web.Request) -> tuple[ApiContext, Identity]:
+    ctx = context_of(request)
+    identity = await identify(ctx, request)
+    require(identity, *EVERYONE)
+    return ctx, identity
+
+
+def callback_view(contact: Contact, now: Instant) -> dict[str, object]:
+    return {
+        "id": contact.id,
+        "campaign": contact.campaign,
+        "kind": contact.kind.value,
+        "number": contact.number,
+        "timezone": contact.timezone,
+        "status": contact.status.value,
+        "agent": contact.agent,
+        "at": contact.next_at,
+        "due": contact.due,
+        "overdue": overdue(contact, now),
+        "place": contact.place,
+        "attempts": contact.attempts,
+        "last_result": None if contact.last_result is None else contact.last_result.value,
+        "fields": dict(contact.fields),
+    }
+
+
+def _queue(ctx: ApiContext, agent: AgentId, given: str | None, *, mine: bool) -> QueueId:
+    """Rule 1."""
+    config = ctx.engine.state.config
+    profile = config.agents.get(agent)
+    if profile is None:
+        raise ApiError(404, f"unknown agent {agent}")
+    live = ctx.engine.state.agents.get(agent)
+    if given:
+        queue = QueueId(given.strip())
+    elif live is not None and live.queue is not None:
+        queue = live.queue
+    elif len(profile.queues) == 1:
+        (queue,) = profile.queues
+    else:
+        raise invalid("queue", "name the queue: the agent has no call and several queues")
+    if queue not in config.queues:
+        raise invalid("queue", f"unknown queue {queue}")
+    if mine and queue not in profile.queues:
+        raise invalid("queue", f"agent {agent} does not serve queue {queue}")
+    return queue
+
+
+def _agent_filter(identity: Identity, asked: str | None) -> AgentId | None:
+    if identity.role is Role.AGENT:
+        if asked and asked != identity.agent:
+            raise ApiError(403, "an agent sees only its own callbacks")
+        return identity.agent
+    return AgentId(asked) if asked else None
+
+
+def _field_of(reason: str) -> str:
+    if reason.startswith("time zone"):
+        return "timezone"
+    return "number" if reason.startswith("number") else "at"

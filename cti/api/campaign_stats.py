@@ -1,0 +1,211 @@
+"""Campaign figures: a campaign's statistics, its attempts, and outbound seats' days (C5, P16).
+
+Rules:
+1. Readers are those of the campaign routes (admins and supervisors, campaigns rule 1);
+   agents get 403. Numbers in the attempts listing are shown as the rest of the API shows
+   them (P22: whole to supervisors and admins, masked to anyone else).
+2. Time ranges are half-open, [since, until), in epoch seconds or ISO 8601 with an offset,
+   as the history routes take them; an end left out is open. Attempts belong to a range
+   by the instant their dial started (cti.storage.campaign_stats rule 1).
+3. The abandon window is always the one the pacer holds now (the campaign's
+   pacing.window back from now, with its cap), whatever range the statistics cover.
+4. A seat's day is a calendar day in UTC (cti.domain.seats rule 4); today when none is
+   given. Targets are the campaign's seat targets when a campaign is named, else P16's
+   defaults. An unknown campaign is 404, a bad parameter 400 naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Final
+
+from aiohttp import web
+
+from cti.api import bodies, views
+from cti.api.auth import identify, require
+from cti.api.campaign_json import progress_view
+from cti.api.campaigns import READERS
+from cti.api.context import ApiContext, context_of
+from cti.api.errors import bad_request
+from cti.api.identity import Identity
+from cti.api.views import Json
+from cti.domain.attempt import DialAttempt
+from cti.domain.campaign import AttemptResult, CampaignId, SeatTargets
+from cti.domain.ids import Instant
+from cti.domain.pacing import AbandonWindow, PacingConfig
+from cti.domain.seats import (
+    ADVICE_TEXT,
+    Advice,
+    SeatDay,
+    SeatReview,
+    day_of,
+    day_range,
+    review,
+)
+from cti.storage.campaign_stats import AttemptFigures
+
+routes = web.RouteTableDef()
+
+MAX_ATTEMPTS: Final = 1000
+DEFAULT_ATTEMPTS: Final = 100
+DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DAY_ZONE: Final = "UTC"  # rule 4
+
+
+async def _reader(request: web.Request) -> tuple[ApiContext, Identity]:
+    ctx = context_of(request)
+    identity = await identify(ctx, request)
+    require(identity, *READERS)
+    return ctx, identity
+
+
+def _range(request: web.Request, *others: str) -> tuple[Instant | None, Instant | None]:
+    """since and until (rule 2); the query may hold only those and `others`."""
+    query = request.query
+    bodies.query_fields(query, {"since", "until", *others})
+    since, until = bodies.instant(query, "since"), bodies.instant(query, "until")
+    if since is not None and until is not None and since >= until:
+        raise bad_request("query parameter 'since' must be before 'until'", "since")
+    return since, until
+
+
+@routes.get("/api/v1/campaigns/{campaign_id}/stats")
+async def campaign_stats(request: web.Request) -> web.Response:
+    ctx, _ = await _reader(request)
+    campaign = CampaignId(request.match_info["campaign_id"])
+    since, until = _range(request)
+    pacing = (await ctx.campaigns.get(campaign)).config.pacing  # 404 when unknown
+    now = ctx.now()
+    figures = await ctx.campaigns.attempt_figures(campaign, since, until)
+    window = await ctx.campaigns.abandon_window(campaign, now, pacing.window)
+    progress = await ctx.campaigns.progress(campaign)
+    body = {"campaign": campaign, "since": since, "until": until, **figures_view(figures)}
+    body |= {"progress": progress_view(progress), "window": window_view(window, pacing, now)}
+    return web.json_response({"stats": body})
+
+
+@routes.get("/api/v1/campaigns/{campaign_id}/attempts")
+async def campaign_attempts(request: web.Request) -> web.Response:
+    ctx, identity = await _reader(request)
+    campaign = CampaignId(request.match_info["campaign_id"])
+    since, until = _range(request, "result", "limit")
+    limit = bodies.positive_int(request.query, "limit", DEFAULT_ATTEMPTS, MAX_ATTEMPTS)
+    result = _result(request.query.get("result"))
+    await ctx.campaigns.get(campaign)  # 404 when unknown
+    found = await ctx.campaigns.attempts(
+        campaign, since=since, until=until, result=result, limit=limit
+    )
+    shown = identity.sees_numbers
+    return web.json_response({"attempts": [attempt_view(a, numbers=shown) for a in found]})
+
+
+@routes.get("/api/v1/outbound/seats")
+async def outbound_seats(request: web.Request) -> web.Response:
+    ctx, _ = await _reader(request)
+    bodies.query_fields(request.query, {"day", "campaign"})
+    day = _day(request.query.get("day")) or day_of(ctx.now())
+    named = request.query.get("campaign") or None
+    campaign = None if named is None else CampaignId(named)
+    targets = SeatTargets()
+    if campaign is not None:
+        targets = (await ctx.campaigns.get(campaign)).config.seat  # 404 when unknown
+    start, end = day_range(day)
+    counts = await ctx.campaigns.seat_day(start, end, campaign)
+    found = review(counts.seats, counts.unassigned, targets)
+    head: Json = {"day": day.isoformat(), "timezone": DAY_ZONE, "since": start, "until": end}
+    return web.json_response(head | {"campaign": campaign} | seats_view(found, targets))
+
+
+def _result(value: str | None) -> AttemptResult | None:
+    if not value:
+        return None
+    try:
+        return AttemptResult(value)
+    except ValueError:
+        choices = ", ".join(r.value for r in AttemptResult)
+        raise bad_request(f"query parameter 'result' must be one of {choices}", "result") from None
+
+
+def _day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        if DAY.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise bad_request("query parameter 'day' must be a date, YYYY-MM-DD", "day")
+
+
+# Views -----------------------------------------------------------------------------------
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else views.seconds(value)
+
+
+def figures_view(figures: AttemptFigures) -> Json:
+    return {
+        "attempts": figures.attempts,
+        "by_result": {result.value: count for result, count in figures.by_result.items()},
+        "dials": figures.dials,
+        "answered_by_person": figures.answered_by_person,
+        "connected": figures.connected,
+        "abandoned": figures.abandoned,
+        "abandon_rate": figures.abandon_rate,
+        "average_ring_seconds": _seconds(figures.average_ring_seconds),
+        "average_connect_seconds": _seconds(figures.average_connect_seconds),
+    }
+
+
+def window_view(window: AbandonWindow, pacing: PacingConfig, now: Instant) -> Json:
+    """The abandon window as the pacer enforces it (rule 3; pacing rule 2)."""
+    cap = pacing.abandon_cap
+    return {
+        "seconds": window.length,
+        "since": now - window.length,
+        "until": now,
+        "answered_by_person": window.answered,
+        "abandoned": window.abandoned,
+        "abandon_rate": window.rate if window.answered else None,
+        "cap": cap,
+        "at_cap": window.reached(cap),
+        "room": round(window.room(cap), 3),
+        "dials_ahead": window.room(cap) >= 1.0,  # as the pacer decides it
+    }
+
+
+def attempt_view(attempt: DialAttempt, *, numbers: bool) -> Json:
+    connect = None
+    if attempt.connected_at is not None and attempt.answered_at is not None:
+        connect = views.seconds(attempt.connected_at - attempt.answered_at)
+    return _object(attempt) | {
+        "number": views.number(attempt.number, numbers),
+        "ring_seconds": views.seconds(attempt.ring_seconds),
+        "connect_seconds": connect,
+    }
+
+
+def seats_view(found: SeatReview, targets: SeatTargets) -> Json:
+    return {
+        "targets": _object(targets),
+        "seats": [_seat_view(seat) for seat in found.seats],
+        "staffing": _object(found.staffing) | _texts(found.staffing.advice),
+    }
+
+
+def _seat_view(seat: SeatDay) -> Json:
+    findings = [_object(f) | {"text": ADVICE_TEXT[f.advice]} for f in seat.findings]
+    in_range = not findings
+    return {"agent": seat.agent, **_object(seat.count), "in_range": in_range, "findings": findings}
+
+
+def _texts(advice: tuple[Advice, ...]) -> Json:
+    return {"text": [ADVICE_TEXT[a] for a in advice]}
+
+
+def _object(value: object) -> Json:
+    body = views.plain(value)
+    assert isinstance(body, dict)
+    return body
