@@ -1,0 +1,103 @@
+"""End to end, `cti demo` (issue 4): the demo run as a user runs it, `python -m cti.cli demo`
+in a fresh working directory (its database is .cti/demo/cti.db there), with its own lab
+instance and HTTP port, stopping by itself after --seconds.
+
+What is asserted is read back from the demo's database once it has exited (attempts by
+campaign and result, the campaigns' dial modes, inbound call records), from its output
+(the status lines) and from the lab (Asterisk and every SIPp stopped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import sqlite3
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cti.domain.pacing import DialMode
+from cti.lab import instance, process
+from cti.storage.campaign_store import CampaignStore
+from cti.storage.database import open_database
+from tests.lab.conftest import unique_lab_name
+from tests.lab.server import free_port
+
+pytestmark = pytest.mark.lab
+
+DEMO_SECONDS = 75
+SETUP_AND_TEARDOWN_S = 120  # lab up, softphones registered; then everything stopped
+
+
+async def run_demo(workdir: Path, name: str) -> tuple[int, str]:
+    """The demo's exit status and output; stopped with SIGTERM if it overruns."""
+    log = workdir / "demo.log"
+    argv = ["demo", "--name", name, "--http-port", str(free_port())]
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "cti.cli", *argv, "--seconds", str(DEMO_SECONDS)),
+            cwd=workdir,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            async with asyncio.timeout(DEMO_SECONDS + SETUP_AND_TEARDOWN_S):
+                await proc.wait()
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                async with asyncio.timeout(60):
+                    await proc.wait()
+    assert proc.returncode is not None
+    return proc.returncode, log.read_text(errors="replace")
+
+
+async def attempts_by_mode(database: Path) -> dict[DialMode, Counter[str]]:
+    """Each dial mode's attempts by result, over every campaign of that mode."""
+    opened = await open_database(f"sqlite+aiosqlite:///{database}")
+    try:
+        modes = {c.config.id: c.config.mode for c in await CampaignStore(opened).list_campaigns()}
+    finally:
+        await opened.close()
+    found: dict[DialMode, Counter[str]] = {mode: Counter() for mode in DialMode}
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT campaign_id, result, count(*) FROM dial_attempts GROUP BY 1, 2")
+        for campaign, result, count in rows:
+            found[modes[campaign]][result] += count
+    return found
+
+
+def inbound_answered(database: Path) -> int:
+    with sqlite3.connect(database) as db:
+        query = "SELECT count(*) FROM call_records WHERE queue IN ('support', 'sales') AND answered"
+        return int(db.execute(query).fetchone()[0])
+
+
+async def test_the_demo_dials_in_every_mode_answers_callers_and_stops_by_itself(
+    tmp_path: Path,
+) -> None:
+    """Preview, progressive and predictive campaigns each record attempts and connect at
+    least one customer, the demo's preview agent skips at least one contact, inbound
+    callers are answered; after --seconds the demo exits 0 with its lab down."""
+    name, passed = unique_lab_name("demotest"), False
+    try:
+        status, output = await run_demo(tmp_path, name)
+        assert status == 0, output[-3000:]
+        lab = instance.load(name)
+        assert not lab.status().pid_alive, "the demo's Asterisk still runs"
+        assert process.recorded_pids(lab.sipp_pids) == [], "SIPp left running"
+        assert "demo stopped; the lab is down" in output
+        database = tmp_path / ".cti" / "demo" / "cti.db"
+        found = await attempts_by_mode(database)
+        for mode in DialMode:
+            assert found[mode]["connected"] >= 1, (mode, found)
+            shown = re.search(rf"\[demo\] {mode}-1 \(running\): [1-9][0-9]* attempts", output)
+            assert shown, f"no status line for the {mode} campaign"
+        assert found[DialMode.PREVIEW]["skipped"] >= 1, found
+        assert inbound_answered(database) >= 1
+        passed = True
+    finally:  # keep the lab's files (Asterisk's log) when something failed
+        await asyncio.to_thread(instance.down, name, purge=passed)
