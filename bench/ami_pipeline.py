@@ -27,8 +27,8 @@ from panoramisk.ami_protocol import AMIProtocol
 
 from cti.ami.link import LinkCallbacks, _Protocol
 from cti.ami.normalize import AmiReader
-from cti.clock import SystemClock
 from cti.domain.effects import Instruction, Record
+from cti.engine.clock import SystemClock
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
 from cti.metrics import Metrics

@@ -369,7 +369,7 @@ CAMPAIGN_GAUGES: Final = {
     ),
     "cti_campaign_contacts_buffered": "Contacts claimed by the core, not yet dialled",
     "cti_campaign_contacts_remaining": (
-        "Contacts pending or dialling in the store, as of the dialler's last round"
+        "Contacts pending or dialling in the store, as of the dialer's last round"
     ),
 }
 WAITING_STATES: Final = frozenset({AgentState.AVAILABLE, AgentState.RESERVED})

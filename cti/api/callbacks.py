@@ -9,7 +9,7 @@ Rules:
 2. The time is epoch seconds or ISO 8601 with an offset, not in the past (a minute of
    slack), and inside the calling window in the customer's local time (the number's
    time zone, else the callbacks campaign's): 422 naming the field otherwise.
-3. The callback is stored in the queue's callbacks campaign, which the dialler dials
+3. The callback is stored in the queue's callbacks campaign, which the dialer dials
    (cti/storage/callback_store.py); a number being dialled right now, or a finished
    callbacks campaign, is 409.
 4. Agents see and cancel only the callbacks promised to them; supervisors and admins see

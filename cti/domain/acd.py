@@ -9,7 +9,7 @@ Rule 4: after every input the core dispatches: waiting callers are offered to av
 agents (cti/domain/dispatch.py); then running campaigns are paced and dialled
 (cti/domain/outbound.py). Commands are refused whole or applied whole.
 Rule 5: an outbound call's channel is a dial until it is gone: its unanswered events are
-the dialler's alone; once answered it is also a caller, handled like any other.
+the dialer's alone; once answered it is also a caller, handled like any other.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One dial of one contact, as it ended (issue 4, C5): the record the dialler emits and
+"""One dial of one contact, as it ended (issue 4, C5): the record the dialer emits and
 storage keeps (dial_attempts), and what the abandon rate and a seat's figures count.
 
 Rule 1: an attempt is final once recorded; its checks refuse one that contradicts itself

@@ -11,7 +11,7 @@ goes to that agent first and to nobody else while the agent waits for it.
 Rule 5: a caller who asked for a callback keeps its place in line (P9): while the callback
 waits in its campaign's buffer, callers behind that place (priority, then entry time) are
 not offered to the agents of the callback's queue, so the next such agent to be free is
-left to the dialler, which reserves it for the callback. A caller hearing the callback
+left to the dialer, which reserves it for the callback. A caller hearing the callback
 offer (`away`) is not offered at all.
 """
 

@@ -12,7 +12,7 @@ callers (OUTBOUND_PRIORITY), through the same connect path.
 Rule 3 (the law): an answered call (one that entered the campaign's queue) waits at most
 the campaign's hold (2 s) for an agent to answer; then the caller hears the information
 message (cti-abandon) and the attempt is ABANDONED. A person who hangs up during the hold
-counts as abandoned too: the careful reading, as the dialler did not connect them in time.
+counts as abandoned too: the careful reading, as the dialer did not connect them in time.
 Both go into the campaign's abandon window at once, as does a connected call.
 Rule 4 (results): an attempt is recorded when its channel is gone (AttemptEnded, with the
 contact as it is after it): connected, abandoned or machine as settled on the way; else

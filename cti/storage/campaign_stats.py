@@ -13,7 +13,7 @@ that duration (cti.storage.models rule 3), so it is the one date difference comp
 dialect: julianday on SQLite (whose date functions keep milliseconds), EXTRACT(EPOCH) on
 PostgreSQL. Sums and averages are read in double precision on every dialect (PostgreSQL
 hands NUMERIC back as Decimal; cti.storage.figures rule 4).
-Rule 4: the abandon window is counted as the dialler rebuilds the pacer's after a restart
+Rule 4: the abandon window is counted as the dialer rebuilds the pacer's after a restart
 (CampaignStore.attempts_since, then pacing.tally): attempts a person answered that ended
 at or after now - length, whose outcome (the connect, else the end) is not after now.
 Rule 5: a seat's day counts the dials placed for or by an agent and their successes; the

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from aiohttp.test_utils import TestClient, TestServer
 
 from cti.api.app import ApiContext, Hub, create_app
-from cti.clock import SystemClock
 from cti.domain.commands import LoadConfig
 from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.effects import Instruction, Record
@@ -37,6 +36,7 @@ from cti.domain.inputs import (
 from cti.domain.queue import WaitingCall
 from cti.domain.records import CallRecord, OfferOutcome, OfferRecord, Segment, SegmentKind, Side
 from cti.domain.state import Decision
+from cti.engine.clock import SystemClock
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
 from cti.storage.callback_store import CallbackStore

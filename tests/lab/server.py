@@ -51,7 +51,7 @@ class ServerProcess:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "cti.cli",
+            "cti",
             "admin",
             "--config",
             str(self.config),
@@ -82,7 +82,7 @@ class ServerProcess:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "cti.cli",
+                "cti",
                 "serve",
                 "--config",
                 str(self.config),

@@ -1,4 +1,4 @@
-"""End to end, `cti demo` (issue 4): the demo run as a user runs it, `python -m cti.cli demo`
+"""End to end, `cti demo` (issue 4): the demo run as a user runs it, `python -m cti demo`
 in a fresh working directory (its database is .cti/demo/cti.db there), with its own lab
 instance and HTTP port, stopping by itself after --seconds.
 
@@ -38,7 +38,7 @@ async def run_demo(workdir: Path, name: str) -> tuple[int, str]:
     argv = ["demo", "--name", name, "--http-port", str(free_port())]
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "cti.cli", *argv, "--seconds", str(DEMO_SECONDS)),
+            *(sys.executable, "-m", "cti", *argv, "--seconds", str(DEMO_SECONDS)),
             cwd=workdir,
             stdout=out,
             stderr=asyncio.subprocess.STDOUT,

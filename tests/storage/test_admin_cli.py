@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cti.admin_cli import run_admin_command
+from cti.cli.admin import run_admin_command
 from cti.domain.config import AcdConfig
 from cti.domain.ids import AgentId
 from cti.storage.config_store import ConfigStore

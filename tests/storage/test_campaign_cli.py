@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cti.admin_cli import run_admin_command
-from cti.campaign_cli import run_campaign_command, run_dnc_command
+from cti.cli.admin import run_admin_command
+from cti.cli.campaign import run_campaign_command, run_dnc_command
 from cti.domain.campaign import CampaignId, CampaignStatus
 from cti.domain.pacing import DialMode
 from cti.storage.campaign_store import CampaignStore, StoredCampaign

@@ -1,5 +1,5 @@
 """CampaignStore against real SQLite and PostgreSQL: campaigns and their status (C5), and
-contacts stored once and claimed by one dialler at a time. (Attempts, per-seat counts and
+contacts stored once and claimed by one dialer at a time. (Attempts, per-seat counts and
 do-not-call: test_dial_attempts.py; the models matching the migrations: test_history.py.)"""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""AMI action builders (cti/ami/actions.py) that call control and the dialler send."""
+"""AMI action builders (cti/ami/actions.py) that call control and the dialer send."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from tests.unit.test_outbound import (
     A2,
     NOON,
     contact,
-    dialler,
+    dialer,
     feed,
     originated,
     state_of,
@@ -46,7 +46,7 @@ def reserved_for(acd: Acd) -> list[tuple[str, str | None]]:
 
 
 def test_a_callback_promised_by_an_agent_is_dialled_with_that_agent_reserved() -> None:
-    acd = dialler("1001", "1002")  # 1001 has been idle longer: it would be picked first
+    acd = dialer("1001", "1002")  # 1001 has been idle longer: it would be picked first
 
     feed(acd, contact(1, kind=ContactKind.CALLBACK, agent=A2))
 
@@ -55,7 +55,7 @@ def test_a_callback_promised_by_an_agent_is_dialled_with_that_agent_reserved() -
 
 
 def test_it_waits_for_its_agent_while_the_contacts_behind_it_are_dialled() -> None:
-    acd = dialler("1001", "1002")
+    acd = dialer("1001", "1002")
     acd.feed(SetNotReady(at=acd.now, agent=A1, reason=BREAK))
 
     feed(acd, contact(1, kind=ContactKind.CALLBACK, agent=A1), contact(2))
@@ -71,7 +71,7 @@ def test_it_waits_for_its_agent_while_the_contacts_behind_it_are_dialled() -> No
 
 
 def test_a_predictive_campaign_reserves_the_agent_of_a_promised_callback() -> None:
-    acd = dialler("1001", "1002", mode=DialMode.PREDICTIVE)
+    acd = dialer("1001", "1002", mode=DialMode.PREDICTIVE)
 
     feed(acd, contact(1, kind=ContactKind.CALLBACK, agent=A2))
 
@@ -153,7 +153,7 @@ def test_a_request_from_a_caller_not_offered_a_callback_changes_nothing() -> Non
 
 
 def test_a_callback_keeps_its_place_ahead_of_callers_who_came_later() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     acd.feed(SetNotReady(at=acd.now, agent=A1, reason=BREAK))
     acd.caller("c1", "sales")  # entered after the callback's caller did
     feed(acd, contact(1, kind=ContactKind.CALLBACK, place=Instant(NOON - 30)))
@@ -165,7 +165,7 @@ def test_a_callback_keeps_its_place_ahead_of_callers_who_came_later() -> None:
 
 
 def test_callers_ahead_of_the_kept_place_are_served_first() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     acd.feed(SetNotReady(at=acd.now, agent=A1, reason=BREAK))
     acd.caller("c1", "sales")
     feed(acd, contact(1, kind=ContactKind.CALLBACK, place=Instant(NOON + 30)))
@@ -177,7 +177,7 @@ def test_callers_ahead_of_the_kept_place_are_served_first() -> None:
 
 
 def test_a_higher_priority_caller_goes_before_a_kept_place() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     acd.feed(SetNotReady(at=acd.now, agent=A1, reason=BREAK))
     acd.caller("c1", "sales", priority=5)  # urgent (P10), though later
     feed(acd, contact(1, kind=ContactKind.CALLBACK, place=Instant(NOON - 30), priority=0))
@@ -231,7 +231,7 @@ def test_other_dispositions_open_nothing() -> None:
 
 
 def test_an_overdue_callback_is_a_finding_of_the_agent_it_was_promised_by() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     late = contact(1, kind=ContactKind.CALLBACK, agent=A1, due=Instant(NOON - 90))
     late = replace(late, status=ContactStatus.PENDING)
 
@@ -243,7 +243,7 @@ def test_an_overdue_callback_is_a_finding_of_the_agent_it_was_promised_by() -> N
 
 
 def test_a_follow_up_finding_is_the_queues_and_a_contact_not_overdue_is_ignored() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     follow = contact(1, kind=ContactKind.FOLLOW_UP, due=Instant(NOON - 5))
     on_time = contact(2, kind=ContactKind.CALLBACK, due=Instant(NOON + 5))
 

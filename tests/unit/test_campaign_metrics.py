@@ -225,7 +225,7 @@ def test_pacing_shows_the_effective_mode_of_the_last_pace() -> None:
     assert all(got[mode, (c(OTHER), ("mode", m))] == 0 for m in DialMode)
 
 
-def test_contacts_and_running_come_from_the_campaign_and_the_dialler() -> None:
+def test_contacts_and_running_come_from_the_campaign_and_the_dialer() -> None:
     live = {
         SALES: campaign(buffer=(contact("k1"), contact("k2"), contact("k3"))),
         OTHER: campaign(OTHER, running=False),

@@ -66,7 +66,7 @@ def contact(n: int, **kw: Any) -> Contact:
     return Contact(id=ContactId(f"k{n}"), campaign=SPRING, number=f"555000{n}", **given)
 
 
-def dialler(
+def dialer(
     *agents: str,
     mode: DialMode = DialMode.PROGRESSIVE,
     window: AbandonWindow | None = None,
@@ -141,7 +141,7 @@ def window(acd: Acd) -> tuple[int, int]:
 
 
 def test_progressive_dials_one_call_per_available_member_and_reserves_each() -> None:
-    acd = dialler("1001", "1002")
+    acd = dialer("1001", "1002")
 
     feed(acd, contact(0), contact(1), contact(2))
 
@@ -168,7 +168,7 @@ def test_progressive_dials_one_call_per_available_member_and_reserves_each() -> 
 
 
 def test_a_member_whose_phone_is_busy_is_not_dialled_for() -> None:
-    acd = dialler("1001", "1002")
+    acd = dialer("1001", "1002")
     acd.feed(DeviceStateChanged(at=acd.now, device=device("1002"), state=DeviceState.IN_USE))
 
     feed(acd, contact(0), contact(1))
@@ -178,7 +178,7 @@ def test_a_member_whose_phone_is_busy_is_not_dialled_for() -> None:
 
 
 def test_an_answered_call_goes_to_its_reserved_agent_and_ends_connected() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
     acd.advance(6)
@@ -210,7 +210,7 @@ def test_an_answered_call_goes_to_its_reserved_agent_and_ends_connected() -> Non
 
 
 def test_the_reserved_agent_alone_is_offered_its_call_until_the_hold_ends() -> None:
-    acd = dialler("1001", "1002")
+    acd = dialer("1001", "1002")
     feed(acd, contact(0))  # 1001, first by id among equally idle agents, is reserved
     dial = channel_of(acd)
     acd.feed(DeviceStateChanged(at=acd.now, device=device("1001"), state=DeviceState.IN_USE))
@@ -245,7 +245,7 @@ def test_the_reserved_agent_alone_is_offered_its_call_until_the_hold_ends() -> N
 def test_an_unanswered_dial_ends_by_its_cause_and_the_agent_is_dialled_for_again(
     reason: int, cause: int, result: AttemptResult, delay: float
 ) -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0), contact(1))
     first = channel_of(acd)
     acd.advance(25)
@@ -272,7 +272,7 @@ def test_an_unanswered_dial_ends_by_its_cause_and_the_agent_is_dialled_for_again
 
 
 def test_a_failed_dial_whose_hang_up_never_comes_fails_after_the_report_grace() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
     acd.advance(1)
@@ -292,7 +292,7 @@ def test_a_failed_dial_whose_hang_up_never_comes_fails_after_the_report_grace() 
 
 
 def test_a_dial_with_no_news_at_all_fails_past_its_ring_timeout() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
 
     tick(acd, 25 + 30 - 0.1)
@@ -305,7 +305,7 @@ def test_a_dial_with_no_news_at_all_fails_past_its_ring_timeout() -> None:
 
 
 def test_the_last_attempt_the_rule_allows_closes_the_contact() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0, attempts=4))  # busy allows 5 attempts in all
     dial = channel_of(acd)
     originate_ended(acd, dial, answered=False, reason=0)
@@ -318,7 +318,7 @@ def test_the_last_attempt_the_rule_allows_closes_the_contact() -> None:
 
 
 def test_an_originate_that_could_not_be_sent_fails_the_attempt() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
 
@@ -332,7 +332,7 @@ def test_an_originate_that_could_not_be_sent_fails_the_attempt() -> None:
 
 
 def test_a_machine_is_recorded_as_machine_and_not_as_a_person() -> None:
-    acd = dialler("1001", machine_detection=True)
+    acd = dialer("1001", machine_detection=True)
     feed(acd, contact(0))
     dial = channel_of(acd)
     assert originated(acd)[0].machine_detection is True
@@ -356,7 +356,7 @@ def test_a_machine_is_recorded_as_machine_and_not_as_a_person() -> None:
 
 
 def test_an_answered_call_no_agent_takes_within_the_hold_is_abandoned() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
     acd.advance(5)
@@ -389,7 +389,7 @@ def test_an_answered_call_no_agent_takes_within_the_hold_is_abandoned() -> None:
 
 
 def test_a_person_who_hangs_up_during_the_hold_is_abandoned() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
     answers(acd, dial)
@@ -410,7 +410,7 @@ def test_a_person_who_hangs_up_during_the_hold_is_abandoned() -> None:
 
 
 def test_an_agent_answering_within_the_hold_stops_it() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
     answers(acd, dial)
@@ -428,7 +428,7 @@ def test_an_agent_answering_within_the_hold_stops_it() -> None:
 
 
 def test_predictive_without_room_under_the_cap_dials_as_progressive() -> None:
-    acd = dialler("1001", mode=DialMode.PREDICTIVE)  # a new campaign: nothing answered yet
+    acd = dialer("1001", mode=DialMode.PREDICTIVE)  # a new campaign: nothing answered yet
 
     feed(acd, contact(0))
 
@@ -439,7 +439,7 @@ def test_predictive_without_room_under_the_cap_dials_as_progressive() -> None:
 
 def test_predictive_dials_reserve_nobody_and_go_before_inbound_callers() -> None:
     room = AbandonWindow(length=86400, answered=100)  # 3 abandons of room under 3 %
-    acd = dialler("1001", mode=DialMode.PREDICTIVE, window=room)
+    acd = dialer("1001", mode=DialMode.PREDICTIVE, window=room)
     feed(acd, contact(0))
     dial = channel_of(acd)
     assert (acd.state.dials[dial].mode, acd.state.dials[dial].agent) == (DialMode.PREDICTIVE, None)
@@ -462,7 +462,7 @@ def test_predictive_dials_reserve_nobody_and_go_before_inbound_callers() -> None
 
 def test_predictive_looks_again_every_second_while_contacts_wait() -> None:
     room = AbandonWindow(length=86400, answered=100)
-    acd = dialler("1001", mode=DialMode.PREDICTIVE, window=room)
+    acd = dialer("1001", mode=DialMode.PREDICTIVE, window=room)
 
     feed(acd, contact(0), contact(1), contact(2))
 
@@ -472,7 +472,7 @@ def test_predictive_looks_again_every_second_while_contacts_wait() -> None:
 
 
 def test_talk_and_wrap_up_of_the_campaigns_agents_feed_its_measurements() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
     acd.advance(6)
@@ -496,7 +496,7 @@ def test_talk_and_wrap_up_of_the_campaigns_agents_feed_its_measurements() -> Non
 
 
 def test_nothing_is_dialled_while_the_telephony_link_is_down() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     acd.feed(TelephonyLost(at=acd.now))
 
     feed(acd, contact(0))
@@ -515,7 +515,7 @@ def test_nothing_is_dialled_while_the_telephony_link_is_down() -> None:
 
 
 def test_halting_returns_the_buffer_and_the_campaign_leaves_after_its_last_dial() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0), contact(1), contact(2))
     dial = channel_of(acd)
 
@@ -538,7 +538,7 @@ def test_halting_returns_the_buffer_and_the_campaign_leaves_after_its_last_dial(
 
 
 def test_contacts_fed_to_a_campaign_not_running_go_back() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     acd.feed(HaltCampaign(at=acd.now, campaign=SPRING))
     assert SPRING not in acd.state.campaigns  # nothing in flight: forgotten at once
 
@@ -551,7 +551,7 @@ def test_contacts_fed_to_a_campaign_not_running_go_back() -> None:
 
 
 def test_a_contact_fed_twice_is_dialled_once() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0), contact(1))
 
     feed(acd, contact(0), contact(1), contact(2))
@@ -560,7 +560,7 @@ def test_a_contact_fed_twice_is_dialled_once() -> None:
 
 
 def test_blocked_numbers_are_dropped_from_the_buffer() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0), contact(1), contact(2))
 
     acd.feed(BlockNumbers(at=acd.now, numbers=frozenset({"5550002", "5559999"})))
@@ -583,7 +583,7 @@ def test_blocked_numbers_are_dropped_from_the_buffer() -> None:
 def test_a_contact_that_may_not_be_dialled_now_goes_back_and_the_next_is_dialled(
     blocked: Contact, why: str
 ) -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
 
     feed(acd, blocked, contact(1))
 
@@ -601,7 +601,7 @@ def test_an_abandoned_number_is_dialled_within_72_hours_only_with_an_agent_reser
     mode: DialMode, dialled: bool
 ) -> None:
     room = AbandonWindow(length=86400, answered=100)
-    acd = dialler("1001", mode=mode, window=room)
+    acd = dialer("1001", mode=mode, window=room)
     abandoned = contact(0, abandoned_at=NOON - 71 * HOUR, attempts=1)
 
     feed(acd, abandoned)
@@ -612,7 +612,7 @@ def test_an_abandoned_number_is_dialled_within_72_hours_only_with_an_agent_reser
 
 
 def test_running_a_running_campaign_again_takes_only_its_configuration() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0), contact(1))
     counted = acd.state.campaigns[SPRING].window
     conf = CampaignConfig(id=SPRING, queue=SALES, caller_id="5550199")
@@ -627,7 +627,7 @@ def test_running_a_running_campaign_again_takes_only_its_configuration() -> None
 
 
 def previewing(*agents: str) -> Acd:
-    acd = dialler(*agents, mode=DialMode.PREVIEW)
+    acd = dialer(*agents, mode=DialMode.PREVIEW)
     feed(acd, contact(0), contact(1))
     assert originated(acd) == []  # preview never dials by itself
     return acd
@@ -688,7 +688,7 @@ def test_preview_skip_records_the_choice_and_frees_the_agent() -> None:
 )
 def test_preview_next_is_refused_and_changes_nothing(case: str, code: str) -> None:
     mode = DialMode.PROGRESSIVE if case == "not preview" else DialMode.PREVIEW
-    acd = dialler("1001", mode=mode)
+    acd = dialer("1001", mode=mode)
     asking = A1
     if case == "not in queue":
         feed(acd, contact(0))
@@ -743,7 +743,7 @@ def test_preview_dial_after_the_calling_window_closed_is_not_placed() -> None:
 
 
 def test_a_second_hang_up_of_a_connected_dial_changes_nothing() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
     answers(acd, dial)
@@ -761,7 +761,7 @@ def test_a_second_hang_up_of_a_connected_dial_changes_nothing() -> None:
 
 
 def test_a_second_hang_up_of_an_unanswered_dial_records_nothing_more() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
     hangs_up(acd, dial, 19)
@@ -776,7 +776,7 @@ def test_a_second_hang_up_of_an_unanswered_dial_records_nothing_more() -> None:
 
 
 def test_an_originate_result_for_an_unknown_channel_is_ignored() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     before = acd.state
 
     decision = acd.feed(
@@ -789,7 +789,7 @@ def test_an_originate_result_for_an_unknown_channel_is_ignored() -> None:
 
 
 def test_a_held_dial_whose_hang_up_was_lost_with_the_link_still_ends() -> None:
-    acd = dialler("1001")
+    acd = dialer("1001")
     feed(acd, contact(0))
     dial = channel_of(acd)
     acd.feed(DeviceStateChanged(at=acd.now, device=device("1001"), state=DeviceState.IN_USE))

@@ -15,23 +15,23 @@ from cti import logs, settings
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["lab"]:
-        from cti.lab.command import run_lab_command
+        from cti.cli.lab import run_lab_command
 
         return run_lab_command(args[1:])
     if args[:1] == ["admin"]:
-        from cti.admin_cli import run_admin_command
+        from cti.cli.admin import run_admin_command
 
         return run_admin_command(args[1:])
     if args[:1] == ["campaign"]:
-        from cti.campaign_cli import run_campaign_command
+        from cti.cli.campaign import run_campaign_command
 
         return run_campaign_command(args[1:])
     if args[:1] == ["dnc"]:
-        from cti.campaign_cli import run_dnc_command
+        from cti.cli.campaign import run_dnc_command
 
         return run_dnc_command(args[1:])
     if args[:1] == ["demo"]:
-        from cti.demo import run_demo
+        from cti.demo.run import run_demo
 
         return run_demo(args[1:])
     parser = argparse.ArgumentParser(prog="cti", description="ACD and CTI server for Asterisk")
@@ -57,11 +57,7 @@ def _serve(config: str | None) -> int:
         print(f"cti: {exc}", file=sys.stderr)
         return 2
     logs.configure(conf.log.level, conf.log.format)
-    from cti.main import serve
+    from cti.wiring import serve
 
     asyncio.run(serve(conf))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

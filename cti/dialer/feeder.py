@@ -1,4 +1,4 @@
-"""The dialler's shell (issue 4): keeps the core's campaigns in step with the store.
+"""The dialer's shell (issue 4): keeps the core's campaigns in step with the store.
 
 Rule 1: the store is the truth about a campaign's status. Every `interval` seconds the
 feeder reads it and tells the core (RunCampaign when running, with the abandon window
@@ -77,7 +77,7 @@ class Engine(Protocol):
 Write = tuple[DialAttempt, Contact] | Contact | CallbackWanted
 
 
-class Dialler:
+class Dialer:
     """The campaign feeder (rules 1, 2, 4, 5) and the core's LiveFeed writer (rule 3)."""
 
     def __init__(
@@ -112,14 +112,14 @@ class Dialler:
                 self._writes.put_nowait(effect)
 
     async def run(self) -> None:
-        writer = asyncio.create_task(self._write_forever(), name="dialler-writer")
+        writer = asyncio.create_task(self._write_forever(), name="dialer-writer")
         try:
             await self._reconcile()
             while True:
                 try:
                     await self.step()
                 except Exception:  # the store or the engine failed this round: next one
-                    logger.exception("dialler round failed")
+                    logger.exception("dialer round failed")
                 await asyncio.sleep(self._interval)
         finally:
             writer.cancel()
@@ -137,7 +137,7 @@ class Dialler:
                 while not self._writes.empty():
                     await self._write(self._writes.get_nowait())
         except Exception:
-            logger.exception("dialler writes left unwritten at stop: %d", self._writes.qsize())
+            logger.exception("dialer writes left unwritten at stop: %d", self._writes.qsize())
 
     async def _reconcile(self) -> None:
         """Rule 4, once per start."""
@@ -288,7 +288,7 @@ class Dialler:
                     await self._write(item)
                     break
                 except Exception:
-                    logger.exception("dialler write failed; retrying in %g s", RETRY_PAUSE)
+                    logger.exception("dialer write failed; retrying in %g s", RETRY_PAUSE)
                     await asyncio.sleep(RETRY_PAUSE)
             self._writing = False
 

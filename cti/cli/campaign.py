@@ -1,6 +1,6 @@
 """`cti campaign` and `cti dnc`: outbound campaigns and the do-not-call list from a shell.
 
-Rule 1: as `cti admin` (cti/admin_cli.py, whose runner this uses): settings as `cti serve`
+Rule 1: as `cti admin` (cti/cli/admin.py, whose runner this uses): settings as `cti serve`
 loads them, the database opened and closed per command, one line per user error on
 stderr with exit 2, and exit 1 when the database cannot be reached.
 Rule 2: `set` changes only the options given (a new campaign needs --queue, which must be
@@ -25,10 +25,9 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Final, NamedTuple
 
-from cti.admin_cli import COMMON, Parser, Subcommands, UsageError, add_command, run_cli
 from cti.api import bodies
 from cti.api.errors import ApiError
-from cti.clock import SystemClock
+from cti.cli.admin import COMMON, Parser, Subcommands, UsageError, add_command, run_cli
 from cti.domain.campaign import (
     CallingWindow,
     CampaignConfig,
@@ -41,6 +40,7 @@ from cti.domain.contact import ContactStatus, normalize_number, zone
 from cti.domain.ids import Instant, QueueId
 from cti.domain.pacing import AbandonWindow, DialMode
 from cti.domain.seats import ADVICE_TEXT, Advice, SeatFinding, SeatReview, day_of, day_range, review
+from cti.engine.clock import SystemClock
 from cti.storage.campaign_stats import AttemptFigures
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore

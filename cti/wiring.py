@@ -22,10 +22,10 @@ from cti.ami.link import AmiLink, LinkCallbacks, LinkSettings
 from cti.ami.normalize import AmiReader
 from cti.ami.resync import Resyncer
 from cti.api.app import ApiContext, Hub, create_app
-from cti.clock import SystemClock
-from cti.dialler import Dialler
+from cti.dialer.feeder import Dialer
 from cti.domain.commands import LoadConfig, RestoreLogins
 from cti.domain.inputs import TelephonyLost
+from cti.engine.clock import SystemClock
 from cti.engine.engine import Engine
 from cti.engine.runner import EffectRunner
 from cti.metrics import CampaignCollector, HistoryCollector, LiveCollector, Metrics
@@ -84,8 +84,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     )
     campaigns = CampaignStore(database)
     book = CallbackStore(database)
-    dialler = Dialler(engine, campaigns, book, clock.now)
-    effects.add_feed(dialler)
+    dialer = Dialer(engine, campaigns, book, clock.now)
+    effects.add_feed(dialer)
     engine.submit(LoadConfig(at=clock.now(), config=await store.load()))
     # Agents logged in when the server stopped come back (C1); their phones' states come
     # with the first resync.
@@ -93,7 +93,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     callbacks.on_frame = engine.on_frame
     metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, lambda: link.is_up))
     metrics.registry.register(
-        CampaignCollector(lambda: engine.state, clock.now, lambda: dialler.remaining)
+        CampaignCollector(lambda: engine.state, clock.now, lambda: dialer.remaining)
     )
     metrics.registry.register(
         HistoryCollector(lambda: (history.written, history.spooled, history.pending))
@@ -120,13 +120,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         _task(engine.run(), "acd-engine"),
         _task(resyncer.run(), "ami-resync"),
         _task(link.run(), "ami-link"),
-        _task(dialler.run(), "dialler"),
+        _task(dialer.run(), "dialer"),
     ]
     try:
         await _until_stopped(stop, tasks)
     finally:
         await runner.cleanup()
-        await dialler.close()
+        await dialer.close()
         for task in reversed(tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -42,11 +42,11 @@ from cti.lab import instance
 from cti.lab.rootfs import LabError
 from cti.lab.sipp import CustomerKind, Customers, SippError, Softphone, customer_number
 from cti.lab.traffic import Traffic, TrafficProfile
-from cti.main import serve
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_import import import_files
 from cti.storage.config_store import ConfigStore
 from cti.storage.database import open_database
+from cti.wiring import serve
 
 DEMO_DIR = Path(".cti/demo")
 STATUS_EVERY_S = 10.0

@@ -1,0 +1,7 @@
+"""`python -m cti` is the `cti` command."""
+
+import sys
+
+from cti.cli.main import main
+
+sys.exit(main())

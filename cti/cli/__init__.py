@@ -1,0 +1,1 @@
+"""The `cti` command and its subcommands (serve, admin, campaign, dnc, lab, demo)."""

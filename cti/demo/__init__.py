@@ -1,0 +1,1 @@
+"""`cti demo`: a lab Asterisk, the server, SIPp agents, callers and customers."""
