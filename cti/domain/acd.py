@@ -7,7 +7,7 @@ Rule 3: a channel that hung up is remembered for a while (`gone`), so a resync s
 taken before the hang-up but applied after it cannot bring the caller back.
 Rule 4: after every input the core dispatches: waiting callers are offered to available
 agents (cti/domain/dispatch.py); then running campaigns are paced and dialled
-(cti/domain/outbound.py). Commands are refused whole or applied whole.
+(cti/domain/outbound/). Commands are refused whole or applied whole.
 Rule 5: an outbound call's channel is a dial until it is gone: its unanswered events are
 the dialer's alone; once answered it is also a caller, handled like any other.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from cti.domain import callback, consult, desk, outbound, telephony
+from cti.domain import callback, consult, desk, telephony
 from cti.domain.commands import (
     BlockNumbers,
     CancelConsult,
@@ -63,6 +63,7 @@ from cti.domain.inputs import (
     TelephonyLost,
     Tick,
 )
+from cti.domain.outbound import campaigns, dialing, measure, pacer, preview
 from cti.domain.state import AcdState, Decision
 from cti.domain.timers import on_tick
 from cti.domain.work import GONE_MEMORY, Work
@@ -78,8 +79,8 @@ def decide(state: AcdState, event: Input, now: Instant) -> Decision:
         note = Rejected(reason=refused.reason, code=refused.code)
         return Decision(state, refused.effects, (note,))
     dispatch(work)
-    outbound.pace_all(work, tick=isinstance(event, Tick))
-    outbound.observe(work)
+    pacer.pace_all(work, tick=isinstance(event, Tick))
+    measure.observe(work)
     return work.decision()
 
 
@@ -87,13 +88,13 @@ def _apply(work: Work, event: Input) -> None:
     match event:
         case CallerQueued():
             telephony.on_caller_queued(work, event)
-            outbound.on_queued(work, event.entry.channel, event.at)
+            dialing.on_queued(work, event.entry.channel, event.at)
         case ChannelHungUp():
-            dial = outbound.is_dial(work, event.channel)
+            dial = dialing.is_dial(work, event.channel)
             caller = not dial or event.channel in work.callers
             if not consult.on_hung_up(work, event) and caller:
                 telephony.on_hung_up(work, event)
-            outbound.on_hung_up(work, event)
+            dialing.on_hung_up(work, event)
         case HangupRequested():
             if not consult.hangup_requested(work, event.channel):
                 telephony.on_hangup_requested(work, event)
@@ -106,7 +107,7 @@ def _apply(work: Work, event: Input) -> None:
         case DialEnded():
             if not consult.on_dial_ended(work, event):
                 telephony.on_dial_ended(work, event)
-                outbound.on_answered_maybe(work, event.channel)
+                dialing.on_answered_maybe(work, event.channel)
         case DeviceStateChanged():
             telephony.on_device_state(work, event)
         case SurveyAnswered():
@@ -116,16 +117,16 @@ def _apply(work: Work, event: Input) -> None:
         case CallbackDeclined():
             callback.on_declined(work, event)
         case CallControlFailed():
-            if outbound.on_control_failed(work, event.channel):
+            if dialing.on_control_failed(work, event.channel):
                 return
             if not consult.on_control_failed(work, event):
                 telephony.on_control_failed(work, event)
         case OriginateEnded():
-            outbound.on_originate_ended(work, event)
+            dialing.on_originate_ended(work, event)
         case MachineAnswered():
-            outbound.on_machine(work, event)
+            dialing.on_machine(work, event)
         case TelephonyLost():
-            outbound.on_telephony_lost(work)
+            dialing.on_telephony_lost(work)
         case Resynced():
             telephony.on_resynced(work, event)
             work.telephony_up = True
@@ -160,20 +161,20 @@ def _apply(work: Work, event: Input) -> None:
         case HangUp():
             desk.on_hang_up(work, event)
         case RunCampaign():
-            outbound.on_run(work, event)
+            campaigns.on_run(work, event)
         case HaltCampaign():
-            outbound.on_halt(work, event)
+            campaigns.on_halt(work, event)
         case FeedContacts():
-            outbound.on_feed(work, event)
+            campaigns.on_feed(work, event)
         case BlockNumbers():
-            outbound.on_block(work, event)
+            campaigns.on_block(work, event)
         case FlagOverdue():
             callback.on_flag_overdue(work, event)
         case PreviewNext():
-            outbound.on_preview_next(work, event)
+            preview.on_preview_next(work, event)
         case PreviewDial():
-            outbound.on_preview_dial(work, event)
+            preview.on_preview_dial(work, event)
         case PreviewSkip():
-            outbound.on_preview_skip(work, event)
+            preview.on_preview_skip(work, event)
         case _:
             assert_never(event)

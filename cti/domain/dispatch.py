@@ -6,7 +6,7 @@ Rule 2: a call with an open offer, or pausing after a failed connect, is skipped
 is offered at most one call (it leaves AVAILABLE when offered).
 Rule 3: an agent is routable only while its phone is registered and idle, as far as
 Asterisk's device state says; a phone still busy or ringing is skipped until it is idle.
-Rule 4: an answered outbound call dialled for a reserved agent (cti/domain/outbound.py)
+Rule 4: an answered outbound call dialled for a reserved agent (cti/domain/outbound/reservation.py)
 goes to that agent first and to nobody else while the agent waits for it.
 Rule 5: a caller who asked for a callback keeps its place in line (P9): while the callback
 waits in its campaign's buffer, callers behind that place (priority, then entry time) are
@@ -26,8 +26,8 @@ from cti.domain.effects import ConnectCall, OfferMade, ReturnToQueue
 from cti.domain.ids import ChannelId, QueueId
 from cti.domain.inputs import DeviceState
 from cti.domain.offer import make_offer
+from cti.domain.outbound.reservation import waiting_agent
 from cti.domain.queue import WaitingCall
-from cti.domain.records import AgentState
 from cti.domain.routing import pick_agent
 from cti.domain.state import TimerKind
 from cti.domain.work import Work
@@ -105,12 +105,7 @@ def _not_behind(
 def _waited_for(work: Work, channel: ChannelId) -> Agent | None:
     """The agent reserved for this outbound call, while it still waits for it."""
     dial = work.dials.get(channel)
-    if dial is None or dial.agent is None:
-        return None
-    agent = work.agents.get(dial.agent)
-    if agent is None or agent.state is not AgentState.RESERVED or agent.channel != channel:
-        return None
-    return agent
+    return None if dial is None else waiting_agent(work, dial)
 
 
 def _candidates(work: Work) -> list[tuple[Agent, AgentProfile]]:

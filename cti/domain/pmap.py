@@ -4,19 +4,38 @@ Rule 1: a PMap is never mutated; `updated` returns a new PMap sharing every buck
 not change. With 64 buckets an update to a 1,000-entry map copies about 16 entries and a
 64-slot tuple instead of the whole map, which is what lets the core stay pure at
 contact-centre scale (bench/core_decisions.py).
-Rule 2: iteration order is not meaningful (it follows hashes); sort where order matters.
+Rule 2: the same updates give the same iteration order in every process. Buckets are
+chosen by a stable code of the key (CRC-32 of a string's UTF-8; ints as themselves; tuples
+combined from their parts), never by `hash()`, which changes with PYTHONHASHSEED: so the
+core emits its effects in the same order wherever it runs (issue 12, item 4). Within a
+bucket entries keep insertion order. Keys are strings, ints or tuples of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Final, Generic, TypeVar
+from zlib import crc32
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 BUCKETS: Final = 64
 _EMPTY_BUCKETS: Final[tuple[dict[object, object], ...]] = tuple({} for _ in range(BUCKETS))
+
+
+def code(key: object) -> int:
+    """A key's stable code (rule 2): the same in every process, unlike hash()."""
+    if isinstance(key, str):
+        return crc32(key.encode("utf-8", "surrogatepass"))
+    if isinstance(key, int):
+        return key
+    if isinstance(key, tuple):
+        combined = 0x345678
+        for part in key:
+            combined = (combined * 1_000_003 ^ code(part)) & 0xFFFFFFFF
+        return combined
+    raise TypeError(f"a PMap key must be a str, an int or a tuple of them, not {key!r}")
 
 
 class _Deleted:
@@ -33,7 +52,7 @@ class PMap(Mapping[K, V], Generic[K, V]):
         pairs = items.items() if isinstance(items, Mapping) else items
         buckets: list[dict[K, V]] = [{} for _ in range(BUCKETS)]
         for key, value in pairs:
-            buckets[hash(key) % BUCKETS][key] = value
+            buckets[code(key) % BUCKETS][key] = value
         self._buckets: tuple[dict[K, V], ...] = tuple(buckets)
         self._len = sum(len(b) for b in buckets)
 
@@ -44,13 +63,13 @@ class PMap(Mapping[K, V], Generic[K, V]):
         return made
 
     def __getitem__(self, key: K) -> V:
-        return self._buckets[hash(key) % BUCKETS][key]
+        return self._buckets[code(key) % BUCKETS][key]
 
     def get(self, key: K, default: V | None = None) -> V | None:  # type: ignore[override]
-        return self._buckets[hash(key) % BUCKETS].get(key, default)
+        return self._buckets[code(key) % BUCKETS].get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._buckets[hash(key) % BUCKETS]
+        return key in self._buckets[code(key) % BUCKETS]
 
     def __iter__(self) -> Iterator[K]:
         for bucket in self._buckets:
@@ -70,7 +89,7 @@ class PMap(Mapping[K, V], Generic[K, V]):
         copied: set[int] = set()
         length = self._len
         for key, value in changes.items():
-            index = hash(key) % BUCKETS
+            index = code(key) % BUCKETS
             if index not in copied:
                 buckets[index] = dict(buckets[index])
                 copied.add(index)
@@ -88,3 +107,15 @@ class PMap(Mapping[K, V], Generic[K, V]):
 
 def empty() -> PMap[K, V]:
     return PMap._of(_EMPTY_BUCKETS, 0)  # type: ignore[arg-type]
+
+
+def put(mapping: Mapping[K, V], key: K, value: V) -> PMap[K, V]:
+    """`mapping` with `key` set to `value`, as a PMap."""
+    base = mapping if isinstance(mapping, PMap) else PMap(mapping)
+    return base.updated({key: value})
+
+
+def drop(mapping: Mapping[K, V], key: K) -> PMap[K, V]:
+    """`mapping` without `key`, as a PMap."""
+    base = mapping if isinstance(mapping, PMap) else PMap(mapping)
+    return base.updated({key: DELETED})

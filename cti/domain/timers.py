@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
-from cti.domain import outbound
 from cti.domain.config import MaxWaitAction
 from cti.domain.consult import consult_due
 from cti.domain.desk import end_wrap_up_by_limit
 from cti.domain.effects import MoveCall, SendCall, TargetKind
 from cti.domain.ids import AgentId, ChannelId, QueueId
+from cti.domain.outbound import dialing
 from cti.domain.records import AgentState, OfferOutcome, Rule, VisitOutcome
 from cti.domain.state import TimerKey, TimerKind
 from cti.domain.telephony import enqueue
@@ -53,9 +53,9 @@ def _fire(work: Work, key: TimerKey) -> None:
         case TimerKind.CONSULT:
             consult_due(work, ChannelId(name))
         case TimerKind.HOLD:
-            outbound.hold_due(work, ChannelId(name))
+            dialing.hold_due(work, ChannelId(name))
         case TimerKind.DIAL:
-            outbound.dial_due(work, ChannelId(name))
+            dialing.dial_due(work, ChannelId(name))
         case TimerKind.PACE:
             work.set_timer(kind, name, None)  # the pacer runs after every input
         case _:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from cti.domain.records import (
     QueueVisit,
 )
 from cti.engine.engine import Engine, RawFrame
+from cti.engine.ports import LiveFeed
 from cti.engine.runner import EffectRunner
 
 HERE = Path(__file__).parent
@@ -102,13 +104,15 @@ def _config(setup: dict[str, Any]) -> AcdConfig:
 
 
 def replay(
-    frames: list[dict[str, Any]], setup: dict[str, Any] | None = None
+    frames: list[dict[str, Any]],
+    setup: dict[str, Any] | None = None,
+    feeds: Sequence[LiveFeed] = (),
 ) -> tuple[Engine, Recorder]:
     clock, recorder = ReplayClock(), Recorder()
     engine = Engine(
         clock=clock,
         reader=AmiReader(),
-        runner=EffectRunner(history=recorder, control=recorder),
+        runner=EffectRunner(history=recorder, control=recorder, feeds=feeds),
         observer=recorder,
         request_resync=lambda: None,
     )

@@ -11,7 +11,7 @@ from cti.domain.agent import Agent
 from cti.domain.attempt import AttemptId, DialAttempt
 from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
 from cti.domain.contact import Contact, ContactId
-from cti.domain.dial import Dial, LiveCampaign
+from cti.domain.dial import Dial, DialPhase, LiveCampaign
 from cti.domain.effects import AttemptEnded
 from cti.domain.ids import AgentId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.pacing import AbandonWindow, DialMode, Outcome, Pace, PacingConfig
@@ -167,8 +167,8 @@ def test_calls_in_flight_are_counted_by_campaign_and_phase() -> None:
         (
             dial("r1"),
             dial("r2"),
-            dial("h1", queued_at=Instant(T0 + 5)),
-            dial("done", queued_at=Instant(T0 + 5), result=AttemptResult.CONNECTED),
+            dial("h1", queued_at=Instant(T0 + 5), phase=DialPhase.HELD),
+            dial("done", queued_at=Instant(T0 + 5), phase=DialPhase.CONNECTED),
             dial("o1", OTHER),
         )
     )

@@ -1,4 +1,4 @@
-"""Outbound dialling through the core (issue 4, C5): cti/domain/outbound.py, rules 1-5."""
+"""Outbound dialling through the core (issue 4, C5): cti/domain/outbound/."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from cti.domain.commands import (
     SetReady,
 )
 from cti.domain.contact import Contact, ContactId, ContactStatus
+from cti.domain.dial import DialPhase
 from cti.domain.effects import (
     AgentChanged,
     AttemptEnded,
@@ -250,9 +251,10 @@ def test_an_unanswered_dial_ends_by_its_cause_and_the_agent_is_dialled_for_again
     first = channel_of(acd)
     acd.advance(25)
     originate_ended(acd, first, answered=False, reason=reason)
+    refused = acd.last  # no person can come now: the agent is free for the next contact
     acd.advance(0.5)
 
-    decision = hangs_up(acd, first, cause)
+    hangs_up(acd, first, cause)
 
     [end] = ended(acd)
     assert end.attempt.result is result
@@ -261,7 +263,8 @@ def test_an_unanswered_dial_ends_by_its_cause_and_the_agent_is_dialled_for_again
     assert end.contact.status is ContactStatus.PENDING
     assert end.contact.next_at == acd.now + delay
     assert (end.contact.attempts, end.contact.last_result) == (1, result)
-    changes = [(c.previous, c.state) for c in decision.effects if isinstance(c, AgentChanged)]
+    assert refused is not None
+    changes = [(c.previous, c.state) for c in refused.effects if isinstance(c, AgentChanged)]
     assert changes == [
         (AgentState.RESERVED, AgentState.AVAILABLE),
         (AgentState.AVAILABLE, AgentState.RESERVED),
@@ -420,7 +423,7 @@ def test_an_agent_answering_within_the_hold_stops_it() -> None:
     tick(acd, 10)
 
     assert acd.of(SendCall) == []
-    assert acd.state.dials[dial].result is AttemptResult.CONNECTED
+    assert acd.state.dials[dial].phase is DialPhase.CONNECTED
     assert window(acd) == (1, 0)
 
 

@@ -1,0 +1,212 @@
+"""The pacer's driver: after every input, each running campaign dials what pacing says.
+
+Rule 1 (pacing): each running campaign that has claimed contacts is paced
+(cti/domain/predictive.py) from the live picture of its queue's agents, and only while
+the AMI link is up. Predictive campaigns are looked at again every PACE_EVERY seconds,
+as forecasts move. Only a tick, or a change to what pacing reads (agents, phones, dials,
+campaigns, configuration, the link), can change the answer: other inputs cost nothing.
+Rule 2 (reservation): a dial the pacer makes as progressive reserves its agent
+(cti/domain/outbound/reservation.py); predictive dials reserve nobody: dispatch serves
+them ahead of inbound callers (OUTBOUND_PRIORITY), through the same connect path.
+Rule 3 (contacts): each contact is checked again just before its dial (calling window in
+its own time zone, abandon quiet period, due time); one that may not be dialled now goes
+back to the shell (ContactsReturned).
+Rule 4 (callbacks, P9): a contact promised by one agent is dialled only with that agent
+reserved, in any mode, and waits in the buffer while the agent is not free; the contacts
+behind it are dialled meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Final
+
+from cti.domain.agent import Agent, Trigger
+from cti.domain.campaign import CampaignConfig, CampaignId
+from cti.domain.contact import Blocked, Contact, ContactStatus, dial_check
+from cti.domain.dial import Dial, LiveCampaign
+from cti.domain.dispatch import IDLE_DEVICE
+from cti.domain.effects import ContactsReturned, OriginateCall
+from cti.domain.ids import CallId, ChannelId
+from cti.domain.outbound.dialing import DIAL_GRACE
+from cti.domain.outbound.reservation import waiting_agent
+from cti.domain.pacing import Busy, DialMode, Phase, Ringing, Snapshot, pace
+from cti.domain.records import AgentState
+from cti.domain.state import TimerKind
+from cti.domain.work import Work
+
+OUTBOUND_PRIORITY: Final = 1000  # answered outbound calls go before inbound callers
+PACE_EVERY: Final = 1.0  # seconds between a predictive campaign's looks without news
+
+
+def pace_all(work: Work, *, tick: bool) -> None:
+    """Rule 1."""
+    if not work.telephony_up or not work.campaigns:
+        return
+    if not (tick or _pacing_inputs_changed(work)):
+        return
+    for campaign in sorted(work.campaigns):
+        live = work.campaigns[campaign]
+        if live.running and live.buffer and live.config.mode is not DialMode.PREVIEW:
+            _pace(work, live)
+
+
+def _pacing_inputs_changed(work: Work) -> bool:
+    base = work.base
+    return (
+        not base.telephony_up
+        or work.config is not base.config
+        or work.agents.result() is not base.agents
+        or work.devices.result() is not base.devices
+        or work.dials.result() is not base.dials
+        or work.campaigns.result() is not base.campaigns
+    )
+
+
+def _pace(work: Work, live: LiveCampaign) -> None:
+    members = _members(work, live.config)
+    free = _free(work, members)
+    snapshot = _snapshot(work, live, members, len(free))
+    window = live.window.at(work.at)
+    decided = pace(snapshot, config=live.config.pacing, stats=live.stats, window=window)
+    work.campaigns[live.id] = replace(live, window=window, last=decided)
+    reserve = decided.mode is not DialMode.PREDICTIVE
+    for _ in range(decided.dials):
+        if reserve and not free:
+            break
+        picked = next_contact(work, live.id, free, reserve=reserve)
+        if picked is None:
+            break
+        contact, agent = picked
+        dial(work, live.config, contact, decided.mode, agent)
+    again = live.config.mode is DialMode.PREDICTIVE and work.campaigns[live.id].buffer
+    work.set_timer(TimerKind.PACE, live.id, work.at + PACE_EVERY if again else None)
+
+
+def _members(work: Work, config: CampaignConfig) -> list[Agent]:
+    found = []
+    for agent in work.agents.values():
+        profile = work.config.agents.get(agent.id)
+        if profile is not None and config.queue in profile.queues:
+            found.append(agent)
+    return found
+
+
+def _free(work: Work, members: list[Agent]) -> list[Agent]:
+    """Available members whose phones are idle, longest idle first (ties by id)."""
+    free = [a for a in members if a.state is AgentState.AVAILABLE and _idle(work, a)]
+    return sorted(free, key=lambda a: (a.since, a.id))
+
+
+def _idle(work: Work, agent: Agent) -> bool:
+    device = work.devices.get(agent.device)
+    return device is None or device in IDLE_DEVICE
+
+
+def _snapshot(work: Work, live: LiveCampaign, members: list[Agent], ready: int) -> Snapshot:
+    busy = []
+    for agent in members:
+        if agent.state in (AgentState.OFFERED, AgentState.ON_CALL):
+            busy.append(Busy(phase=Phase.TALK, since=agent.since))
+        elif agent.state is AgentState.WRAP_UP:
+            busy.append(Busy(phase=Phase.WRAP_UP, since=agent.since))
+    dials = [d for d in work.dials.values() if d.campaign == live.id]
+    return Snapshot(
+        now=work.at,
+        logged_in=len(members),
+        ready=ready,
+        busy=tuple(busy),
+        ringing=tuple(
+            Ringing(since=d.started_at, reserved=_reserved(work, d)) for d in dials if d.ringing
+        ),
+        waiting=sum(1 for d in dials if d.held and not _reserved(work, d)),
+    )
+
+
+def _reserved(work: Work, dial: Dial) -> bool:
+    return waiting_agent(work, dial) is not None
+
+
+def next_contact(
+    work: Work, campaign: CampaignId, free: list[Agent], *, reserve: bool
+) -> tuple[Contact, Agent | None] | None:
+    """The first buffered contact that may be dialled now, with the agent to reserve for
+    it (taken from `free`): the contact's own agent for a callback promised by one (kept
+    in the buffer while that agent is not free, rule 4), else the first free agent when
+    reserving, else none. The contacts before it that may not be dialled now go back to
+    the shell (rule 3)."""
+    live = work.campaigns[campaign]
+    kept: list[Contact] = []
+    buffer = list(live.buffer)
+    found: tuple[Contact, Agent | None] | None = None
+    while buffer and found is None:
+        contact = buffer.pop(0)
+        bound = contact.agent is not None
+        blocked = blocked_now(work, live.config, contact, guaranteed=reserve or bound)
+        if blocked is not None:
+            work.emit(ContactsReturned(campaign=campaign, contacts=(contact,), why=blocked.value))
+        elif bound:
+            agent = next((a for a in free if a.id == contact.agent), None)
+            if agent is None:
+                kept.append(contact)
+            else:
+                found = (contact, agent)
+        elif not reserve or free:
+            found = (contact, free[0] if reserve else None)
+        else:
+            kept.append(contact)
+    if found is not None and found[1] is not None:
+        free.remove(found[1])
+    work.campaigns[campaign] = replace(live, buffer=(*kept, *buffer))
+    return found
+
+
+def blocked_now(
+    work: Work, config: CampaignConfig, contact: Contact, *, guaranteed: bool
+) -> Blocked | None:
+    """Rule 3: why a claimed contact may not be dialled at this very moment, if it may not.
+    Claimed contacts are DIALLING in the store: this is the check made before the claim,
+    made again at the dial (the do-not-call list is the shell's, and BlockNumbers')."""
+    pending = replace(contact, status=ContactStatus.PENDING)
+    return dial_check(pending, config, work.at, frozenset(), agent_guaranteed=guaranteed)
+
+
+def dial(
+    work: Work, config: CampaignConfig, contact: Contact, mode: DialMode, agent: Agent | None
+) -> None:
+    channel = _new_channel(work)
+    work.dials[channel] = Dial(
+        channel=channel,
+        campaign=config.id,
+        contact=contact,
+        mode=mode,
+        agent=agent.id if agent else None,
+        started_at=work.at,
+    )
+    if agent is not None:
+        waiting = replace(agent, call=CallId(channel), channel=channel, queue=config.queue)
+        target = (
+            waiting
+            if agent.state is AgentState.RESERVED
+            else waiting.fire(Trigger.RESERVE, work.at)
+        )
+        work.put_agent(agent, target)
+    work.set_timer(TimerKind.DIAL, channel, work.at + config.ring_timeout + DIAL_GRACE)
+    work.emit(
+        OriginateCall(
+            channel=channel,
+            campaign=config.id,
+            queue=config.queue,
+            number=contact.number,
+            caller_id=config.caller_id,
+            ring_timeout=config.ring_timeout,
+            machine_detection=config.machine_detection,
+            priority=OUTBOUND_PRIORITY,
+        )
+    )
+
+
+def _new_channel(work: Work) -> ChannelId:
+    """Unique across restarts: the millisecond of the dial and the dials since start."""
+    work.dialled += 1
+    return ChannelId(f"out-{int(work.at * 1000)}-{work.dialled}")
