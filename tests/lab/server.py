@@ -31,11 +31,18 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, lab: LabInstance, workdir: Path, *, ping_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        lab: LabInstance,
+        workdir: Path,
+        *,
+        ping_interval: float = 1.0,
+        log_file: Path | None = None,
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.config = workdir / "cti.toml"
-        self.log = workdir / "server.log"
+        self.log = workdir / "server.log"  # its stdout and stderr (and log, unless log_file)
         self.config.write_text(
             lab.server_config.read_text()
             + f"ping_interval = {ping_interval}\nmax_backoff = 2.0\n"
@@ -43,6 +50,7 @@ class ServerProcess:
             + f'\n[database]\nurl = "sqlite+aiosqlite:///{workdir}/cti.db"\n'
             + f'spool = "{workdir}/history.spool"\n'
             + '\n[log]\nformat = "text"\nlevel = "INFO"\n'
+            + (f'file = "{log_file}"\n' if log_file else "")
         )
         self.proc: asyncio.subprocess.Process | None = None
         self.token: str | None = None  # the supervisor token `get` sends
