@@ -24,8 +24,8 @@ from typing import Final
 
 import aiohttp
 
-from cti.api.client import ApiClient, UnexpectedAnswer
-from cti.demo.status import API, by_status, campaign_view
+from cti.api.client import ApiClient
+from cti.demo.status import API, FAILURES, by_status, campaign_view
 from cti.domain.campaign import CampaignStatus
 from cti.lab.sipp import CustomerKind, customer_number
 from cti.storage.campaign_store import CampaignStore
@@ -43,7 +43,6 @@ MIX: Final[tuple[CustomerKind, ...]] = (  # a batch: 14 answer, 3 busy, 1 never,
     *("unavailable", "answer_after_ring", "answer", "busy", "answer_after_ring"),
 )
 PLANS: Final = ("basic", "lapsed", "plus", "premium")  # the preview agent skips "lapsed"
-FAILURES: Final = (aiohttp.ClientError, TimeoutError, UnexpectedAnswer, KeyError, TypeError)
 
 
 def agents_by_queue(devices: Sequence[str]) -> dict[str, str]:

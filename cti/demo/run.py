@@ -56,7 +56,6 @@ reasons:
   - {code: break, max_seconds: 900}
 """
 TRAFFIC: Final = TrafficProfile(queues=("support", "sales"), patience_ms=(20_000, 90_000))
-FAILURES: Final = (aiohttp.ClientError, TimeoutError, UnexpectedAnswer, KeyError, TypeError)
 
 
 def run_demo(argv: list[str]) -> int:
@@ -264,13 +263,13 @@ async def _report_until(stop: asyncio.Event, api: ApiClient, dialling: out.Outbo
             await asyncio.wait_for(stop.wait(), STATUS_EVERY_S)
         if stop.is_set():
             return
-        with contextlib.suppress(*FAILURES):
+        with contextlib.suppress(*status.FAILURES):
             print(f"[demo] {await status.inbound_line(api)}")
             if loop.time() >= ready_again:
                 ready_again = loop.time() + READY_AGAIN_EVERY_S
                 await _ready_again(api)
         if dialling is not None:
-            with contextlib.suppress(*FAILURES):
+            with contextlib.suppress(*status.FAILURES):
                 for line in await status.campaign_lines(dialling.admin, dialling.campaigns):
                     print(f"[demo] {line}")
 

@@ -15,9 +15,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
-from cti.api.client import ApiClient
+import aiohttp
+
+from cti.api.client import ApiClient, UnexpectedAnswer
 
 API: Final = "/api/v1"
+# What a round of the demo's requests may meet and outlive (the next round tries again):
+# the server unreachable or slow, a refusal, an answer without the expected fields.
+FAILURES: Final = (aiohttp.ClientError, TimeoutError, UnexpectedAnswer, KeyError, TypeError)
 WHERE_TO_LOOK: Final = """
 CTI demo running: {inbound} inbound agents logged in (the first never answers), calls coming.
   metrics:        {base}/metrics   (cti_queue_*, cti_offers_total, cti_ring_limit_*)
