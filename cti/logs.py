@@ -2,12 +2,15 @@
 
 Rule 1: one line per record, with epoch time to the microsecond, level, logger and message.
 Rule 2: AMI Secret values are never logged (the link never logs actions it sends).
+Rule 3: the records go to stderr, or to the one file named (appended to, and reopened when
+it is moved away, as logrotate does); nothing else receives them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
 import sys
 from typing import Final
 
@@ -27,10 +30,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(level: str, fmt: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+class LogFileError(ValueError):
+    """The log file named by the configuration cannot be opened for writing."""
+
+
+def configure(level: str, fmt: str, file: str = "") -> None:
+    """Send every record to `file` ("" for stderr) as JSON lines or text (rule 3)."""
+    handler: logging.Handler
+    if file:
+        try:
+            handler = logging.handlers.WatchedFileHandler(file, encoding="utf-8")
+        except OSError as exc:
+            raise LogFileError(f"log.file: cannot write {file}: {exc.strerror}") from exc
+    else:
+        handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT))
     root = logging.getLogger()
+    for old in root.handlers:
+        old.close()  # a file handler configured before would keep its file open
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("panoramisk").setLevel(logging.WARNING)  # it logs every frame at INFO

@@ -51,6 +51,7 @@ class DatabaseSettings:
 class LogSettings:
     level: str = "INFO"
     format: str = "json"  # json | text
+    file: str = ""  # empty: stderr
 
 
 @dataclass(frozen=True, slots=True)

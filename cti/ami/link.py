@@ -20,6 +20,8 @@ Rules:
    queued" now, OriginateResponse when the call is answered or fails, up to its ring
    timeout later) is answered by its acknowledgement; the outcome event always goes to
    `on_frame`, never to a waiting action (so no action timeout can swallow it).
+9. Cancelling `run` stops the link: the session closes without `on_down`, which reports a
+   link that failed (a warning, and no dialling until the next resync), not one stopped.
 """
 
 from __future__ import annotations
@@ -180,12 +182,15 @@ class AmiLink:
 
     async def _session(self) -> None:
         manager = await self._connect()
-        reason = "session ended"
+        reason: str | None = "session ended"
         try:
             await self._login(manager)
             await self._watch(manager)
         except (AmiUnavailable, AmiActionFailed, TimeoutError) as exc:
             reason = str(exc) or type(exc).__name__
+            raise
+        except asyncio.CancelledError:
+            reason = None  # the server is stopping the link (rule 9): nothing went down
             raise
         finally:
             self._close(manager, reason)
@@ -232,14 +237,16 @@ class AmiLink:
                 logger.warning("AMI ping %d/%d unanswered", missed, self.settings.max_missed_pings)
         raise AmiUnavailable(f"declared dead: {missed} pings unanswered")
 
-    def _close(self, manager: _Manager, reason: str) -> None:
+    def _close(self, manager: _Manager, reason: str | None) -> None:
+        """End the session; `on_down` hears of it unless it was stopped (reason None)."""
         was_up, self._up = self._up, False
         self._manager = None
         if not manager.lost.done():
-            manager.lost.set_result(reason)  # fails whatever is still in flight (rule 4)
+            # Fails whatever is still in flight (rule 4).
+            manager.lost.set_result(reason or "the link was stopped")
         with contextlib.suppress(Exception):
             manager.close()
-        if was_up:
+        if was_up and reason is not None:
             self.callbacks.on_down(reason)
 
     async def send(self, action: actions.Action, *, within: float | None = None) -> Any:

@@ -53,10 +53,10 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(config: str | None) -> int:
     try:
         conf = settings.load(config)
-    except settings.SettingsError as exc:
+        logs.configure(conf.log.level, conf.log.format, conf.log.file)
+    except (settings.SettingsError, logs.LogFileError) as exc:
         print(f"cti: {exc}", file=sys.stderr)
         return 2
-    logs.configure(conf.log.level, conf.log.format)
     from cti.wiring import serve
 
     asyncio.run(serve(conf))

@@ -13,6 +13,7 @@ the tail of Asterisk's output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -178,10 +179,15 @@ def up(name: str = DEFAULT_NAME, devices: tuple[str, ...] = DEFAULT_DEVICES) -> 
     return lab
 
 
+def home_of(name: str) -> Path:
+    """The named instance's folder, seen from the host (whether or not it exists)."""
+    _check_name(name)
+    return rootfs_path() / INSTANCES / name
+
+
 def load(name: str = DEFAULT_NAME) -> LabInstance:
     """The instance recorded by `up`; LabError when there is none."""
-    _check_name(name)
-    path = rootfs_path() / INSTANCES / name / "lab.json"
+    path = home_of(name) / "lab.json"
     try:
         return LabInstance.from_json(json.loads(path.read_text()))
     except FileNotFoundError:
@@ -189,14 +195,12 @@ def load(name: str = DEFAULT_NAME) -> LabInstance:
 
 
 def down(name: str = DEFAULT_NAME, *, purge: bool = False) -> None:
-    """Stop the named instance if it exists; with purge, delete its directory too."""
-    try:
-        lab = load(name)
-    except LabError:
-        return
-    lab.down()
+    """Stop the named instance if it exists; with purge, delete its directory too (also
+    one that `up` left without lab.json, having failed before Asterisk started)."""
+    with contextlib.suppress(LabError):
+        load(name).down()
     if purge:
-        shutil.rmtree(lab.home, ignore_errors=True)
+        shutil.rmtree(home_of(name), ignore_errors=True)
 
 
 def status(name: str = DEFAULT_NAME) -> LabStatus:

@@ -1,6 +1,7 @@
 """The server under test: `cti serve` as a real process, pointed at the lab's Asterisk.
 
-Tests drive and observe it only through its public surface (HTTP API, /metrics).
+Tests drive and observe it only through its public surface (HTTP API, /metrics), with the
+client the demo uses (cti/api/client.py): tokens in headers, a timeout on every request.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from typing import Any, TypeVar
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from cti.api.client import ApiClient
 from cti.lab.instance import LabInstance
 
 T = TypeVar("T")
-HTTP_TIMEOUT = aiohttp.ClientTimeout(total=5)
 
 
 def free_port() -> int:
@@ -30,11 +31,18 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, lab: LabInstance, workdir: Path, *, ping_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        lab: LabInstance,
+        workdir: Path,
+        *,
+        ping_interval: float = 1.0,
+        log_file: Path | None = None,
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.config = workdir / "cti.toml"
-        self.log = workdir / "server.log"
+        self.log = workdir / "server.log"  # its stdout and stderr (and log, unless log_file)
         self.config.write_text(
             lab.server_config.read_text()
             + f"ping_interval = {ping_interval}\nmax_backoff = 2.0\n"
@@ -42,6 +50,7 @@ class ServerProcess:
             + f'\n[database]\nurl = "sqlite+aiosqlite:///{workdir}/cti.db"\n'
             + f'spool = "{workdir}/history.spool"\n'
             + '\n[log]\nformat = "text"\nlevel = "INFO"\n'
+            + (f'file = "{log_file}"\n' if log_file else "")
         )
         self.proc: asyncio.subprocess.Process | None = None
         self.token: str | None = None  # the supervisor token `get` sends
@@ -104,24 +113,18 @@ class ServerProcess:
     async def get(self, path: str, token: str | None = None) -> tuple[int, Any]:
         return await self.request("GET", path, token=token)
 
+    def api(self, token: str | None = None) -> ApiClient:
+        """A client of this server as `token`'s holder (the supervisor token by default)."""
+        return ApiClient(self.url, token or self.token)
+
     async def request(
         self, method: str, path: str, body: Any = None, *, token: str | None = None
     ) -> tuple[int, Any]:
-        bearer = token or self.token
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        async with (
-            aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session,
-            session.request(method, self.url + path, json=body, headers=headers) as response,
-        ):
-            if response.content_type == "application/json":
-                return response.status, await response.json()
-            return response.status, await response.text()
+        return await self.api(token).request(method, path, body)
 
     async def post(self, path: str, body: Any = None, *, token: str | None = None) -> Any:
-        """POST to the API; the JSON answer, or AssertionError naming the status."""
-        status, answer = await self.request("POST", path, body or {}, token=token)
-        assert status == 200, f"POST {path}: {status} {answer}"
-        return answer
+        """POST to the API; the JSON answer, or UnexpectedAnswer naming the status."""
+        return await self.api(token).expect("POST", path, body or {})
 
     async def log_in(self, agent: str, pin: str = "1234") -> str:
         """Log an agent in on its own device (PJSIP/<agent>); the agent's token."""
@@ -130,7 +133,7 @@ class ServerProcess:
 
     def events(self) -> EventTap:
         assert self.token is not None, "configure() first: the tap needs a supervisor token"
-        return EventTap(self.url, self.token)
+        return EventTap(self.api())
 
     async def metric(self, name: str, **labels: str) -> float | None:
         _, text = await self.get("/metrics")
@@ -159,8 +162,8 @@ class ServerProcess:
 class EventTap:
     """A supervisor's WebSocket event stream, collected in the background."""
 
-    def __init__(self, url: str, token: str) -> None:
-        self._url = url.replace("http://", "ws://") + f"/api/v1/events?token={token}"
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
         self.seen: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -178,10 +181,7 @@ class EventTap:
                 await self._task
 
     async def _read(self) -> None:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.ws_connect(self._url, heartbeat=10) as socket_,
-        ):
+        async with self._api.websocket("/api/v1/events") as socket_:
             async for message in socket_:
                 if message.type is not aiohttp.WSMsgType.TEXT:
                     break

@@ -3,8 +3,9 @@ in a fresh working directory (its database is .cti/demo/cti.db there), with its 
 instance and HTTP port, stopping by itself after --seconds.
 
 What is asserted is read back from the demo's database once it has exited (attempts by
-campaign and result, the campaigns' dial modes, inbound call records), from its output
-(the status lines) and from the lab (Asterisk and every SIPp stopped).
+campaign and result, the campaigns' dial modes, inbound call records), from its console
+(the status lines, and nothing of the server's log, which is in the file the console names)
+and from the lab (Asterisk and every SIPp stopped).
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ pytestmark = pytest.mark.lab
 
 DEMO_SECONDS = 75
 SETUP_AND_TEARDOWN_S = 120  # lab up, softphones registered; then everything stopped
+# A record as the server logs it in text format: "2026-01-02 10:11:12,345 INFO cti.x: ...".
+LOG_RECORD = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")
+# What the console may show: the demo's own lines and its where-to-look block.
+CONSOLE_LINE = re.compile(
+    r"\[demo\] |  |CTI demo running: |Outbound: |Ctrl-C stops |starting the lab's |demo stopped"
+)
 
 
 async def run_demo(workdir: Path, name: str) -> tuple[int, str]:
@@ -53,6 +60,21 @@ async def run_demo(workdir: Path, name: str) -> tuple[int, str]:
                     await proc.wait()
     assert proc.returncode is not None
     return proc.returncode, log.read_text(errors="replace")
+
+
+def server_log_of(console: str) -> Path:
+    """The server's log file, as the console's where-to-look block names it; its lines are
+    the server's, and none of them reached the console."""
+    named = re.search(r"^  server log: +(\S+)$", console, re.MULTILINE)
+    assert named, f"the console names no server log: {console[:2000]}"
+    stray = [line for line in console.splitlines() if line and not CONSOLE_LINE.match(line)]
+    assert stray == [], stray[:20]
+    assert not LOG_RECORD.search(console), "a server log record on the console"
+    log = Path(named[1])
+    records = [line for line in log.read_text().splitlines() if LOG_RECORD.match(line)]
+    assert any("cti.wiring: listening on" in line for line in records), records[:20]
+    assert any(line.endswith("cti.wiring: stopped") for line in records), records[-20:]
+    return log
 
 
 async def attempts_by_mode(database: Path) -> dict[DialMode, Counter[str]]:
@@ -90,6 +112,7 @@ async def test_the_demo_dials_in_every_mode_answers_callers_and_stops_by_itself(
         assert not lab.status().pid_alive, "the demo's Asterisk still runs"
         assert process.recorded_pids(lab.sipp_pids) == [], "SIPp left running"
         assert "demo stopped; the lab is down" in output
+        assert server_log_of(output) == (tmp_path / ".cti" / "demo" / "server.log").resolve()
         database = tmp_path / ".cti" / "demo" / "cti.db"
         found = await attempts_by_mode(database)
         for mode in DialMode:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import sys
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -191,3 +194,49 @@ async def test_down_leaves_no_process_behind() -> None:
         await phone.stop()
     finally:
         await asyncio.to_thread(instance.down, other.name, purge=True)
+
+
+async def cti_lab(*args: str) -> tuple[int, str, str]:
+    """`cti lab ARGS` as a user runs it: exit status, stdout, stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "cti", "lab", *args),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(120):
+        out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_up_json_describes_the_lab_and_down_remove_removes_its_folder() -> None:
+    name = unique_lab_name("pytest-cli")
+    try:
+        status, out, err = await cti_lab("up", "--name", name, "--devices", "2001-2002", "--json")
+
+        assert status == 0, err
+        details = json.loads(out)  # one JSON object and nothing else
+        lab = instance.load(name)
+        assert (details["name"], details["pid"], details["host"]) == (name, lab.pid, lab.host)
+        assert details["ports"] == asdict(lab.ports)
+        assert details["devices"] == ["2001", "2002"]
+        assert details["server_config"] == str(lab.server_config)
+        assert details["asterisk_config"] == lab.config_path
+        assert (details["root"], details["home"]) == (str(lab.root), str(lab.home))
+        assert details["ami"] == {"username": lab.ami_user}
+        assert details["running"] is True
+        assert lab.ami_secret not in out + err
+
+        status, out, err = await cti_lab("down", "--name", name)
+
+        assert status == 0, err
+        assert not process.is_alive(lab.pid)
+        assert (lab.home / "asterisk.out").is_file(), "down keeps the lab's folder"
+
+        status, out, err = await cti_lab("down", "--name", name, "--remove")
+
+        assert status == 0, err
+        assert out == f"lab {name!r} is down; {lab.home} is removed\n"
+        assert not lab.home.exists()
+    finally:
+        await asyncio.to_thread(instance.down, name, purge=True)

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from itertools import accumulate
 from typing import Any
 
-import aiohttp
 import pytest
 
 from cti.domain.attempt import DialAttempt
@@ -88,16 +87,8 @@ async def set_up_campaign(
 
 async def upload(server: ServerProcess, admin: str, campaign: str, numbers: list[str]) -> None:
     csv = "number\n" + "".join(f"{n}\n" for n in numbers)
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        session.post(
-            f"{server.url}/api/v1/campaigns/{campaign}/contacts",
-            data=csv,
-            headers={"Authorization": f"Bearer {admin}", "Content-Type": "text/csv"},
-        ) as response,
-    ):
-        uploaded = await response.json()
-        assert response.status == 200, uploaded
+    path = f"/api/v1/campaigns/{campaign}/contacts"
+    uploaded = await server.api(admin).expect("POST", path, csv=csv)
     assert uploaded["imported"] == len(numbers), uploaded
 
 

@@ -1,7 +1,7 @@
 """End to end: a real Asterisk (the lab), SIPp callers, and `cti serve` as a process.
 
 C1: waiting callers are seen live, survive a SIGKILL of the server in their original order,
-and the AMI link recovers on its own when Asterisk restarts.
+and the AMI link recovers on its own when Asterisk restarts. A SIGTERM is a clean stop.
 """
 
 from __future__ import annotations
@@ -108,6 +108,29 @@ async def test_asterisk_restart_is_survived_and_counted(
     await eventually(_back_up(server, 1), within=30, what="AMI reconnected after the restart")
     assert await server.metric("cti_ami_reconnects_total") == 1
     assert await server.metric("cti_ami_connected") == 1
+
+
+async def test_a_sigterm_is_a_clean_stop_logged_to_the_log_file_only(
+    lab: LabInstance, tmp_path: Path
+) -> None:
+    """Exit 0, and no WARNING or ERROR record: a link stopped on purpose is not a link that
+    went down. With log.file set, the records go there and stderr stays empty."""
+    log_file = tmp_path / "cti.log"
+    server = ServerProcess(lab, tmp_path, log_file=log_file)
+    await server.configure("queues: []\n")
+    await server.start()
+
+    try:
+        await server.kill(signal.SIGTERM)
+    finally:
+        await server.kill()
+
+    assert server.proc is not None and server.proc.returncode == 0, server.log_tail()
+    records = log_file.read_text().splitlines()
+    assert any(" INFO cti.ami.link: AMI logged in to " in r for r in records)  # it was up
+    assert records[-1].endswith(" INFO cti.wiring: stopped"), records[-5:]
+    assert [r for r in records if " WARNING " in r or " ERROR " in r] == []
+    assert server.log.read_text() == ""
 
 
 def _reports_down(server: ServerProcess) -> Callable[[], Awaitable[bool]]:
