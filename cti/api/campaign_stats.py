@@ -30,10 +30,11 @@ from cti.api.context import ApiContext, context_of
 from cti.api.errors import bad_request
 from cti.api.identity import Identity
 from cti.api.views import Json
+from cti.domain.abandon_window import AbandonWindow
 from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import AttemptResult, CampaignId, SeatTargets
 from cti.domain.ids import Instant
-from cti.domain.pacing import AbandonWindow, PacingConfig
+from cti.domain.pacing import PacingConfig
 from cti.domain.seats import (
     ADVICE_TEXT,
     Advice,

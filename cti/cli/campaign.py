@@ -28,6 +28,7 @@ from typing import Final, NamedTuple
 from cti.api import bodies
 from cti.api.errors import ApiError
 from cti.cli.admin import COMMON, Parser, Subcommands, UsageError, add_command, run_cli
+from cti.domain.abandon_window import AbandonWindow
 from cti.domain.campaign import (
     CallingWindow,
     CampaignConfig,
@@ -38,7 +39,7 @@ from cti.domain.campaign import (
 from cti.domain.config import ConfigError
 from cti.domain.contact import ContactStatus, normalize_number, zone
 from cti.domain.ids import Instant, QueueId
-from cti.domain.pacing import AbandonWindow, DialMode
+from cti.domain.pacing import DialMode
 from cti.domain.seats import ADVICE_TEXT, Advice, SeatFinding, SeatReview, day_of, day_range, review
 from cti.engine.clock import SystemClock
 from cti.storage.campaign_stats import AttemptFigures

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Final, Protocol
 
+from cti.domain.abandon_window import tally
 from cti.domain.attempt import DialAttempt
 from cti.domain.callback import wanted_contact
 from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
@@ -52,7 +53,7 @@ from cti.domain.contact import (
 from cti.domain.dial import LiveCampaign
 from cti.domain.effects import AttemptEnded, CallbackWanted, ContactsReturned
 from cti.domain.ids import Instant
-from cti.domain.pacing import DialMode, tally
+from cti.domain.pacing import DialMode
 from cti.domain.state import AcdState, Decision
 from cti.storage.callback_store import CallbackRefused, CallbackStore
 from cti.storage.campaign_store import CampaignStore, StoredCampaign

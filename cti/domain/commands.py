@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cti.domain.abandon_window import AbandonWindow
 from cti.domain.campaign import CampaignConfig, CampaignId
 from cti.domain.config import AcdConfig
 from cti.domain.contact import Contact
 from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
-from cti.domain.pacing import AbandonWindow
 from cti.domain.records import Presence
 
 
@@ -148,7 +148,7 @@ class HangUp:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunCampaign:
     """The shell found the campaign running (issue 4): dial it, with this configuration.
-    `window` is its abandon window rebuilt from stored attempts (pacing.tally); for a
+    `window` is its abandon window rebuilt from stored attempts (abandon_window.tally); for a
     campaign the core runs already only the configuration is taken."""
 
     at: Instant

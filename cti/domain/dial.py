@@ -25,13 +25,15 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Final
 
+from cti.domain.abandon_window import AbandonWindow
 from cti.domain.attempt import AttemptId, DialAttempt
 from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
 from cti.domain.contact import Contact
 from cti.domain.ids import AgentId, ChannelId, Instant
-from cti.domain.pacing import AbandonWindow, DialMode, Pace
+from cti.domain.pacing import DialMode
 from cti.domain.pacing_stats import PacingStats
 from cti.domain.pmap import empty
+from cti.domain.predictive import Pace
 
 
 class DialPhase(StrEnum):

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from sqlalchemy import RowMapping
 
+from cti.domain.abandon_window import Attempt, Outcome
 from cti.domain.attempt import AttemptId, DialAttempt
 from cti.domain.campaign import (
     AttemptResult,
@@ -31,7 +32,7 @@ from cti.domain.campaign import (
 )
 from cti.domain.contact import Contact, ContactId, ContactKind, ContactStatus
 from cti.domain.ids import AgentId, QueueId
-from cti.domain.pacing import Attempt, DialMode, Outcome, PacingConfig
+from cti.domain.pacing import DialMode, PacingConfig
 from cti.storage.rows import Lookup, Row, instant, opt_instant, opt_utc, optional, utc, value
 
 COLUMNS = frozenset({"id", "name", "queue"})  # CampaignConfig fields kept as columns

@@ -14,7 +14,7 @@ dialect: julianday on SQLite (whose date functions keep milliseconds), EXTRACT(E
 PostgreSQL. Sums and averages are read in double precision on every dialect (PostgreSQL
 hands NUMERIC back as Decimal; cti.storage.figures rule 4).
 Rule 4: the abandon window is counted as the dialer rebuilds the pacer's after a restart
-(CampaignStore.attempts_since, then pacing.tally): attempts a person answered that ended
+(CampaignStore.attempts_since, then abandon_window.tally): attempts a person answered that ended
 at or after now - length, whose outcome (the connect, else the end) is not after now.
 Rule 5: a seat's day counts the dials placed for or by an agent and their successes; the
 dials no agent was attached to (a predictive dial nobody answered) are counted apart.
@@ -31,10 +31,10 @@ from typing import Final, NamedTuple, TypeAlias
 from sqlalchemy import ColumnElement, Double, Select, case, cast, extract, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from cti.domain.abandon_window import AbandonWindow
 from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import AttemptResult, CampaignId
 from cti.domain.ids import AgentId, Instant
-from cti.domain.pacing import AbandonWindow
 from cti.domain.seats import NO_CALLS, SeatCount
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import DialAttemptRow

@@ -29,12 +29,12 @@ from sqlalchemy import RowMapping, delete, exists, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import DeclarativeBase
 
+from cti.domain.abandon_window import Attempt
 from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.config import ConfigError
 from cti.domain.contact import Contact, ContactId, ContactStatus, normalize_number
 from cti.domain.ids import Instant
-from cti.domain.pacing import Attempt
 from cti.domain.seats import SeatCount as SeatCount  # seat_counts' values, moved to the core
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow, DoNotCallRow
@@ -266,7 +266,7 @@ class CampaignStore(CampaignFigures):
 
     async def attempts_since(self, campaign: CampaignId, since: Instant) -> list[Attempt]:
         """The campaign's attempts a person answered that ended at or after `since`, for
-        pacing.tally after a restart (the others do not count in the abandon rate)."""
+        abandon_window.tally after a restart (the others do not count in the abandon rate)."""
         query = (
             ATTEMPTS.select()
             .where(

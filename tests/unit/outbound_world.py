@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
 
+from cti.domain.abandon_window import AbandonWindow
 from cti.domain.acd import AcdState, Decision, decide
 from cti.domain.campaign import CampaignConfig, CampaignId
 from cti.domain.commands import (
@@ -62,7 +63,7 @@ from cti.domain.inputs import (
     Resynced,
     Tick,
 )
-from cti.domain.pacing import AbandonWindow, DialMode, PacingConfig
+from cti.domain.pacing import DialMode, PacingConfig
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState
 from tests.unit.acd_kit import agent, config, device, queue

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from cti.domain.abandon_window import AbandonWindow
 from cti.domain.acd import Decision
 from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
 from cti.domain.commands import (
@@ -46,7 +47,7 @@ from cti.domain.inputs import (
     TelephonyLost,
     Tick,
 )
-from cti.domain.pacing import AbandonWindow, DialMode, PacingConfig
+from cti.domain.pacing import DialMode, PacingConfig
 from cti.domain.pacing_stats import PacingStats
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState, OfferOutcome

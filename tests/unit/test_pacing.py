@@ -8,23 +8,12 @@ import math
 
 import pytest
 
+from cti.domain.abandon_window import AbandonWindow, Attempt, Outcome, tally
 from cti.domain.config import ConfigError
 from cti.domain.ids import Instant
-from cti.domain.pacing import (
-    AbandonWindow,
-    Attempt,
-    Busy,
-    DialMode,
-    Outcome,
-    PacingConfig,
-    Phase,
-    Ringing,
-    Snapshot,
-    caution,
-    pace,
-    tally,
-)
+from cti.domain.pacing import DialMode, PacingConfig
 from cti.domain.pacing_stats import Durations, PacingStats
+from cti.domain.predictive import Busy, Phase, Ringing, Snapshot, caution, pace
 
 NOW = Instant(1_700_000_000.0)
 DAY = 86_400.0

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
+from cti.domain.abandon_window import Outcome
 from cti.domain.attempt import unanswered_result
 from cti.domain.campaign import AttemptResult
 from cti.domain.contact import after_attempt
@@ -32,7 +33,6 @@ from cti.domain.ids import ChannelId, Instant
 from cti.domain.inputs import ChannelHungUp, MachineAnswered, OriginateEnded
 from cti.domain.outbound.campaigns import forget_if_idle
 from cti.domain.outbound.reservation import release
-from cti.domain.pacing import Outcome
 from cti.domain.records import OfferOutcome, VisitOutcome
 from cti.domain.state import TimerKind
 from cti.domain.work import Work

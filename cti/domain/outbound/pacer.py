@@ -30,7 +30,8 @@ from cti.domain.effects import ContactsReturned, OriginateCall
 from cti.domain.ids import CallId, ChannelId
 from cti.domain.outbound.dialing import DIAL_GRACE
 from cti.domain.outbound.reservation import waiting_agent
-from cti.domain.pacing import Busy, DialMode, Phase, Ringing, Snapshot, pace
+from cti.domain.pacing import DialMode
+from cti.domain.predictive import Busy, Phase, Ringing, Snapshot, pace
 from cti.domain.records import AgentState
 from cti.domain.state import TimerKind
 from cti.domain.work import Work
