@@ -109,18 +109,10 @@ def _status_route(action: str, status: CampaignStatus) -> None:
     async def change_status(request: web.Request) -> web.Response:
         ctx = await _allowed(request, Role.ADMIN)
         bodies.empty_body(await bodies.read_object(request))
-        if status is CampaignStatus.RUNNING:
-            await _check_served(ctx, _campaign(request))
-        await ctx.campaigns.set_status(_campaign(request), status)
+        # The core's rules (cti/domain/campaign_status.py), as the CLI applies them.
+        acd = await ctx.directory.load() if status is CampaignStatus.RUNNING else None
+        await ctx.campaigns.set_status(_campaign(request), status, acd=acd)
         return await _answer(ctx, _campaign(request))
-
-
-async def _check_served(ctx: ApiContext, campaign: CampaignId) -> None:
-    """A campaign nobody can answer is refused at start (issue 4, bad input)."""
-    queue = (await ctx.campaigns.get(campaign)).config.queue
-    agents = ctx.engine.state.config.agents.values()
-    if not any(queue in profile.queues for profile in agents):
-        raise ApiError(422, f"campaign {campaign}: no agent serves its queue {queue}")
 
 
 for _action, _status in STATUS_OF.items():

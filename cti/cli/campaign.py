@@ -141,7 +141,8 @@ async def _upload(args: argparse.Namespace, stores: Stores) -> int:
 
 async def _status(args: argparse.Namespace, stores: Stores) -> int:
     status = STATUS_OF[args.action]
-    await stores.campaigns.set_status(CampaignId(args.id), status)
+    acd = await stores.config.load() if status is CampaignStatus.RUNNING else None
+    await stores.campaigns.set_status(CampaignId(args.id), status, acd=acd)
     print(f"campaign {args.id} {status}")
     return 0
 

@@ -32,7 +32,8 @@ from sqlalchemy.orm import DeclarativeBase
 from cti.domain.abandon_window import Attempt
 from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
-from cti.domain.config import ConfigError
+from cti.domain.campaign_status import Refusal, start_refusal, transition_refusal
+from cti.domain.config import AcdConfig, ConfigError
 from cti.domain.contact import Contact, ContactId, ContactStatus, normalize_number
 from cti.domain.ids import Instant
 from cti.domain.seats import SeatCount as SeatCount  # seat_counts' values, moved to the core
@@ -52,28 +53,6 @@ DO_NOT_CALL = DoNotCallRow.__table__
 CHUNK: Final = 1000  # rows per INSERT of an upload, each bounded by the timeout
 
 S = CampaignStatus
-TRANSITIONS: Final = frozenset(
-    {
-        (S.DRAFT, S.RUNNING),
-        (S.RUNNING, S.PAUSED),
-        (S.PAUSED, S.RUNNING),
-        (S.DRAFT, S.FINISHED),
-        (S.RUNNING, S.FINISHED),
-        (S.PAUSED, S.FINISHED),
-    }
-)
-_BEING: Final = {
-    S.DRAFT: "a draft",
-    S.RUNNING: "running",
-    S.PAUSED: "paused",
-    S.FINISHED: "finished",
-}
-_BECOMING: Final = {
-    S.DRAFT: "made a draft again",
-    S.RUNNING: "started again",  # only ever refused to a finished campaign
-    S.PAUSED: "paused",
-    S.FINISHED: "finished again",
-}
 
 
 class StoredCampaign(NamedTuple):
@@ -120,19 +99,27 @@ class CampaignStore(CampaignFigures):
             query = CAMPAIGNS.select().order_by(CAMPAIGNS.c.id)
             return [_stored(row) for row in (await connection.execute(query)).mappings()]
 
-    async def set_status(self, campaign: CampaignId, status: CampaignStatus) -> None:
+    async def set_status(
+        self, campaign: CampaignId, status: CampaignStatus, *, acd: AcdConfig | None = None
+    ) -> None:
         """Moves the campaign to `status` (rule 1); already there is a no-op, except that a
-        finished campaign refuses everything (CampaignRefused)."""
+        finished campaign refuses everything (CampaignRefused). Starting one needs contacts,
+        and, given the ACD's configuration, an agent serving its queue (ConfigError): the
+        core's rules (cti/domain/campaign_status.py), as every door applies them."""
         now = self._now()
         async with self._writing() as connection:
             current = await _lock(connection, campaign, now)
             if current is status and status is not S.FINISHED:
                 return
-            if (current, status) not in TRANSITIONS:
-                being, becoming = _BEING[current], _BECOMING[status]
-                raise CampaignRefused(f"campaign {campaign} is {being}: it cannot be {becoming}")
-            if status is S.RUNNING and not await _has_contacts(connection, campaign):
-                raise CampaignRefused(f"campaign {campaign} has no contacts: add some first")
+            refused = transition_refusal(campaign, current, status)
+            if refused is None and status is S.RUNNING:
+                refused = await _start_refusal(connection, campaign, current, acd)
+            if refused is not None:
+                raise (
+                    CampaignRefused(refused.reason)
+                    if refused.conflict
+                    else ConfigError(refused.reason)
+                )
             await connection.execute(
                 update(CampaignRow).where(CampaignRow.id == campaign), {"status": status.value}
             )
@@ -334,9 +321,17 @@ async def _lock(connection: AsyncConnection, campaign: CampaignId, now: datetime
     return S(status)
 
 
-async def _has_contacts(connection: AsyncConnection, campaign: CampaignId) -> bool:
+async def _start_refusal(
+    connection: AsyncConnection, campaign: CampaignId, current: S, acd: AcdConfig | None
+) -> Refusal | None:
     query = select(exists().where(CONTACTS.c.campaign_id == campaign))
-    return bool((await connection.execute(query)).scalar())
+    contacts = int(bool((await connection.execute(query)).scalar()))
+    row = (
+        (await connection.execute(CAMPAIGNS.select().where(CAMPAIGNS.c.id == campaign)))
+        .mappings()
+        .one()
+    )
+    return start_refusal(_stored(row).config, current, contacts=contacts, acd=acd)
 
 
 async def _insert_new(

@@ -188,6 +188,17 @@ async def test_start_needs_contacts_and_a_finished_campaign_never_restarts(api: 
     assert (await api.campaigns.get(CampaignId("renewals"))).status is CampaignStatus.FINISHED
 
 
+async def test_start_is_refused_while_no_agent_serves_the_queue(api: Api) -> None:
+    await put(api, {**RENEWALS, "queue": "sales"})  # configured, but nobody is a member
+    await upload(api, "number\n+441632960001\n")
+
+    refused = await api.call("POST", f"{URL}/start", api.admin)
+
+    expected = "campaign renewals: no agent serves its queue sales"
+    assert refused == (422, {"error": expected})
+    assert (await api.campaigns.get(CampaignId("renewals"))).status is CampaignStatus.DRAFT
+
+
 async def test_agents_may_not_see_campaigns_and_supervisors_only_read(api: Api) -> None:
     agent = await api.log_in("1001")
     await put(api, RENEWALS)

@@ -28,6 +28,10 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cti.sqlite3'}"
     monkeypatch.setenv("CTI_DATABASE_URL", url)
     assert run_admin_command(["queue", "set", "outbound", "--ring-limit", "3"]) == 0
+    assert run_admin_command(["queue", "set", "nobody", "--ring-limit", "3"]) == 0
+    assert (
+        run_admin_command(["agent", "set", "1001", "--pin", "4711", "--queue", "outbound=0"]) == 0
+    )
     return url
 
 
@@ -47,10 +51,14 @@ def dnc(capsys: Capture, *argv: str) -> Ran:
 
 
 def stored(url: str) -> StoredCampaign:
+    return stored_as(url, "renewals")
+
+
+def stored_as(url: str, name: str) -> StoredCampaign:
     async def get() -> StoredCampaign:
         database = await open_database(url)
         try:
-            return await CampaignStore(database).get(CampaignId("renewals"))
+            return await CampaignStore(database).get(CampaignId(name))
         finally:
             await database.close()
 
@@ -130,6 +138,20 @@ def test_a_refused_or_useless_file_exits_1(
     assert refused[:2] == (1, "") and "line 1: no 'number' column" in refused[2]
     assert useless[:2] == (1, "imported 0, already there 0\n") and "line 2" in useless[2]
     assert missing[0] == 2 and "cannot read" in missing[2]
+
+
+def test_start_is_refused_while_no_agent_serves_the_queue_as_the_api_refuses_it(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    campaign(capsys, "set", "lonely", "--queue", "nobody")
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("number\n+441632960001\n")
+    campaign(capsys, "upload", "lonely", str(contacts))
+
+    refused = campaign(capsys, "start", "lonely")
+
+    assert refused == (2, "", "cti campaign: campaign lonely: no agent serves its queue nobody\n")
+    assert stored_as(url, "lonely").status is CampaignStatus.DRAFT
 
 
 def test_start_pause_stop_and_list(
