@@ -12,7 +12,7 @@ Rules:
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -369,7 +369,7 @@ CAMPAIGN_GAUGES: Final = {
     ),
     "cti_campaign_contacts_buffered": "Contacts claimed by the core, not yet dialled",
     "cti_campaign_contacts_remaining": (
-        "Contacts pending or dialling in the store, as of the dialer's last round"
+        "Contacts pending or dialling in the store, as the dialer last counted them"
     ),
 }
 WAITING_STATES: Final = frozenset({AgentState.AVAILABLE, AgentState.RESERVED})
@@ -379,18 +379,12 @@ class CampaignCollector(Collector):
     """Outbound campaigns' gauges, read from live state at scrape time (rule 3): one sample
     per campaign the core holds, running or halted."""
 
-    def __init__(
-        self,
-        state: Callable[[], AcdState],
-        now: Callable[[], Instant],
-        remaining: Callable[[], Mapping[CampaignId, int]],
-    ) -> None:
+    def __init__(self, state: Callable[[], AcdState], now: Callable[[], Instant]) -> None:
         self._state = state
         self._now = now
-        self._remaining = remaining
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        state, now, remaining = self._state(), self._now(), self._remaining()
+        state, now = self._state(), self._now()
         labels = ["campaign"]
         gauges = {n: GaugeMetricFamily(n, h, labels=labels) for n, h in CAMPAIGN_GAUGES.items()}
         modes = GaugeMetricFamily(
@@ -407,7 +401,7 @@ class CampaignCollector(Collector):
         phases = _dial_phases(state)
         for campaign in sorted(state.campaigns):
             live = state.campaigns[campaign]
-            for name, value in _campaign_values(state, live, now, remaining).items():
+            for name, value in _campaign_values(state, live, now).items():
                 gauges[name].add_metric([campaign], value)
             for mode in DialMode:
                 last = live.last is not None and live.last.mode is mode
@@ -429,9 +423,7 @@ def _dial_phases(state: AcdState) -> Tally[tuple[CampaignId, str]]:
     return phases
 
 
-def _campaign_values(
-    state: AcdState, live: LiveCampaign, now: Instant, remaining: Mapping[CampaignId, int]
-) -> dict[str, float]:
+def _campaign_values(state: AcdState, live: LiveCampaign, now: Instant) -> dict[str, float]:
     window = live.window.at(now)
     return {
         "cti_campaign_running": 1.0 if live.running else 0.0,
@@ -442,7 +434,7 @@ def _campaign_values(
         "cti_campaign_pacing_level": live.last.level if live.last is not None else 0.0,
         "cti_campaign_agents_waiting": float(_agents_waiting(state, live)),
         "cti_campaign_contacts_buffered": float(len(live.buffer)),
-        "cti_campaign_contacts_remaining": float(remaining.get(live.id, 0)),
+        "cti_campaign_contacts_remaining": float(live.left or 0),
     }
 
 

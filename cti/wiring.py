@@ -84,7 +84,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     )
     campaigns = CampaignStore(database)
     book = CallbackStore(database)
-    dialer = Dialer(engine, campaigns, book, clock.now)
+    dialer = Dialer(engine, campaigns, book, history, clock.now)
     effects.add_feed(dialer)
     engine.submit(LoadConfig(at=clock.now(), config=await store.load()))
     # Agents logged in when the server stopped come back (C1); their phones' states come
@@ -92,9 +92,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     engine.submit(RestoreLogins(at=clock.now(), logins=tuple(await queries.presence())))
     callbacks.on_frame = engine.on_frame
     metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, lambda: link.is_up))
-    metrics.registry.register(
-        CampaignCollector(lambda: engine.state, clock.now, lambda: dialer.remaining)
-    )
+    metrics.registry.register(CampaignCollector(lambda: engine.state, clock.now))
     metrics.registry.register(
         HistoryCollector(lambda: (history.written, history.spooled, history.pending))
     )

@@ -40,7 +40,7 @@ from cti.storage.config_fields import FIELDS, Kind, queue_with, whole
 from cti.storage.config_import import ImportFailed, document, import_files
 from cti.storage.config_store import ChangeSummary, ConfigChange, ConfigStore
 from cti.storage.database import Database, DatabaseUnavailable, open_database
-from cti.storage.history import UnsupportedDatabase
+from cti.storage.dialect import UnsupportedDatabase
 from cti.storage.tokens import Role
 
 PROG: Final = "cti admin"

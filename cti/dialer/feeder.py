@@ -1,30 +1,37 @@
-"""The dialer's shell (issue 4): keeps the core's campaigns in step with the store.
+"""The dialer's shell (issue 4; issue 12, item 1): plain I/O between the core's campaigns
+and the campaign store. It never reads the engine's state: it acts on what the core tells
+it (ContactsWanted, CampaignDrained, CallbackWanted) and on what the store holds.
 
-Rule 1: the store is the truth about a campaign's status. Every `interval` seconds the
-feeder reads it and tells the core (RunCampaign when running, with the abandon window
-rebuilt from stored attempts; HaltCampaign when paused or stopped). The API only changes
-the store, so a restarted server picks up exactly where the store says.
-Rule 2: contacts reach the core claimed. Due contacts are checked (do-not-call list,
-calling window in their time zone, the quiet period after an abandoned call) and moved to
-DIALLING in the store, one atomic claim each, before the core sees them; the core keeps a
-small buffer: BUFFER_PER_AGENT per logged-in agent of the campaign's queue, MIN_BUFFER at
-least. A contact that may not be dialled now is moved on to when it may (never left at the
-head of the due list); one on the do-not-call list is closed.
-Rule 3: what the core reports is written in order by one writer: each attempt with its
-contact (idempotent), and contacts handed back (pending again). A write that fails is
-retried after a pause, never dropped.
-Rule 4: at start, contacts left DIALLING (the server stopped without handing them back)
+Rule 1: the store is the truth about a campaign's status, the core about what it dials.
+Every `interval` seconds the feeder reconciles the two: RunCampaign (with the abandon
+window rebuilt from stored attempts) for a running campaign the feeder has not told the
+core about, or whose configuration changed; HaltCampaign for one it told that no longer
+runs. The API tells the core at once as well; telling it twice is harmless.
+Rule 2: the do-not-call list is read every round and the core told what was added
+(BlockNumbers) or removed (UnblockNumbers) since, so a number added behind the server's
+back (the CLI on the database) reaches the core's dial check within a round.
+Rule 3: contacts reach the core claimed. The core says how many more a campaign wants;
+due contacts are checked (do-not-call, calling window in their time zone, the quiet period
+after an abandoned call) and moved to DIALLING in the store, one atomic claim each, before
+the core sees them. A contact that may not be dialled now is moved on to when it may
+(never left at the head of the due list); one on the do-not-call list is closed.
+Rule 4: each round the store's count of a running campaign's contacts pending or dialling
+goes to the core (TallyContacts), which finishes a drained campaign itself; a campaign the
+core drained is not run again while the store has yet to record its finish.
+Rule 5: attempts, contacts handed back and finishes are history records (durable, in
+order: cti/domain/outbound_records.py); the feeder writes only what the core asks for
+callbacks (CallbackWanted), by one writer, retried after a pause, never dropped unless it
+cannot be kept (a number that is not one, a finished callbacks campaign: logged). They are
+not spooled: a callback to a number being dialled waits for that dial's attempt, which
+would be behind it in the history's order.
+Rule 6: at start, contacts left DIALLING (the server stopped without handing them back)
 are pending again only after RESTART_QUIET seconds: one may have been dialled as the
-server stopped, and no contact is dialled twice on a guess. At a clean stop the running
-campaigns are halted in the core first, so their buffers are handed back at once.
-Rule 5: a running campaign with no contact pending or dialling, and none in the core, is
-finished, unless it is standing (a queue's callbacks).
-Rule 6 (P9, P18): callbacks and follow-ups the core asks for (CallbackWanted) are written
-by the same writer, into the queue's callbacks campaign (cti/storage/callback_store.py);
-one that cannot be kept (a number that is not one, a finished callbacks campaign) is
-logged and dropped, as retrying cannot help. Every round the store's overdue callbacks and
-follow-ups go to the core (FlagOverdue), each once per due instant while the server runs
-(the finding's key makes a second one after a restart a no-op).
+server stopped, and no contact is dialled twice on a guess. At a clean stop the campaigns
+the feeder told the core about are halted first, so their buffers are handed back.
+Rule 7 (P9, P18): every round the store's overdue callbacks and follow-ups go to the core
+(FlagOverdue), each once per due instant while the server runs, and only once every
+history record accepted before the search is committed (so a callback whose attempt is
+still on its way is not taken for one never dialled).
 """
 
 from __future__ import annotations
@@ -36,10 +43,18 @@ from dataclasses import replace
 from typing import Final, Protocol
 
 from cti.domain.abandon_window import tally
-from cti.domain.attempt import DialAttempt
 from cti.domain.callback import wanted_contact
 from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
-from cti.domain.commands import Command, FeedContacts, FlagOverdue, HaltCampaign, RunCampaign
+from cti.domain.commands import (
+    BlockNumbers,
+    Command,
+    FeedContacts,
+    FlagOverdue,
+    HaltCampaign,
+    RunCampaign,
+    TallyContacts,
+    UnblockNumbers,
+)
 from cti.domain.contact import (
     Blocked,
     Contact,
@@ -50,65 +65,68 @@ from cti.domain.contact import (
     overdue,
     reopens_at,
 )
-from cti.domain.dial import LiveCampaign
-from cti.domain.effects import AttemptEnded, CallbackWanted, ContactsReturned
+from cti.domain.effects import CallbackWanted, CampaignDrained, ContactsWanted
 from cti.domain.ids import Instant
 from cti.domain.pacing import DialMode
-from cti.domain.state import AcdState, Decision
+from cti.domain.state import Decision
 from cti.storage.callback_store import CallbackRefused, CallbackStore
 from cti.storage.campaign_store import CampaignStore, StoredCampaign
 from cti.storage.errors import CampaignRefused
 
 logger = logging.getLogger(__name__)
 
-BUFFER_PER_AGENT: Final = 2
-MIN_BUFFER: Final = 4
 RESTART_QUIET: Final = 3600.0  # seconds before a contact left dialling is tried again
 RETRY_PAUSE: Final = 2.0  # seconds before a failed write is tried again
+SETTLE_WITHIN: Final = 2.0  # seconds the overdue search waits for history to be committed
 
 
 class Engine(Protocol):
-    @property
-    def state(self) -> AcdState: ...
-
     async def execute(self, command: Command, *, within: float = 5.0) -> Decision: ...
 
 
-# An attempt with its contact, a hand-back, or a callback to store.
-Write = tuple[DialAttempt, Contact] | Contact | CallbackWanted
+class HistoryProgress(Protocol):
+    """How far the history writer got (cti/storage/spool.py): records accepted so far,
+    and those of them not committed yet; written in order, so accepted - pending of them
+    are committed, the oldest first."""
+
+    @property
+    def accepted(self) -> int: ...
+
+    @property
+    def pending(self) -> int: ...
 
 
 class Dialer:
-    """The campaign feeder (rules 1, 2, 4, 5) and the core's LiveFeed writer (rule 3)."""
+    """The campaign feeder (rules 1-4, 6, 7) and the core's LiveFeed (rule 5)."""
 
     def __init__(
         self,
         engine: Engine,
         store: CampaignStore,
         callbacks: CallbackStore,
+        history: HistoryProgress,
         now: Callable[[], Instant],
         *,
         interval: float = 1.0,
     ) -> None:
-        self._engine = engine
-        self._store = store
-        self._callbacks = callbacks
-        self._flagged: set[tuple[ContactId, Instant | None]] = set()  # rule 6
-        self._writing = False  # the writer holds an item it has not written yet
-        self._now = now
-        self._interval = interval
-        self._writes: asyncio.Queue[Write] = asyncio.Queue()
-        # Contacts pending or dialling per running campaign, as of the last round (metrics).
-        self.remaining: dict[CampaignId, int] = {}
+        self._engine, self._store, self._callbacks = engine, store, callbacks
+        self._history, self._now, self._interval = history, now, interval
+        self._told: dict[CampaignId, CampaignConfig] = {}  # rule 1: running, as told
+        self._drained: set[CampaignId] = set()  # rule 4: finished, not yet in the store
+        self._wanted: dict[CampaignId, int] = {}  # rule 3: as the core last said
+        self._blocked: frozenset[str] | None = None  # rule 2: as the core was last told
+        self._flagged: set[tuple[ContactId, Instant | None]] = set()  # rule 7
+        self._writes: asyncio.Queue[CallbackWanted] = asyncio.Queue()
 
-    # LiveFeed: called by the engine after every decision; never blocks (rule 3).
+    # LiveFeed: called by the engine after every decision; never blocks.
     def publish(self, decision: Decision) -> None:
         for effect in decision.effects:
-            if isinstance(effect, AttemptEnded):
-                self._writes.put_nowait((effect.attempt, effect.contact))
-            elif isinstance(effect, ContactsReturned):
-                for contact in effect.contacts:
-                    self._writes.put_nowait(contact)
+            if isinstance(effect, ContactsWanted):
+                self._wanted[effect.campaign] = effect.count
+            elif isinstance(effect, CampaignDrained):
+                self._drained.add(effect.campaign)
+                self._told.pop(effect.campaign, None)
+                self._wanted.pop(effect.campaign, None)
             elif isinstance(effect, CallbackWanted):
                 self._writes.put_nowait(effect)
 
@@ -127,21 +145,22 @@ class Dialer:
             await asyncio.gather(writer, return_exceptions=True)
 
     async def close(self, within: float = 5.0) -> None:
-        """Clean stop (rule 4): halt the running campaigns, write what is pending."""
-        for campaign in list(self._engine.state.campaigns):
+        """Clean stop (rule 6): halt the campaigns told, write the callbacks pending."""
+        for campaign in sorted(self._told):
             try:
                 await self._engine.execute(HaltCampaign(at=self._now(), campaign=campaign))
             except Exception:
                 logger.exception("could not halt campaign %s at stop", campaign)
+        self._told.clear()
         try:
             async with asyncio.timeout(within):
                 while not self._writes.empty():
-                    await self._write(self._writes.get_nowait())
+                    await self._store_callback(self._writes.get_nowait())
         except Exception:
-            logger.exception("dialer writes left unwritten at stop: %d", self._writes.qsize())
+            logger.exception("callbacks left unwritten at stop: %d", self._writes.qsize())
 
     async def _reconcile(self) -> None:
-        """Rule 4, once per start."""
+        """Rule 6, once per start."""
         not_before = Instant(self._now() + RESTART_QUIET)
         for stored in await self._store.list_campaigns():
             released = await self._store.release_dialling(stored.config.id, not_before=not_before)
@@ -154,56 +173,38 @@ class Dialer:
                 )
 
     async def step(self) -> None:
-        """One round: statuses to the core (rule 1), then contacts (rules 2, 5)."""
+        """One round: do-not-call (rule 2), statuses (rule 1), contacts (rules 3, 4),
+        overdue callbacks (rule 7)."""
+        do_not_call = await self._store.dnc_numbers()
+        await self._tell_blocked(do_not_call)
         stored = await self._store.list_campaigns()
-        live = self._engine.state.campaigns
-        for campaign in stored:
-            current = live.get(campaign.config.id)
-            if campaign.status is CampaignStatus.RUNNING:
-                if current is None or not current.running or current.config != campaign.config:
-                    await self._run(campaign.config)
-            elif current is not None and current.running:
-                await self._engine.execute(HaltCampaign(at=self._now(), campaign=current.id))
         running = [c for c in stored if c.status is CampaignStatus.RUNNING]
-        self.remaining = {c.config.id: self.remaining.get(c.config.id, 0) for c in running}
-        if running:
-            do_not_call = await self._store.dnc_numbers()
-            for campaign in running:
-                await self._feed(campaign, do_not_call)
+        self._drained &= {c.config.id for c in running}
+        for campaign in stored:
+            await self._tell_status(campaign)
+        for campaign in running:
+            if campaign.config.id in self._told:
+                await self._feed(campaign.config, do_not_call)
         await self._flag_overdue()
 
-    async def _flag_overdue(self) -> None:
-        """Rule 6. A callback the core is dialling, dialled by its due instant, is kept
-        though the store still says "dialling, no attempt"; one whose attempt is still to
-        be written waits for the next round, and each is read again before it is flagged
-        (the store may have changed while it was being searched)."""
-        now = self._now()
-        found = [
-            c for c in await self._callbacks.overdue(now) if (c.id, c.due) not in self._flagged
-        ]
-        fresh = []
-        for contact in found:
-            if not self._settled():
-                return
-            dialled = next(
-                (d for d in self._engine.state.dials.values() if d.contact.id == contact.id), None
-            )
-            if (
-                dialled is not None
-                and contact.due is not None
-                and dialled.started_at <= contact.due
-            ):
-                continue
-            again = await self._store.contact(contact.id)
-            if again is not None and overdue(again, now) and self._settled():
-                fresh.append(again)
-        if fresh:
-            await self._engine.execute(FlagOverdue(at=now, contacts=tuple(fresh)))
-            self._flagged.update((c.id, c.due) for c in fresh)
+    async def _tell_blocked(self, numbers: frozenset[str]) -> None:
+        before = self._blocked or frozenset()
+        added, removed = numbers - before, before - numbers
+        if added or self._blocked is None:
+            await self._engine.execute(BlockNumbers(at=self._now(), numbers=added))
+        if removed:
+            await self._engine.execute(UnblockNumbers(at=self._now(), numbers=removed))
+        self._blocked = numbers
 
-    def _settled(self) -> bool:
-        """Nothing the core reported is waiting to be written."""
-        return self._writes.empty() and not self._writing
+    async def _tell_status(self, stored: StoredCampaign) -> None:
+        campaign = stored.config.id
+        if stored.status is CampaignStatus.RUNNING and campaign not in self._drained:
+            if self._told.get(campaign) != stored.config:
+                await self._run(stored.config)
+        elif campaign in self._told:
+            await self._engine.execute(HaltCampaign(at=self._now(), campaign=campaign))
+            self._told.pop(campaign)
+            self._wanted.pop(campaign, None)
 
     async def _run(self, config: CampaignConfig) -> None:
         now = self._now()
@@ -211,32 +212,17 @@ class Dialer:
         attempts = await self._store.attempts_since(config.id, Instant(now - length))
         window = tally(attempts, now, length)
         await self._engine.execute(RunCampaign(at=now, config=config, window=window))
+        self._told[config.id] = config
 
-    async def _feed(self, stored: StoredCampaign, do_not_call: frozenset[str]) -> None:
-        state = self._engine.state
-        live = state.campaigns.get(stored.config.id)
-        if live is None or not live.running:
-            return
-        want = self._target(state, live) - len(live.buffer)
-        claimed = await self._claim(live.config, want, do_not_call) if want > 0 else ()
+    async def _feed(self, config: CampaignConfig, do_not_call: frozenset[str]) -> None:
+        want = self._wanted.get(config.id, 0)
+        claimed = await self._claim(config, want, do_not_call) if want > 0 else ()
         if claimed:
-            command = FeedContacts(at=self._now(), campaign=live.id, contacts=claimed)
+            command = FeedContacts(at=self._now(), campaign=config.id, contacts=claimed)
             await self._engine.execute(command)
-        progress = await self._store.progress(live.id)
+        progress = await self._store.progress(config.id)
         left = progress.get(ContactStatus.PENDING, 0) + progress.get(ContactStatus.DIALLING, 0)
-        self.remaining[live.id] = left
-        if not left and not live.config.standing:
-            await self._finish_if_done(live.id)
-
-    @staticmethod
-    def _target(state: AcdState, live: LiveCampaign) -> int:
-        agents = state.config.agents
-        members = sum(
-            1
-            for agent in state.agents
-            if (profile := agents.get(agent)) is not None and live.config.queue in profile.queues
-        )
-        return max(MIN_BUFFER, BUFFER_PER_AGENT * members) if members else 0
+        await self._engine.execute(TallyContacts(at=self._now(), campaign=config.id, left=left))
 
     async def _claim(
         self, config: CampaignConfig, want: int, do_not_call: frozenset[str]
@@ -264,49 +250,51 @@ class Dialer:
         await self._store.update_contact(later, expected=ContactStatus.PENDING)
         logger.info("contact %s not dialled now: %s", contact.id, blocked.value)
 
-    async def _finish_if_done(self, campaign: CampaignId) -> None:
-        """Rule 5, for a campaign with no contact pending or dialling in the store."""
-        state = self._engine.state
-        live = state.campaigns.get(campaign)
-        if live is None or live.buffer or live.previews:
-            return
-        if any(d.campaign == campaign for d in state.dials.values()):
-            return
-        if not self._writes.empty():
-            return  # an attempt still to be written may reopen a contact
-        await self._store.set_status(campaign, CampaignStatus.FINISHED)
-        await self._engine.execute(HaltCampaign(at=self._now(), campaign=campaign))
-        logger.info("campaign %s finished: every contact is done or closed", campaign)
+    # Rule 7 ----------------------------------------------------------------------------
 
-    # Rule 3 ----------------------------------------------------------------------------
+    async def _flag_overdue(self) -> None:
+        if not await self._history_settled():
+            return
+        now = self._now()
+        found = [
+            c for c in await self._callbacks.overdue(now) if (c.id, c.due) not in self._flagged
+        ]
+        fresh = []
+        for contact in found:
+            again = await self._store.contact(contact.id)  # it may have moved meanwhile
+            if again is not None and overdue(again, now):
+                fresh.append(again)
+        if fresh:
+            await self._engine.execute(FlagOverdue(at=now, contacts=tuple(fresh)))
+            self._flagged.update((c.id, c.due) for c in fresh)
+
+    async def _history_settled(self) -> bool:
+        """Every history record accepted until now is committed, within SETTLE_WITHIN."""
+        mark = self._history.accepted
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_WITHIN
+        while self._history.accepted - self._history.pending < mark:
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
+    # Rule 5 ----------------------------------------------------------------------------
 
     async def _write_forever(self) -> None:
         while True:
-            item = await self._writes.get()
-            self._writing = True
+            wanted = await self._writes.get()
             while True:
                 try:
-                    await self._write(item)
+                    await self._store_callback(wanted)
                     break
                 except Exception:
-                    logger.exception("dialer write failed; retrying in %g s", RETRY_PAUSE)
+                    logger.exception("callback write failed; retrying in %g s", RETRY_PAUSE)
                     await asyncio.sleep(RETRY_PAUSE)
-            self._writing = False
-
-    async def _write(self, item: Write) -> None:
-        if isinstance(item, CallbackWanted):
-            await self._store_callback(item)
-            return
-        if isinstance(item, tuple):
-            attempt, contact = item
-            await self._store.record_attempt(attempt, contact)
-            return
-        pending = replace(item, status=ContactStatus.PENDING)
-        await self._store.update_contact(pending, expected=ContactStatus.DIALLING)
 
     async def _store_callback(self, wanted: CallbackWanted) -> None:
-        """Rule 6: a failure of the store is raised (retried); a callback that cannot be
-        kept is logged and dropped."""
+        """A failure of the store is raised (retried); a callback that cannot be kept is
+        logged and dropped."""
         campaign = await self._callbacks.campaign(wanted.queue)
         try:
             contact = wanted_contact(wanted, campaign)

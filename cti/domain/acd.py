@@ -37,9 +37,11 @@ from cti.domain.commands import (
     RunCampaign,
     SetNotReady,
     SetReady,
+    TallyContacts,
     TransferToExtension,
     TransferToQueue,
     TransferToSurvey,
+    UnblockNumbers,
 )
 from cti.domain.dispatch import dispatch
 from cti.domain.effects import Rejected
@@ -80,6 +82,8 @@ def decide(state: AcdState, event: Input, now: Instant) -> Decision:
         return Decision(state, refused.effects, (note,))
     dispatch(work)
     pacer.pace_all(work, tick=isinstance(event, Tick))
+    if work.campaigns and pacer.pacing_inputs_changed(work):
+        campaigns.ask_for_contacts(work)
     measure.observe(work)
     return work.decision()
 
@@ -168,6 +172,10 @@ def _apply(work: Work, event: Input) -> None:
             campaigns.on_feed(work, event)
         case BlockNumbers():
             campaigns.on_block(work, event)
+        case UnblockNumbers():
+            campaigns.on_unblock(work, event)
+        case TallyContacts():
+            campaigns.on_tally(work, event)
         case FlagOverdue():
             callback.on_flag_overdue(work, event)
         case PreviewNext():

@@ -20,6 +20,8 @@ Rule 4: the store is the truth about callbacks; the shell finds the overdue ones
 instant so that finding it again (after a restart) stores nothing new. A callback's
 finding names the agent it was promised to (or none: the queue's); a follow-up's names
 none (any agent of the queue may take it; `opened_by` in its fields says who opened it).
+A callback the core is dialling, dialled by its due instant, is not overdue, though the
+store still says "dialling, no attempt" until the attempt is written.
 """
 
 from __future__ import annotations
@@ -97,9 +99,14 @@ def follow_up(work: Work, agent: AgentId, call: CallId, queue: QueueId) -> None:
 
 
 def on_flag_overdue(work: Work, command: FlagOverdue) -> None:
+    dialling = {d.contact.id: d.started_at for d in work.dials.values()}
     for contact in command.contacts:
         if contact.due is None or not overdue(contact, command.at):
             work.notes.append(Ignored(reason=f"contact {contact.id} is not overdue"))
+            continue
+        started = dialling.get(contact.id)
+        if started is not None and started <= contact.due:  # dialled in time: the store lags
+            work.notes.append(Ignored(reason=f"contact {contact.id} was dialled by its due"))
             continue
         work.emit(FindingRaised(finding=_finding(contact, contact.due, command.at)))
 

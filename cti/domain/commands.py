@@ -179,10 +179,31 @@ class FeedContacts:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BlockNumbers:
-    """Numbers put on the do-not-call list: claimed contacts with them are not dialled."""
+    """Numbers put on the do-not-call list: the core never dials them (it checks every
+    dial against the list it holds), and claimed contacts with them go back."""
 
     at: Instant
     numbers: frozenset[str]
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnblockNumbers:
+    """Numbers taken off the do-not-call list: they may be dialled again."""
+
+    at: Instant
+    numbers: frozenset[str]
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TallyContacts:
+    """The shell counted the campaign's contacts pending or dialling in the store: with
+    none left and nothing claimed or in flight, the core finishes the campaign."""
+
+    at: Instant
+    campaign: CampaignId
+    left: int
     by: str = "system"
 
 
@@ -240,6 +261,8 @@ Command = (
     | HaltCampaign
     | FeedContacts
     | BlockNumbers
+    | UnblockNumbers
+    | TallyContacts
     | FlagOverdue
     | PreviewNext
     | PreviewDial

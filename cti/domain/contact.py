@@ -23,7 +23,7 @@ customer may not answer), a follow-up not done by its due instant and not closed
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -93,6 +93,7 @@ class Contact:
     agent: AgentId | None = None  # rule 5: only this agent takes the call
     place: Instant | None = None  # rule 5: an inbound caller's place in line, kept
     priority: int = 0  # that caller's priority (P10), with the place
+    claim: int = 0  # the store's claims of it so far: the claim this value was made under
 
 
 def normalize_number(raw: str) -> str:
@@ -142,7 +143,7 @@ def dial_check(
     contact: Contact,
     campaign: CampaignConfig,
     now: Instant,
-    do_not_call: frozenset[str],
+    do_not_call: Container[str],
     *,
     agent_guaranteed: bool,
 ) -> Blocked | None:

@@ -181,6 +181,8 @@ class LiveCampaign:
     last: Pace | None = None  # the pacer's last answer (level and mode, for metrics)
     talked: Mapping[AgentId, float] = field(default_factory=empty)  # last talk, seconds
     previews: Mapping[AgentId, Contact] = field(default_factory=empty)  # preview mode
+    wanted: int = 0  # contacts last asked of the shell (ContactsWanted)
+    left: int | None = None  # contacts pending or dialling in the store, as last reported
 
     @property
     def id(self) -> CampaignId:

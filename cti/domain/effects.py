@@ -17,6 +17,7 @@ from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import CampaignId
 from cti.domain.contact import Contact, ContactKind
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.domain.queue import WaitingCall
 from cti.domain.records import (
     AgentState,
@@ -237,6 +238,25 @@ class ContactsReturned:
     why: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactsWanted:
+    """The campaign's buffer wants this many more claimed contacts (0: enough): the
+    dialer's shell claims them in the store and feeds them (FeedContacts)."""
+
+    campaign: CampaignId
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CampaignDrained:
+    """A running campaign has nothing left to dial: no contact left in the store (as the
+    shell last reported), none claimed, none in flight. The core halted it; its finish
+    is recorded (CampaignFinish)."""
+
+    campaign: CampaignId
+    at: Instant
+
+
 Instruction = (
     ConnectCall
     | ReturnToQueue
@@ -262,9 +282,22 @@ Notification = (
     | AttemptEnded
     | ContactsReturned
     | CallbackWanted
+    | ContactsWanted
+    | CampaignDrained
 )
 Effect = Instruction | Notification
-Record = QueueVisit | OfferRecord | CallRecord | StateInterval | LoginSession | Finding | Presence
+Record = (
+    QueueVisit
+    | OfferRecord
+    | CallRecord
+    | StateInterval
+    | LoginSession
+    | Finding
+    | Presence
+    | EndedAttempt
+    | ContactsRelease
+    | CampaignFinish
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

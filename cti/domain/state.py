@@ -66,6 +66,7 @@ class AcdState:
     dials: Mapping[ChannelId, Dial] = field(default_factory=empty)  # outbound, by channel
     dialled: int = 0  # dials started; numbers the next one's channel
     telephony_up: bool = False  # the AMI link is up and resynced: dialling is allowed
+    do_not_call: Mapping[str, bool] = field(default_factory=empty)  # numbers never dialled
 
     def next_deadline(self) -> Instant | None:
         """The earliest instant at which the core wants a Tick."""

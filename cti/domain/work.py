@@ -78,6 +78,7 @@ class Work:
         self.dials = Cow(state.dials)
         self.dialled = state.dialled
         self.telephony_up = state.telephony_up
+        self.do_not_call = Cow(state.do_not_call)
         self.effects: list[Effect] = []
         self.notes: list[Note] = []
 
@@ -107,6 +108,7 @@ class Work:
             dials=self.dials.result(),
             dialled=self.dialled,
             telephony_up=self.telephony_up,
+            do_not_call=self.do_not_call.result(),
         )
         return Decision(state, tuple(self.effects), tuple(self.notes))
 

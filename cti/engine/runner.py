@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from typing import Final, get_args
 
 from cti.domain.effects import (
+    AttemptEnded,
     CallEnded,
+    CampaignDrained,
+    ContactsReturned,
     Effect,
     FindingRaised,
     Instruction,
@@ -24,6 +27,7 @@ from cti.domain.effects import (
     Record,
     StateIntervalEnded,
 )
+from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.domain.state import Decision
 from cti.engine.ports import CallControl, HistoryRecorder, LiveFeed
 
@@ -49,6 +53,12 @@ def record_of(effect: Effect) -> Record | None:
             return record
         case PresenceChanged(presence=record):
             return record
+        case AttemptEnded(attempt=attempt, contact=contact):
+            return EndedAttempt(attempt=attempt, contact=contact)
+        case ContactsReturned(campaign=campaign, contacts=contacts, why=why):
+            return ContactsRelease(campaign=campaign, contacts=contacts, why=why)
+        case CampaignDrained(campaign=campaign, at=at):
+            return CampaignFinish(campaign=campaign, at=at)
     return None
 
 

@@ -27,8 +27,8 @@ from cti.storage import campaign_rows
 from cti.storage.campaign_models import ContactRow
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.client import EngineSource, StoreClient
+from cti.storage.dialect import dialect_insert
 from cti.storage.errors import CampaignNotFound, CampaignRefused
-from cti.storage.history import dialect_insert
 from cti.storage.rows import utc
 
 CONTACTS = ContactRow.__table__

@@ -64,6 +64,7 @@ class ContactRow(Base):
     agent_id: Mapped[str | None] = mapped_column(String)
     place: Mapped[datetime | None] = mapped_column(UtcDateTime)
     priority: Mapped[int] = mapped_column(Integer, server_default="0")
+    claims: Mapped[int] = mapped_column(Integer, server_default="0")  # 0006: claims so far
     added_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -183,6 +183,7 @@ def contact_from(row: RowMapping) -> Contact:
         agent=None if agent is None else AgentId(agent),
         place=opt_instant(row, "place"),
         priority=value(row, "priority", int),
+        claim=value(row, "claims", int),
     )
 
 

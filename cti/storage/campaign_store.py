@@ -9,8 +9,9 @@ Rule 2: contacts are inserted once: an id (or a number of the campaign) already 
 skipped with INSERT ... ON CONFLICT DO NOTHING, so a second or concurrent upload of the
 same rows adds nothing.
 Rule 3: a contact changes by compare-and-set on its status: `claim` moves it from pending
-to dialling in one UPDATE ... WHERE status = 'pending', so of two claims only one wins;
-`update_contact` writes only when the stored status is the one expected.
+to dialling in one UPDATE ... WHERE status = 'pending', so of two claims only one wins,
+and counts the claim; `update_contact` writes only when the stored status is the one
+expected and the claim the one the value was made under (outbound_writes rule 1).
 Rule 4: dial attempts are history (final): recording one again is a no-op, and the
 contact it left behind is written in the same transaction only when the attempt was new.
 Rule 5: every database await is bounded by the timeout (a contacts upload: each chunk).
@@ -37,11 +38,11 @@ from cti.domain.config import AcdConfig, ConfigError
 from cti.domain.contact import Contact, ContactId, ContactStatus, normalize_number
 from cti.domain.ids import Instant
 from cti.domain.seats import SeatCount as SeatCount  # seat_counts' values, moved to the core
-from cti.storage import campaign_rows
+from cti.storage import campaign_rows, outbound_writes
 from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow, DoNotCallRow
 from cti.storage.campaign_stats import CampaignFigures
+from cti.storage.dialect import dialect_insert
 from cti.storage.errors import CampaignNotFound, CampaignRefused
-from cti.storage.history import dialect_insert
 from cti.storage.rows import Row, utc, value
 
 logger = logging.getLogger(__name__)
@@ -187,7 +188,11 @@ class CampaignStore(CampaignFigures):
         query = (
             update(ContactRow)
             .where(ContactRow.id == contact, ContactRow.status == ContactStatus.PENDING.value)
-            .values(status=ContactStatus.DIALLING.value, updated_at=self._now())
+            .values(
+                status=ContactStatus.DIALLING.value,
+                claims=ContactRow.claims + 1,
+                updated_at=self._now(),
+            )
             .returning(*CONTACTS.c)
         )
         async with self._writing() as connection:
@@ -226,19 +231,10 @@ class CampaignStore(CampaignFigures):
 
     async def record_attempt(self, attempt: DialAttempt, contact: Contact | None = None) -> bool:
         """Stores the attempt, and the contact as it left it (rule 4); whether it was new.
-
-        The contact is written from dialling only; one moved meanwhile is left as it is."""
-        if contact is not None and contact.id != attempt.contact:
-            raise ValueError(f"attempt {attempt.id} dialled {attempt.contact}, not {contact.id}")
+        The dialer's attempts come through the history instead (outbound_writes); this is
+        the same write, for imports and tests."""
         async with self._writing() as connection:
-            row = campaign_rows.attempt_row(attempt, self._now())
-            if await _insert_new(connection, DialAttemptRow, [row]) == 0:
-                return False
-            if contact is not None and not await self._write_contact(
-                connection, contact, ContactStatus.DIALLING
-            ):
-                logger.warning("attempt %s: contact %s was not dialling", attempt.id, contact.id)
-        return True
+            return await outbound_writes.store_attempt(connection, attempt, contact, self._now())
 
     async def attempts_of(self, contact: ContactId) -> list[DialAttempt]:
         """The contact's attempts, in the order they started."""
@@ -298,13 +294,7 @@ class CampaignStore(CampaignFigures):
     async def _write_contact(
         self, connection: AsyncConnection, contact: Contact, expected: ContactStatus
     ) -> bool:
-        query = update(ContactRow).where(
-            ContactRow.id == contact.id,
-            ContactRow.campaign_id == contact.campaign,
-            ContactRow.status == expected.value,
-        )
-        state = {**campaign_rows.contact_state(contact), "updated_at": self._now()}
-        return (await connection.execute(query, state)).rowcount == 1
+        return await outbound_writes.write_contact(connection, contact, expected, self._now())
 
 
 async def _lock(connection: AsyncConnection, campaign: CampaignId, now: datetime) -> S:

@@ -25,7 +25,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from cti.domain.ids import QueueId
 from cti.domain.records import QueueVisit
-from cti.storage.history import SqlHistory, UnsupportedDatabase
+from cti.storage.dialect import UnsupportedDatabase
+from cti.storage.history import SqlHistory
 from cti.storage.queries import HistoryQueries
 
 logger = logging.getLogger(__name__)

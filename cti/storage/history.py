@@ -16,6 +16,9 @@ Rule 5: every database await is bounded by a timeout; failures propagate to the 
 (BatchingHistory spools them), except in is_reachable, which only answers True or False.
 The write timeout is a last resort, longer than the drivers' own (SQLite busy timeout,
 asyncpg command_timeout), because cancelling a statement midway can strand its connection.
+Rule 6: the dialer's records (attempts with their contacts, contacts handed back,
+campaigns finished: cti/storage/outbound_writes.py) are written in the same transaction,
+one by one in the order they came, after the other tables.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ from datetime import datetime
 from typing import Final, assert_never
 
 from sqlalchemy import Insert, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import DeclarativeBase
 
 from cti.domain.effects import Record
+from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.domain.records import (
     CallRecord,
     Finding,
@@ -44,6 +47,7 @@ from cti.domain.records import (
 )
 from cti.storage import rows
 from cti.storage.client import StoreClient
+from cti.storage.dialect import dialect_insert
 from cti.storage.models import (
     AgentPresenceRow,
     CallRecordRow,
@@ -54,14 +58,12 @@ from cti.storage.models import (
     QueueVisitRow,
     StateIntervalRow,
 )
+from cti.storage.outbound_writes import write_outbound
 
 logger = logging.getLogger(__name__)
 
 PING_TIMEOUT: Final = 2.0
-
-
-class UnsupportedDatabase(ValueError):
-    """The URL names a database this module cannot write idempotently."""
+OUTBOUND: Final = (EndedAttempt, ContactsRelease, CampaignFinish)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +82,6 @@ SESSIONS: Final = _Table(LoginSessionRow, ("agent_id", "started_at"))
 FINDINGS: Final = _Table(FindingRow, ("rule", "agent_id", "at"))
 PRESENCE: Final = _Table(AgentPresenceRow, ("agent_id",))  # replaced, not insert-once
 TABLES: Final = (VISITS, OFFERS, CALLS, SEGMENTS, INTERVALS, SESSIONS, FINDINGS, PRESENCE)
-
-
-def dialect_insert(model: type[DeclarativeBase], dialect: str) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT into the model's table with the dialect's ON CONFLICT clauses."""
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    raise UnsupportedDatabase(f"history needs sqlite or postgresql, but got {dialect!r}")
 
 
 def insert_ignoring_duplicates(table: _Table, dialect: str) -> Insert:
@@ -116,7 +109,8 @@ def upsert_unless_newer(dialect: str) -> Insert:
 
 
 def table_rows(records: Sequence[Record], recorded_at: datetime) -> dict[_Table, list[rows.Row]]:
-    """The rows each table receives for these records, tables in insertion order."""
+    """The rows each table receives for these records, tables in insertion order (the
+    dialer's records are written one by one, in order: `_write_all`)."""
     out: dict[_Table, list[rows.Row]] = {table: [] for table in TABLES}
     presences: dict[str, Presence] = {}  # by agent: the latest, as across batches
     for record in records:
@@ -138,6 +132,8 @@ def table_rows(records: Sequence[Record], recorded_at: datetime) -> dict[_Table,
                 kept = presences.get(record.agent)
                 if kept is None or kept.at <= record.at:
                     presences[record.agent] = record
+            case EndedAttempt() | ContactsRelease() | CampaignFinish():
+                pass
             case _:
                 assert_never(record)
     # One row per agent: a multi-row upsert must not touch a row twice (PostgreSQL refuses).
@@ -152,9 +148,15 @@ class SqlHistory(StoreClient):
         if not records:
             return
         engine = self._source.engine
-        batches = table_rows(records, self._now())
+        now = self._now()
+        batches = table_rows(records, now)
+        outbound = [
+            r for r in records if isinstance(r, EndedAttempt | ContactsRelease | CampaignFinish)
+        ]
         async with asyncio.timeout(self._timeout), engine.begin() as connection:
             await _insert_all(connection, batches)
+            for record in outbound:  # rule 6: in the order they came
+                await write_outbound(connection, record, now)
 
     async def is_reachable(self) -> bool:
         try:

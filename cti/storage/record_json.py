@@ -11,15 +11,18 @@ The codec is driven by the dataclasses' own type hints, so a new field needs no 
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import functools
 import json
 import types
 from collections.abc import Mapping
 from enum import Enum
+from types import MappingProxyType
 from typing import Final, NewType, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 from cti.domain.effects import Record
+from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.domain.records import (
     CallRecord,
     Finding,
@@ -39,6 +42,9 @@ TAGS: Final[Mapping[str, type[Record]]] = {
     "login_session": LoginSession,
     "finding": Finding,
     "presence": Presence,
+    "attempt": EndedAttempt,
+    "contacts_release": ContactsRelease,
+    "campaign_finish": CampaignFinish,
 }
 _TAG_OF: Final = {kind: tag for tag, kind in TAGS.items()}
 _UNTAGGED: Final = "queue_visit"
@@ -71,6 +77,8 @@ def _plain(value: object) -> object:
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
     return value
 
 
@@ -85,6 +93,12 @@ def _value(kind: object, data: object, where: str) -> object:
         item, _ellipsis = get_args(kind)
         items = _expect(data, list, where)
         return tuple(_value(item, x, f"{where}[{i}]") for i, x in enumerate(items))
+    if origin is collections.abc.Mapping:
+        key, item = get_args(kind)
+        pairs = _expect(data, dict, where)
+        return MappingProxyType(
+            {_value(key, k, where): _value(item, v, f"{where}[{k!r}]") for k, v in pairs.items()}
+        )
     if isinstance(kind, NewType):
         return _value(kind.__supertype__, data, where)
     if isinstance(kind, type):

@@ -71,6 +71,7 @@ class BatchingHistory:
         self.written = 0  # records committed by the inner sink (replays included)
         self.spooled = 0  # records appended to the spool file
         self.pending = 0  # records accepted but not yet committed (in memory or spooled)
+        self.accepted = 0  # records accepted (spooled ones of a previous run included)
 
     def put(self, record: Record) -> None:
         """Accepts a record for storage. Never awaits, never raises."""
@@ -79,6 +80,7 @@ class BatchingHistory:
                 logger.warning("%s put after close; it waits for a spill", type(record).__name__)
             self._buffer.append(record)
             self.pending += 1
+            self.accepted += 1
             if len(self._buffer) >= self._max_batch:
                 self._wake.set()
         except Exception:
@@ -238,6 +240,7 @@ class BatchingHistory:
             self._spool_open = True
             self._spool_records += records
             self.pending += records
+            self.accepted += records
 
     def _due(self) -> bool:
         return asyncio.get_running_loop().time() >= self._retry_at

@@ -89,7 +89,7 @@ async def test_a_new_callback_to_the_same_number_replaces_the_old_one(
     again = await promise(callbacks, at=NOON + HOUR, agent=None)
 
     stored = await campaigns.contact(first.id)
-    assert stored == replace(again, abandoned_at=NOON)  # the law's quiet period stays
+    assert stored == replace(again, abandoned_at=NOON, claim=1)  # the quiet period stays
     assert (stored.attempts, stored.agent, stored.next_at) == (0, None, NOON + HOUR)
 
 
@@ -101,7 +101,9 @@ async def test_a_callback_to_a_number_being_dialled_is_refused(
 
     with pytest.raises(CallbackRefused, match="being dialled"):
         await promise(callbacks, at=NOON + HOUR, agent=None)
-    assert await campaigns.contact(first.id) == replace(first, status=ContactStatus.DIALLING)
+    assert await campaigns.contact(first.id) == replace(
+        first, status=ContactStatus.DIALLING, claim=1
+    )
 
 
 async def test_a_finished_callbacks_campaign_takes_no_more(
@@ -128,8 +130,9 @@ async def test_overdue_callbacks_are_undialled_ones_and_follow_ups_not_done(
     )
     await callbacks.add(follow)  # due NOON + 72 h
     for contact in (dialled, follow):
-        await campaigns.claim(contact.id)
-        busy = after_attempt(contact, campaign, AttemptResult.BUSY, NOON)
+        claimed = await campaigns.claim(contact.id)
+        assert claimed is not None
+        busy = after_attempt(claimed, campaign, AttemptResult.BUSY, NOON)
         await campaigns.update_contact(busy, expected=ContactStatus.DIALLING)
 
     assert [c.id for c in await callbacks.overdue(Instant(NOON + 301))] == [late.id]

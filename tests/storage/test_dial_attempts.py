@@ -47,7 +47,7 @@ async def test_an_attempt_is_recorded_once_with_the_contact_it_left(store: Campa
 
     assert (new, replayed) == (True, False)
     assert await store.attempts_of(first.id) == [dial]
-    assert await store.contact(first.id) == replace(left, status=ContactStatus.DIALLING)
+    assert await store.contact(first.id) == replace(left, status=ContactStatus.DIALLING, claim=2)
 
 
 async def test_an_attempt_is_kept_when_its_contact_was_no_longer_dialling(

@@ -36,12 +36,9 @@ def samples(metrics: Metrics) -> Samples:
     return found
 
 
-def scrape(
-    state: AcdState, now: Instant = T0, remaining: dict[CampaignId, int] | None = None
-) -> Samples:
+def scrape(state: AcdState, now: Instant = T0) -> Samples:
     metrics = Metrics()
-    left = remaining or {}
-    metrics.registry.register(CampaignCollector(lambda: state, lambda: now, lambda: left))
+    metrics.registry.register(CampaignCollector(lambda: state, lambda: now))
     return samples(metrics)
 
 
@@ -227,17 +224,17 @@ def test_pacing_shows_the_effective_mode_of_the_last_pace() -> None:
     assert all(got[mode, (c(OTHER), ("mode", m))] == 0 for m in DialMode)
 
 
-def test_contacts_and_running_come_from_the_campaign_and_the_dialer() -> None:
+def test_contacts_and_running_come_from_the_campaign_as_the_core_holds_it() -> None:
     live = {
-        SALES: campaign(buffer=(contact("k1"), contact("k2"), contact("k3"))),
+        SALES: campaign(buffer=(contact("k1"), contact("k2"), contact("k3")), left=120),
         OTHER: campaign(OTHER, running=False),
     }
 
-    got = scrape(AcdState(campaigns=live), remaining={SALES: 120})
+    got = scrape(AcdState(campaigns=live))
 
     assert got["cti_campaign_contacts_buffered", (c(),)] == 3
     assert got["cti_campaign_contacts_remaining", (c(),)] == 120
-    assert got["cti_campaign_contacts_remaining", (c(OTHER),)] == 0  # absent: not running
+    assert got["cti_campaign_contacts_remaining", (c(OTHER),)] == 0  # not counted yet
     assert got["cti_campaign_running", (c(),)] == 1
     assert got["cti_campaign_running", (c(OTHER),)] == 0
 

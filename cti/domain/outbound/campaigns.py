@@ -7,22 +7,44 @@ back to the shell (ContactsReturned) and preview agents are released; calls in f
 normally, and the campaign leaves the core when none is left (`forget_if_idle`).
 Rule 3: contacts fed to a campaign that does not run go straight back; a contact the core
 holds already (buffered, in preview or being dialled) is not taken twice.
-Rule 4: numbers put on the do-not-call list leave every buffer and preview at once
-(ContactsReturned, "do not call"); a preview agent is released and told by its view.
+Rule 4: the core holds the do-not-call list and checks every dial against it. Numbers put
+on it leave every buffer and preview at once (ContactsReturned, "do not call"); a preview
+agent is released and told by its view.
+Rule 5: the core keeps each running campaign's buffer of claimed contacts at
+BUFFER_PER_AGENT per logged-in member of its queue (MIN_BUFFER at least; none while no
+member is logged in) by telling the shell how many more it wants (ContactsWanted) whenever
+that number changes; the shell claims them in the store and feeds them.
+Rule 6: a running campaign that is not standing is drained once the shell counts no
+contact pending or dialling in the store and the core holds none (buffered, in preview,
+in flight): it halts and its finish is recorded (CampaignDrained). A contact the core
+ended or handed back is dialling in the store until that write lands, so a count of zero
+comes only after every such write.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
+from typing import Final
 
 from cti.domain.campaign import CampaignId
-from cti.domain.commands import BlockNumbers, FeedContacts, HaltCampaign, RunCampaign
+from cti.domain.commands import (
+    BlockNumbers,
+    FeedContacts,
+    HaltCampaign,
+    RunCampaign,
+    TallyContacts,
+    UnblockNumbers,
+)
 from cti.domain.dial import LiveCampaign
-from cti.domain.effects import ContactsReturned, Ignored
+from cti.domain.effects import CampaignDrained, ContactsReturned, ContactsWanted, Ignored
 from cti.domain.outbound.reservation import release
 from cti.domain.pmap import drop, empty
 from cti.domain.state import TimerKind
 from cti.domain.work import Work
+
+BUFFER_PER_AGENT: Final = 2
+MIN_BUFFER: Final = 4
 
 
 def on_run(work: Work, command: RunCampaign) -> None:
@@ -63,6 +85,8 @@ def on_feed(work: Work, command: FeedContacts) -> None:
 
 
 def on_block(work: Work, command: BlockNumbers) -> None:
+    for number in sorted(command.numbers):
+        work.do_not_call[number] = True
     for live in list(work.campaigns.values()):
         for agent_id, contact in sorted(live.previews.items()):
             if contact.number in command.numbers:
@@ -76,6 +100,49 @@ def on_block(work: Work, command: BlockNumbers) -> None:
             kept = tuple(c for c in live.buffer if c.number not in command.numbers)
             work.campaigns[live.id] = replace(live, buffer=kept)
             work.emit(ContactsReturned(campaign=live.id, contacts=blocked, why="do not call"))
+
+
+def on_unblock(work: Work, command: UnblockNumbers) -> None:
+    for number in sorted(command.numbers):
+        work.do_not_call.pop(number)
+
+
+def on_tally(work: Work, command: TallyContacts) -> None:
+    """Rule 6."""
+    live = work.campaigns.get(command.campaign)
+    if live is None or not live.running:
+        work.notes.append(Ignored(reason=f"campaign {command.campaign} is not running"))
+        return
+    work.campaigns[live.id] = live = replace(live, left=command.left)
+    held = live.buffer or live.previews or any(d.campaign == live.id for d in work.dials.values())
+    if command.left or held or live.config.standing:
+        return
+    work.emit(CampaignDrained(campaign=live.id, at=work.at))
+    work.campaigns[live.id] = replace(live, running=False)
+    work.set_timer(TimerKind.PACE, live.id, None)
+    forget_if_idle(work, live.id)
+
+
+def ask_for_contacts(work: Work) -> None:
+    """Rule 5, after a decision that changed agents, configuration or campaigns."""
+    running = [work.campaigns[c] for c in sorted(work.campaigns) if work.campaigns[c].running]
+    if not running:
+        return
+    queues = {live.config.queue for live in running}
+    members = Counter(
+        queue
+        for agent in work.agents
+        if (profile := work.config.agents.get(agent)) is not None
+        for queue in profile.queues
+        if queue in queues
+    )
+    for live in running:
+        count = members[live.config.queue]
+        target = max(MIN_BUFFER, BUFFER_PER_AGENT * count) if count else 0
+        want = max(0, target - len(live.buffer))
+        if want != live.wanted:
+            work.campaigns[live.id] = replace(live, wanted=want)
+            work.emit(ContactsWanted(campaign=live.id, count=want))
 
 
 def forget_if_idle(work: Work, campaign: CampaignId) -> None:

@@ -44,7 +44,7 @@ def pace_all(work: Work, *, tick: bool) -> None:
     """Rule 1."""
     if not work.telephony_up or not work.campaigns:
         return
-    if not (tick or _pacing_inputs_changed(work)):
+    if not (tick or pacing_inputs_changed(work)):
         return
     for campaign in sorted(work.campaigns):
         live = work.campaigns[campaign]
@@ -52,7 +52,7 @@ def pace_all(work: Work, *, tick: bool) -> None:
             _pace(work, live)
 
 
-def _pacing_inputs_changed(work: Work) -> bool:
+def pacing_inputs_changed(work: Work) -> bool:
     base = work.base
     return (
         not base.telephony_up
@@ -167,9 +167,9 @@ def blocked_now(
 ) -> Blocked | None:
     """Rule 3: why a claimed contact may not be dialled at this very moment, if it may not.
     Claimed contacts are DIALLING in the store: this is the check made before the claim,
-    made again at the dial (the do-not-call list is the shell's, and BlockNumbers')."""
+    made again at the dial, with the do-not-call list the core holds."""
     pending = replace(contact, status=ContactStatus.PENDING)
-    return dial_check(pending, config, work.at, frozenset(), agent_guaranteed=guaranteed)
+    return dial_check(pending, config, work.at, work.do_not_call, agent_guaranteed=guaranteed)
 
 
 def dial(
