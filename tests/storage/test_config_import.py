@@ -117,7 +117,7 @@ async def test_a_csv_file_full_of_bad_rows_names_each_and_changes_nothing(
         "queues.csv:5: queue: missing id",
         "queues.csv:6: queue support: duplicate id (first at queues.csv:2)",
         "agents.csv:3: agent 1002: pin: a PIN is 4 to 12 digits (0-9)",
-        "agents.csv:4: agent 1003: skill billing level must be 0-9",
+        "agents.csv:4: agent 1003: skills.billing must be 0-9",
         "agents.csv:6: agent 1004: skills: expected a whole number, got 'x'",
         "agents.csv:7: agent 1005: queue nowhere is not configured",
         "agents.csv:8: agent 1001: duplicate id (first at agents.csv:2)",
