@@ -15,17 +15,23 @@ Rules:
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel
 
-from cti.api import bodies, views
+from cti.api import answers, views
 from cti.api.auth import identify, require
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError
 from cti.api.identity import Identity
+from cti.api.route import route
+from cti.api.shapes import AgentBody, QueueBody, ReasonBody
 from cti.domain.commands import LoadConfig
+from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, QueueId
+from cti.schema.model import updated
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
+ADMIN = (Role.ADMIN,)
 
 
 async def _admin(request: web.Request) -> tuple[ApiContext, Identity]:
@@ -40,23 +46,50 @@ async def _reload(ctx: ApiContext, identity: Identity) -> None:
     await ctx.execute(LoadConfig(at=ctx.now(), config=config, by=identity.by))
 
 
-@routes.get("/api/v1/admin/config")
+@route(
+    routes,
+    "GET",
+    "/api/v1/admin/config",
+    summary="The stored configuration",
+    answer=answers.Config,
+    roles=ADMIN,
+    tag="admin",
+)
 async def get_config(request: web.Request) -> web.Response:
     ctx, _ = await _admin(request)
     return web.json_response(views.config_view(await ctx.directory.load()))
 
 
-@routes.put("/api/v1/admin/queues/{queue_id}")
-async def put_queue(request: web.Request) -> web.Response:
+@route(
+    routes,
+    "PUT",
+    "/api/v1/admin/queues/{queue_id}",
+    body=QueueBody,
+    summary="Create or replace a queue",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(422,),
+    tag="admin",
+)
+async def put_queue(request: web.Request, body: BaseModel) -> web.Response:
     ctx, identity = await _admin(request)
-    queue = bodies.queue_body(QueueId(request.match_info["queue_id"]), await _body(request))
+    queue = updated(QueueConfig(id=QueueId(request.match_info["queue_id"])), body)
     async with ctx.admin_lock:
         await ctx.directory.put_queue(queue)
         await _reload(ctx, identity)
     return web.json_response({"queue": views.queue_config_view(queue)})
 
 
-@routes.delete("/api/v1/admin/queues/{queue_id}")
+@route(
+    routes,
+    "DELETE",
+    "/api/v1/admin/queues/{queue_id}",
+    summary="Delete a queue without members",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(404, 409),
+    tag="admin",
+)
 async def delete_queue(request: web.Request) -> web.Response:
     ctx, identity = await _admin(request)
     queue = QueueId(request.match_info["queue_id"])
@@ -66,17 +99,37 @@ async def delete_queue(request: web.Request) -> web.Response:
     return web.json_response({"deleted": {"queue": queue}})
 
 
-@routes.put("/api/v1/admin/agents/{agent_id}")
-async def put_agent(request: web.Request) -> web.Response:
+@route(
+    routes,
+    "PUT",
+    "/api/v1/admin/agents/{agent_id}",
+    body=AgentBody,
+    summary="Create or replace an agent (and its PIN)",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(422,),
+    tag="admin",
+)
+async def put_agent(request: web.Request, body: BaseModel) -> web.Response:
     ctx, identity = await _admin(request)
-    profile, pin = bodies.agent_body(AgentId(request.match_info["agent_id"]), await _body(request))
+    profile = updated(AgentProfile(id=AgentId(request.match_info["agent_id"])), body)
+    pin: str | None = getattr(body, "pin", None)
     async with ctx.admin_lock:
         await ctx.directory.put_agent(profile, pin)
         await _reload(ctx, identity)
     return web.json_response({"agent": views.agent_profile_view(profile)})
 
 
-@routes.delete("/api/v1/admin/agents/{agent_id}")
+@route(
+    routes,
+    "DELETE",
+    "/api/v1/admin/agents/{agent_id}",
+    summary="Delete an agent who is logged out",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(404, 409),
+    tag="admin",
+)
 async def delete_agent(request: web.Request) -> web.Response:
     ctx, identity = await _admin(request)
     agent = AgentId(request.match_info["agent_id"])
@@ -88,17 +141,36 @@ async def delete_agent(request: web.Request) -> web.Response:
     return web.json_response({"deleted": {"agent": agent}})
 
 
-@routes.put("/api/v1/admin/reasons/{code}")
-async def put_reason(request: web.Request) -> web.Response:
+@route(
+    routes,
+    "PUT",
+    "/api/v1/admin/reasons/{code}",
+    body=ReasonBody,
+    summary="Create or replace a not-ready reason",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(422,),
+    tag="admin",
+)
+async def put_reason(request: web.Request, body: BaseModel) -> web.Response:
     ctx, identity = await _admin(request)
-    reason = bodies.reason_body(request.match_info["code"], await _body(request))
+    reason = updated(NotReadyReason(code=request.match_info["code"]), body)
     async with ctx.admin_lock:
         await ctx.directory.put_reason(reason)
         await _reload(ctx, identity)
     return web.json_response({"reason": views.reason_view(reason)})
 
 
-@routes.delete("/api/v1/admin/reasons/{code}")
+@route(
+    routes,
+    "DELETE",
+    "/api/v1/admin/reasons/{code}",
+    summary="Delete a not-ready reason",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(404,),
+    tag="admin",
+)
 async def delete_reason(request: web.Request) -> web.Response:
     ctx, identity = await _admin(request)
     code = request.match_info["code"]
@@ -106,7 +178,3 @@ async def delete_reason(request: web.Request) -> web.Response:
         await ctx.directory.delete_reason(code)
         await _reload(ctx, identity)
     return web.json_response({"deleted": {"reason": code}})
-
-
-async def _body(request: web.Request) -> dict[str, object]:
-    return await bodies.read_object(request)
