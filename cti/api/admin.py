@@ -14,6 +14,8 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from pydantic import BaseModel
 
@@ -32,6 +34,7 @@ from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
 ADMIN = (Role.ADMIN,)
+Change = Callable[[ApiContext], Awaitable[None]]
 
 
 async def _admin(request: web.Request) -> tuple[ApiContext, Identity]:
@@ -41,9 +44,13 @@ async def _admin(request: web.Request) -> tuple[ApiContext, Identity]:
     return ctx, identity
 
 
-async def _reload(ctx: ApiContext, identity: Identity) -> None:
-    config = await ctx.directory.load()
-    await ctx.execute(LoadConfig(at=ctx.now(), config=config, by=identity.by))
+async def _changed(request: web.Request, change: Change) -> None:
+    """Rule 2: the change stored, then the stored configuration loaded, one at a time."""
+    ctx, identity = await _admin(request)
+    async with ctx.admin_lock:
+        await change(ctx)
+        config = await ctx.directory.load()
+        await ctx.execute(LoadConfig(at=ctx.now(), config=config, by=identity.by))
 
 
 @route(
@@ -72,11 +79,8 @@ async def get_config(request: web.Request) -> web.Response:
     tag="admin",
 )
 async def put_queue(request: web.Request, body: BaseModel) -> web.Response:
-    ctx, identity = await _admin(request)
     queue = updated(QueueConfig(id=QueueId(request.match_info["queue_id"])), body)
-    async with ctx.admin_lock:
-        await ctx.directory.put_queue(queue)
-        await _reload(ctx, identity)
+    await _changed(request, lambda ctx: ctx.directory.put_queue(queue))
     return web.json_response({"queue": views.queue_config_view(queue)})
 
 
@@ -91,11 +95,8 @@ async def put_queue(request: web.Request, body: BaseModel) -> web.Response:
     tag="admin",
 )
 async def delete_queue(request: web.Request) -> web.Response:
-    ctx, identity = await _admin(request)
     queue = QueueId(request.match_info["queue_id"])
-    async with ctx.admin_lock:
-        await ctx.directory.delete_queue(queue)
-        await _reload(ctx, identity)
+    await _changed(request, lambda ctx: ctx.directory.delete_queue(queue))
     return web.json_response({"deleted": {"queue": queue}})
 
 
@@ -111,12 +112,9 @@ async def delete_queue(request: web.Request) -> web.Response:
     tag="admin",
 )
 async def put_agent(request: web.Request, body: BaseModel) -> web.Response:
-    ctx, identity = await _admin(request)
     profile = updated(AgentProfile(id=AgentId(request.match_info["agent_id"])), body)
     pin: str | None = getattr(body, "pin", None)
-    async with ctx.admin_lock:
-        await ctx.directory.put_agent(profile, pin)
-        await _reload(ctx, identity)
+    await _changed(request, lambda ctx: ctx.directory.put_agent(profile, pin))
     return web.json_response({"agent": views.agent_profile_view(profile)})
 
 
@@ -131,13 +129,14 @@ async def put_agent(request: web.Request, body: BaseModel) -> web.Response:
     tag="admin",
 )
 async def delete_agent(request: web.Request) -> web.Response:
-    ctx, identity = await _admin(request)
     agent = AgentId(request.match_info["agent_id"])
-    async with ctx.admin_lock:
-        if agent in ctx.engine.state.agents:
+
+    async def delete(ctx: ApiContext) -> None:
+        if agent in ctx.engine.state.agents:  # rule 3, checked under the lock
             raise ApiError(409, f"agent {agent} is logged in; log it out first")
         await ctx.directory.delete_agent(agent)
-        await _reload(ctx, identity)
+
+    await _changed(request, delete)
     return web.json_response({"deleted": {"agent": agent}})
 
 
@@ -153,11 +152,8 @@ async def delete_agent(request: web.Request) -> web.Response:
     tag="admin",
 )
 async def put_reason(request: web.Request, body: BaseModel) -> web.Response:
-    ctx, identity = await _admin(request)
     reason = updated(NotReadyReason(code=request.match_info["code"]), body)
-    async with ctx.admin_lock:
-        await ctx.directory.put_reason(reason)
-        await _reload(ctx, identity)
+    await _changed(request, lambda ctx: ctx.directory.put_reason(reason))
     return web.json_response({"reason": views.reason_view(reason)})
 
 
@@ -172,9 +168,6 @@ async def put_reason(request: web.Request, body: BaseModel) -> web.Response:
     tag="admin",
 )
 async def delete_reason(request: web.Request) -> web.Response:
-    ctx, identity = await _admin(request)
     code = request.match_info["code"]
-    async with ctx.admin_lock:
-        await ctx.directory.delete_reason(code)
-        await _reload(ctx, identity)
+    await _changed(request, lambda ctx: ctx.directory.delete_reason(code))
     return web.json_response({"deleted": {"reason": code}})

@@ -3,11 +3,12 @@
 Rule 1: `@route(table, METHOD, PATH, summary=..., answer=..., body=...)` registers the
 handler with aiohttp and records the declaration in ROUTES, from which the OpenAPI
 document is derived (cti/api/openapi.py); a route cannot be served undocumented.
-Rule 2: a route with a `body` model reads the body before its handler runs and hands it
-over validated (a missing body is `{}`): a malformed, missing, mistyped or unknown field
-is a 400 naming it, a value refused as such a 422 (cti/schema/refusal.py).
-Rule 3: `roles` says who may call the route, for the document; handlers check it
-(cti/api/auth.py), since agents acting on themselves need the path to decide.
+Rule 2: before the handler runs, a route that is not `public` checks the token (401) and
+`roles` (403); then a route with a `body` model reads the body and hands it over
+validated (a missing body is `{}`): a malformed, missing, mistyped or unknown field is a
+400 naming it, a value refused as such a 422 (cti/schema/refusal.py).
+Rule 3: what needs the path to decide (an agent acting only on itself) is the handler's
+check (cti/api/auth.py require_agent).
 Rule 4: `errors` are the statuses an operation can answer besides its success; 401 and
 403 are added unless `public`, 400 and 413 with a body, 503 always.
 """
@@ -22,6 +23,8 @@ from typing import Final, NotRequired, TypedDict, TypeVar, Unpack, overload
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from cti.api.auth import identify, require
+from cti.api.context import context_of
 from cti.api.errors import ApiError
 from cti.schema.refusal import refusal
 from cti.storage.tokens import Role
@@ -102,18 +105,21 @@ def route(
 ]:
     """Rule 1: declares the operation and registers its handler."""
     ROUTES.append(Route(method=method, path=path, body=body, **declared))
+    roles = declared.get("roles", EVERYONE)
 
     def register(
         handler: Callable[..., Awaitable[web.StreamResponse]],
     ) -> Callable[..., Awaitable[web.StreamResponse]]:
-        if body is None:
-            table.route(method, path)(handler)
-            return handler
-
-        async def with_body(request: web.Request) -> web.StreamResponse:
+        async def checked(request: web.Request) -> web.StreamResponse:
+            if not declared.get("public", False):  # rule 2: who asks, before the body
+                ctx = context_of(request)
+                wanted = declared.get("query", {})
+                require(await identify(ctx, request, query="token" in wanted), *roles)
+            if body is None:
+                return await handler(request)
             return await handler(request, await read_body(request, body))
 
-        table.route(method, path)(with_body)
+        table.route(method, path)(checked)
         return handler
 
     return register

@@ -18,6 +18,7 @@ from cti.domain.ids import AgentId, CallId, Instant, QueueId
 from cti.domain.records import AgentState, SegmentKind
 from cti.domain.state import AcdState
 from cti.schema.plain import plain as plain
+from cti.schema.plain import plain_object
 from cti.storage.figures import AgentFigures
 from cti.storage.queries import CallDetail, CallSummary
 
@@ -215,22 +216,15 @@ def _members_by_state(state: AcdState, queue: QueueId) -> dict[str, list[AgentId
 
 
 def queue_config_view(queue: QueueConfig) -> Json:
-    view = plain(queue)
-    assert isinstance(view, dict)
-    return view
+    return plain_object(queue)
 
 
 def agent_profile_view(agent: AgentProfile) -> Json:
-    return {
-        "id": agent.id,
-        "name": agent.name,
-        "skills": dict(sorted(agent.skills.items())),
-        "queues": dict(sorted(agent.queues.items())),
-    }
+    return plain_object(agent)
 
 
 def reason_view(reason: NotReadyReason) -> Json:
-    return {"code": reason.code, "label": reason.label, "max_seconds": reason.max_seconds}
+    return plain_object(reason)
 
 
 def config_view(config: AcdConfig) -> Json:

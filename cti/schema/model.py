@@ -21,7 +21,7 @@ document written before a setting existed reads with that setting's default.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import time
 from functools import cache
@@ -216,15 +216,15 @@ def _document_model(cls: type, omit: tuple[str, ...]) -> type[BaseModel]:
     return model_of(cls, name=f"{cls.__name__}Document", omit=omit)
 
 
-def document(value: object, omit: tuple[str, ...]) -> dict[str, object]:
+def document(value: object, omit: Collection[str]) -> dict[str, object]:
     """Rule 5: the value's settings but `omit` (kept as columns) as a JSON document."""
     return {name: found for name, found in plain_object(value).items() if name not in omit}
 
 
-def read_document(base: T, doc: object, omit: tuple[str, ...], where: str) -> T:
+def read_document(base: T, doc: object, omit: Collection[str], where: str) -> T:
     """Rule 5: `base` with the settings of a stored document; a key it lacks (a setting
     added since it was written) keeps the default, a key no longer declared is refused."""
-    model = _document_model(cast(type, type(base)), omit)
+    model = _document_model(cast(type, type(base)), tuple(sorted(omit)))
     try:
         return updated(base, model.model_validate(doc, strict=False))
     except ValidationError as exc:
