@@ -166,11 +166,6 @@ def updated(base: T, given: BaseModel) -> T:
     return _built(type(base), given, base, "")
 
 
-def built(cls: type[T], given: BaseModel) -> T:
-    """A new value of `cls` from the settings `given` states (the rest: defaults)."""
-    return _built(cls, given, None, "")
-
-
 def _built(cls: type[T], given: BaseModel, base: T | None, path: str) -> T:
     changes = {}
     for d in declared(cast(type, cls)):
