@@ -14,18 +14,27 @@ Rules:
 
 from __future__ import annotations
 
-from aiohttp import web
+from collections.abc import Awaitable, Callable
 
-from cti.api import bodies, views
+from aiohttp import web
+from pydantic import BaseModel
+
+from cti.api import answers, views
 from cti.api.auth import identify, require
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError
 from cti.api.identity import Identity
+from cti.api.route import route
+from cti.api.shapes import AgentBody, QueueBody, ReasonBody
 from cti.domain.commands import LoadConfig
+from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, QueueId
+from cti.schema.model import updated
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
+ADMIN = (Role.ADMIN,)
+Change = Callable[[ApiContext], Awaitable[None]]
 
 
 async def _admin(request: web.Request) -> tuple[ApiContext, Identity]:
@@ -35,78 +44,130 @@ async def _admin(request: web.Request) -> tuple[ApiContext, Identity]:
     return ctx, identity
 
 
-async def _reload(ctx: ApiContext, identity: Identity) -> None:
-    config = await ctx.directory.load()
-    await ctx.execute(LoadConfig(at=ctx.now(), config=config, by=identity.by))
+async def _changed(request: web.Request, change: Change) -> None:
+    """Rule 2: the change stored, then the stored configuration loaded, one at a time."""
+    ctx, identity = await _admin(request)
+    async with ctx.admin_lock:
+        await change(ctx)
+        config = await ctx.directory.load()
+        await ctx.execute(LoadConfig(at=ctx.now(), config=config, by=identity.by))
 
 
-@routes.get("/api/v1/admin/config")
+@route(
+    routes,
+    "GET",
+    "/api/v1/admin/config",
+    summary="The stored configuration",
+    answer=answers.Config,
+    roles=ADMIN,
+    tag="admin",
+)
 async def get_config(request: web.Request) -> web.Response:
     ctx, _ = await _admin(request)
     return web.json_response(views.config_view(await ctx.directory.load()))
 
 
-@routes.put("/api/v1/admin/queues/{queue_id}")
-async def put_queue(request: web.Request) -> web.Response:
-    ctx, identity = await _admin(request)
-    queue = bodies.queue_body(QueueId(request.match_info["queue_id"]), await _body(request))
-    async with ctx.admin_lock:
-        await ctx.directory.put_queue(queue)
-        await _reload(ctx, identity)
+@route(
+    routes,
+    "PUT",
+    "/api/v1/admin/queues/{queue_id}",
+    body=QueueBody,
+    summary="Create or replace a queue",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(422,),
+    tag="admin",
+)
+async def put_queue(request: web.Request, body: BaseModel) -> web.Response:
+    queue = updated(QueueConfig(id=QueueId(request.match_info["queue_id"])), body)
+    await _changed(request, lambda ctx: ctx.directory.put_queue(queue))
     return web.json_response({"queue": views.queue_config_view(queue)})
 
 
-@routes.delete("/api/v1/admin/queues/{queue_id}")
+@route(
+    routes,
+    "DELETE",
+    "/api/v1/admin/queues/{queue_id}",
+    summary="Delete a queue without members",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(404, 409),
+    tag="admin",
+)
 async def delete_queue(request: web.Request) -> web.Response:
-    ctx, identity = await _admin(request)
     queue = QueueId(request.match_info["queue_id"])
-    async with ctx.admin_lock:
-        await ctx.directory.delete_queue(queue)
-        await _reload(ctx, identity)
+    await _changed(request, lambda ctx: ctx.directory.delete_queue(queue))
     return web.json_response({"deleted": {"queue": queue}})
 
 
-@routes.put("/api/v1/admin/agents/{agent_id}")
-async def put_agent(request: web.Request) -> web.Response:
-    ctx, identity = await _admin(request)
-    profile, pin = bodies.agent_body(AgentId(request.match_info["agent_id"]), await _body(request))
-    async with ctx.admin_lock:
-        await ctx.directory.put_agent(profile, pin)
-        await _reload(ctx, identity)
+@route(
+    routes,
+    "PUT",
+    "/api/v1/admin/agents/{agent_id}",
+    body=AgentBody,
+    summary="Create or replace an agent (and its PIN)",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(422,),
+    tag="admin",
+)
+async def put_agent(request: web.Request, body: BaseModel) -> web.Response:
+    profile = updated(AgentProfile(id=AgentId(request.match_info["agent_id"])), body)
+    pin: str | None = getattr(body, "pin", None)
+    await _changed(request, lambda ctx: ctx.directory.put_agent(profile, pin))
     return web.json_response({"agent": views.agent_profile_view(profile)})
 
 
-@routes.delete("/api/v1/admin/agents/{agent_id}")
+@route(
+    routes,
+    "DELETE",
+    "/api/v1/admin/agents/{agent_id}",
+    summary="Delete an agent who is logged out",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(404, 409),
+    tag="admin",
+)
 async def delete_agent(request: web.Request) -> web.Response:
-    ctx, identity = await _admin(request)
     agent = AgentId(request.match_info["agent_id"])
-    async with ctx.admin_lock:
-        if agent in ctx.engine.state.agents:
+
+    async def delete(ctx: ApiContext) -> None:
+        if agent in ctx.engine.state.agents:  # rule 3, checked under the lock
             raise ApiError(409, f"agent {agent} is logged in; log it out first")
         await ctx.directory.delete_agent(agent)
-        await _reload(ctx, identity)
+
+    await _changed(request, delete)
     return web.json_response({"deleted": {"agent": agent}})
 
 
-@routes.put("/api/v1/admin/reasons/{code}")
-async def put_reason(request: web.Request) -> web.Response:
-    ctx, identity = await _admin(request)
-    reason = bodies.reason_body(request.match_info["code"], await _body(request))
-    async with ctx.admin_lock:
-        await ctx.directory.put_reason(reason)
-        await _reload(ctx, identity)
+@route(
+    routes,
+    "PUT",
+    "/api/v1/admin/reasons/{code}",
+    body=ReasonBody,
+    summary="Create or replace a not-ready reason",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(422,),
+    tag="admin",
+)
+async def put_reason(request: web.Request, body: BaseModel) -> web.Response:
+    reason = updated(NotReadyReason(code=request.match_info["code"]), body)
+    await _changed(request, lambda ctx: ctx.directory.put_reason(reason))
     return web.json_response({"reason": views.reason_view(reason)})
 
 
-@routes.delete("/api/v1/admin/reasons/{code}")
+@route(
+    routes,
+    "DELETE",
+    "/api/v1/admin/reasons/{code}",
+    summary="Delete a not-ready reason",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(404,),
+    tag="admin",
+)
 async def delete_reason(request: web.Request) -> web.Response:
-    ctx, identity = await _admin(request)
     code = request.match_info["code"]
-    async with ctx.admin_lock:
-        await ctx.directory.delete_reason(code)
-        await _reload(ctx, identity)
+    await _changed(request, lambda ctx: ctx.directory.delete_reason(code))
     return web.json_response({"deleted": {"reason": code}})
-
-
-async def _body(request: web.Request) -> dict[str, object]:
-    return await bodies.read_object(request)

@@ -14,15 +14,18 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
-from cti.api import bodies, views
+from cti.api import answers, views
 from cti.api.auth import identify, require, require_agent, revoke_quietly
 from cti.api.context import ApiContext, context_of
-from cti.api.errors import ApiError
+from cti.api.errors import ApiError, bad_request
 from cti.api.identity import Identity, login_token_name
+from cti.api.route import route
+from cti.api.shapes import Consult, Empty, Login, NotReady, Preview, Transfer, WrapUpEnd, device_of
+from cti.domain.campaign import CampaignId
 from cti.domain.commands import (
     CancelConsult,
     Command,
@@ -41,13 +44,30 @@ from cti.domain.commands import (
     TransferToQueue,
     TransferToSurvey,
 )
-from cti.domain.ids import AgentId, Instant
+from cti.domain.ids import AgentId, Instant, QueueId
 from cti.domain.state import AcdState
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
 
-Build = Callable[[Instant, AgentId, str, dict[str, object]], Command]
+Build = Callable[[Instant, AgentId, str], Command]
+ACT: Final = (404, 409)
+SUPERVISING: Final = (Role.SUPERVISOR, Role.ADMIN)
+SIMPLE: Final[dict[str, tuple[str, Callable[..., Command]]]] = {  # path -> summary, command
+    "ready": ("Ready for calls (a supervisor's token forces it)", SetReady),
+    "consult/complete": (
+        "Attended transfer, last step: the consulted agent, who answered, takes the caller; "
+        "this agent goes to wrap-up (P8)",
+        CompleteTransfer,
+    ),
+    "consult/cancel": ("End the consultation and take the caller back (P8)", CancelConsult),
+    "hangup": ("Hang up the agent's call", HangUp),
+    "preview/dial": (
+        "Dial the previewed contact; the answered call comes to this agent",
+        PreviewDial,
+    ),
+    "preview/skip": ("Skip the previewed contact (recorded as a skipped attempt)", PreviewSkip),
+}
 
 
 def agent_id(request: web.Request) -> AgentId:
@@ -59,16 +79,24 @@ def _answer(ctx: ApiContext, state: AcdState, agent: AgentId, **extra: Any) -> w
     return web.json_response({**extra, "agent": view})
 
 
-@routes.post("/api/v1/agents/{agent_id}/login")
-async def log_in(request: web.Request) -> web.Response:
+@route(
+    routes,
+    "POST",
+    "/api/v1/agents/{agent_id}/login",
+    body=Login,
+    answer=answers.LoginAnswer,
+    summary="Log in with the agent's PIN on a device; returns the agent's token (P3)",
+    errors=(401, *ACT),
+    public=True,
+)
+async def log_in(request: web.Request, body: Login) -> web.Response:
     ctx, agent = context_of(request), agent_id(request)
-    body = bodies.login_body(await bodies.read_object(request))
     if not await ctx.directory.verify_pin(agent, body.pin):
         raise ApiError(401, "wrong agent or PIN")
     command = LogIn(
         at=ctx.now(),
         agent=agent,
-        device=body.device,
+        device=device_of(body.device),
         address=request.remote or "",
         takeover=body.takeover,
         by=f"agent:{agent}",
@@ -86,98 +114,130 @@ async def _agent_command(request: web.Request, build: Build) -> web.Response:
     ctx, agent = context_of(request), agent_id(request)
     identity = await identify(ctx, request)
     require_agent(identity, agent)
-    data = await bodies.read_object(request)
-    decision = await ctx.execute(build(ctx.now(), agent, identity.by, data))
+    decision = await ctx.execute(build(ctx.now(), agent, identity.by))
     return _answer(ctx, decision.state, agent)
 
 
-def _log_out(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-    bodies.empty_body(data)
-    return LogOut(at=at, agent=agent, by=by)
-
-
-@routes.post("/api/v1/agents/{agent_id}/logout")
-async def log_out(request: web.Request) -> web.Response:
-    response = await _agent_command(request, _log_out)
+@route(
+    routes,
+    "POST",
+    "/api/v1/agents/{agent_id}/logout",
+    body=Empty,
+    body_required=False,
+    summary="Log out (a supervisor's token forces it)",
+    answer=answers.AgentAnswer,
+    errors=ACT,
+)
+async def log_out(request: web.Request, _body: Empty) -> web.Response:
+    response = await _agent_command(request, lambda at, a, by: LogOut(at=at, agent=a, by=by))
     ctx = context_of(request)
     await revoke_quietly(ctx, ctx.login_tokens.pop(agent_id(request)))
     return response
 
 
-@routes.post("/api/v1/agents/{agent_id}/ready")
-async def set_ready(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        bodies.empty_body(data)
-        return SetReady(at=at, agent=agent, by=by)
+def _simple_route(action: str, summary: str, command: Callable[..., Command]) -> None:
+    """A status or call action with an empty body: the command says it all."""
 
-    return await _agent_command(request, build)
-
-
-@routes.post("/api/v1/agents/{agent_id}/not-ready")
-async def set_not_ready(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        return SetNotReady(at=at, agent=agent, reason=bodies.not_ready_body(data), by=by)
-
-    return await _agent_command(request, build)
-
-
-@routes.post("/api/v1/agents/{agent_id}/wrap-up/end")
-async def end_wrap_up(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        return EndWrapUp(at=at, agent=agent, disposition=bodies.wrap_up_body(data), by=by)
-
-    return await _agent_command(request, build)
+    @route(
+        routes,
+        "POST",
+        f"/api/v1/agents/{{agent_id}}/{action}",
+        body=Empty,
+        body_required=False,
+        summary=summary,
+        answer=answers.AgentAnswer,
+        errors=ACT,
+    )
+    async def act(request: web.Request, _body: Empty) -> web.Response:
+        return await _agent_command(request, lambda at, a, by: command(at=at, agent=a, by=by))
 
 
-@routes.post("/api/v1/agents/{agent_id}/transfer")
-async def transfer(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        body = bodies.transfer_body(data)
-        if body.queue is not None:
-            return TransferToQueue(at=at, agent=agent, queue=body.queue, by=by)
-        if body.extension is not None:
+for _action, (_summary, _command) in SIMPLE.items():
+    _simple_route(_action, _summary, _command)
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/agents/{agent_id}/not-ready",
+    body=NotReady,
+    summary="Not ready with a reason (P5)",
+    answer=answers.AgentAnswer,
+    errors=(*ACT, 422),
+)
+async def set_not_ready(request: web.Request, body: NotReady) -> web.Response:
+    reason = body.reason.strip()
+    return await _agent_command(
+        request, lambda at, a, by: SetNotReady(at=at, agent=a, reason=reason, by=by)
+    )
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/agents/{agent_id}/wrap-up/end",
+    body=WrapUpEnd,
+    body_required=False,
+    summary="End wrap-up, with a disposition (C4)",
+    answer=answers.AgentAnswer,
+    errors=(*ACT, 422),
+)
+async def end_wrap_up(request: web.Request, body: WrapUpEnd) -> web.Response:
+    code = (body.disposition or "").strip() or None
+    return await _agent_command(
+        request, lambda at, a, by: EndWrapUp(at=at, agent=a, disposition=code, by=by)
+    )
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/agents/{agent_id}/transfer",
+    body=Transfer,
+    summary="Blind transfer of the caller to a queue, an extension or the survey (P7, P8)",
+    answer=answers.AgentAnswer,
+    errors=(*ACT, 422),
+)
+async def transfer(request: web.Request, body: Transfer) -> web.Response:
+    given = [name for name in ("queue", "extension", "survey") if getattr(body, name)]
+    if len(given) != 1:
+        raise bad_request("give exactly one of 'queue', 'extension' or 'survey': true", "queue")
+
+    def build(at: Instant, agent: AgentId, by: str) -> Command:
+        if body.queue:
+            return TransferToQueue(at=at, agent=agent, queue=QueueId(body.queue), by=by)
+        if body.extension:
             return TransferToExtension(at=at, agent=agent, extension=body.extension, by=by)
         return TransferToSurvey(at=at, agent=agent, by=by)
 
     return await _agent_command(request, build)
 
 
-@routes.post("/api/v1/agents/{agent_id}/consult")
-async def consult(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        return ConsultAgent(at=at, agent=agent, target=bodies.consult_body(data), by=by)
-
-    return await _agent_command(request, build)
-
-
-@routes.post("/api/v1/agents/{agent_id}/consult/complete")
-async def complete_transfer(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        bodies.empty_body(data)
-        return CompleteTransfer(at=at, agent=agent, by=by)
-
-    return await _agent_command(request, build)
-
-
-@routes.post("/api/v1/agents/{agent_id}/consult/cancel")
-async def cancel_consult(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        bodies.empty_body(data)
-        return CancelConsult(at=at, agent=agent, by=by)
-
-    return await _agent_command(request, build)
+@route(
+    routes,
+    "POST",
+    "/api/v1/agents/{agent_id}/consult",
+    body=Consult,
+    summary="Attended transfer, first step: the caller holds while another agent, who must "
+    "be available, is rung from this agent's phone (P8)",
+    answer=answers.AgentAnswer,
+    errors=(*ACT, 422),
+)
+async def consult(request: web.Request, body: Consult) -> web.Response:
+    target = AgentId(body.agent.strip())
+    return await _agent_command(
+        request, lambda at, a, by: ConsultAgent(at=at, agent=a, target=target, by=by)
+    )
 
 
-@routes.post("/api/v1/agents/{agent_id}/hangup")
-async def hang_up(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        bodies.empty_body(data)
-        return HangUp(at=at, agent=agent, by=by)
-
-    return await _agent_command(request, build)
-
-
-@routes.get("/api/v1/agents/{agent_id}")
+@route(
+    routes,
+    "GET",
+    "/api/v1/agents/{agent_id}",
+    answer=answers.AgentAnswer,
+    summary="An agent's live state and current call",
+    errors=(404,),
+)
 async def get_agent(request: web.Request) -> web.Response:
     ctx, agent = context_of(request), agent_id(request)
     identity = await identify(ctx, request)
@@ -188,7 +248,15 @@ async def get_agent(request: web.Request) -> web.Response:
     return _answer(ctx, state, agent)
 
 
-@routes.get("/api/v1/agents")
+@route(
+    routes,
+    "GET",
+    "/api/v1/agents",
+    answer=answers.Agents,
+    roles=SUPERVISING,
+    summary="Every configured agent with its live state (C8)",
+    tag="supervisors",
+)
 async def list_agents(request: web.Request) -> web.Response:
     """Every configured agent with its live state; logged-out ones as logged_out (C8)."""
     ctx = context_of(request)
@@ -200,37 +268,27 @@ async def list_agents(request: web.Request) -> web.Response:
 
 
 def _supervising(identity: Identity) -> None:
-    require(identity, Role.SUPERVISOR, Role.ADMIN)
+    require(identity, *SUPERVISING)
 
 
 # Preview dialling (issue 4, P25) ---------------------------------------------------------
 
 
-@routes.post("/api/v1/agents/{agent_id}/preview")
-async def preview_next(request: web.Request) -> web.Response:
+@route(
+    routes,
+    "POST",
+    "/api/v1/agents/{agent_id}/preview",
+    body=Preview,
+    summary="Preview dialling (P25): take the next contact of a preview campaign; it is "
+    "shown under agent.outbound with the campaign's script, and the agent is reserved "
+    "until it dials or skips it",
+    answer=answers.AgentAnswer,
+    errors=(*ACT, 422),
+)
+async def preview_next(request: web.Request, body: Preview) -> web.Response:
     """The next contact of a preview campaign, shown under `agent.outbound`; the agent
     waits (reserved) until it dials or skips it."""
-
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        campaign = bodies.preview_body(data)
-        return PreviewNext(at=at, agent=agent, campaign=campaign, by=by)
-
-    return await _agent_command(request, build)
-
-
-@routes.post("/api/v1/agents/{agent_id}/preview/dial")
-async def preview_dial(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        bodies.empty_body(data)
-        return PreviewDial(at=at, agent=agent, by=by)
-
-    return await _agent_command(request, build)
-
-
-@routes.post("/api/v1/agents/{agent_id}/preview/skip")
-async def preview_skip(request: web.Request) -> web.Response:
-    def build(at: Instant, agent: AgentId, by: str, data: dict[str, object]) -> Command:
-        bodies.empty_body(data)
-        return PreviewSkip(at=at, agent=agent, by=by)
-
-    return await _agent_command(request, build)
+    campaign = CampaignId(body.campaign.strip())
+    return await _agent_command(
+        request, lambda at, a, by: PreviewNext(at=at, agent=a, campaign=campaign, by=by)
+    )

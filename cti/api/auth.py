@@ -11,6 +11,9 @@ Rules:
    admin issues by hand are not bound to a login.
 4. Bad credentials are 401 without saying which part was wrong; a valid token used beyond
    its role is 403.
+5. A request is identified once: the route declaration checks the token and the roles
+   before the body is read (cti/api/route.py), and handlers asking again get the same
+   identity.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from cti.storage.tokens import Role
 logger = logging.getLogger(__name__)
 
 BEARER: Final = "bearer "
+identity_key: Final = web.RequestKey("identity", Identity)  # rule 5
 
 
 def token_of(request: web.Request, *, query: bool = False) -> str | None:
@@ -41,7 +45,9 @@ def token_of(request: web.Request, *, query: bool = False) -> str | None:
 
 
 async def identify(ctx: ApiContext, request: web.Request, *, query: bool = False) -> Identity:
-    """The identity behind the request's token; 401 when there is none."""
+    """The identity behind the request's token; 401 when there is none (rule 5)."""
+    if identity_key in request:
+        return request[identity_key]
     secret = token_of(request, query=query)
     if secret is None:
         raise ApiError(401, "missing bearer token")
@@ -53,6 +59,7 @@ async def identify(ctx: ApiContext, request: web.Request, *, query: bool = False
     identity = Identity(role=role, name=name, agent=agent, login=login)
     if not login_current(identity, ctx.engine.state):
         raise ApiError(401, "this login has ended; log in again")
+    request[identity_key] = identity
     return identity
 
 

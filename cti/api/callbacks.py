@@ -22,12 +22,14 @@ from typing import Final
 
 from aiohttp import web
 
-from cti.api import bodies
+from cti.api import answers
 from cti.api.auth import identify, require, require_agent
-from cti.api.campaign_json import invalid
 from cti.api.context import ApiContext, context_of
-from cti.api.errors import ApiError, bad_request
+from cti.api.errors import ApiError, invalid
 from cti.api.identity import Identity
+from cti.api.query import query_fields
+from cti.api.route import route
+from cti.api.shapes import Callback
 from cti.domain.callback import promised_contact
 from cti.domain.contact import Contact, ContactError, ContactId, overdue
 from cti.domain.ids import AgentId, Instant, QueueId
@@ -41,19 +43,24 @@ EVERYONE: Final = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT)
 LISTED: Final = 500
 
 
-@routes.post("/api/v1/agents/{agent_id}/callbacks")
-async def schedule(request: web.Request) -> web.Response:
+@route(
+    routes,
+    "POST",
+    "/api/v1/agents/{agent_id}/callbacks",
+    body=Callback,
+    summary="P9: promise a callback for a time, to this agent (`to: me`) or to the queue; "
+    "refused outside the calling window in the customer's local time",
+    answer=answers.CallbackAnswer,
+    status=201,
+    errors=(404, 409, 422),
+    tag="callbacks",
+)
+async def schedule(request: web.Request, body: Callback) -> web.Response:
     ctx, identity = await _who(request)
     agent = AgentId(request.match_info["agent_id"])
     require_agent(identity, agent)
-    f = bodies.Fields(await bodies.read_object(request))
-    number, at = f.text("number"), f.moment("at")
-    to, queue_name = f.optional_text("to") or "me", f.optional_text("queue")
-    timezone, note = f.optional_text("timezone") or "", f.optional_text("note")
-    f.done()
-    if to not in ("me", "queue"):
-        raise bad_request("field 'to' must be 'me' or 'queue'", "to")
-    queue = _queue(ctx, agent, queue_name, mine=to == "me")
+    at, number, timezone, note = body.at, body.number, body.timezone or "", body.note
+    queue = _queue(ctx, agent, body.queue, mine=body.to == "me")
     if at < ctx.now() - SLACK:
         raise invalid("at", "is in the past")
     campaign = await ctx.callbacks.campaign(queue)
@@ -63,7 +70,7 @@ async def schedule(request: web.Request) -> web.Response:
             campaign,
             number=number,
             at=at,
-            agent=agent if to == "me" else None,
+            agent=agent if body.to == "me" else None,
             timezone=timezone,
             fields=fields,
         )
@@ -76,11 +83,24 @@ async def schedule(request: web.Request) -> web.Response:
     return web.json_response({"callback": callback_view(stored, ctx.now())}, status=201)
 
 
-@routes.get("/api/v1/callbacks")
+@route(
+    routes,
+    "GET",
+    "/api/v1/callbacks",
+    summary="Open callbacks and follow-ups by due time (P9, P18); an agent sees its own",
+    answer=answers.Callbacks,
+    errors=(400,),
+    query={
+        "queue": "one queue's",
+        "agent": "promised to this agent",
+        "all": "true: closed and done ones too",
+    },
+    tag="callbacks",
+)
 async def list_callbacks(request: web.Request) -> web.Response:
     ctx, identity = await _who(request)
     query = request.rel_url.query
-    bodies.query_fields(query, {"queue", "agent", "all"})
+    query_fields(query, {"queue", "agent", "all"})
     agent = _agent_filter(identity, query.get("agent"))
     queue = QueueId(query["queue"]) if query.get("queue") else None
     everything = query.get("all", "false").lower() in ("1", "true", "yes")
@@ -91,7 +111,15 @@ async def list_callbacks(request: web.Request) -> web.Response:
     return web.json_response({"callbacks": [callback_view(c, now) for c in found]})
 
 
-@routes.delete("/api/v1/callbacks/{contact_id}")
+@route(
+    routes,
+    "DELETE",
+    "/api/v1/callbacks/{contact_id}",
+    summary="Cancel a pending callback or follow-up (its agent, supervisors, admins)",
+    answer=answers.CallbackAnswer,
+    errors=(404, 409),
+    tag="callbacks",
+)
 async def cancel(request: web.Request) -> web.Response:
     ctx, identity = await _who(request)
     contact = ContactId(request.match_info["contact_id"])

@@ -22,13 +22,14 @@ from typing import Final
 
 from aiohttp import web
 
-from cti.api import bodies, views
+from cti.api import answers, views
 from cti.api.auth import identify, require
-from cti.api.campaign_json import progress_view
-from cti.api.campaigns import READERS
+from cti.api.campaigns import READ_BY, READERS, progress_view
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import bad_request
 from cti.api.identity import Identity
+from cti.api.query import instant, positive_int, query_fields
+from cti.api.route import route
 from cti.api.views import Json
 from cti.domain.abandon_window import AbandonWindow
 from cti.domain.attempt import DialAttempt
@@ -52,6 +53,7 @@ MAX_ATTEMPTS: Final = 1000
 DEFAULT_ATTEMPTS: Final = 100
 DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY_ZONE: Final = "UTC"  # rule 4
+WHEN: Final = "epoch seconds or ISO 8601 with an offset"
 
 
 async def _reader(request: web.Request) -> tuple[ApiContext, Identity]:
@@ -64,14 +66,26 @@ async def _reader(request: web.Request) -> tuple[ApiContext, Identity]:
 def _range(request: web.Request, *others: str) -> tuple[Instant | None, Instant | None]:
     """since and until (rule 2); the query may hold only those and `others`."""
     query = request.query
-    bodies.query_fields(query, {"since", "until", *others})
-    since, until = bodies.instant(query, "since"), bodies.instant(query, "until")
+    query_fields(query, {"since", "until", *others})
+    since, until = instant(query, "since"), instant(query, "until")
     if since is not None and until is not None and since >= until:
         raise bad_request("query parameter 'since' must be before 'until'", "since")
     return since, until
 
 
-@routes.get("/api/v1/campaigns/{campaign_id}/stats")
+@route(
+    routes,
+    "GET",
+    "/api/v1/campaigns/{campaign_id}/stats",
+    summary="A campaign's attempts started in [since, until) by result, dials, answers, "
+    "abandon rate, average ring and connect seconds, contacts by status, and the abandon "
+    f"window the pacer holds now with its cap {READ_BY}",
+    answer=answers.CampaignStats,
+    roles=READERS,
+    errors=(400, 404),
+    query={"since": WHEN, "until": WHEN},
+    tag="campaigns",
+)
 async def campaign_stats(request: web.Request) -> web.Response:
     ctx, _ = await _reader(request)
     campaign = CampaignId(request.match_info["campaign_id"])
@@ -86,12 +100,27 @@ async def campaign_stats(request: web.Request) -> web.Response:
     return web.json_response({"stats": body})
 
 
-@routes.get("/api/v1/campaigns/{campaign_id}/attempts")
+@route(
+    routes,
+    "GET",
+    "/api/v1/campaigns/{campaign_id}/attempts",
+    summary=f"A campaign's dial attempts, newest first {READ_BY}",
+    answer=answers.Attempts,
+    roles=READERS,
+    errors=(400, 404),
+    query={
+        "result": "only attempts with this result, e.g. abandoned",
+        "since": WHEN,
+        "until": WHEN,
+        "limit": "at most this many (1-1000, default 100)",
+    },
+    tag="campaigns",
+)
 async def campaign_attempts(request: web.Request) -> web.Response:
     ctx, identity = await _reader(request)
     campaign = CampaignId(request.match_info["campaign_id"])
     since, until = _range(request, "result", "limit")
-    limit = bodies.positive_int(request.query, "limit", DEFAULT_ATTEMPTS, MAX_ATTEMPTS)
+    limit = positive_int(request.query, "limit", DEFAULT_ATTEMPTS, MAX_ATTEMPTS)
     result = _result(request.query.get("result"))
     await ctx.campaigns.get(campaign)  # 404 when unknown
     found = await ctx.campaigns.attempts(
@@ -101,10 +130,24 @@ async def campaign_attempts(request: web.Request) -> web.Response:
     return web.json_response({"attempts": [attempt_view(a, numbers=shown) for a in found]})
 
 
-@routes.get("/api/v1/outbound/seats")
+@route(
+    routes,
+    "GET",
+    "/api/v1/outbound/seats",
+    summary="P16: each outbound seat's dials and successes in a day (UTC) against the seat "
+    f"targets, findings with staffing advice, and the day's staffing {READ_BY}",
+    answer=answers.Seats,
+    roles=READERS,
+    errors=(400, 404),
+    query={
+        "day": "YYYY-MM-DD, a day in UTC (default: today)",
+        "campaign": "one campaign's dials, against its seat targets",
+    },
+    tag="campaigns",
+)
 async def outbound_seats(request: web.Request) -> web.Response:
     ctx, _ = await _reader(request)
-    bodies.query_fields(request.query, {"day", "campaign"})
+    query_fields(request.query, {"day", "campaign"})
     day = _day(request.query.get("day")) or day_of(ctx.now())
     named = request.query.get("campaign") or None
     campaign = None if named is None else CampaignId(named)

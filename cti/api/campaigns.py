@@ -17,37 +17,41 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Final
 
 from aiohttp import web
+from pydantic import BaseModel
 
-from cti.api import bodies
+from cti.api import answers
 from cti.api.auth import identify, require
-from cti.api.campaign_json import (
-    campaign_body,
-    campaign_summary,
-    campaign_view,
-    dnc_body,
-    invalid,
-)
 from cti.api.context import ApiContext, context_of
-from cti.api.errors import ApiError
-from cti.domain.campaign import CampaignId, CampaignStatus
+from cti.api.errors import ApiError, invalid
+from cti.api.route import route
+from cti.api.shapes import CampaignBody, DoNotCall, Empty
+from cti.domain.campaign import CampaignId, CampaignStatus, new_campaign
 from cti.domain.commands import BlockNumbers
-from cti.domain.contact import ContactError, normalize_number
+from cti.domain.contact import ContactError, ContactStatus, normalize_number
+from cti.domain.ids import QueueId
+from cti.schema.model import updated
+from cti.schema.plain import plain_object
+from cti.storage.campaign_store import StoredCampaign
 from cti.storage.contact_upload import upload_contacts
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
 
+Json = dict[str, object]
 MAX_CSV_BYTES: Final = 10 * 1024 * 1024
 UPLOAD_SECONDS: Final = 60.0
 CSV: Final = "text/csv"
+ADMIN: Final = (Role.ADMIN,)
 READERS: Final = (Role.ADMIN, Role.SUPERVISOR)
+READ_BY: Final = "(admins and supervisors)"
 STATUS_OF: Final = {
-    "start": CampaignStatus.RUNNING,
-    "pause": CampaignStatus.PAUSED,
-    "stop": CampaignStatus.FINISHED,
+    "start": (CampaignStatus.RUNNING, "Start or resume; 409 without contacts or when finished"),
+    "pause": (CampaignStatus.PAUSED, "Pause: calls in progress end, nothing new is dialled"),
+    "stop": (CampaignStatus.FINISHED, "Stop for good: a finished campaign never restarts"),
 }
 
 
@@ -70,7 +74,15 @@ async def _answer(ctx: ApiContext, campaign: CampaignId, **extra: object) -> web
 # Campaigns -------------------------------------------------------------------------------
 
 
-@routes.get("/api/v1/campaigns")
+@route(
+    routes,
+    "GET",
+    "/api/v1/campaigns",
+    summary=f"Every campaign with its status and contacts {READ_BY}",
+    answer=answers.Campaigns,
+    roles=READERS,
+    tag="campaigns",
+)
 async def list_campaigns(request: web.Request) -> web.Response:
     ctx = await _allowed(request, *READERS)
     found = await ctx.campaigns.list_campaigns()
@@ -78,23 +90,55 @@ async def list_campaigns(request: web.Request) -> web.Response:
     return web.json_response({"campaigns": views})
 
 
-@routes.get("/api/v1/campaigns/{campaign_id}")
+@route(
+    routes,
+    "GET",
+    "/api/v1/campaigns/{campaign_id}",
+    summary=f"A campaign's config, status and contacts by status {READ_BY}",
+    answer=answers.CampaignAnswer,
+    roles=READERS,
+    errors=(404,),
+    tag="campaigns",
+)
 async def get_campaign(request: web.Request) -> web.Response:
     ctx = await _allowed(request, *READERS)
     return await _answer(ctx, _campaign(request))
 
 
-@routes.put("/api/v1/campaigns/{campaign_id}")
-async def put_campaign(request: web.Request) -> web.Response:
+@route(
+    routes,
+    "PUT",
+    "/api/v1/campaigns/{campaign_id}",
+    body=CampaignBody,
+    summary="Create (as a draft) or replace a campaign's config; its queue must exist",
+    answer=answers.CampaignAnswer,
+    roles=ADMIN,
+    errors=(409, 422),
+    tag="campaigns",
+)
+async def put_campaign(request: web.Request, body: BaseModel) -> web.Response:
     ctx = await _allowed(request, Role.ADMIN)
-    config = campaign_body(_campaign(request), await bodies.read_object(request))
+    queue = QueueId(str(dict(body)["queue"]).strip())  # a required field of the body
+    config = updated(new_campaign(_campaign(request), queue), body)
+    config.validate()  # a SettingError is a 422 naming the field
     if config.queue not in (await ctx.directory.load()).queues:
         raise invalid("queue", f"unknown queue '{config.queue}'")
     created = await ctx.campaigns.save(config)
     return await _answer(ctx, config.id, created=created)
 
 
-@routes.post("/api/v1/campaigns/{campaign_id}/contacts")
+@route(
+    routes,
+    "POST",
+    "/api/v1/campaigns/{campaign_id}/contacts",
+    summary="Add contacts from a CSV file (at most 10 MB): good rows are stored, each bad row "
+    "is listed as 'line n: reason', a number the campaign has is counted as already",
+    answer=answers.Upload,
+    roles=ADMIN,
+    errors=(404, 408, 409, 413, 415, 422),
+    content=CSV,
+    tag="campaigns",
+)
 async def post_contacts(request: web.Request) -> web.Response:
     ctx = await _allowed(request, Role.ADMIN)
     upload = await upload_contacts(ctx.campaigns, _campaign(request), await _csv_text(request))
@@ -104,19 +148,29 @@ async def post_contacts(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-def _status_route(action: str, status: CampaignStatus) -> None:
-    @routes.post(f"/api/v1/campaigns/{{campaign_id}}/{action}")
-    async def change_status(request: web.Request) -> web.Response:
+def _status_route(action: str, status: CampaignStatus, summary: str) -> None:
+    @route(
+        routes,
+        "POST",
+        f"/api/v1/campaigns/{{campaign_id}}/{action}",
+        body=Empty,
+        body_required=False,
+        summary=summary,
+        answer=answers.CampaignAnswer,
+        roles=ADMIN,
+        errors=(404, 409),
+        tag="campaigns",
+    )
+    async def change_status(request: web.Request, _body: Empty) -> web.Response:
         ctx = await _allowed(request, Role.ADMIN)
-        bodies.empty_body(await bodies.read_object(request))
         # The core's rules (cti/domain/campaign_status.py), as the CLI applies them.
         acd = await ctx.directory.load() if status is CampaignStatus.RUNNING else None
         await ctx.campaigns.set_status(_campaign(request), status, acd=acd)
         return await _answer(ctx, _campaign(request))
 
 
-for _action, _status in STATUS_OF.items():
-    _status_route(_action, _status)
+for _action, (_status, _summary) in STATUS_OF.items():
+    _status_route(_action, _status, _summary)
 
 
 async def _csv_text(request: web.Request) -> str:
@@ -144,19 +198,40 @@ async def _csv_text(request: web.Request) -> str:
 # Do not call -----------------------------------------------------------------------------
 
 
-@routes.get("/api/v1/dnc")
+@route(
+    routes,
+    "GET",
+    "/api/v1/dnc",
+    summary=f"The do-not-call numbers {READ_BY}",
+    answer=answers.Numbers,
+    roles=READERS,
+    tag="campaigns",
+)
 async def get_dnc(request: web.Request) -> web.Response:
     ctx = await _allowed(request, *READERS)
     return web.json_response({"numbers": sorted(await ctx.campaigns.dnc_numbers())})
 
 
-@routes.post("/api/v1/dnc")
-async def post_dnc(request: web.Request) -> web.Response:
+@route(
+    routes,
+    "POST",
+    "/api/v1/dnc",
+    body=DoNotCall,
+    summary="Add numbers to the do-not-call list (a bad number: 422, nothing added)",
+    answer=answers.Blocked,
+    roles=ADMIN,
+    errors=(422,),
+    tag="campaigns",
+)
+async def post_dnc(request: web.Request, body: DoNotCall) -> web.Response:
     ctx = context_of(request)
     identity = await identify(ctx, request)
     require(identity, Role.ADMIN)
-    numbers, note = dnc_body(await bodies.read_object(request))
-    added = await ctx.campaigns.dnc_add(numbers, note)
+    try:
+        numbers = [normalize_number(number) for number in body.numbers]
+    except ContactError as exc:
+        raise invalid("numbers", exc) from None
+    added = await ctx.campaigns.dnc_add(numbers, body.note or "")
     # Claimed contacts the core holds are checked again, so none of these is dialled now.
     await ctx.execute(
         BlockNumbers(at=ctx.now(), numbers=frozenset(numbers), by=f"admin:{identity.name}")
@@ -164,7 +239,16 @@ async def post_dnc(request: web.Request) -> web.Response:
     return web.json_response({"added": added, "numbers": numbers})
 
 
-@routes.delete("/api/v1/dnc/{number}")
+@route(
+    routes,
+    "DELETE",
+    "/api/v1/dnc/{number}",
+    summary="Take a number off the do-not-call list",
+    answer=answers.Changed,
+    roles=ADMIN,
+    errors=(404, 422),
+    tag="campaigns",
+)
 async def delete_dnc(request: web.Request) -> web.Response:
     ctx = await _allowed(request, Role.ADMIN)
     try:
@@ -174,3 +258,29 @@ async def delete_dnc(request: web.Request) -> web.Response:
     if not await ctx.campaigns.dnc_remove(number):
         raise ApiError(404, f"number {number} is not on the do-not-call list")
     return web.json_response({"deleted": {"number": number}})
+
+
+# Views -----------------------------------------------------------------------------------
+
+
+def progress_view(progress: Mapping[ContactStatus, int]) -> Json:
+    counts = {status.value: progress.get(status, 0) for status in ContactStatus}
+    return {"contacts": sum(counts.values()), "by_status": counts}
+
+
+def campaign_summary(stored: StoredCampaign, progress: Mapping[ContactStatus, int]) -> Json:
+    config = stored.config
+    return {
+        "id": config.id,
+        "name": config.name,
+        "queue": config.queue,
+        "mode": config.mode.value,
+        "status": stored.status.value,
+        "progress": progress_view(progress),
+    }
+
+
+def campaign_view(stored: StoredCampaign, progress: Mapping[ContactStatus, int]) -> Json:
+    """Status and progress, and under `config` the whole config as the PUT body takes it."""
+    config = {k: v for k, v in plain_object(stored.config).items() if k != "id"}
+    return campaign_summary(stored, progress) | {"config": config}

@@ -22,6 +22,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from cti.domain.config import ConfigError
+from cti.domain.setting import SettingError
 from cti.engine.engine import EngineBusy
 from cti.storage.errors import ConfigConflict, ConfigNotFound, InvalidPin
 
@@ -49,6 +50,11 @@ def bad_request(reason: str, field: str | None = None) -> ApiError:
     return ApiError(400, reason, field=field)
 
 
+def invalid(field: str, reason: object) -> ApiError:
+    """A 422 naming the field: a well-formed value the configuration refuses."""
+    return ApiError(422, f"field '{field}': {reason}", field=field)
+
+
 def rejected(reason: str, code: str) -> ApiError:
     return ApiError(REJECTION_STATUS.get(code, 409), reason)
 
@@ -60,7 +66,7 @@ def _config_error(exc: ConfigError) -> ApiError:
         return ApiError(409, str(exc))
     if isinstance(exc, InvalidPin):
         return ApiError(400, f"field 'pin': {exc}", field="pin")
-    return ApiError(422, str(exc))
+    return ApiError(422, str(exc), field=exc.field if isinstance(exc, SettingError) else None)
 
 
 @web.middleware

@@ -9,16 +9,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cti.api import bodies
 from cti.api.auth import identify
 from cti.api.context import context_of
+from cti.api.query import query_fields
+from cti.api.route import route
 
 routes = web.RouteTableDef()
 
 
-@routes.get("/api/v1/events")
+@route(
+    routes,
+    "GET",
+    "/api/v1/events",
+    summary="WebSocket: snapshot, then live events (screen pop for agents, C7)",
+    answer=None,
+    status=101,
+    errors=(400,),
+    query={"token": "the bearer token (browsers cannot set headers)"},
+    tag="supervisors",
+)
 async def events(request: web.Request) -> web.StreamResponse:
     ctx = context_of(request)
-    bodies.query_fields(request.query, {"token"})
+    query_fields(request.query, {"token"})
     identity = await identify(ctx, request, query=True)
     return await ctx.hub.serve(request, identity)

@@ -16,12 +16,14 @@ from typing import Final
 
 from aiohttp import web
 
-from cti.api import bodies, views
+from cti.api import answers, views
 from cti.api.agents import agent_id
 from cti.api.auth import identify, require_agent
 from cti.api.context import context_of
 from cti.api.errors import ApiError, bad_request
 from cti.api.identity import Identity
+from cti.api.query import instant, positive_int, query_fields
+from cti.api.route import route
 from cti.domain.ids import AgentId, CallId, Instant
 from cti.domain.records import Rule
 from cti.storage.tokens import Role
@@ -31,9 +33,18 @@ routes = web.RouteTableDef()
 
 DAY: Final = 86_400.0
 MAX_FINDINGS: Final = 1000
+WHEN: Final = "epoch seconds or ISO 8601 with an offset"
 
 
-@routes.get("/api/v1/calls/{call_id}")
+@route(
+    routes,
+    "GET",
+    "/api/v1/calls/{call_id}",
+    summary="A stored call with its segments and offers",
+    answer=answers.Call,
+    errors=(404,),
+    tag="history",
+)
 async def get_call(request: web.Request) -> web.Response:
     ctx = context_of(request)
     identity = await identify(ctx, request)
@@ -49,19 +60,34 @@ async def get_call(request: web.Request) -> web.Response:
     return web.json_response(views.call_detail_view(detail, numbers=True))
 
 
-@routes.get("/api/v1/findings")
+@route(
+    routes,
+    "GET",
+    "/api/v1/findings",
+    summary="Compliance findings, oldest first",
+    answer=answers.Findings,
+    errors=(400,),
+    query={
+        "rule": "a rule id, e.g. C3.ring_limit",
+        "agent": "an agent id (agents: their own only)",
+        "since": WHEN,
+        "until": WHEN,
+        "limit": "at most this many (1-1000)",
+    },
+    tag="history",
+)
 async def list_findings(request: web.Request) -> web.Response:
     ctx = context_of(request)
     identity = await identify(ctx, request)
     query = request.query
-    bodies.query_fields(query, {"rule", "agent", "since", "until", "limit"})
+    query_fields(query, {"rule", "agent", "since", "until", "limit"})
     agent = _agent_filter(identity, query.get("agent"))
     found = await ctx.history.findings(
         rule=_rule(query.get("rule")),
         agent=agent,
-        since=bodies.instant(query, "since"),
-        until=bodies.instant(query, "until"),
-        limit=bodies.positive_int(query, "limit", MAX_FINDINGS, MAX_FINDINGS),
+        since=instant(query, "since"),
+        until=instant(query, "until"),
+        limit=positive_int(query, "limit", MAX_FINDINGS, MAX_FINDINGS),
     )
     return web.json_response({"findings": [views.plain(f) for f in found]})
 
@@ -85,16 +111,25 @@ def _agent_filter(identity: Identity, asked: str | None) -> AgentId | None:
     return identity.agent
 
 
-@routes.get("/api/v1/agents/{agent_id}/figures")
+@route(
+    routes,
+    "GET",
+    "/api/v1/agents/{agent_id}/figures",
+    summary="An agent's figures over [since, until)",
+    answer=answers.Figures,
+    errors=(400,),
+    query={"since": WHEN, "until": WHEN},
+    tag="history",
+)
 async def agent_figures(request: web.Request) -> web.Response:
     ctx, agent = context_of(request), agent_id(request)
     identity = await identify(ctx, request)
     require_agent(identity, agent)
     query = request.query
-    bodies.query_fields(query, {"since", "until"})
-    until = bodies.instant(query, "until")
+    query_fields(query, {"since", "until"})
+    until = instant(query, "until")
     until = ctx.now() if until is None else until
-    since = bodies.instant(query, "since")
+    since = instant(query, "since")
     since = Instant(until - DAY) if since is None else since
     if since >= until:
         raise bad_request("query parameter 'since' must be before 'until'", "since")

@@ -1,22 +1,34 @@
-"""The OpenAPI 3.1 document of the HTTP API, written by hand as data.
+"""The OpenAPI 3.1 document, derived: paths from the route declarations (cti/api/route.py),
+schemas from the body and answer models (cti/api/shapes.py, answers.py).
 
-Rule 1: every routed path and method is described here and everything described here is
-routed; tests/api/test_openapi.py walks the router to keep the two equal.
-Rule 2: the schemas (cti/api/schemas.py) say what the parsers in cti/api/bodies.py accept.
-Rule 3: every operation lists the error statuses it can answer; 401 and 403 on all but
-the public ones (health, metrics, this document, agent login), 503 on all.
+Rule 1: nothing here describes a route or a field: a route declared is documented, and
+its schemas are what its models validate; tests/api/test_openapi.py checks the paths
+against aiohttp's router and sends each body's example, broken field by field.
+Rule 2: every operation lists its error statuses (route rule 4), each answered as
+`{"error": reason}` with `field` for 400 and 422.
+Rule 3: `X | None` is written `"type": [X, "null"]` where X is a plain type, as JSON
+Schema 2020-12 allows; schemas carry no titles (the names are the components').
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Final, cast
 
 from aiohttp import web
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
-from cti.api.schemas import ANSWERS, BODIES, STRING, Schema, json_content, ref
+from cti.api import answers
+from cti.api.route import ROUTES, Route, route
 
 routes = web.RouteTableDef()
-
+Schema = dict[str, object]
+REF: Final = "#/components/schemas/{model}"
+PARAMETER: Final = re.compile(r"{(\w+)}")
 ERROR_STATUSES: Final = {
     400: "Malformed JSON, a missing or mistyped field, or an unknown field (`field` names it)",
     401: "Missing, unknown or revoked token; or a wrong agent or PIN at login",
@@ -26,407 +38,158 @@ ERROR_STATUSES: Final = {
     409: "Not allowed in the current state (e.g. already logged in, not in wrap-up)",
     413: "Request body too large",
     415: "The body is not of the media type the operation takes",
-    422: "A well-formed value the configuration refuses",
+    422: "A well-formed value the configuration refuses (`field` names it)",
     503: "The engine is busy or storage is unavailable",
+}
+INFO: Final = {
+    "title": "cti: ACD and CTI server for Asterisk",
+    "version": "1",
+    "description": (
+        'Agents, supervisors and admins. Errors are JSON {"error": reason}; a refused '
+        "command changes nothing. Phone numbers are masked for agents except on their "
+        "own calls (P22)."
+    ),
 }
 
 
-def _op(
-    summary: str,
-    ok: str,
-    *,
-    errors: tuple[int, ...] = (),
-    body: str | None = None,
-    body_required: bool = True,
-    public: bool = False,
-    tag: str = "agents",
-) -> Schema:
-    responses: dict[str, object] = {"200": {"description": "Success", **json_content(ref(ok))}}
-    statuses = sorted({*errors, *(() if public else (401, 403)), 503})
-    for status in statuses:
+class _Generator(GenerateJsonSchema):
+    """Rule 3."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        found = super().nullable_schema(schema)
+        options = found.get("anyOf")
+        if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+            (kept,) = [option for option in options if option != {"type": "null"}]
+            if isinstance(kept.get("type"), str) and "$ref" not in kept:
+                rest = {key: value for key, value in found.items() if key != "anyOf"}
+                return {**kept, **rest, "type": [kept["type"], "null"]}
+        return found
+
+    def field_title_should_be_set(self, schema: object) -> bool:
+        return False
+
+
+@route(
+    routes,
+    "GET",
+    "/api/v1/openapi.json",
+    summary="This document",
+    answer=answers.Document,
+    public=True,
+    tag="operations",
+)
+async def openapi(_request: web.Request) -> web.Response:
+    return web.json_response(document())
+
+
+@cache
+def document() -> Schema:
+    """The document of every declared route (all route modules are imported by then)."""
+    models = _models(ROUTES)
+    refs, defs = models_json_schema(
+        [(model, "validation") for model in models], ref_template=REF, schema_generator=_Generator
+    )
+    ref = {model: refs[model, "validation"] for model in models}
+    paths: dict[str, dict[str, object]] = {}
+    for declared in ROUTES:
+        item = paths.setdefault(declared.path, _parameters(declared.path))
+        item[declared.method.lower()] = _operation(declared, ref)
+    schemas = {name: _untitled(schema) for name, schema in defs.get("$defs", {}).items()}
+    return {
+        "openapi": "3.1.0",
+        "info": INFO,
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "responses": {
+                f"E{status}": {"description": text, **_json(cast(Schema, ref[answers.Error]))}
+                for status, text in ERROR_STATUSES.items()
+            },
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "query": {"type": "apiKey", "in": "query", "name": "token"},
+            },
+        },
+    }
+
+
+def _models(declared: Iterable[Route]) -> list[type[BaseModel]]:
+    found: dict[type[BaseModel], None] = {answers.Error: None}
+    for one in declared:
+        for model in (one.body, one.answer):
+            if model is not None:
+                found[model] = None
+    return list(found)
+
+
+def _operation(declared: Route, ref: Mapping[type[BaseModel], Schema]) -> Schema:
+    answer: Schema = {"description": "Success"}
+    if declared.answer is not None:
+        answer |= _json(ref[declared.answer])
+    responses: dict[str, object] = {str(declared.status): answer}
+    for status in _errors(declared):
         responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
-    op: Schema = {"summary": summary, "tags": [tag], "responses": responses}
-    if body is not None:
-        op["requestBody"] = {"required": body_required, **json_content(ref(f"{body}Body"))}
-        responses.setdefault("400", {"$ref": "#/components/responses/E400"})
-        responses.setdefault("413", {"$ref": "#/components/responses/E413"})
-    op["security"] = [] if public else [{"bearer": []}]
+    op: Schema = {
+        "summary": declared.summary,
+        "tags": [declared.tag],
+        "responses": responses,
+        "security": [] if declared.public else [{"bearer": []}],
+    }
+    if not declared.public:
+        op["description"] = "Who: " + ", ".join(role.value for role in declared.roles)
+    if declared.query:
+        op["parameters"] = [_query(name, text) for name, text in declared.query.items()]
+    if declared.body is not None:
+        op["requestBody"] = {
+            "required": declared.body_required,
+            **_json(ref[declared.body]),
+        }
+    elif declared.content != "application/json":
+        upload = {"schema": {"type": "string", "description": "a header row with a number column"}}
+        op["requestBody"] = {"required": True, "content": {declared.content: upload}}
     return op
 
 
-def _created(op: Schema) -> Schema:
-    """The operation answering 201 Created where _op says 200."""
-    responses = dict(cast(Schema, op["responses"]))
-    return {**op, "responses": {"201": responses.pop("200"), **responses}}
+def _errors(declared: Route) -> list[int]:
+    statuses = {*declared.errors, 503}
+    if not declared.public:
+        statuses |= {401, 403}
+    if declared.body is not None:
+        statuses |= {400, 413}
+    return sorted(statuses)
 
 
-def _path_param(name: str) -> Schema:
-    return {"name": name, "in": "path", "required": True, "schema": STRING}
+def _parameters(path: str) -> dict[str, object]:
+    names = PARAMETER.findall(path)
+    if not names:
+        return {}
+    schema = {"type": "string"}
+    return {
+        "parameters": [{"name": n, "in": "path", "required": True, "schema": schema} for n in names]
+    }
 
 
 def _query(name: str, description: str) -> Schema:
+    schema = {"type": "string"}
     return {
         "name": name,
         "in": "query",
         "required": False,
-        "schema": STRING,
+        "schema": schema,
         "description": description,
     }
 
 
-AGENT = [_path_param("agent_id")]
-WHEN = "epoch seconds or ISO 8601 with an offset"
-NOT_FOUND, CONFLICT, INVALID = 404, 409, 422
-ACT = (CONFLICT, NOT_FOUND)
+def _json(schema: Schema) -> Schema:
+    return {"content": {"application/json": {"schema": schema}}}
 
 
-CAMPAIGN = [_path_param("campaign_id")]
-READ_BY = "(admins and supervisors)"
-
-
-def _campaign_action(summary: str) -> Schema:
-    op = _op(summary, "Campaign", body="Empty", body_required=False, errors=ACT, tag="campaigns")
-    return {"parameters": CAMPAIGN, "post": op}
-
-
-def _campaign_read(summary: str, answer: str, **query: str) -> Schema:
-    """A GET of campaign figures by its readers, with query parameters (name: text)."""
-    op = _op(f"{summary} {READ_BY}", answer, errors=(400, NOT_FOUND), tag="campaigns")
-    return {**op, "parameters": [_query(name, text) for name, text in query.items()]}
-
-
-def _csv_upload(summary: str) -> Schema:
-    op = _op(summary, "Upload", errors=(404, 408, 409, 413, 415, 422), tag="campaigns")
-    csv = {"schema": {"type": "string", "description": "a header row with a number column"}}
-    return {**op, "requestBody": {"required": True, "content": {"text/csv": csv}}}
-
-
-def _agent_action(summary: str, body: str, *, required: bool, errors: tuple[int, ...]) -> Schema:
-    return {
-        "parameters": AGENT,
-        "post": _op(summary, "AgentAnswer", body=body, body_required=required, errors=errors),
-    }
-
-
-PATHS: Final[dict[str, Schema]] = {
-    "/healthz": {
-        "get": _op("AMI and database health", "Health", public=True, tag="operations"),
-    },
-    "/metrics": {
-        "get": {
-            "summary": "Prometheus metrics (text format)",
-            "tags": ["operations"],
-            "security": [],
-            "responses": {"200": {"description": "Prometheus text format"}},
+def _untitled(schema: object) -> object:
+    """Rule 3: the models' own titles left out (a property named "title" stays)."""
+    if isinstance(schema, dict):
+        return {
+            k: _untitled(v) for k, v in schema.items() if not (k == "title" and isinstance(v, str))
         }
-    },
-    "/api/v1/openapi.json": {
-        "get": _op("This document", "OpenApi", public=True, tag="operations"),
-    },
-    "/api/v1/agents/{agent_id}/login": {
-        "parameters": AGENT,
-        "post": _op(
-            "Log in with the agent's PIN on a device; returns the agent's token (P3)",
-            "LoginAnswer",
-            body="Login",
-            errors=(401, *ACT),
-            public=True,
-        ),
-    },
-    "/api/v1/agents/{agent_id}/logout": _agent_action(
-        "Log out (a supervisor's token forces it)", "Empty", required=False, errors=ACT
-    ),
-    "/api/v1/agents/{agent_id}/ready": _agent_action(
-        "Ready for calls (a supervisor's token forces it)", "Empty", required=False, errors=ACT
-    ),
-    "/api/v1/agents/{agent_id}/not-ready": _agent_action(
-        "Not ready with a reason (P5)", "NotReady", required=True, errors=(*ACT, INVALID)
-    ),
-    "/api/v1/agents/{agent_id}/wrap-up/end": _agent_action(
-        "End wrap-up, with a disposition (C4)", "WrapUpEnd", required=False, errors=(*ACT, INVALID)
-    ),
-    "/api/v1/agents/{agent_id}/transfer": _agent_action(
-        "Blind transfer of the caller to a queue, an extension or the survey (P7, P8)",
-        "Transfer",
-        required=True,
-        errors=(*ACT, INVALID),
-    ),
-    "/api/v1/agents/{agent_id}/consult": _agent_action(
-        "Attended transfer, first step: the caller holds while another agent, who must be "
-        "available, is rung from this agent's phone (P8)",
-        "Consult",
-        required=True,
-        errors=(*ACT, INVALID),
-    ),
-    "/api/v1/agents/{agent_id}/consult/complete": _agent_action(
-        "Attended transfer, last step: the consulted agent, who answered, takes the caller; "
-        "this agent goes to wrap-up (P8)",
-        "Empty",
-        required=False,
-        errors=ACT,
-    ),
-    "/api/v1/agents/{agent_id}/consult/cancel": _agent_action(
-        "End the consultation and take the caller back (P8)", "Empty", required=False, errors=ACT
-    ),
-    "/api/v1/agents/{agent_id}/preview": _agent_action(
-        "Preview dialling (P25): take the next contact of a preview campaign; it is shown under "
-        "agent.outbound with the campaign's script, and the agent is reserved until it dials or "
-        "skips it",
-        "Preview",
-        required=True,
-        errors=(*ACT, INVALID),
-    ),
-    "/api/v1/agents/{agent_id}/preview/dial": _agent_action(
-        "Dial the previewed contact; the answered call comes to this agent",
-        "Empty",
-        required=False,
-        errors=ACT,
-    ),
-    "/api/v1/agents/{agent_id}/preview/skip": _agent_action(
-        "Skip the previewed contact (recorded as a skipped attempt)",
-        "Empty",
-        required=False,
-        errors=ACT,
-    ),
-    "/api/v1/agents/{agent_id}/hangup": _agent_action(
-        "Hang up the agent's call", "Empty", required=False, errors=ACT
-    ),
-    "/api/v1/agents/{agent_id}": {
-        "parameters": AGENT,
-        "get": _op("An agent's live state and current call", "AgentAnswer", errors=(NOT_FOUND,)),
-    },
-    "/api/v1/agents/{agent_id}/figures": {
-        "parameters": AGENT,
-        "get": {
-            **_op(
-                "An agent's figures over [since, until)", "Figures", errors=(400,), tag="history"
-            ),
-            "parameters": [_query("since", WHEN), _query("until", WHEN)],
-        },
-    },
-    "/api/v1/agents": {
-        "get": _op("Every configured agent with its live state (C8)", "Agents", tag="supervisors"),
-    },
-    "/api/v1/queues": {
-        "get": _op(
-            "Every queue: callers in serve order, members by state, offers (C8)",
-            "Queues",
-            tag="supervisors",
-        ),
-    },
-    "/api/v1/events": {
-        "get": {
-            "summary": "WebSocket: snapshot, then live events (screen pop for agents, C7)",
-            "tags": ["supervisors"],
-            "parameters": [_query("token", "the bearer token (browsers cannot set headers)")],
-            "security": [{"bearer": []}, {"query": []}],
-            "responses": {
-                "101": {"description": "Switching to the WebSocket protocol"},
-                "400": {"$ref": "#/components/responses/E400"},
-                "401": {"$ref": "#/components/responses/E401"},
-            },
-        }
-    },
-    "/api/v1/calls/{call_id}": {
-        "parameters": [_path_param("call_id")],
-        "get": _op(
-            "A stored call with its segments and offers", "Call", errors=(NOT_FOUND,), tag="history"
-        ),
-    },
-    "/api/v1/findings": {
-        "get": {
-            **_op("Compliance findings, oldest first", "Findings", errors=(400,), tag="history"),
-            "parameters": [
-                _query("rule", "a rule id, e.g. C3.ring_limit"),
-                _query("agent", "an agent id (agents: their own only)"),
-                _query("since", WHEN),
-                _query("until", WHEN),
-                _query("limit", "at most this many (1-1000)"),
-            ],
-        }
-    },
-    "/api/v1/admin/config": {
-        "get": _op("The stored configuration", "Config", tag="admin"),
-    },
-    "/api/v1/admin/queues/{queue_id}": {
-        "parameters": [_path_param("queue_id")],
-        "put": _op(
-            "Create or replace a queue", "Changed", body="Queue", errors=(INVALID,), tag="admin"
-        ),
-        "delete": _op("Delete a queue without members", "Changed", errors=ACT, tag="admin"),
-    },
-    "/api/v1/admin/agents/{agent_id}": {
-        "parameters": AGENT,
-        "put": _op(
-            "Create or replace an agent (and its PIN)",
-            "Changed",
-            body="Agent",
-            errors=(INVALID,),
-            tag="admin",
-        ),
-        "delete": _op("Delete an agent who is logged out", "Changed", errors=ACT, tag="admin"),
-    },
-    "/api/v1/admin/reasons/{code}": {
-        "parameters": [_path_param("code")],
-        "put": _op(
-            "Create or replace a not-ready reason",
-            "Changed",
-            body="Reason",
-            errors=(INVALID,),
-            tag="admin",
-        ),
-        "delete": _op("Delete a not-ready reason", "Changed", errors=(NOT_FOUND,), tag="admin"),
-    },
-    "/api/v1/campaigns": {
-        "get": _op(
-            f"Every campaign with its status and contacts {READ_BY}", "Campaigns", tag="campaigns"
-        ),
-    },
-    "/api/v1/campaigns/{campaign_id}": {
-        "parameters": CAMPAIGN,
-        "get": _op(
-            f"A campaign's config, status and contacts by status {READ_BY}",
-            "Campaign",
-            errors=(NOT_FOUND,),
-            tag="campaigns",
-        ),
-        "put": _op(
-            "Create (as a draft) or replace a campaign's config; its queue must exist",
-            "Campaign",
-            body="Campaign",
-            errors=(CONFLICT, INVALID),
-            tag="campaigns",
-        ),
-    },
-    "/api/v1/campaigns/{campaign_id}/contacts": {
-        "parameters": CAMPAIGN,
-        "post": _csv_upload(
-            "Add contacts from a CSV file (at most 10 MB): good rows are stored, each bad row "
-            "is listed as 'line n: reason', a number the campaign has is counted as already"
-        ),
-    },
-    "/api/v1/campaigns/{campaign_id}/start": _campaign_action(
-        "Start or resume (status only: running); 409 without contacts or when finished"
-    ),
-    "/api/v1/campaigns/{campaign_id}/pause": _campaign_action("Pause (status only: paused)"),
-    "/api/v1/campaigns/{campaign_id}/stop": _campaign_action(
-        "Stop for good (status only: finished); a finished campaign never restarts"
-    ),
-    "/api/v1/campaigns/{campaign_id}/stats": {
-        "parameters": CAMPAIGN,
-        "get": _campaign_read(
-            "A campaign's attempts started in [since, until) by result, dials, answers, "
-            "abandon rate, average ring and connect seconds, contacts by status, and the "
-            "abandon window the pacer holds now with its cap",
-            "CampaignStats",
-            since=WHEN,
-            until=WHEN,
-        ),
-    },
-    "/api/v1/campaigns/{campaign_id}/attempts": {
-        "parameters": CAMPAIGN,
-        "get": _campaign_read(
-            "A campaign's dial attempts, newest first",
-            "Attempts",
-            result="only attempts with this result, e.g. abandoned",
-            since=WHEN,
-            until=WHEN,
-            limit="at most this many (1-1000, default 100)",
-        ),
-    },
-    "/api/v1/outbound/seats": {
-        "get": _campaign_read(
-            "P16: each outbound seat's dials and successes in a day (UTC) against the seat "
-            "targets, findings with staffing advice, and the day's staffing",
-            "Seats",
-            day="YYYY-MM-DD, a day in UTC (default: today)",
-            campaign="one campaign's dials, against its seat targets",
-        ),
-    },
-    "/api/v1/agents/{agent_id}/callbacks": {
-        "parameters": AGENT,
-        "post": _created(
-            _op(
-                "P9: promise a callback for a time, to this agent (`to: me`) or to the queue; "
-                "refused outside the calling window in the customer's local time",
-                "Callback",
-                body="Callback",
-                errors=(NOT_FOUND, CONFLICT, INVALID),
-                tag="callbacks",
-            )
-        ),
-    },
-    "/api/v1/callbacks": {
-        "get": {
-            **_op(
-                "Open callbacks and follow-ups by due time (P9, P18); an agent sees its own",
-                "Callbacks",
-                errors=(400,),
-                tag="callbacks",
-            ),
-            "parameters": [
-                _query("queue", "one queue's"),
-                _query("agent", "promised to this agent"),
-                _query("all", "true: closed and done ones too"),
-            ],
-        },
-    },
-    "/api/v1/callbacks/{contact_id}": {
-        "parameters": [_path_param("contact_id")],
-        "delete": _op(
-            "Cancel a pending callback or follow-up (its agent, supervisors, admins)",
-            "Callback",
-            errors=(NOT_FOUND, CONFLICT),
-            tag="callbacks",
-        ),
-    },
-    "/api/v1/dnc": {
-        "get": _op(f"The do-not-call numbers {READ_BY}", "DoNotCall", tag="campaigns"),
-        "post": _op(
-            "Add numbers to the do-not-call list (a bad number: 422, nothing added)",
-            "Changed",
-            body="DoNotCall",
-            errors=(INVALID,),
-            tag="campaigns",
-        ),
-    },
-    "/api/v1/dnc/{number}": {
-        "parameters": [_path_param("number")],
-        "delete": _op(
-            "Take a number off the do-not-call list",
-            "Changed",
-            errors=(NOT_FOUND, INVALID),
-            tag="campaigns",
-        ),
-    },
-}
-
-DOCUMENT: Final[Schema] = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "cti: ACD and CTI server for Asterisk",
-        "version": "1",
-        "description": (
-            'Agents, supervisors and admins. Errors are JSON {"error": reason}; a refused '
-            "command changes nothing. Phone numbers are masked for agents except on their "
-            "own calls (P22)."
-        ),
-    },
-    "paths": PATHS,
-    "components": {
-        "schemas": {**{f"{k}Body": v for k, v in BODIES.items()}, **ANSWERS},
-        "responses": {
-            f"E{status}": {"description": text, **json_content(ref("Error"))}
-            for status, text in ERROR_STATUSES.items()
-        },
-        "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer"},
-            "query": {"type": "apiKey", "in": "query", "name": "token"},
-        },
-    },
-}
-
-
-@routes.get("/api/v1/openapi.json")
-async def openapi(_request: web.Request) -> web.Response:
-    return web.json_response(DOCUMENT)
+    if isinstance(schema, list):
+        return [_untitled(item) for item in schema]
+    return schema

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cti.api import views
+from cti.api import answers, views
 from cti.api.auth import identify
 from cti.api.context import context_of
+from cti.api.route import route
 
 routes = web.RouteTableDef()
 
 
-@routes.get("/api/v1/queues")
+@route(
+    routes,
+    "GET",
+    "/api/v1/queues",
+    answer=answers.Queues,
+    tag="supervisors",
+    summary="Every queue: callers in serve order, members by state, offers (C8)",
+)
 async def list_queues(request: web.Request) -> web.Response:
     ctx = context_of(request)
     identity = await identify(ctx, request)

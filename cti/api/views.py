@@ -9,9 +9,7 @@ Rule 4: an agent who is not logged in is shown as logged_out, with no device or 
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Mapping
-from enum import Enum
+from collections.abc import Iterable
 from typing import Final
 
 from cti.domain.agent import Agent
@@ -19,24 +17,13 @@ from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConf
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
 from cti.domain.records import AgentState, SegmentKind
 from cti.domain.state import AcdState
+from cti.schema.plain import plain as plain
+from cti.schema.plain import plain_object
 from cti.storage.figures import AgentFigures
 from cti.storage.queries import CallDetail, CallSummary
 
 Json = dict[str, object]
 SHOWN_DIGITS: Final = 4  # a masked number keeps its last four characters
-
-
-def plain(value: object) -> object:
-    """Dataclasses, enums, tuples and mappings as JSON-ready values."""
-    if isinstance(value, Enum):  # before str: a StrEnum is a str too
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(plain(k)): plain(v) for k, v in value.items()}
-    if isinstance(value, tuple | list | frozenset | set):
-        return [plain(item) for item in value]
-    return value
 
 
 def mask(number: str) -> str:
@@ -229,22 +216,15 @@ def _members_by_state(state: AcdState, queue: QueueId) -> dict[str, list[AgentId
 
 
 def queue_config_view(queue: QueueConfig) -> Json:
-    view = plain(queue)
-    assert isinstance(view, dict)
-    return view
+    return plain_object(queue)
 
 
 def agent_profile_view(agent: AgentProfile) -> Json:
-    return {
-        "id": agent.id,
-        "name": agent.name,
-        "skills": dict(sorted(agent.skills.items())),
-        "queues": dict(sorted(agent.queues.items())),
-    }
+    return plain_object(agent)
 
 
 def reason_view(reason: NotReadyReason) -> Json:
-    return {"code": reason.code, "label": reason.label, "max_seconds": reason.max_seconds}
+    return plain_object(reason)
 
 
 def config_view(config: AcdConfig) -> Json:

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final, NoReturn, TypeAlias
@@ -25,18 +24,16 @@ import yaml
 from sqlalchemy.exc import ArgumentError
 
 from cti import settings
+from cti.cli.options import add_options, changed
 from cti.domain.config import (
     AcdConfig,
     AgentProfile,
     ConfigError,
-    MaxWaitAction,
     NotReadyReason,
     QueueConfig,
-    Strategy,
 )
 from cti.domain.contact import ContactError
 from cti.domain.ids import AgentId, QueueId
-from cti.storage.config_fields import FIELDS, Kind, queue_with, whole
 from cti.storage.config_import import ImportFailed, document, import_files
 from cti.storage.config_store import ChangeSummary, ConfigChange, ConfigStore
 from cti.storage.database import Database, DatabaseUnavailable, open_database
@@ -44,12 +41,6 @@ from cti.storage.dialect import UnsupportedDatabase
 from cti.storage.tokens import Role
 
 PROG: Final = "cti admin"
-NONE: Final = "none"  # clears an optional queue setting
-
-QUEUE_OPTIONS: Final = tuple(name for name in FIELDS[Kind.QUEUES] if name != "id")
-OPTIONAL: Final = frozenset(
-    {"skill", "widen_after", "overflow_after", "overflow_queue", "max_wait"}
-)
 Command = Callable[[argparse.Namespace, ConfigStore], Coroutine[object, object, None]]
 Runner = Callable[[argparse.Namespace, Database], Coroutine[object, object, int]]
 
@@ -125,23 +116,7 @@ async def _export(_args: argparse.Namespace, store: ConfigStore) -> None:
 async def _queue_set(args: argparse.Namespace, store: ConfigStore) -> None:
     queue = QueueId(args.id)
     base = (await store.load()).queues.get(queue) or QueueConfig(id=queue)
-    given = {name: getattr(args, name) for name in QUEUE_OPTIONS if getattr(args, name) is not None}
-    if args.no_dispositions:
-        given["dispositions"] = []
-    cleared = {name for name in OPTIONAL if str(given.get(name, "")).lower() == NONE}
-    values = {
-        name: _parsed(Kind.QUEUES, name, raw) for name, raw in given.items() if name not in cleared
-    }
-    updated = queue_with(base, values)
-    updated = replace(
-        updated,
-        skill=None if "skill" in cleared else updated.skill,
-        widen_after=None if "widen_after" in cleared else updated.widen_after,
-        overflow_after=None if "overflow_after" in cleared else updated.overflow_after,
-        overflow_queue=None if "overflow_queue" in cleared else updated.overflow_queue,
-        max_wait=None if "max_wait" in cleared else updated.max_wait,
-    )
-    print(_summary(await store.apply(ConfigChange(queues=(updated,)))))
+    print(_summary(await store.apply(ConfigChange(queues=(changed(base, args),)))))
 
 
 async def _queue_delete(args: argparse.Namespace, store: ConfigStore) -> None:
@@ -152,16 +127,8 @@ async def _queue_delete(args: argparse.Namespace, store: ConfigStore) -> None:
 async def _agent_set(args: argparse.Namespace, store: ConfigStore) -> None:
     agent = AgentId(args.id)
     base = (await store.load()).agents.get(agent) or AgentProfile(id=agent)
-    skills, queues = base.skills, base.queues
-    if args.no_skills or args.skills:
-        skills = MappingProxyType(dict(args.skills or []))
-    if args.no_queues or args.queues:
-        queues = MappingProxyType({QueueId(q): p for q, p in args.queues or []})
-    profile = AgentProfile(
-        id=agent, name=base.name if args.name is None else args.name, skills=skills, queues=queues
-    )
     pins = {} if args.pin is None else {agent: args.pin}
-    change = ConfigChange(agents=(profile,), pins=MappingProxyType(pins))
+    change = ConfigChange(agents=(changed(base, args),), pins=MappingProxyType(pins))
     print(_summary(await store.apply(change)))
 
 
@@ -172,17 +139,7 @@ async def _agent_delete(args: argparse.Namespace, store: ConfigStore) -> None:
 
 async def _reason_set(args: argparse.Namespace, store: ConfigStore) -> None:
     base = (await store.load()).reasons.get(args.code) or NotReadyReason(code=args.code)
-    max_seconds = base.max_seconds
-    if args.max_seconds is not None:
-        cleared = args.max_seconds.lower() == NONE
-        parsed = None if cleared else _parsed(Kind.REASONS, "max_seconds", args.max_seconds)
-        max_seconds = parsed if isinstance(parsed, float) else None
-    reason = NotReadyReason(
-        code=args.code,
-        label=base.label if args.label is None else args.label,
-        max_seconds=max_seconds,
-    )
-    print(_summary(await store.apply(ConfigChange(reasons=(reason,)))))
+    print(_summary(await store.apply(ConfigChange(reasons=(changed(base, args),)))))
 
 
 async def _reason_delete(args: argparse.Namespace, store: ConfigStore) -> None:
@@ -212,25 +169,6 @@ async def _list(_args: argparse.Namespace, store: ConfigStore) -> None:
 
 
 # Helpers ------------------------------------------------------------------------------
-
-
-def _parsed(kind: Kind, name: str, raw: object) -> object:
-    """The option's value through the import's parser for the same field."""
-    try:
-        return FIELDS[kind][name](raw)
-    except ValueError as exc:
-        raise ConfigError(f"--{name.replace('_', '-')}: {exc}") from None
-
-
-def _name_number(text: str) -> tuple[str, int]:
-    """An argparse type for NAME=NUMBER options (--skill billing=3, --queue sales=1)."""
-    name, equals, number = text.partition("=")
-    try:
-        if not equals or not name.strip():
-            raise ValueError
-        return name.strip(), whole(number)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected name=number, got {text!r}") from None
 
 
 def _summary(summary: ChangeSummary) -> str:
@@ -306,8 +244,7 @@ def _parser() -> Parser:
     reasons = add_group(sub, "reason", "create, change or delete not-ready reasons")
     reason = add_command(reasons, "set", _reason_set, "create or change a not-ready reason")
     reason.add_argument("code")
-    reason.add_argument("--label")
-    reason.add_argument("--max-seconds", metavar="SECONDS", help="seconds, or none for no limit")
+    add_options(reason, NotReadyReason, omit=("code",))
     add_command(reasons, "delete", _reason_delete, "delete a not-ready reason").add_argument("code")
     tokens = add_group(sub, "token", "create or revoke API tokens")
     token = add_command(tokens, "create", _token_create, "create an API token and print its secret")
@@ -320,48 +257,10 @@ def _parser() -> Parser:
 
 def _agent_options(parser: Parser) -> None:
     parser.add_argument("id")
-    parser.add_argument("--name")
     parser.add_argument("--pin", help="4-12 digits")
-    parser.add_argument(
-        "--skill",
-        dest="skills",
-        action="append",
-        type=_name_number,
-        metavar="NAME=LEVEL",
-        help="repeatable; replaces the agent's skills",
-    )
-    parser.add_argument(
-        "--queue",
-        dest="queues",
-        action="append",
-        type=_name_number,
-        metavar="QUEUE=PENALTY",
-        help="repeatable; replaces the agent's queues",
-    )
-    parser.add_argument("--no-skills", action="store_true", help="remove every skill")
-    parser.add_argument("--no-queues", action="store_true", help="remove every queue")
+    add_options(parser, AgentProfile, omit=("id",))
 
 
 def _queue_options(parser: Parser) -> None:
     parser.add_argument("id")
-    for name in QUEUE_OPTIONS:
-        flag = "--" + name.replace("_", "-")
-        if name == "dispositions":
-            parser.add_argument(
-                "--disposition",
-                dest=name,
-                action="append",
-                metavar="CODE",
-                help="repeatable; replaces the queue's disposition codes",
-            )
-        elif name == "disposition_required":
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction)
-        elif name == "strategy":
-            parser.add_argument(flag, choices=[s.value for s in Strategy])
-        elif name == "max_wait_action":
-            parser.add_argument(flag, choices=[a.value for a in MaxWaitAction])
-        else:
-            parser.add_argument(
-                flag, metavar="VALUE", help="or none to clear" if name in OPTIONAL else None
-            )
-    parser.add_argument("--no-dispositions", action="store_true", help="remove every code")
+    add_options(parser, QueueConfig, omit=("id",))

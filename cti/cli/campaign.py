@@ -4,7 +4,9 @@ Rule 1: as `cti admin` (cti/cli/admin.py, whose runner this uses): settings as `
 loads them, the database opened and closed per command, one line per user error on
 stderr with exit 2, and exit 1 when the database cannot be reached.
 Rule 2: `set` changes only the options given (a new campaign needs --queue, which must be
-a configured queue); the whole config is validated by the store, as the API's PUT is.
+a configured queue); the whole config is validated by the store, as the API's PUT is. Its
+options are the campaign's settings (cti/cli/options.py), the pacing's and seat targets'
+prefixed (`--pacing-hold`, `--seat-max-dials`), with the short names of ALIASES.
 Rule 3: `upload` prints what it imported and what was there already, then each bad row
 as "FILE: line <n>: reason" on stderr; it exits 1 when nothing in the file was usable
 (no usable header, or every row bad), else 0.
@@ -25,9 +27,10 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Final, NamedTuple
 
-from cti.api import bodies
 from cti.api.errors import ApiError
+from cti.api.query import instant
 from cti.cli.admin import COMMON, Parser, Subcommands, UsageError, add_command, run_cli
+from cti.cli.options import add_options, changed
 from cti.domain.abandon_window import AbandonWindow
 from cti.domain.campaign import (
     CallingWindow,
@@ -35,11 +38,11 @@ from cti.domain.campaign import (
     CampaignId,
     CampaignStatus,
     SeatTargets,
+    new_campaign,
 )
 from cti.domain.config import ConfigError
-from cti.domain.contact import ContactStatus, normalize_number, zone
+from cti.domain.contact import ContactStatus, normalize_number
 from cti.domain.ids import Instant, QueueId
-from cti.domain.pacing import DialMode
 from cti.domain.seats import ADVICE_TEXT, Advice, SeatFinding, SeatReview, day_of, day_range, review
 from cti.engine.clock import SystemClock
 from cti.storage.campaign_stats import AttemptFigures
@@ -54,6 +57,11 @@ DNC_PROG: Final = "cti dnc"
 WHEN: Final = "epoch seconds or ISO 8601 with an offset"
 Rows = list[tuple[str, ...]]
 A = Advice
+ALIASES: Final = {  # short names the README uses
+    "pacing_mode": "--mode",
+    "pacing_abandon_cap_pct": "--abandon-cap",
+    "shown_fields": "--show",
+}
 STATUS_OF: Final = {
     "start": CampaignStatus.RUNNING,
     "pause": CampaignStatus.PAUSED,
@@ -95,7 +103,7 @@ async def _set(args: argparse.Namespace, stores: Stores) -> int:
     if base is None:
         if args.queue is None:
             raise UsageError(f"campaign {campaign} is new: --queue is required")
-        base = CampaignConfig(id=campaign, queue=QueueId(args.queue))
+        base = new_campaign(campaign, QueueId(args.queue))
     config = _changed(base, args)
     if config.queue not in (await stores.config.load()).queues:
         raise ConfigError(f"unknown queue '{config.queue}'")
@@ -105,22 +113,9 @@ async def _set(args: argparse.Namespace, stores: Stores) -> int:
 
 
 def _changed(base: CampaignConfig, args: argparse.Namespace) -> CampaignConfig:
-    """The campaign with the options given (rule 2)."""
-    given = {
-        name: getattr(args, name)
-        for name in ("name", "caller_id", "script", "window", "ring_timeout", "machine_detection")
-        if getattr(args, name) is not None
-    }
-    if args.queue is not None:
-        given["queue"] = QueueId(args.queue)
-    if args.timezone is not None:
-        zone(args.timezone)  # ContactError names it
-        given["timezone"] = args.timezone
-    if args.shown_fields:
-        given["shown_fields"] = tuple(args.shown_fields)
-    pacing = {"mode": args.mode, "abandon_cap_pct": args.abandon_cap}
-    pacing = {name: value for name, value in pacing.items() if value is not None}
-    return replace(base, **given, pacing=replace(base.pacing, **pacing))
+    """The campaign with the options given (rule 2); --window sets both its ends."""
+    config = changed(base, args)
+    return config if args.window is None else replace(config, window=args.window)
 
 
 async def _upload(args: argparse.Namespace, stores: Stores) -> int:
@@ -345,7 +340,7 @@ def _campaign_parser() -> Parser:
 def _instant(text: str) -> Instant:
     """An argparse type: a time as the API's query parameters take it (rule 5)."""
     try:
-        found = bodies.instant({"when": text}, "when")
+        found = instant({"when": text}, "when")
     except ApiError:
         found = None
     if found is None:
@@ -362,28 +357,13 @@ def _day(text: str) -> date:
 
 def _set_options(parser: Parser) -> None:
     parser.add_argument("id")
-    parser.add_argument("--queue", help="the queue whose agents serve it (required when new)")
-    parser.add_argument("--name")
-    parser.add_argument("--mode", choices=[mode.value for mode in DialMode])
-    parser.add_argument("--caller-id", help="the number presented to the called party")
-    parser.add_argument("--timezone", help="IANA name, for contacts without one")
-    parser.add_argument("--script", help="what the agent reads")
-    parser.add_argument(
-        "--show",
-        dest="shown_fields",
-        action="append",
-        metavar="FIELD",
-        help="repeatable; replaces the contact fields shown to the agent",
-    )
+    add_options(parser, CampaignConfig, omit=("id",), aliases=ALIASES)
     parser.add_argument(
         "--window",
         type=_window,
         metavar="HH:MM-HH:MM",
-        help="calling window in the called party's local time",
+        help="calling window in the called party's local time (both ends at once)",
     )
-    parser.add_argument("--ring-timeout", type=float, metavar="SECONDS")
-    parser.add_argument("--abandon-cap", type=float, metavar="PERCENT")
-    parser.add_argument("--machine-detection", action=argparse.BooleanOptionalAction)
 
 
 def _dnc_parser() -> Parser:

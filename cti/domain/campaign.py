@@ -4,8 +4,10 @@ Rule 1: every number a policy gives is configured here with the policy's default
 a constant in the rules: attempts 3-5 and follow-ups within 72 hours (P17), a seat's
 70-100 dials and 60-80 successes a day (P16), the calling window 08:00-21:00 in the called
 party's local time, the law's 2-second hold and 3 % abandon cap (cti/domain/pacing.py).
-Rule 2: `validate()` names the field and why it is wrong (ConfigError); a campaign that was
-built can be dialled by.
+Rule 2: each setting is declared once, here, with its default, meaning and bounds
+(cti/domain/setting.py); `validate()` checks them and the rules between them, naming the
+field (SettingError, dotted: "retries.busy.delay"); a campaign that was built can be
+dialled by.
 Rule 3: a retry rule belongs to the outcome of the last attempt: after a busy, no answer,
 failure, congestion, machine or abandoned call the contact is tried again `delay` seconds
 later, unless it already had `max_attempts` attempts in all, which closes it (P17). A
@@ -23,17 +25,17 @@ due within `callback_within`; a complaint's follow-up within `follow_up_within`.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, NewType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cti.domain.config import ConfigError
 from cti.domain.ids import QueueId
 from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.setting import SettingError, check, setting
 
 CampaignId = NewType("CampaignId", str)
 
@@ -75,14 +77,13 @@ RETRIED: Final = frozenset(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryRule:
-    delay: float  # seconds after the attempt ended
-    max_attempts: int  # attempts in all, after which the contact is closed (P17: 3-5)
+    delay: float = field(metadata=setting("seconds after the attempt ended", ge=0, unit="s"))
+    max_attempts: int = field(
+        metadata=setting("attempts in all, after which the contact is closed (P17: 3-5)", ge=1)
+    )
 
     def validate(self, where: str) -> None:
-        if not 0 <= self.delay < math.inf:
-            raise ConfigError(f"{where}: delay must be 0 or more seconds, not {self.delay}")
-        if self.max_attempts < 1:
-            raise ConfigError(f"{where}: max_attempts must be 1 or more, not {self.max_attempts}")
+        check(self, where)
 
 
 def default_retries() -> Mapping[AttemptResult, RetryRule]:
@@ -104,12 +105,13 @@ def default_retries() -> Mapping[AttemptResult, RetryRule]:
 class CallingWindow:
     """Local time of the called party in which dialling is allowed: [start, end)."""
 
-    start: time = time(8, 0)
-    end: time = time(21, 0)
+    start: time = field(default=time(8, 0), metadata=setting("first moment dialled, HH:MM"))
+    end: time = field(default=time(21, 0), metadata=setting("first moment not dialled, HH:MM"))
 
     def validate(self) -> None:
         if not self.start < self.end:
-            raise ConfigError(f"calling window: start {self.start} must be before end {self.end}")
+            message = f"calling window: start {self.start} must be before end {self.end}"
+            raise SettingError(message)
 
     def allows(self, local: time) -> bool:
         return self.start <= local < self.end
@@ -119,67 +121,92 @@ class CallingWindow:
 class SeatTargets:
     """P16: an outbound seat's daily dials and successful contacts; outside: a finding."""
 
-    min_dials: int = 70
-    max_dials: int = 100
-    min_successes: int = 60
-    max_successes: int = 80
+    min_dials: int = field(default=70, metadata=setting("fewest dials a seat's day", ge=0))
+    max_dials: int = field(default=100, metadata=setting("most dials a seat's day", ge=0))
+    min_successes: int = field(default=60, metadata=setting("fewest successes a day", ge=0))
+    max_successes: int = field(default=80, metadata=setting("most successes a day", ge=0))
 
     def validate(self) -> None:
-        if not 0 <= self.min_dials <= self.max_dials:
-            raise ConfigError(f"seat targets: dials {self.min_dials}-{self.max_dials}")
-        if not 0 <= self.min_successes <= self.max_successes:
-            raise ConfigError(f"seat targets: successes {self.min_successes}-{self.max_successes}")
+        check(self, "seat targets")
+        if not self.min_dials <= self.max_dials:
+            raise SettingError(f"seat targets: dials {self.min_dials}-{self.max_dials}")
+        if not self.min_successes <= self.max_successes:
+            raise SettingError(f"seat targets: successes {self.min_successes}-{self.max_successes}")
+
+
+def _progressive() -> PacingConfig:
+    return PacingConfig(mode=DialMode.PROGRESSIVE)
+
+
+def _period(doc: str) -> Mapping[str, object]:
+    return setting(doc, gt=0, unit="s")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CampaignConfig:
-    id: CampaignId
-    name: str = ""
-    queue: QueueId  # its agents serve the campaign (logged in to this queue)
-    caller_id: str = ""  # the number presented to the called party
-    script: str = ""  # what the agent reads (P25)
-    shown_fields: tuple[str, ...] = ()  # the contact's fields shown to the agent (P25)
-    window: CallingWindow = field(default_factory=CallingWindow)
-    timezone: str = "UTC"  # for contacts imported without one
-    retries: Mapping[AttemptResult, RetryRule] = field(default_factory=default_retries)
-    follow_up_within: float = 72 * HOUR  # a complaint's follow-up is due within (P17)
-    callback_grace: float = 300.0  # rule 5: a promised callback is due this long after
-    callback_within: float = HOUR  # rule 5: a waiting caller's callback is due within
-    standing: bool = False  # rule 5: never finished for want of contacts
-    abandon_quiet: float = 72 * HOUR  # rule 4
-    ring_timeout: float = 25.0  # seconds a dial rings before it is "no answer"
-    machine_detection: bool = False
-    pacing: PacingConfig = field(  # the dial mode, the law's hold, cap and window
-        default_factory=lambda: PacingConfig(mode=DialMode.PROGRESSIVE)
+    id: CampaignId = field(metadata=setting("the campaign's id"))
+    name: str = field(default="", metadata=setting("shown to people"))
+    queue: QueueId = field(metadata=setting("a configured queue; its agents serve the campaign"))
+    caller_id: str = field(default="", metadata=setting("the number the called party sees"))
+    script: str = field(default="", metadata=setting("what the agent reads (P25)"))
+    shown_fields: tuple[str, ...] = field(
+        default=(), metadata=setting("the contact's fields shown to the agent (P25)")
     )
-    seat: SeatTargets = field(default_factory=SeatTargets)
+    window: CallingWindow = field(
+        default_factory=CallingWindow,
+        metadata=setting("calling window in the called party's local time"),
+    )
+    timezone: str = field(default="UTC", metadata=setting("IANA, for contacts without one"))
+    retries: Mapping[AttemptResult, RetryRule] = field(
+        default_factory=default_retries,
+        metadata=setting("by the last attempt's result (rule 3); left out: no retry (P17)"),
+    )
+    follow_up_within: float = field(
+        default=72 * HOUR, metadata=_period("a complaint's follow-up is due within (P17)")
+    )
+    callback_grace: float = field(
+        default=300.0, metadata=_period("rule 5: a promised callback is due this long after")
+    )
+    callback_within: float = field(
+        default=HOUR, metadata=_period("rule 5: a waiting caller's callback is due within")
+    )
+    standing: bool = field(
+        default=False, metadata=setting("rule 5: never finished for want of contacts")
+    )
+    abandon_quiet: float = field(
+        default=72 * HOUR, metadata=_period("rule 4: an abandoned number's quiet period")
+    )
+    ring_timeout: float = field(
+        default=25.0,
+        metadata=setting(
+            'seconds a dial rings before it is "no answer"', ge=MIN_RING_TIMEOUT, unit="s"
+        ),
+    )
+    machine_detection: bool = field(
+        default=False, metadata=setting("answering-machine detection (AMD)")
+    )
+    pacing: PacingConfig = field(
+        default_factory=_progressive, metadata=setting("the dial mode, the law's hold and cap")
+    )
+    seat: SeatTargets = field(
+        default_factory=SeatTargets, metadata=setting("P16: a seat's daily targets")
+    )
 
     def validate(self) -> None:
         if not self.id.strip():
-            raise ConfigError("campaign: id must not be empty")
+            raise SettingError("campaign: id must not be empty", "id")
         where = f"campaign {self.id}"
         if not self.queue.strip():
-            raise ConfigError(f"{where}: queue must name the queue whose agents serve it")
-        if not MIN_RING_TIMEOUT <= self.ring_timeout < math.inf:
-            raise ConfigError(
-                f"{where}: ring_timeout must be at least {MIN_RING_TIMEOUT:g} s, "
-                f"not {self.ring_timeout:g}"
-            )
-        periods = {
-            "follow_up_within": self.follow_up_within,
-            "abandon_quiet": self.abandon_quiet,
-            "callback_grace": self.callback_grace,
-            "callback_within": self.callback_within,
-        }
-        for name, seconds in periods.items():
-            if not 0 < seconds < math.inf:
-                raise ConfigError(f"{where}: {name} must be positive seconds, not {seconds}")
+            raise SettingError(f"{where}: queue must name the queue whose agents serve it", "queue")
+        check(self, where)
+        _known_zone(self.timezone, where)
         for result, rule in self.retries.items():
             if result not in RETRIED:
-                raise ConfigError(f"{where}: {result} is not retried (only {sorted(RETRIED)})")
-            rule.validate(f"{where}: retry on {result}")
-        self.window.validate()
-        self.seat.validate()
+                reason = f"{result} is not retried (only {', '.join(sorted(RETRIED))})"
+                raise SettingError(f"{where}: {reason}", f"retries.{result}")
+            _within(f"retries.{result}", rule.validate, f"{where}: retry on {result}")
+        _within("window", self.window.validate)
+        _within("seat", self.seat.validate)
 
     @property
     def mode(self) -> DialMode:
@@ -187,6 +214,28 @@ class CampaignConfig:
 
     def retry(self, result: AttemptResult) -> RetryRule | None:
         return self.retries.get(result)
+
+
+def _within(path: str, validate: Callable[..., None], *args: str) -> None:
+    """A part's validate(), its errors named from the campaign (rule 2)."""
+    try:
+        validate(*args)
+    except SettingError as exc:
+        raise exc.under(path) from None
+
+
+def _known_zone(name: str, where: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingError(
+            f"{where}: timezone {name!r} is not a known time zone", "timezone"
+        ) from None
+
+
+def new_campaign(campaign: CampaignId, queue: QueueId) -> CampaignConfig:
+    """A campaign with the defaults; a queue's callbacks campaign is standing (rule 5)."""
+    return CampaignConfig(id=campaign, queue=queue, standing=campaign.startswith(CALLBACKS_PREFIX))
 
 
 CALLBACKS_PREFIX: Final = "callbacks-"

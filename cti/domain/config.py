@@ -2,8 +2,10 @@
 
 Rule 1: every number a policy gives (rings, cadence, wrap-up, limits) is configured here,
 never a constant in the rules (REQUIREMENTS.md: policy numbers are defaults).
-Rule 2: `validate()` on each value names the field and why it is wrong; a config that
-was built is a config that can be routed by.
+Rule 2: each setting is declared once, here, with its default, meaning and bounds
+(cti/domain/setting.py); `validate()` checks those bounds and the rules between settings,
+naming the field and why it is wrong (SettingError); a config that was built is a config
+that can be routed by.
 Rule 3: secrets (PIN hashes) never enter the core; storage and the API check them.
 """
 
@@ -16,16 +18,14 @@ from types import MappingProxyType
 from typing import Final
 
 from cti.domain.ids import AgentId, QueueId
+from cti.domain.setting import Bounds, SettingError, check, setting
+from cti.domain.setting import ConfigError as ConfigError  # its home is setting.py
 
 # System not-ready reasons: set by the core, never chosen by an agent.
 REASON_NO_ANSWER: Final = "no answer"  # C3: the ring limit passed (or misses in a row)
 REASON_BUSY: Final = "busy"  # the phone answered busy or rejected the offer
 REASON_UNAVAILABLE: Final = "unavailable"  # the phone could not be reached
 SYSTEM_REASONS: Final = frozenset({REASON_NO_ANSWER, REASON_BUSY, REASON_UNAVAILABLE})
-
-
-class ConfigError(ValueError):
-    """A configuration value that cannot be routed by; the message names the field."""
 
 
 class Strategy(StrEnum):
@@ -50,22 +50,46 @@ def _empty_penalties() -> Mapping[QueueId, int]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueConfig:
-    id: QueueId
-    name: str = ""
-    strategy: Strategy = Strategy.LONGEST_IDLE
-    ring_limit: int = 3  # N rings (C3, P1)
-    ring_cadence: float = 6.0  # seconds per ring cycle (6 s North America, 5 s China)
-    misses_before_not_ready: int = 1  # offers missed in a row before "no answer" (C3)
-    max_wrap_up: float = 60.0  # seconds; then the agent returns to available (C4, P6)
-    dispositions: tuple[str, ...] = ()
-    disposition_required: bool = False
-    skill: str | None = None  # the skill that the "skills" strategy ranks by
-    min_skill_level: int = 1
-    widen_after: float | None = None  # seconds of waiting after which any member may take it
-    overflow_after: float | None = None  # seconds of waiting before moving to overflow_queue
-    overflow_queue: QueueId | None = None
-    max_wait: float | None = None  # seconds of waiting before max_wait_action
-    max_wait_action: MaxWaitAction = MaxWaitAction.NONE
+    id: QueueId = field(metadata=setting("the queue, as the dialplan names it (CTI_QUEUE)"))
+    name: str = field(default="", metadata=setting("shown to supervisors"))
+    strategy: Strategy = field(
+        default=Strategy.LONGEST_IDLE, metadata=setting("how a waiting caller's agent is chosen")
+    )
+    ring_limit: int = field(default=3, metadata=setting("N rings (C3, P1)", ge=1))
+    ring_cadence: float = field(
+        default=6.0,
+        metadata=setting("seconds per ring cycle (6 North America, 5 China)", gt=0, unit="s"),
+    )
+    misses_before_not_ready: int = field(
+        default=1, metadata=setting('offers missed in a row before "no answer" (C3)', ge=1)
+    )
+    max_wrap_up: float = field(
+        default=60.0,
+        metadata=setting("seconds of wrap-up; then back to available (C4, P6)", ge=0, unit="s"),
+    )
+    dispositions: tuple[str, ...] = field(default=(), metadata=setting("disposition codes"))
+    disposition_required: bool = field(
+        default=False, metadata=setting("wrap-up must end with a disposition")
+    )
+    skill: str | None = field(
+        default=None, metadata=setting("the skill the skills strategy ranks by")
+    )
+    min_skill_level: int = field(default=1, metadata=setting("the lowest level served", ge=0))
+    widen_after: float | None = field(
+        default=None, metadata=setting("seconds waited before any member may take the call", ge=0)
+    )
+    overflow_after: float | None = field(
+        default=None, metadata=setting("seconds waited before moving to overflow_queue", ge=0)
+    )
+    overflow_queue: QueueId | None = field(
+        default=None, metadata=setting("where callers overflow to")
+    )
+    max_wait: float | None = field(
+        default=None, metadata=setting("seconds waited before max_wait_action", ge=0)
+    )
+    max_wait_action: MaxWaitAction = field(
+        default=MaxWaitAction.NONE, metadata=setting("what max_wait does: voicemail or callback")
+    )
 
     @property
     def ring_seconds(self) -> float:
@@ -73,67 +97,69 @@ class QueueConfig:
         return self.ring_limit * self.ring_cadence
 
     def validate(self) -> QueueConfig:
-        _require(bool(self.id) and "/" not in self.id, f"queue id {self.id!r} is not a name")
-        _require(self.ring_limit >= 1, f"queue {self.id}: ring_limit must be at least 1")
-        _require(self.ring_cadence > 0, f"queue {self.id}: ring_cadence must be positive")
-        _require(
-            self.misses_before_not_ready >= 1,
-            f"queue {self.id}: misses_before_not_ready must be at least 1",
+        where = f"queue {self.id}"
+        _require(bool(self.id) and "/" not in self.id, f"queue id {self.id!r} is not a name", "id")
+        check(self, where)
+        rules = (
+            (
+                not self.disposition_required or bool(self.dispositions),
+                "disposition_required needs disposition codes",
+                "disposition_required",
+            ),
+            (
+                self.strategy is not Strategy.SKILLS or bool(self.skill),
+                "the skills strategy needs a skill",
+                "skill",
+            ),
+            (
+                (self.overflow_after is None) == (self.overflow_queue is None),
+                "overflow_after and overflow_queue go together",
+                "overflow_queue",
+            ),
+            (self.overflow_queue != self.id, "cannot overflow to itself", "overflow_queue"),
+            (
+                self.max_wait_action is MaxWaitAction.NONE or self.max_wait is not None,
+                "max_wait_action needs max_wait",
+                "max_wait",
+            ),
         )
-        _require(self.max_wrap_up >= 0, f"queue {self.id}: max_wrap_up must not be negative")
-        _require(
-            not self.disposition_required or bool(self.dispositions),
-            f"queue {self.id}: disposition_required needs disposition codes",
-        )
-        _require(
-            self.strategy is not Strategy.SKILLS or bool(self.skill),
-            f"queue {self.id}: the skills strategy needs a skill",
-        )
-        _require(self.min_skill_level >= 0, f"queue {self.id}: min_skill_level must be >= 0")
-        for name in ("widen_after", "overflow_after", "max_wait"):
-            value = getattr(self, name)
-            _require(value is None or value >= 0, f"queue {self.id}: {name} must be >= 0")
-        _require(
-            (self.overflow_after is None) == (self.overflow_queue is None),
-            f"queue {self.id}: overflow_after and overflow_queue go together",
-        )
-        _require(self.overflow_queue != self.id, f"queue {self.id}: cannot overflow to itself")
-        _require(
-            self.max_wait_action is MaxWaitAction.NONE or self.max_wait is not None,
-            f"queue {self.id}: max_wait_action needs max_wait",
-        )
+        for ok, reason, name in rules:
+            _require(ok, f"{where}: {reason}", name)
         return self
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentProfile:
-    id: AgentId
-    name: str = ""
-    skills: Mapping[str, int] = field(default_factory=_empty_levels)  # skill -> level (1-9)
-    queues: Mapping[QueueId, int] = field(default_factory=_empty_penalties)  # queue -> penalty
+    id: AgentId = field(metadata=setting("the agent's id, which it logs in with"))
+    name: str = field(default="", metadata=setting("the agent's name"))
+    skills: Mapping[str, int] = field(
+        default_factory=_empty_levels,
+        metadata=setting("skill -> level", each=Bounds(ge=0, le=9)),
+    )
+    queues: Mapping[QueueId, int] = field(
+        default_factory=_empty_penalties,
+        metadata=setting("queue -> penalty (lower is offered first)", each=Bounds(ge=0)),
+    )
 
     def validate(self) -> AgentProfile:
-        _require(bool(self.id) and "/" not in self.id, f"agent id {self.id!r} is not a name")
-        for skill, level in self.skills.items():
-            _require(bool(skill), f"agent {self.id}: empty skill name")
-            _require(0 <= level <= 9, f"agent {self.id}: skill {skill} level must be 0-9")
-        for queue, penalty in self.queues.items():
-            _require(penalty >= 0, f"agent {self.id}: penalty in {queue} must be >= 0")
+        _require(bool(self.id) and "/" not in self.id, f"agent id {self.id!r} is not a name", "id")
+        _require(all(self.skills), f"agent {self.id}: empty skill name", "skills")
+        check(self, f"agent {self.id}")
         return self
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NotReadyReason:
-    code: str
-    label: str = ""
-    max_seconds: float | None = None  # P5: longer than this is a finding (None: no limit)
+    code: str = field(metadata=setting("what agents choose, e.g. lunch"))
+    label: str = field(default="", metadata=setting("shown to people"))
+    max_seconds: float | None = field(
+        default=None,
+        metadata=setting("P5: longer than this is a finding (none: no limit)", gt=0, unit="s"),
+    )
 
     def validate(self) -> NotReadyReason:
-        _require(bool(self.code.strip()), "not-ready reason with an empty code")
-        _require(
-            self.max_seconds is None or self.max_seconds > 0,
-            f"reason {self.code}: max_seconds must be positive",
-        )
+        _require(bool(self.code.strip()), "not-ready reason with an empty code", "code")
+        check(self, f"reason {self.code}")
         return self
 
 
@@ -176,6 +202,6 @@ class AcdConfig:
         return self
 
 
-def _require(ok: bool, message: str) -> None:
+def _require(ok: bool, message: str, field: str = "") -> None:
     if not ok:
-        raise ConfigError(message)
+        raise SettingError(message, field)

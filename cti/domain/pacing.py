@@ -11,11 +11,11 @@ the campaign's, not this.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cti.domain.config import ConfigError
+from cti.domain.setting import check, setting
 
 
 class DialMode(StrEnum):
@@ -26,26 +26,41 @@ class DialMode(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PacingConfig:
-    mode: DialMode = DialMode.PREDICTIVE
-    abandon_cap_pct: float = 3.0  # the law's cap, % of person-answered calls
-    window: float = 86_400.0  # seconds the rate is measured over (24 h; 30 days 2_592_000)
-    hold: float = 2.0  # seconds an answered person may wait for an agent (the law: 2)
-    max_lines_per_agent: float = 3.0  # runaway guard: calls ringing per logged-in agent
-    max_risk: float = 0.04  # rule 3: accepted risk of the next call, far from the cap
-    careful_from: float = 0.5  # rule 2: share of the cap from which that risk shrinks
-    full_room: float = 10.0  # rule 2: abandons of room needed for the full risk
+    """Checked when built (cti/domain/setting.py rule 2), so a pacer never sees a bad one."""
+
+    mode: DialMode = field(default=DialMode.PREDICTIVE, metadata=setting("how calls are dialled"))
+    abandon_cap_pct: float = field(
+        default=3.0,
+        metadata=setting("the law's cap, % of person-answered calls", gt=0, lt=100, unit="%"),
+    )
+    window: float = field(
+        default=86_400.0,
+        metadata=setting(
+            "seconds the rate is measured over (24 h; 30 days 2592000)", gt=0, unit="s"
+        ),
+    )
+    hold: float = field(
+        default=2.0,
+        metadata=setting(
+            "seconds an answered person may wait for an agent (the law: 2)", ge=0, unit="s"
+        ),
+    )
+    max_lines_per_agent: float = field(
+        default=3.0, metadata=setting("runaway guard: calls ringing per logged-in agent", ge=1)
+    )
+    max_risk: float = field(
+        default=0.04, metadata=setting("rule 3: accepted risk of the next call", ge=0, lt=1)
+    )
+    careful_from: float = field(
+        default=0.5,
+        metadata=setting("rule 2: share of the cap from which risk shrinks", ge=0, lt=1),
+    )
+    full_room: float = field(
+        default=10.0, metadata=setting("rule 2: abandons of room for the full risk", ge=1)
+    )
 
     def __post_init__(self) -> None:
-        cap, window = self.abandon_cap_pct, self.window
-        require(0 < cap < 100, f"abandon_cap_pct must be in (0, 100) %, got {cap}")
-        require(0 < window < math.inf, f"window must be positive seconds, got {window}")
-        require(0 <= self.hold < math.inf, f"hold must be >= 0 seconds, got {self.hold}")
-        lines = self.max_lines_per_agent
-        require(1 <= lines < math.inf, f"max_lines_per_agent must be >= 1, got {lines}")
-        require(0 <= self.max_risk < 1, f"max_risk must be in [0, 1), got {self.max_risk}")
-        careful = self.careful_from
-        require(0 <= careful < 1, f"careful_from must be in [0, 1), got {careful}")
-        require(1 <= self.full_room < math.inf, f"full_room must be >= 1, got {self.full_room}")
+        check(self, "pacing")
 
     @property
     def abandon_cap(self) -> float:

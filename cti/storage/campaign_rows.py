@@ -4,19 +4,18 @@ Rule 1: as in cti.storage.rows, instants become aware UTC datetimes and come bac
 same epoch float to the microsecond, enums are stored by value, derived durations
 (`ring_seconds`) are written and never read back, and a value of an unexpected type raises
 TypeError naming it.
-Rule 2: a campaign's document holds every CampaignConfig field except the columns (id,
-name, queue). PacingConfig and SeatTargets are written field by field as their dataclasses
-declare them, so a field added there with a default is stored without a change here and
-read back from older documents as its default; a key no longer declared is refused.
+Rule 2: a campaign's document holds every CampaignConfig setting except the columns (id,
+name, queue), derived from the dataclasses (cti/schema/model.py rule 5): a setting added
+there is stored without a change here and read back from older documents as its default;
+a key no longer declared is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
-from datetime import datetime, time
+from datetime import datetime
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Final
 
 from sqlalchemy import RowMapping
 
@@ -24,20 +23,16 @@ from cti.domain.abandon_window import Attempt, Outcome
 from cti.domain.attempt import AttemptId, DialAttempt
 from cti.domain.campaign import (
     AttemptResult,
-    CallingWindow,
     CampaignConfig,
     CampaignId,
-    RetryRule,
-    SeatTargets,
 )
 from cti.domain.contact import Contact, ContactId, ContactKind, ContactStatus
 from cti.domain.ids import AgentId, QueueId
-from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.pacing import DialMode
+from cti.schema.model import document, read_document
 from cti.storage.rows import Lookup, Row, instant, opt_instant, opt_utc, optional, utc, value
 
-COLUMNS = frozenset({"id", "name", "queue"})  # CampaignConfig fields kept as columns
-_DEFAULT = CampaignConfig(id=CampaignId("-"), queue=QueueId("-"))
-T = TypeVar("T")
+COLUMNS: Final = frozenset({"id", "name", "queue"})  # CampaignConfig fields kept as columns
 
 
 # Campaigns -------------------------------------------------------------------------------
@@ -45,68 +40,17 @@ T = TypeVar("T")
 
 def campaign_document(config: CampaignConfig) -> dict[str, object]:
     """The JSON document of everything but the columns (rule 2)."""
-    return {
-        "caller_id": config.caller_id,
-        "script": config.script,
-        "shown_fields": list(config.shown_fields),
-        "window": {"start": config.window.start.isoformat(), "end": config.window.end.isoformat()},
-        "timezone": config.timezone,
-        "retries": {
-            result.value: {"delay": rule.delay, "max_attempts": rule.max_attempts}
-            for result, rule in config.retries.items()
-        },
-        "follow_up_within": config.follow_up_within,
-        "callback_grace": config.callback_grace,
-        "callback_within": config.callback_within,
-        "standing": config.standing,
-        "abandon_quiet": config.abandon_quiet,
-        "ring_timeout": config.ring_timeout,
-        "machine_detection": config.machine_detection,
-        "pacing": {f.name: _plain(getattr(config.pacing, f.name)) for f in fields(PacingConfig)},
-        "seat": {f.name: getattr(config.seat, f.name) for f in fields(SeatTargets)},
-    }
+    return document(config, COLUMNS)
 
 
 def campaign_from(row: RowMapping) -> CampaignConfig:
     """The CampaignConfig of a campaigns row (unvalidated: the store validated it)."""
-    where = f"campaign {row['id']}"
-    doc = _mapping(row, "config", where)
-    window, seat = _mapping(doc, "window", where), _mapping(doc, "seat", where)
-    pacing = dict(_mapping(doc, "pacing", where))
-    mode = DialMode(value(pacing, "mode", str))
-    del pacing["mode"]
-    return CampaignConfig(
+    base = CampaignConfig(
         id=CampaignId(value(row, "id", str)),
         name=value(row, "name", str),
         queue=QueueId(value(row, "queue", str)),
-        caller_id=value(doc, "caller_id", str),
-        script=value(doc, "script", str),
-        shown_fields=tuple(_strings(value(doc, "shown_fields", list), where)),
-        window=CallingWindow(
-            start=time.fromisoformat(value(window, "start", str)),
-            end=time.fromisoformat(value(window, "end", str)),
-        ),
-        timezone=value(doc, "timezone", str),
-        retries=_retries(_mapping(doc, "retries", where), where),
-        follow_up_within=value(doc, "follow_up_within", float),
-        callback_grace=_added(doc, "callback_grace", float, _DEFAULT.callback_grace),
-        callback_within=_added(doc, "callback_within", float, _DEFAULT.callback_within),
-        standing=_added(doc, "standing", bool, _DEFAULT.standing),
-        abandon_quiet=value(doc, "abandon_quiet", float),
-        ring_timeout=value(doc, "ring_timeout", float),
-        machine_detection=value(doc, "machine_detection", bool),
-        pacing=PacingConfig(mode=mode, **{k: value(pacing, k, float) for k in pacing}),
-        seat=SeatTargets(**{k: value(seat, k, int) for k in seat}),
     )
-
-
-def _added(doc: Mapping[str, object], key: str, kind: type[T], default: T) -> T:
-    """A key added after the first documents were written (callbacks, P9): theirs lack it."""
-    return value(doc, key, kind) if key in doc else default
-
-
-def _plain(found: object) -> object:
-    return found.value if isinstance(found, DialMode) else found
+    return read_document(base, row["config"], COLUMNS, f"campaign {row['id']}")
 
 
 def _mapping(doc: Lookup, key: str, where: str) -> Mapping[str, object]:
@@ -114,22 +58,6 @@ def _mapping(doc: Lookup, key: str, where: str) -> Mapping[str, object]:
     if not isinstance(found, dict) or not all(isinstance(k, str) for k in found):
         raise TypeError(f"{where}: {key}: expected a JSON object, got {found!r}")
     return found
-
-
-def _strings(found: list[object], where: str) -> list[str]:
-    if not all(isinstance(item, str) for item in found):
-        raise TypeError(f"{where}: expected strings, got {found!r}")
-    return [str(item) for item in found]
-
-
-def _retries(doc: Mapping[str, object], where: str) -> Mapping[AttemptResult, RetryRule]:
-    rules = {}
-    for result in doc:
-        rule = _mapping(doc, result, where)
-        rules[AttemptResult(result)] = RetryRule(
-            delay=value(rule, "delay", float), max_attempts=value(rule, "max_attempts", int)
-        )
-    return MappingProxyType(rules)
 
 
 # Contacts --------------------------------------------------------------------------------

@@ -18,11 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-import dataclasses
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
@@ -31,7 +29,9 @@ import yaml
 
 from cti.domain.config import AcdConfig, AgentProfile, ConfigError, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId
-from cti.storage.config_fields import FIELDS, Kind, build, text
+from cti.schema.cells import text
+from cti.schema.plain import plain_object
+from cti.storage.config_fields import FIELDS, Kind, build
 from cti.storage.config_store import ChangeSummary, ConfigChange, ConfigStore
 
 _QUEUE_ONLY: Final = frozenset(FIELDS[Kind.QUEUES]) - {"id", "name"}
@@ -267,16 +267,5 @@ def document(config: AcdConfig) -> dict[str, list[dict[str, object]]]:
 
 
 def _plain(value: QueueConfig | AgentProfile | NotReadyReason) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for field in dataclasses.fields(value):
-        item = getattr(value, field.name)
-        if item is None:
-            continue
-        if isinstance(item, Enum):
-            item = item.value
-        elif isinstance(item, tuple):
-            item = list(item)
-        elif isinstance(item, Mapping):
-            item = dict(item)
-        out[field.name] = item
-    return out
+    """The value's settings as import reads them; unset optional ones left out."""
+    return {name: item for name, item in plain_object(value).items() if item is not None}

@@ -133,11 +133,7 @@ class ConfigStore(StoreClient):
         async with self._change() as (connection, current, now):
             if agent not in current.agents:
                 raise ConfigNotFound(f"agent {agent} does not exist")
-            await config_rows.clear_agent_links(connection, agent)
-            await connection.execute(
-                update(AgentRow).where(AgentRow.id == agent),
-                {"active": False, "pin_hash": None, "updated_at": now},
-            )
+            await config_rows.retire_agent(connection, current.agents[agent], now)
             await connection.execute(
                 update(ApiTokenRow).where(
                     ApiTokenRow.agent_id == agent, ApiTokenRow.revoked_at.is_(None)

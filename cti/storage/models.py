@@ -12,9 +12,13 @@ Rule 3: durations are stored next to the instants they derive from (`seconds`), 
 sum a column instead of doing date arithmetic that differs per dialect.
 Rule 4: the schema is owned by the Alembic migrations; these models must match them.
 Rule 5: configuration tables hold what AcdConfig holds, plus secrets (PIN and token hashes)
-that never leave cti.storage; config_revision counts committed configuration changes.
+that never leave cti.storage; config_revision counts committed configuration changes. A
+queue's, agent's or reason's settings are one JSON document (`settings`, written and read
+by cti.storage.config_rows from the core's declaration), so a new setting needs no
+migration; only keys and what queries filter on are columns.
 Rule 6: foreign keys are enforced by PostgreSQL only (SQLite's are off: Alembic's batch
-mode recreates tables, which would cascade); cti.storage.config_store keeps them by hand.
+mode recreates tables, which would cascade); cti.storage.config_store keeps them by hand,
+and keeps an agent's queues, which are in its document, configured.
 Rule 7: the campaign tables are in cti.storage.campaign_models, imported at the end.
 """
 
@@ -250,72 +254,35 @@ class AgentPresenceRow(Base):
 
 
 class QueueRow(Base):
-    """A queue's settings (cti.domain.config.QueueConfig); dispositions as a JSON list."""
+    """A queue (cti.domain.config.QueueConfig): its settings as one JSON document."""
 
     __tablename__ = "queues"
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
-    name: Mapped[str] = mapped_column(String)
-    strategy: Mapped[str] = mapped_column(String)
-    ring_limit: Mapped[int] = mapped_column(Integer)
-    ring_cadence: Mapped[float] = mapped_column(Double)
-    misses_before_not_ready: Mapped[int] = mapped_column(Integer)
-    max_wrap_up: Mapped[float] = mapped_column(Double)
-    dispositions: Mapped[list[str]] = mapped_column(JSON)
-    disposition_required: Mapped[bool] = mapped_column(Boolean)
-    skill: Mapped[str | None] = mapped_column(String)
-    min_skill_level: Mapped[int] = mapped_column(Integer)
-    widen_after: Mapped[float | None] = mapped_column(Double)
-    overflow_after: Mapped[float | None] = mapped_column(Double)
-    overflow_queue: Mapped[str | None] = mapped_column(String)
-    max_wait: Mapped[float | None] = mapped_column(Double)
-    max_wait_action: Mapped[str] = mapped_column(String)
+    settings: Mapped[dict[str, object]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AgentRow(Base):
-    """An agent (AgentProfile); a deleted agent stays, inactive, so history keeps its name."""
+    """An agent (AgentProfile: name, skills, queues in `settings`); a deleted agent stays,
+    inactive, with its name only, so history keeps its name."""
 
     __tablename__ = "agents"
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
-    name: Mapped[str] = mapped_column(String)
+    settings: Mapped[dict[str, object]] = mapped_column(JSON)
     pin_hash: Mapped[str | None] = mapped_column(String)  # scrypt; see config_store
     active: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class AgentSkillRow(Base):
-    __tablename__ = "agent_skills"
-
-    agent_id: Mapped[str] = mapped_column(
-        String, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
-    )
-    skill: Mapped[str] = mapped_column(String, primary_key=True)
-    level: Mapped[int] = mapped_column(Integer)
-
-
-class AgentQueueRow(Base):
-    """Queue membership with a penalty; a queue with members cannot be deleted (RESTRICT)."""
-
-    __tablename__ = "agent_queues"
-    __table_args__ = (Index(None, "queue_id"),)
-
-    agent_id: Mapped[str] = mapped_column(
-        String, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
-    )
-    queue_id: Mapped[str] = mapped_column(
-        String, ForeignKey("queues.id", ondelete="RESTRICT"), primary_key=True
-    )
-    penalty: Mapped[int] = mapped_column(Integer)
-
-
 class NotReadyReasonRow(Base):
+    """A not-ready reason (NotReadyReason): its settings as one JSON document."""
+
     __tablename__ = "not_ready_reasons"
 
     code: Mapped[str] = mapped_column(String, primary_key=True)
-    label: Mapped[str] = mapped_column(String)
-    max_seconds: Mapped[float | None] = mapped_column(Double)
+    settings: Mapped[dict[str, object]] = mapped_column(JSON)
 
 
 class ApiTokenRow(Base):

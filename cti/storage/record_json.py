@@ -32,6 +32,7 @@ from cti.domain.records import (
     QueueVisit,
     StateInterval,
 )
+from cti.schema.plain import plain
 
 TAG_KEY: Final = "type"
 TAGS: Final[Mapping[str, type[Record]]] = {
@@ -53,7 +54,7 @@ T = TypeVar("T")
 
 def encode(record: Record) -> str:
     """One line of JSON (no newline) with the record's tag and every field."""
-    body = _plain(record)
+    body = plain(record)
     assert isinstance(body, dict)
     return json.dumps({TAG_KEY: _TAG_OF[type(record)], **body}, separators=(",", ":"))
 
@@ -68,18 +69,6 @@ def decode(line: str | bytes) -> Record:
     if kind is None:
         raise ValueError(f"unknown record type {tag!r}")
     return cast(Record, _value(kind, data, tag))
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, Enum):  # before str: a StrEnum is a str too
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    return value
 
 
 def _value(kind: object, data: object, where: str) -> object:

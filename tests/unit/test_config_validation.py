@@ -38,9 +38,9 @@ Q = QueueId("q")
             "queue q: disposition_required needs disposition codes",
         ),
         (QueueConfig(id=Q, strategy=Strategy.SKILLS), "queue q: the skills strategy needs a skill"),
-        (QueueConfig(id=Q, min_skill_level=-1), "queue q: min_skill_level must be >= 0"),
-        (QueueConfig(id=Q, widen_after=-1), "queue q: widen_after must be >= 0"),
-        (QueueConfig(id=Q, max_wait=-0.5), "queue q: max_wait must be >= 0"),
+        (QueueConfig(id=Q, min_skill_level=-1), "queue q: min_skill_level must not be negative"),
+        (QueueConfig(id=Q, widen_after=-1), "queue q: widen_after must not be negative"),
+        (QueueConfig(id=Q, max_wait=-0.5), "queue q: max_wait must not be negative"),
         (
             QueueConfig(id=Q, overflow_after=10),
             "queue q: overflow_after and overflow_queue go together",
@@ -92,11 +92,11 @@ def test_a_queue_with_every_option_set_consistently_is_valid() -> None:
         ),
         (
             AgentProfile(id=AgentId("1"), skills=MappingProxyType({"x": 10})),
-            "agent 1: skill x level must be 0-9",
+            "agent 1: skills.x must be 0-9",
         ),
         (
             AgentProfile(id=AgentId("1"), queues=MappingProxyType({Q: -1})),
-            "agent 1: penalty in q must be >= 0",
+            "agent 1: queues.q must not be negative",
         ),
     ],
 )

@@ -2,8 +2,8 @@
 the core asks for (an attempt's contact, a hand-back) applies to the claim it was made
 under and never to a later one, even when the spool replays it.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-# Self-contained on purpose: later model changes must not rewrite what 0006 created.
+# Self-contained on purpose: later model changes must not rewrite what 0007 created.
 # Existing contacts have been claimed an unknown number of times: 0 stands for "before".
 
-revision = "0006"
-down_revision: str | None = "0005"
+revision = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 

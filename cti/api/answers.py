@@ -1,0 +1,314 @@
+"""Answers: one pydantic model per response body, from which the OpenAPI document says what
+each route returns.
+
+Rule 1: an answer describes what clients rely on; views (cti/api/views.py and the route
+modules) build it as JSON and may say more (extra fields allowed), never less or other:
+tests/api/test_openapi.py validates real answers against these models.
+Rule 2: what is a configuration value is the core's shape, derived (cti/schema): a
+campaign's `config` is its PUT body, a queue's view the queue's settings.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cti.api.shapes import CampaignBody
+from cti.domain.campaign import AttemptResult, CampaignStatus, SeatTargets
+from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
+from cti.domain.contact import ContactKind, ContactStatus
+from cti.domain.pacing import DialMode
+from cti.domain.records import AgentState
+from cti.domain.seats import Advice, Bound, Measure
+from cti.schema.model import model_of
+
+OPEN: Final = ConfigDict(extra="allow")
+Instant = float | None  # epoch seconds
+
+
+class Answer(BaseModel):
+    model_config = OPEN
+
+
+class Error(Answer):
+    error: str
+    field: str | None = Field(None, description="the field to fix (400, 422)")
+
+
+class Consultation(Answer):
+    by: str
+    agent: str
+    answered: bool
+
+
+class CurrentCall(Answer):
+    call_id: str
+    caller: str
+    queue: str | None
+    waited_seconds: float
+    consult: Consultation | None = Field(None, description="an attended transfer (P8)")
+
+
+class Outbound(Answer):
+    campaign: str
+    contact: str
+    number: str
+    fields: dict[str, str]
+    script: str
+    preview: bool
+
+
+class AgentView(Answer):
+    agent: str
+    name: str
+    queues: list[str]
+    state: AgentState
+    reason: str | None
+    status: dict[str, object] | None
+    since: Instant
+    logged_in_at: Instant
+    device: str | None
+    address: str | None
+    call: CurrentCall | None
+    calls_answered: int
+    misses_in_row: int
+    outbound: Outbound | None = Field(None, description="the contact of a campaign (P25)")
+
+
+class AgentAnswer(Answer):
+    agent: AgentView
+
+
+class LoginAnswer(AgentAnswer):
+    token: str = Field(description="the agent's token while this login lasts")
+
+
+class Agents(Answer):
+    agents: list[AgentView]
+
+
+class QueueView(Answer):
+    queue: str
+    name: str
+    waiting: int
+    oldest_wait_seconds: float
+    calls: list[dict[str, object]] = Field(description="callers in serve order")
+    agents: dict[str, list[str]] = Field(description="member ids by state")
+    offers: list[dict[str, object]]
+
+
+class Queues(Answer):
+    queues: list[QueueView]
+
+
+QueueSettings: Final = model_of(QueueConfig, name="QueueSettings")
+AgentSettings: Final = model_of(AgentProfile, name="AgentSettings")
+ReasonSettings: Final = model_of(NotReadyReason, name="ReasonSettings")
+
+
+class Config(Answer):
+    queues: list[QueueSettings]  # type: ignore[valid-type]
+    agents: list[AgentSettings]  # type: ignore[valid-type]
+    reasons: list[ReasonSettings]  # type: ignore[valid-type]
+
+
+class Changed(Answer):
+    """The stored value under its kind (queue, agent, reason), or what was deleted."""
+
+    queue: QueueSettings | None = None  # type: ignore[valid-type]
+    agent: AgentSettings | None = None  # type: ignore[valid-type]
+    reason: ReasonSettings | None = None  # type: ignore[valid-type]
+    deleted: dict[str, str] | None = None
+
+
+class Call(Answer):
+    call: dict[str, object] = Field(description="the call record with its segments")
+    offers: list[dict[str, object]]
+
+
+class Findings(Answer):
+    findings: list[dict[str, object]]
+
+
+class Figures(Answer):
+    figures: dict[str, object]
+
+
+class Progress(Answer):
+    contacts: int
+    by_status: dict[ContactStatus, int]
+
+
+class CampaignSummary(Answer):
+    id: str
+    name: str
+    queue: str
+    mode: DialMode
+    status: CampaignStatus
+    progress: Progress
+
+
+class CampaignView(CampaignSummary):
+    config: CampaignBody = Field(description="a valid PUT body")  # type: ignore[valid-type]
+
+
+class Campaigns(Answer):
+    campaigns: list[CampaignSummary]
+
+
+class CampaignAnswer(Answer):
+    campaign: CampaignView
+    created: bool | None = Field(None, description="PUT only")
+
+
+class Upload(Answer):
+    imported: int
+    already: int = Field(description="numbers the campaign had")
+    errors: list[str] = Field(description="line <n>: reason")
+
+
+class Numbers(Answer):
+    numbers: list[str]
+
+
+class Blocked(Numbers):
+    added: int
+
+
+class AbandonWindow(Answer):
+    seconds: float
+    since: float
+    until: float
+    answered_by_person: int
+    abandoned: int
+    abandon_rate: float | None
+    cap: float = Field(description="the abandon cap, a fraction (0.03)")
+    at_cap: bool
+    room: float = Field(description="abandons that keep the rate within the cap")
+    dials_ahead: bool = Field(description="predictive may dial ahead (room >= 1)")
+
+
+class Stats(Answer):
+    campaign: str
+    since: Instant
+    until: Instant
+    attempts: int
+    by_result: dict[AttemptResult, int]
+    dials: int = Field(description="attempts that were not preview skips")
+    answered_by_person: int
+    connected: int
+    abandoned: int
+    abandon_rate: float | None = Field(description="abandoned / answered by a person")
+    average_ring_seconds: float | None
+    average_connect_seconds: float | None
+    progress: Progress
+    window: AbandonWindow
+
+
+class CampaignStats(Answer):
+    stats: Stats
+
+
+class AttemptView(Answer):
+    id: str
+    campaign: str
+    contact: str
+    number: str
+    agent: str | None
+    mode: DialMode
+    result: AttemptResult
+    person: bool
+    started_at: Instant
+    answered_at: Instant
+    connected_at: Instant
+    ended_at: Instant
+    ring_seconds: float
+    connect_seconds: float | None
+
+
+class Attempts(Answer):
+    attempts: list[AttemptView]
+
+
+class SeatFinding(Answer):
+    rule: Literal["P16.seat_dials", "P16.seat_successes"]
+    agent: str
+    measure: Measure
+    value: int
+    bound: Bound
+    limit: int
+    advice: Advice
+    text: str
+
+
+class SeatDay(Answer):
+    agent: str
+    dials: int
+    successes: int
+    in_range: bool
+    findings: list[SeatFinding]
+
+
+class Volume(Answer):
+    dials: int
+    successes: int
+
+
+class Staffing(Answer):
+    seats: int = Field(description="seats that dialled")
+    volume: Volume
+    seats_needed: int
+    seats_supported: int | None
+    seats_short: int
+    dials_short: int
+    successes_short: int
+    advice: list[Advice]
+    text: list[str]
+
+
+Targets: Final = model_of(SeatTargets, name="SeatTargets")
+
+
+class Seats(Answer):
+    day: str = Field(description="YYYY-MM-DD")
+    timezone: Literal["UTC"]
+    since: float
+    until: float
+    campaign: str | None
+    targets: Targets  # type: ignore[valid-type]
+    seats: list[SeatDay]
+    staffing: Staffing
+
+
+class CallbackView(Answer):
+    id: str
+    campaign: str
+    kind: ContactKind
+    number: str
+    timezone: str
+    status: ContactStatus
+    agent: str | None = Field(description="promised to; null: the queue's")
+    at: float = Field(description="dialled from (epoch seconds)")
+    due: Instant = Field(description="dialled (a follow-up: done) by, else overdue")
+    overdue: bool
+    place: Instant = Field(description="a waiting caller's place in line, kept (P9)")
+    attempts: int
+    last_result: str | None
+    fields: dict[str, str]
+
+
+class CallbackAnswer(Answer):
+    callback: CallbackView
+
+
+class Callbacks(Answer):
+    callbacks: list[CallbackView]
+
+
+class Health(Answer):
+    status: Literal["ok", "degraded"]
+
+
+class Document(Answer):
+    openapi: str

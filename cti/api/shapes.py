@@ -1,0 +1,167 @@
+"""Request bodies: one pydantic model each; the configuration bodies derived from the core.
+
+Rule 1: every body refuses unknown fields and inf/NaN and takes JSON types strictly
+(STRICT): a number is not text, "yes" is not true. Each carries a valid body as its first
+example, which tests/api/test_openapi.py sends with each field removed or mistyped.
+Rule 2: a configuration body is its dataclass's settings but the key, which is in the
+URL (cti/schema/model.py): a new setting there is a new field here. PUT replaces the
+whole value, so a field left out takes the default; the few a body must state are named
+here (a queue's rings and cadence, C3).
+Rule 3: handlers turn a body into commands or values; normalising (a bare device name is
+a PJSIP endpoint, a reason is stripped) is theirs, with the helpers below.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final, Literal, cast
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PlainValidator, WithJsonSchema
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+
+from cti.api.query import parse_instant
+from cti.domain.campaign import CampaignConfig
+from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
+from cti.domain.ids import DeviceId, Instant
+from cti.schema.model import STRICT, model_of
+
+DEVICE: Final = r"^(?:[A-Za-z][A-Za-z0-9]*/)?[A-Za-z0-9_.@+-]+$"
+DEFAULT_TECHNOLOGY: Final = "PJSIP"
+PIN: Final = r"^[0-9]{4,12}$"
+PIN_TEXT: Final = "4-12 digits; the agent keeps its PIN when left out"
+Name = Annotated[str, Field(min_length=1, pattern=r"\S")]  # not blank
+
+
+def _moment(given: object) -> Instant:
+    """Epoch seconds or ISO 8601 text with its offset (one type, so errors name the field
+    alone, not a member of a union)."""
+    found = None
+    if isinstance(given, str | int | float) and not isinstance(given, bool):
+        found = parse_instant(given)
+    if found is None:
+        raise PydanticCustomError("instant", "expected epoch seconds or ISO 8601 with an offset")
+    return found
+
+
+Moment = Annotated[Instant, PlainValidator(_moment), WithJsonSchema({"type": ["number", "string"]})]
+
+
+def _examples(*bodies: dict[str, JsonValue]) -> ConfigDict:
+    return ConfigDict(**STRICT, json_schema_extra={"examples": list(bodies)})
+
+
+class Empty(BaseModel):
+    model_config = _examples({})
+
+
+class Login(BaseModel):
+    model_config = _examples({"pin": "1234", "device": "PJSIP/1001", "takeover": False})
+    pin: str = Field(description="the agent's PIN")
+    device: str = Field(pattern=DEVICE, description="'1001' means 'PJSIP/1001'")
+    takeover: bool = Field(False, description="end the agent's other login (P3)")
+
+
+class NotReady(BaseModel):
+    model_config = _examples({"reason": "lunch"})
+    reason: Name = Field(description="a configured not-ready reason (P5)")
+
+
+class WrapUpEnd(BaseModel):
+    model_config = _examples({"disposition": "solved"})
+    disposition: str | None = Field(None, description="one of the queue's codes (C4)")
+
+
+class Consult(BaseModel):
+    model_config = _examples({"agent": "1002"})
+    agent: Name = Field(description="the agent to consult (available, phone idle)")
+
+
+class Preview(BaseModel):
+    model_config = _examples({"campaign": "renewals"})
+    campaign: Name = Field(description="a preview campaign")
+
+
+class Transfer(BaseModel):
+    """Exactly one target (checked by the handler, as the schema's oneOf says)."""
+
+    model_config = ConfigDict(
+        **STRICT,
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["queue"]},
+                {"required": ["extension"]},
+                {"required": ["survey"]},
+            ],
+            "examples": [{"queue": "sales"}, {"extension": "2001"}, {"survey": True}],
+        },
+    )
+    queue: str | None = Field(None, description="a queue (P8)")
+    extension: str | None = Field(None, description="an extension of the dialplan")
+    survey: Literal[True] | None = Field(None, description="the post-call survey (P7)")
+
+
+class Callback(BaseModel):
+    model_config = _examples(
+        {
+            "number": "+441632960001",
+            "at": "2030-01-15T12:00:00+00:00",
+            "to": "me",
+            "queue": "support",
+            "timezone": "Europe/London",
+            "note": "about the refund",
+        }
+    )
+    number: Name
+    at: Moment = Field(description="epoch seconds or ISO 8601 with offset")
+    to: Literal["me", "queue"] = Field("me", description="the agent itself, or the queue")
+    queue: str | None = Field(None, description="default: the agent's current call's, or only")
+    timezone: str | None = Field(None, description="the customer's (IANA); default: the campaign's")
+    note: str | None = None
+
+
+class DoNotCall(BaseModel):
+    model_config = _examples({"numbers": ["+441632960001"], "note": "asked on the phone"})
+    numbers: list[str] = Field(description="phone numbers, checked before every dial")
+    note: str | None = None
+
+
+QueueBody: Final = model_of(
+    QueueConfig,
+    name="QueueBody",
+    omit=("id",),
+    required=("ring_limit", "ring_cadence"),
+    example={"name": "Support", "ring_limit": 3, "ring_cadence": 6.0, "max_wrap_up": 60.0},
+)
+AgentBody: Final = model_of(
+    AgentProfile,
+    name="AgentBody",
+    omit=("id",),
+    required=("name",),
+    extra={"pin": (str | None, cast(FieldInfo, Field(None, pattern=PIN, description=PIN_TEXT)))},
+    example={"name": "Ann", "skills": {"english": 5}, "queues": {"support": 0}, "pin": "4321"},
+)
+ReasonBody: Final = model_of(
+    NotReadyReason,
+    name="ReasonBody",
+    omit=("code",),
+    required=("label",),
+    example={"label": "Lunch", "max_seconds": 900},
+)
+CampaignBody: Final = model_of(
+    CampaignConfig,
+    name="CampaignBody",
+    omit=("id",),
+    example={
+        "name": "Renewals",
+        "queue": "support",
+        "window": {"start": "09:00", "end": "20:00"},
+        "retries": {"busy": {"delay": 900, "max_attempts": 4}},
+        "pacing": {"mode": "predictive", "abandon_cap_pct": 3.0},
+    },
+)
+
+
+def device_of(given: str) -> DeviceId:
+    """'1001' and 'PJSIP/1001' are the same device; bare names are PJSIP endpoints."""
+    given = given.strip()
+    return DeviceId(given if "/" in given else f"{DEFAULT_TECHNOLOGY}/{given}")
