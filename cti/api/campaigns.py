@@ -3,9 +3,11 @@
 Rules:
 1. Admin tokens change things; supervisors may read (campaigns, the do-not-call list);
    agents get 403.
-2. Nothing is dialled here: start, pause and stop only move the stored status
-   (CampaignStore rule 1: a finished campaign is never restarted, one without contacts
-   is not started; refusals are 409 with the store's reason).
+2. Start, pause and stop move the stored status by the core's rules
+   (cti/domain/campaign_status.py: a finished campaign is never restarted; one without
+   contacts is not started (409); nor one no agent serves (422)), then tell the engine at
+   once (RunCampaign, HaltCampaign); the dialer's round would tell it too. Do-not-call
+   changes reach the engine at once the same way (BlockNumbers, UnblockNumbers).
 3. A campaign's queue must be configured (422 "unknown queue"); the store keeps what it
    is given (its rule 6), so the check is here.
 4. A contacts upload is a text/csv body of at most MAX_CSV_BYTES (413 beyond), received
@@ -30,7 +32,7 @@ from cti.api.errors import ApiError, invalid
 from cti.api.route import route
 from cti.api.shapes import CampaignBody, DoNotCall, Empty
 from cti.domain.campaign import CampaignId, CampaignStatus, new_campaign
-from cti.domain.commands import BlockNumbers
+from cti.domain.commands import BlockNumbers, HaltCampaign, RunCampaign, UnblockNumbers
 from cti.domain.contact import ContactError, ContactStatus, normalize_number
 from cti.domain.ids import QueueId
 from cti.schema.model import updated
@@ -163,10 +165,22 @@ def _status_route(action: str, status: CampaignStatus, summary: str) -> None:
     )
     async def change_status(request: web.Request, _body: Empty) -> web.Response:
         ctx = await _allowed(request, Role.ADMIN)
+        campaign = _campaign(request)
         # The core's rules (cti/domain/campaign_status.py), as the CLI applies them.
         acd = await ctx.directory.load() if status is CampaignStatus.RUNNING else None
-        await ctx.campaigns.set_status(_campaign(request), status, acd=acd)
-        return await _answer(ctx, _campaign(request))
+        await ctx.campaigns.set_status(campaign, status, acd=acd)
+        await _tell_engine(ctx, campaign, status)
+        return await _answer(ctx, campaign)
+
+
+async def _tell_engine(ctx: ApiContext, campaign: CampaignId, status: CampaignStatus) -> None:
+    """Rule 2: the engine dials (or stops) at once; the dialer's round would tell it too."""
+    if status is CampaignStatus.RUNNING:
+        config = (await ctx.campaigns.get(campaign)).config
+        window = await ctx.campaigns.pacing_window(config, ctx.now())
+        await ctx.execute(RunCampaign(at=ctx.now(), config=config, window=window))
+    else:
+        await ctx.engine.execute(HaltCampaign(at=ctx.now(), campaign=campaign))
 
 
 for _action, (_status, _summary) in STATUS_OF.items():
@@ -257,6 +271,7 @@ async def delete_dnc(request: web.Request) -> web.Response:
         raise invalid("number", exc) from None
     if not await ctx.campaigns.dnc_remove(number):
         raise ApiError(404, f"number {number} is not on the do-not-call list")
+    await ctx.execute(UnblockNumbers(at=ctx.now(), numbers=frozenset({number})))
     return web.json_response({"deleted": {"number": number}})
 
 

@@ -104,6 +104,8 @@ class Campaigns(Protocol):
 
     async def dnc_numbers(self) -> frozenset[str]: ...
 
+    async def pacing_window(self, config: CampaignConfig, now: Instant) -> AbandonWindow: ...
+
     # Figures (cti.storage.campaign_stats.CampaignFigures, which CampaignStore is)
 
     async def attempt_figures(

@@ -42,7 +42,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Final, Protocol
 
-from cti.domain.abandon_window import tally
 from cti.domain.callback import wanted_contact
 from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.commands import (
@@ -208,9 +207,7 @@ class Dialer:
 
     async def _run(self, config: CampaignConfig) -> None:
         now = self._now()
-        length = config.pacing.window
-        attempts = await self._store.attempts_since(config.id, Instant(now - length))
-        window = tally(attempts, now, length)
+        window = await self._store.pacing_window(config, now)
         await self._engine.execute(RunCampaign(at=now, config=config, window=window))
         self._told[config.id] = config
 

@@ -30,7 +30,7 @@ from sqlalchemy import RowMapping, delete, exists, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import DeclarativeBase
 
-from cti.domain.abandon_window import Attempt
+from cti.domain.abandon_window import AbandonWindow, Attempt, tally
 from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.campaign_status import Refusal, start_refusal, transition_refusal
@@ -246,6 +246,12 @@ class CampaignStore(CampaignFigures):
         async with self._reading() as connection:
             found = (await connection.execute(query)).mappings()
             return [campaign_rows.attempt_from(row) for row in found]
+
+    async def pacing_window(self, config: CampaignConfig, now: Instant) -> AbandonWindow:
+        """The campaign's abandon window at `now` as the pacer keeps it, rebuilt from the
+        stored attempts (cti/domain/abandon_window.py rule 3)."""
+        length = config.pacing.window
+        return tally(await self.attempts_since(config.id, Instant(now - length)), now, length)
 
     async def attempts_since(self, campaign: CampaignId, since: Instant) -> list[Attempt]:
         """The campaign's attempts a person answered that ended at or after `since`, for

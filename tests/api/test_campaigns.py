@@ -188,6 +188,27 @@ async def test_start_needs_contacts_and_a_finished_campaign_never_restarts(api: 
     assert (await api.campaigns.get(CampaignId("renewals"))).status is CampaignStatus.FINISHED
 
 
+async def test_start_and_pause_reach_the_engine_at_once(api: Api) -> None:
+    await put(api, RENEWALS)
+    await upload(api, "number\n+441632960001\n")
+
+    await api.call("POST", f"{URL}/start", api.admin)
+    running = api.engine.state.campaigns[CampaignId("renewals")].running
+    await api.call("POST", f"{URL}/pause", api.admin)
+
+    assert running
+    assert CampaignId("renewals") not in api.engine.state.campaigns  # halted, nothing in flight
+
+
+async def test_do_not_call_changes_reach_the_engine_at_once(api: Api) -> None:
+    await api.call("POST", "/api/v1/dnc", api.admin, body={"numbers": ["+441632960001"]})
+    held = dict(api.engine.state.do_not_call)
+    await api.call("DELETE", "/api/v1/dnc/+441632960001", api.admin)
+
+    assert held == {"+441632960001": True}
+    assert dict(api.engine.state.do_not_call) == {}
+
+
 async def test_start_is_refused_while_no_agent_serves_the_queue(api: Api) -> None:
     await put(api, {**RENEWALS, "queue": "sales"})  # configured, but nobody is a member
     await upload(api, "number\n+441632960001\n")
