@@ -55,11 +55,21 @@ class LogSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """The running server that `cti admin`, `cti campaign` and `cti dnc` change things
+    through (cti/cli/server.py): its base URL and an admin token; empty: the database."""
+
+    url: str = ""
+    token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     ami: AmiSettings = field(default_factory=AmiSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
 
 def load(path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -33,6 +33,7 @@ from cti.settings import Settings
 from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
+from cti.storage.config_watch import ConfigWatch
 from cti.storage.database import open_database
 from cti.storage.spool import BatchingHistory
 
@@ -86,7 +87,10 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     book = CallbackStore(database)
     dialer = Dialer(engine, campaigns, book, history, clock.now)
     effects.add_feed(dialer)
-    engine.submit(LoadConfig(at=clock.now(), config=await store.load()))
+    config = await store.load()
+    engine.submit(LoadConfig(at=clock.now(), config=config))
+    watch = ConfigWatch(store, lambda c: engine.execute(LoadConfig(at=clock.now(), config=c)))
+    watch.loaded(config)
     # Agents logged in when the server stopped come back (C1); their phones' states come
     # with the first resync.
     engine.submit(RestoreLogins(at=clock.now(), logins=tuple(await queries.presence())))
@@ -119,6 +123,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         _task(resyncer.run(), "ami-resync"),
         _task(link.run(), "ami-link"),
         _task(dialer.run(), "dialer"),
+        _task(watch.run(), "config-watch"),
     ]
     try:
         await _until_stopped(stop, tasks)

@@ -25,7 +25,7 @@ from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError
 from cti.api.identity import Identity
 from cti.api.route import route
-from cti.api.shapes import AgentBody, QueueBody, ReasonBody
+from cti.api.shapes import AgentBody, Empty, QueueBody, ReasonBody
 from cti.domain.commands import LoadConfig
 from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, QueueId
@@ -51,6 +51,26 @@ async def _changed(request: web.Request, change: Change) -> None:
         await change(ctx)
         config = await ctx.directory.load()
         await ctx.execute(LoadConfig(at=ctx.now(), config=config, by=identity.by))
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/admin/reload",
+    body=Empty,
+    body_required=False,
+    summary="Load the stored configuration again (after a change made in the database)",
+    answer=answers.Changed,
+    roles=ADMIN,
+    tag="admin",
+)
+async def reload_config(request: web.Request, _body: Empty) -> web.Response:
+    await _changed(request, _nothing)
+    return web.json_response({"reloaded": True})
+
+
+async def _nothing(_ctx: ApiContext) -> None:
+    return None
 
 
 @route(

@@ -120,6 +120,7 @@ class Changed(Answer):
     agent: AgentSettings | None = None  # type: ignore[valid-type]
     reason: ReasonSettings | None = None  # type: ignore[valid-type]
     deleted: dict[str, str] | None = None
+    reloaded: bool | None = None  # POST /admin/reload
 
 
 class Call(Answer):

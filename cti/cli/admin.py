@@ -5,6 +5,9 @@ clear line per problem to stderr and exit 2, with no traceback; a database that 
 reached prints one line and exits 1.
 Rule 2: each command loads the settings as `cti serve` does (--config, CTI_CONFIG, then
 CTI_DATABASE_URL ...), opens the database (which applies migrations) and closes it after.
+Rule 4: with a server configured (`server.url`), changes go through its API and reading
+stays on the database (cti/cli/server.py); an import, which the API has no route for, is
+stored here and the server told to reload.
 Rule 3: what scripts read goes to stdout (export YAML, a token's secret, listings,
 summaries); notes go to stderr. A PIN or token secret is never printed, except a new
 token's secret, once.
@@ -24,7 +27,9 @@ import yaml
 from sqlalchemy.exc import ArgumentError
 
 from cti import settings
+from cti.api.client import ApiClient
 from cti.cli.options import add_options, changed
+from cti.cli.server import Server, through
 from cti.domain.config import (
     AcdConfig,
     AgentProfile,
@@ -69,6 +74,7 @@ def run_cli(prog: str, parser: Callable[[], Parser], argv: list[str], run: Runne
     try:
         args = parser().parse_args(argv)
         conf = settings.load(getattr(args, "config", None))
+        args.server = _server(conf.server)
         return asyncio.run(_run(run, args, conf.database.url))
     except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else 0
@@ -93,6 +99,15 @@ def run_cli(prog: str, parser: Callable[[], Parser], argv: list[str], run: Runne
         return 1
 
 
+def _server(conf: settings.ServerSettings) -> Server | None:
+    """Rule 4: the server to change things through, if one is configured."""
+    if not conf.url:
+        return None
+    if not conf.token:
+        raise UsageError("server.url is set but not server.token (an admin token)")
+    return Server(ApiClient(conf.url, conf.token))
+
+
 async def _run(run: Runner, args: argparse.Namespace, url: str) -> int:
     database = await open_database(url)
     try:
@@ -106,6 +121,7 @@ async def _run(run: Runner, args: argparse.Namespace, url: str) -> int:
 
 async def _import(args: argparse.Namespace, store: ConfigStore) -> None:
     print(_summary(await import_files(store, [Path(f) for f in args.files])))
+    await through(args.server, lambda server: server.reload())
 
 
 async def _export(_args: argparse.Namespace, store: ConfigStore) -> None:
@@ -116,34 +132,49 @@ async def _export(_args: argparse.Namespace, store: ConfigStore) -> None:
 async def _queue_set(args: argparse.Namespace, store: ConfigStore) -> None:
     queue = QueueId(args.id)
     base = (await store.load()).queues.get(queue) or QueueConfig(id=queue)
-    print(_summary(await store.apply(ConfigChange(queues=(changed(base, args),)))))
+    value = changed(base, args)
+    if await through(args.server, lambda server: server.put_queue(value)) is not None:
+        print(f"queue {queue} stored by the server")
+        return
+    print(_summary(await store.apply(ConfigChange(queues=(value,)))))
 
 
 async def _queue_delete(args: argparse.Namespace, store: ConfigStore) -> None:
-    await store.delete_queue(QueueId(args.id))
+    if await through(args.server, lambda server: server.delete("queues", args.id)) is None:
+        await store.delete_queue(QueueId(args.id))
     print(f"queue {args.id} deleted")
 
 
 async def _agent_set(args: argparse.Namespace, store: ConfigStore) -> None:
     agent = AgentId(args.id)
     base = (await store.load()).agents.get(agent) or AgentProfile(id=agent)
+    value = changed(base, args)
+    if await through(args.server, lambda server: server.put_agent(value, args.pin)) is not None:
+        print(f"agent {agent} stored by the server")
+        return
     pins = {} if args.pin is None else {agent: args.pin}
-    change = ConfigChange(agents=(changed(base, args),), pins=MappingProxyType(pins))
+    change = ConfigChange(agents=(value,), pins=MappingProxyType(pins))
     print(_summary(await store.apply(change)))
 
 
 async def _agent_delete(args: argparse.Namespace, store: ConfigStore) -> None:
-    await store.delete_agent(AgentId(args.id))
+    if await through(args.server, lambda server: server.delete("agents", args.id)) is None:
+        await store.delete_agent(AgentId(args.id))
     print(f"agent {args.id} deleted")
 
 
 async def _reason_set(args: argparse.Namespace, store: ConfigStore) -> None:
     base = (await store.load()).reasons.get(args.code) or NotReadyReason(code=args.code)
-    print(_summary(await store.apply(ConfigChange(reasons=(changed(base, args),)))))
+    value = changed(base, args)
+    if await through(args.server, lambda server: server.put_reason(value)) is not None:
+        print(f"reason {args.code} stored by the server")
+        return
+    print(_summary(await store.apply(ConfigChange(reasons=(value,)))))
 
 
 async def _reason_delete(args: argparse.Namespace, store: ConfigStore) -> None:
-    await store.delete_reason(args.code)
+    if await through(args.server, lambda server: server.delete("reasons", args.code)) is None:
+        await store.delete_reason(args.code)
     print(f"reason {args.code} deleted")
 
 

@@ -11,6 +11,8 @@ Rule 3: `upload` prints what it imported and what was there already, then each b
 as "FILE: line <n>: reason" on stderr; it exits 1 when nothing in the file was usable
 (no usable header, or every row bad), else 0.
 Rule 4: start, pause and stop move the status only; nothing is dialled yet.
+Rule 6: with a server configured, set, upload, start, pause, stop and the do-not-call
+changes go through its API (cti/cli/server.py); reading stays on the database.
 Rule 5: `stats` and `seats` print the API's figures (cti/api/campaign_stats.py) as
 aligned tables: --since and --until as the API takes them (epoch seconds or ISO 8601 with
 an offset), --day as YYYY-MM-DD in UTC (today when left out).
@@ -31,6 +33,7 @@ from cti.api.errors import ApiError
 from cti.api.query import instant
 from cti.cli.admin import COMMON, Parser, Subcommands, UsageError, add_command, run_cli
 from cti.cli.options import add_options, changed
+from cti.cli.server import through
 from cti.domain.abandon_window import AbandonWindow
 from cti.domain.campaign import (
     CallingWindow,
@@ -48,7 +51,7 @@ from cti.engine.clock import SystemClock
 from cti.storage.campaign_stats import AttemptFigures
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
-from cti.storage.contact_upload import upload_contacts
+from cti.storage.contact_upload import Upload, upload_contacts
 from cti.storage.database import Database
 from cti.storage.errors import ConfigNotFound
 
@@ -107,9 +110,23 @@ async def _set(args: argparse.Namespace, stores: Stores) -> int:
     config = _changed(base, args)
     if config.queue not in (await stores.config.load()).queues:
         raise ConfigError(f"unknown queue '{config.queue}'")
+    if await through(args.server, lambda server: server.save_campaign(config)) is not None:
+        print(f"campaign {campaign} stored by the server")
+        return 0
     created = await stores.campaigns.save(config)
     print(f"campaign {campaign} {'created (draft)' if created else 'updated'}")
     return 0
+
+
+def _uploaded(answer: object) -> Upload | None:
+    """The server's answer to an upload as the store's (None: no answer, rule 4)."""
+    if not isinstance(answer, dict):
+        return None
+    errors = [str(e) for e in answer.get("errors", [])]
+    return Upload(
+        imported=int(answer.get("imported", 0)), already=int(answer.get("already", 0)),
+        errors=tuple(errors), refused=False,
+    )  # fmt: skip
 
 
 def _changed(base: CampaignConfig, args: argparse.Namespace) -> CampaignConfig:
@@ -125,7 +142,8 @@ async def _upload(args: argparse.Namespace, stores: Stores) -> int:
         raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{args.file} is not UTF-8 text") from None
-    upload = await upload_contacts(stores.campaigns, CampaignId(args.id), text)
+    answer = await through(args.server, lambda server: server.upload(CampaignId(args.id), text))
+    upload = _uploaded(answer) or await upload_contacts(stores.campaigns, CampaignId(args.id), text)
     if not upload.refused:
         print(f"imported {upload.imported}, already there {upload.already}")
     for error in upload.errors:
@@ -136,6 +154,10 @@ async def _upload(args: argparse.Namespace, stores: Stores) -> int:
 
 async def _status(args: argparse.Namespace, stores: Stores) -> int:
     status = STATUS_OF[args.action]
+    campaign = CampaignId(args.id)
+    if await through(args.server, lambda server: server.campaign_action(campaign, args.action)):
+        print(f"campaign {args.id} {status}")
+        return 0
     acd = await stores.config.load() if status is CampaignStatus.RUNNING else None
     await stores.campaigns.set_status(CampaignId(args.id), status, acd=acd)
     print(f"campaign {args.id} {status}")
@@ -279,12 +301,19 @@ def _when(at: Instant | None, open_end: str) -> str:
 
 async def _dnc_add(args: argparse.Namespace, stores: Stores) -> int:
     numbers = {normalize_number(number) for number in args.numbers}  # ContactError names it
-    added = await stores.campaigns.dnc_add(numbers, args.note)
+    answer = await through(args.server, lambda server: server.dnc_add(sorted(numbers), args.note))
+    if isinstance(answer, dict) and isinstance(answer.get("added"), int):
+        added = int(answer["added"])
+    else:
+        added = await stores.campaigns.dnc_add(numbers, args.note)
     print(f"{added} added, {len(numbers) - added} listed already")
     return 0
 
 
 async def _dnc_remove(args: argparse.Namespace, stores: Stores) -> int:
+    if await through(args.server, lambda server: server.dnc_remove(args.number)) is not None:
+        print(f"{args.number} removed")
+        return 0
     if not await stores.campaigns.dnc_remove(args.number):
         raise ConfigNotFound(f"{args.number} is not on the do-not-call list")
     print(f"{args.number} removed")
