@@ -169,6 +169,29 @@ def test_misses_before_not_ready_is_configurable() -> None:
     assert acd.state.agents[A1].reason == "no answer"
 
 
+def test_a_busy_answer_counts_as_a_miss_and_an_unreachable_phone_is_not_ready_at_once() -> None:
+    """The rule chosen (issue 12, item 10): a phone that rejects an offer (busy) missed it,
+    like one that rang N times, and `misses_before_not_ready` of them in a row make the
+    agent not ready ("busy"); a phone that cannot be reached cannot take the next offer
+    either, so one is enough ("unavailable")."""
+    acd = acd_with("1001", misses_before_not_ready=2)
+    acd.log_in("1001")
+    acd.caller("c1")
+    acd.dial("c1", "1001")
+    acd.dial_end("c1", DialStatus.BUSY)
+    after_one = acd.state.agents[A1]
+    acd.dial("c1", "1001")  # offered again at once: the only agent, still ready
+    acd.dial_end("c1", DialStatus.BUSY)
+    after_two = acd.state.agents[A1]
+    acd.feed(SetReady(at=acd.now, agent=A1))
+    acd.dial("c1", "1001")
+    acd.dial_end("c1", DialStatus.UNAVAILABLE)
+
+    assert (after_one.ready, after_one.misses_in_row) == (True, 1)
+    assert (after_two.ready, after_two.reason) == (False, "busy")
+    assert acd.state.agents[A1].reason == "unavailable"
+
+
 @pytest.mark.parametrize(("answer_after", "ring"), [(0.2, 1), (6.0, 2), (13.0, 3)])
 def test_the_ring_an_answer_came_on_is_recorded(answer_after: float, ring: int) -> None:
     acd = acd_with("1001", ring_limit=3, ring_cadence=6.0)
