@@ -58,9 +58,11 @@ from cti.domain.contact import (
     Blocked,
     Contact,
     ContactError,
+    ContactEvent,
     ContactId,
     ContactStatus,
     dial_check,
+    moved,
     overdue,
     reopens_at,
 )
@@ -241,7 +243,7 @@ class Dialer:
         self, contact: Contact, config: CampaignConfig, blocked: Blocked, now: Instant
     ) -> None:
         if blocked is Blocked.DO_NOT_CALL:
-            later = replace(contact, status=ContactStatus.CLOSED)
+            later = moved(contact, ContactEvent.BLOCK)
         else:
             later = replace(contact, next_at=reopens_at(contact, config, now))
         await self._store.update_contact(later, expected=ContactStatus.PENDING)

@@ -18,6 +18,9 @@ may be bound to one agent (the one who promised it) or keep an inbound caller's 
 line (`place`, `priority`: cti/domain/dispatch.py rule 5). A follow-up (P17, P18) is due by
 `due`. Overdue: a callback not dialled by its due instant (the promise is to call, the
 customer may not answer), a follow-up not done by its due instant and not closed.
+Rule 6: a contact's status moves only along TRANSITIONS (STYLE rule 14): pending -claim->
+dialling; dialling -return, skip, retry-> pending, -reach-> done, -exhaust-> closed;
+pending -block, cancel-> closed. Anything else raises IllegalContactTransition.
 """
 
 from __future__ import annotations
@@ -60,6 +63,46 @@ class ContactKind(StrEnum):
 
 
 OPEN: Final = frozenset({ContactStatus.PENDING, ContactStatus.DIALLING})
+
+
+class ContactEvent(StrEnum):
+    """What moves a contact's status (rule 6)."""
+
+    CLAIM = "claim"  # the shell claims it for a dial
+    RETURN = "return"  # the core hands it back undialled (window, halt, do-not-call)
+    SKIP = "skip"  # a preview agent chose not to dial it
+    RETRY = "retry"  # an attempt ended; the campaign's rule dials it again later
+    REACH = "reach"  # a person was reached
+    EXHAUST = "exhaust"  # its attempts ran out, or the result is never retried
+    BLOCK = "block"  # its number is on the do-not-call list
+    CANCEL = "cancel"  # a callback or follow-up cancelled
+
+
+_S, _E = ContactStatus, ContactEvent
+TRANSITIONS: Final[Mapping[tuple[ContactStatus, ContactEvent], ContactStatus]] = {
+    (_S.PENDING, _E.CLAIM): _S.DIALLING,
+    (_S.DIALLING, _E.RETURN): _S.PENDING,
+    (_S.DIALLING, _E.SKIP): _S.PENDING,
+    (_S.DIALLING, _E.RETRY): _S.PENDING,
+    (_S.DIALLING, _E.REACH): _S.DONE,
+    (_S.DIALLING, _E.EXHAUST): _S.CLOSED,
+    (_S.PENDING, _E.BLOCK): _S.CLOSED,
+    (_S.PENDING, _E.CANCEL): _S.CLOSED,
+}
+
+
+class IllegalContactTransition(ValueError):
+    def __init__(self, contact: ContactId, status: ContactStatus, event: ContactEvent) -> None:
+        super().__init__(f"contact {contact}: {event} not allowed while {status}")
+
+
+def moved(contact: Contact, event: ContactEvent) -> Contact:
+    """The contact after `event` (rule 6): a row of TRANSITIONS, else IllegalContactTransition."""
+    try:
+        status = TRANSITIONS[contact.status, event]
+    except KeyError:
+        raise IllegalContactTransition(contact.id, contact.status, event) from None
+    return replace(contact, status=status)
 
 
 class Blocked(StrEnum):
@@ -182,26 +225,27 @@ def reopens_at(contact: Contact, campaign: CampaignConfig, now: Instant) -> Inst
 
 
 def started(contact: Contact) -> Contact:
-    return replace(contact, status=ContactStatus.DIALLING)
+    """The contact claimed for a dial."""
+    return moved(contact, ContactEvent.CLAIM)
 
 
 def after_attempt(
     contact: Contact, campaign: CampaignConfig, result: AttemptResult, ended: Instant
 ) -> Contact:
-    """The contact after one attempt that ended at `ended` with `result` (rule 3)."""
+    """The claimed contact after one attempt that ended at `ended` with `result` (rule 3)."""
     if result is AttemptResult.SKIPPED:
-        return replace(contact, status=ContactStatus.PENDING, last_result=result)
+        return moved(replace(contact, last_result=result), ContactEvent.SKIP)
     attempts = contact.attempts + 1
     counted = replace(contact, attempts=attempts, last_result=result)
     if result is AttemptResult.CONNECTED:
-        return replace(counted, status=ContactStatus.DONE)
+        return moved(counted, ContactEvent.REACH)
     if result is AttemptResult.ABANDONED:
         # Campaign rule 4: dial_check keeps the number quiet unless an agent is guaranteed.
         counted = replace(counted, abandoned_at=ended)
     rule = campaign.retry(result)
     if rule is None or attempts >= rule.max_attempts:
-        return replace(counted, status=ContactStatus.CLOSED)
-    return replace(counted, status=ContactStatus.PENDING, next_at=Instant(ended + rule.delay))
+        return moved(counted, ContactEvent.EXHAUST)
+    return moved(replace(counted, next_at=Instant(ended + rule.delay)), ContactEvent.RETRY)
 
 
 def overdue(contact: Contact, now: Instant) -> bool:

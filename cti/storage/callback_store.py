@@ -14,14 +14,21 @@ open, and for a callback no dial placed yet.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cti.domain.campaign import CALLBACKS_PREFIX, CampaignConfig, CampaignStatus, callbacks_campaign
-from cti.domain.contact import OPEN, Contact, ContactId, ContactKind, ContactStatus
+from cti.domain.contact import (
+    OPEN,
+    Contact,
+    ContactEvent,
+    ContactId,
+    ContactKind,
+    ContactStatus,
+    moved,
+)
 from cti.domain.ids import AgentId, Instant, QueueId
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import ContactRow
@@ -119,7 +126,7 @@ class CallbackStore(StoreClient):
             return None
         if found.status is ContactStatus.DIALLING:
             raise CallbackRefused(f"{contact} is being dialled: it can no longer be cancelled")
-        closed = replace(found, status=ContactStatus.CLOSED)
+        closed = moved(found, ContactEvent.CANCEL)
         if not await self._campaigns.update_contact(closed, expected=ContactStatus.PENDING):
             raise CallbackRefused(f"{contact} is being dialled: it can no longer be cancelled")
         return closed

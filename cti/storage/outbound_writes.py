@@ -13,7 +13,6 @@ CampaignStore's own), so an attempt and its contact are stored together or not a
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import update
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import CampaignId, CampaignStatus
-from cti.domain.contact import Contact, ContactStatus
+from cti.domain.contact import Contact, ContactEvent, ContactStatus, moved
 from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow
@@ -92,4 +91,4 @@ async def finish_campaign(connection: AsyncConnection, campaign: CampaignId, now
 
 
 def _pending(contact: Contact) -> Contact:
-    return replace(contact, status=ContactStatus.PENDING)
+    return moved(contact, ContactEvent.RETURN)

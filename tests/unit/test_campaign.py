@@ -28,6 +28,7 @@ from cti.domain.contact import (
     make_contact,
     normalize_number,
     overdue,
+    started,
 )
 from cti.domain.contact_rows import contact_id, read_contacts
 from cti.domain.ids import Instant, QueueId
@@ -148,7 +149,7 @@ def test_the_window_is_the_called_partys_local_time() -> None:
 
 
 def test_a_contact_is_not_dialled_before_its_retry() -> None:
-    busy = after_attempt(contact(), CAMPAIGN, AttemptResult.BUSY, NOON)
+    busy = after_attempt(started(contact()), CAMPAIGN, AttemptResult.BUSY, NOON)
 
     assert busy.status is ContactStatus.PENDING and busy.attempts == 1
     assert check(busy, now=Instant(NOON + 60)) is Blocked.NOT_YET
@@ -156,7 +157,7 @@ def test_a_contact_is_not_dialled_before_its_retry() -> None:
 
 
 def test_an_abandoned_number_stays_quiet_72_hours_unless_an_agent_is_guaranteed() -> None:
-    abandoned = after_attempt(contact(), CAMPAIGN, AttemptResult.ABANDONED, NOON)
+    abandoned = after_attempt(started(contact()), CAMPAIGN, AttemptResult.ABANDONED, NOON)
     later = Instant(NOON + 24 * HOUR)  # past the retry delay, inside the quiet period
 
     assert abandoned.abandoned_at == NOON
@@ -169,7 +170,7 @@ def test_an_abandoned_number_stays_quiet_72_hours_unless_an_agent_is_guaranteed(
 
 
 def test_a_person_reached_is_done() -> None:
-    done = after_attempt(contact(), CAMPAIGN, AttemptResult.CONNECTED, NOON)
+    done = after_attempt(started(contact()), CAMPAIGN, AttemptResult.CONNECTED, NOON)
 
     assert done.status is ContactStatus.DONE and check(done) is Blocked.NOT_PENDING
 
@@ -179,7 +180,9 @@ def test_attempts_stop_at_the_rules_maximum() -> None:
     limit = CAMPAIGN.retries[AttemptResult.NO_ANSWER].max_attempts
     for n in range(limit):
         assert c.status is ContactStatus.PENDING
-        c = after_attempt(c, CAMPAIGN, AttemptResult.NO_ANSWER, Instant(NOON + n * 3 * HOUR))
+        c = after_attempt(
+            started(c), CAMPAIGN, AttemptResult.NO_ANSWER, Instant(NOON + n * 3 * HOUR)
+        )
 
     assert c.attempts == limit and c.status is ContactStatus.CLOSED
 
@@ -187,15 +190,15 @@ def test_attempts_stop_at_the_rules_maximum() -> None:
 def test_the_maximum_counts_attempts_of_every_outcome() -> None:
     c = contact()
     for result in (AttemptResult.BUSY, AttemptResult.NO_ANSWER):
-        c = after_attempt(c, CAMPAIGN, result, NOON)
+        c = after_attempt(started(c), CAMPAIGN, result, NOON)
     # FAILED allows 3 in all: this third attempt closes the contact.
-    c = after_attempt(c, CAMPAIGN, AttemptResult.FAILED, NOON)
+    c = after_attempt(started(c), CAMPAIGN, AttemptResult.FAILED, NOON)
 
     assert c.attempts == 3 and c.status is ContactStatus.CLOSED
 
 
 def test_a_preview_skip_is_recorded_but_not_counted() -> None:
-    skipped = after_attempt(contact(), CAMPAIGN, AttemptResult.SKIPPED, NOON)
+    skipped = after_attempt(started(contact()), CAMPAIGN, AttemptResult.SKIPPED, NOON)
 
     assert skipped.attempts == 0 and skipped.last_result is AttemptResult.SKIPPED
     assert skipped.status is ContactStatus.PENDING
@@ -207,7 +210,8 @@ def test_a_follow_up_not_done_by_its_due_time_is_overdue() -> None:
     assert not overdue(due, Instant(NOON + 71 * HOUR))
     assert overdue(due, Instant(NOON + 73 * HOUR))
     assert not overdue(
-        after_attempt(due, CAMPAIGN, AttemptResult.CONNECTED, NOON), Instant(NOON + 73 * HOUR)
+        after_attempt(started(due), CAMPAIGN, AttemptResult.CONNECTED, NOON),
+        Instant(NOON + 73 * HOUR),
     )
 
 
