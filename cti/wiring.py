@@ -3,6 +3,10 @@
 Rule 1: start order is storage (migrated), engine, AMI link, HTTP; stop order is the
 reverse, and history still buffered is flushed (or spooled) before exit.
 Rule 2: nothing here decides anything; it only connects ports to adapters.
+Rule 3: `assemble` builds everything but Asterisk's side and the HTTP site, once, for
+`cti serve` and for the API tests (tests/api/harness.py), so what the tests run is what the
+server runs, the dialer included; `serve` adds the AMI adapter, the history writer and the
+listening socket.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -24,9 +29,11 @@ from cti.ami.resync import Resyncer
 from cti.api.app import ApiContext, Hub, create_app
 from cti.dialer.feeder import Dialer
 from cti.domain.commands import LoadConfig, RestoreLogins
-from cti.domain.inputs import TelephonyLost
+from cti.domain.ids import Clock
+from cti.domain.inputs import Input, TelephonyLost
 from cti.engine.clock import SystemClock
 from cti.engine.engine import Engine
+from cti.engine.ports import CallControl, FrameReader, Headers, HistoryRecorder
 from cti.engine.runner import EffectRunner
 from cti.metrics import CampaignCollector, HistoryCollector, LiveCollector, Metrics
 from cti.settings import Settings
@@ -34,72 +41,80 @@ from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
 from cti.storage.config_watch import ConfigWatch
-from cti.storage.database import open_database
+from cti.storage.database import Database, open_database
 from cti.storage.spool import BatchingHistory
 
 logger = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    stop = stop or _stop_on_signals()
-    clock, metrics = SystemClock(), Metrics()
-    database = await open_database(settings.database.url)
-    store, queries = ConfigStore(database), database.queries()
-    history = BatchingHistory(database.history(), Path(settings.database.spool))
-    resyncer: Resyncer | None = None
+class Recorder(HistoryRecorder, Protocol):
+    """The history writer as the server needs it: takes records, says how far it got."""
 
-    def on_up() -> None:
-        if link.logins > 1:
-            metrics.ami_reconnects.inc()
-        if resyncer is not None:
-            resyncer.request()
+    @property
+    def accepted(self) -> int: ...
 
-    def on_malformed(frame: str, reason: str) -> None:
-        metrics.ami_malformed()
-        logger.warning("malformed AMI frame skipped (%s): %.120r", reason, frame)
+    @property
+    def pending(self) -> int: ...
 
-    def on_down(reason: str) -> None:
-        logger.warning("AMI link down: %s", reason)
-        engine.submit(TelephonyLost(at=clock.now()))  # no dialling until the next resync
 
-    callbacks = LinkCallbacks(
-        on_frame=lambda _: None, on_malformed=on_malformed, on_up=on_up, on_down=on_down
-    )
-    link = AmiLink(LinkSettings.of(settings.ami), callbacks)
-    resyncer = Resyncer(link, lambda s: engine.submit(s), clock.now, metrics.ami_malformed)
-    control = AmiCallControl(
-        link,
-        lambda i: engine.submit(i),
-        clock.now,
-        within=settings.ami.action_timeout,
-        outbound_dial=settings.ami.outbound_dial,
-    )
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Telephony:
+    """What the server is given of Asterisk: call control, the frame reader, and the
+    link's state (the AMI adapter in `cti serve`; a recording stand-in in API tests)."""
+
+    control: CallControl
+    reader: FrameReader
+    up: Callable[[], bool]
+    reconnects: Callable[[], int]
+    request_resync: Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parts:
+    """The server's parts, connected (rule 3); `tasks` are what must run."""
+
+    engine: Engine
+    dialer: Dialer
+    watch: ConfigWatch
+    hub: Hub
+    metrics: Metrics
+    context: ApiContext
+    app: web.Application
+
+    def tasks(self) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+        return [
+            ("acd-engine", self.engine.run()),
+            ("dialer", self.dialer.run()),
+            ("config-watch", self.watch.run()),
+        ]
+
+
+async def assemble(
+    *, clock: Clock, database: Database, history: Recorder, telephony: Telephony
+) -> Parts:
+    """Rule 3: the one assembly of the engine, the dialer, the API and the metrics, for
+    `cti serve` and for the API tests alike; the configuration and the agents logged in
+    when the server stopped (C1) are loaded, their phones' states come with the resync."""
+    store, queries, metrics = ConfigStore(database), database.queries(), Metrics()
     hub = Hub(state=lambda: engine.state, now=clock.now, history=queries)
-    effects = EffectRunner(history=history, control=control, feeds=[hub])
+    effects = EffectRunner(history=history, control=telephony.control, feeds=[hub])
     engine = Engine(
         clock=clock,
-        reader=AmiReader(),
+        reader=telephony.reader,
         runner=effects,
         observer=metrics,
-        request_resync=resyncer.request,
+        request_resync=telephony.request_resync,
     )
-    campaigns = CampaignStore(database)
-    book = CallbackStore(database)
+    campaigns, book = CampaignStore(database), CallbackStore(database)
     dialer = Dialer(engine, campaigns, book, history, clock.now)
     effects.add_feed(dialer)
     config = await store.load()
     engine.submit(LoadConfig(at=clock.now(), config=config))
     watch = ConfigWatch(store, lambda c: engine.execute(LoadConfig(at=clock.now(), config=c)))
     watch.loaded(config)
-    # Agents logged in when the server stopped come back (C1); their phones' states come
-    # with the first resync.
     engine.submit(RestoreLogins(at=clock.now(), logins=tuple(await queries.presence())))
-    callbacks.on_frame = engine.on_frame
-    metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, lambda: link.is_up))
+    metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, telephony.up))
     metrics.registry.register(CampaignCollector(lambda: engine.state, clock.now))
-    metrics.registry.register(
-        HistoryCollector(lambda: (history.written, history.spooled, history.pending))
-    )
     context = ApiContext(
         engine=engine,
         directory=store,
@@ -108,28 +123,53 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         callbacks=book,
         hub=hub,
         now=clock.now,
-        ami_up=lambda: link.is_up,
-        ami_reconnects=lambda: link.reconnects,
+        ami_up=telephony.up,
+        ami_reconnects=telephony.reconnects,
         database_reachable=database.is_reachable,
         render_metrics=metrics.render,
     )
-    runner = web.AppRunner(create_app(context), access_log=None)
+    app = create_app(context)
+    return Parts(
+        engine=engine, dialer=dialer, watch=watch, hub=hub, metrics=metrics,
+        context=context, app=app,
+    )  # fmt: skip
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    stop = stop or _stop_on_signals()
+    clock = SystemClock()
+    database = await open_database(settings.database.url)
+    history = BatchingHistory(database.history(), Path(settings.database.spool))
+    parts: Parts | None = None
+
+    def submit(item: Input) -> None:
+        assert parts is not None
+        parts.engine.submit(item)
+
+    link, resyncer, control = _ami(settings, clock, submit, lambda: parts)
+    telephony = Telephony(
+        control=control,
+        reader=AmiReader(),
+        up=lambda: link.is_up,
+        reconnects=lambda: link.reconnects,
+        request_resync=resyncer.request,
+    )
+    parts = await assemble(clock=clock, database=database, history=history, telephony=telephony)
+    parts.metrics.registry.register(
+        HistoryCollector(lambda: (history.written, history.spooled, history.pending))
+    )
+    runner = web.AppRunner(parts.app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.http.host, settings.http.port).start()
     logger.info("listening on http://%s:%d", settings.http.host, settings.http.port)
-    tasks = [
-        _task(history.run(), "history-writer"),
-        _task(engine.run(), "acd-engine"),
-        _task(resyncer.run(), "ami-resync"),
-        _task(link.run(), "ami-link"),
-        _task(dialer.run(), "dialer"),
-        _task(watch.run(), "config-watch"),
-    ]
+    tasks = [_task(history.run(), "history-writer")]
+    tasks += [_task(coro, name) for name, coro in parts.tasks()]
+    tasks += [_task(resyncer.run(), "ami-resync"), _task(link.run(), "ami-link")]
     try:
         await _until_stopped(stop, tasks)
     finally:
         await runner.cleanup()
-        await dialer.close()
+        await parts.dialer.close()
         for task in reversed(tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -138,6 +178,55 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         await history.close()
         await database.close()
         logger.info("stopped")
+
+
+def _ami(
+    settings: Settings,
+    clock: SystemClock,
+    submit: Callable[[Input], None],
+    parts: Callable[[], Parts | None],
+) -> tuple[AmiLink, Resyncer, AmiCallControl]:
+    """The AMI adapter: the link, its resync and call control, feeding the engine."""
+    resyncer: Resyncer | None = None
+
+    def on_up() -> None:
+        found = parts()
+        if link.logins > 1 and found is not None:
+            found.metrics.ami_reconnects.inc()
+        if resyncer is not None:
+            resyncer.request()
+
+    def count_malformed() -> None:
+        found = parts()
+        if found is not None:
+            found.metrics.ami_malformed()
+
+    def on_malformed(frame: str, reason: str) -> None:
+        count_malformed()
+        logger.warning("malformed AMI frame skipped (%s): %.120r", reason, frame)
+
+    def on_down(reason: str) -> None:
+        logger.warning("AMI link down: %s", reason)
+        submit(TelephonyLost(at=clock.now()))  # no dialling until the next resync
+
+    def on_frame(headers: Headers) -> None:
+        found = parts()
+        if found is not None:
+            found.engine.on_frame(headers)
+
+    callbacks = LinkCallbacks(
+        on_frame=on_frame, on_malformed=on_malformed, on_up=on_up, on_down=on_down
+    )
+    link = AmiLink(LinkSettings.of(settings.ami), callbacks)
+    resyncer = Resyncer(link, submit, clock.now, count_malformed)
+    control = AmiCallControl(
+        link,
+        submit,
+        clock.now,
+        within=settings.ami.action_timeout,
+        outbound_dial=settings.ami.outbound_dial,
+    )
+    return link, resyncer, control
 
 
 def _task(coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:

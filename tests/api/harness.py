@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from cti.api.app import ApiContext, Hub, create_app
-from cti.domain.commands import LoadConfig
+from cti.api.app import Hub, context_key
+from cti.dialer.feeder import Dialer
 from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.effects import Instruction, Record
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
@@ -36,13 +37,12 @@ from cti.domain.inputs import (
 from cti.domain.queue import WaitingCall
 from cti.domain.records import CallRecord, OfferOutcome, OfferRecord, Segment, SegmentKind, Side
 from cti.domain.state import Decision
-from cti.engine.clock import SystemClock
 from cti.engine.engine import Engine
-from cti.engine.runner import EffectRunner
-from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigChange, ConfigStore
 from cti.storage.database import Database, open_database
+from cti.storage.spool import BatchingHistory
+from cti.wiring import Telephony, assemble
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -64,11 +64,38 @@ class RecordingControl:
 
 
 class RecordingHistory:
-    def __init__(self) -> None:
+    """The server's own history writer (to the test's database, spooling beside it), which
+    also keeps every record it was handed, for the tests to look at."""
+
+    def __init__(self, writer: BatchingHistory) -> None:
         self.records: list[Record] = []
+        self.writer = writer
 
     def put(self, record: Record) -> None:
         self.records.append(record)
+        self.writer.put(record)
+
+    @property
+    def accepted(self) -> int:
+        return self.writer.accepted
+
+    @property
+    def pending(self) -> int:
+        return self.writer.pending
+
+
+class ShiftedClock:
+    """The wall clock, moved on by `advance` (the API tests' controllable clock)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> Instant:
+        return Instant(time.time() + self.offset)
+
+    def advance(self, seconds: float) -> Instant:
+        self.offset += seconds
+        return self.now()
 
 
 class NoFrames:
@@ -117,11 +144,12 @@ class Api:
     hub: Hub
     control: RecordingControl
     history: RecordingHistory
-    clock: SystemClock
+    clock: ShiftedClock
     admin: str
     supervisor: str
     engine_task: asyncio.Task[None]
     campaigns: CampaignStore
+    dialer: Dialer
     tokens: dict[str, str] = field(default_factory=dict)
 
     # HTTP -----------------------------------------------------------------------------
@@ -223,57 +251,40 @@ def seed() -> ConfigChange:
 
 @contextlib.asynccontextmanager
 async def running_api(tmp_path: Path, *, command_timeout: float = 5.0) -> AsyncIterator[Api]:
+    """The server as `cti serve` assembles it (cti/wiring.py assemble), on a temporary
+    SQLite database, with call control recording instead of Asterisk."""
     database = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'cti.sqlite3'}")
     store = ConfigStore(database)
     await store.apply(seed())
     admin = await store.create_token("root", "admin")
     supervisor = await store.create_token("sue", "supervisor")
-    clock, control, history = SystemClock(), RecordingControl(), RecordingHistory()
-    queries, campaigns = database.queries(), CampaignStore(database)
-    engine: Engine | None = None
-
-    def state() -> Any:
-        assert engine is not None
-        return engine.state
-
-    hub = Hub(state=state, now=clock.now, history=queries, queue_size=64)
-    runner = EffectRunner(history=history, control=control, feeds=[hub])
-    engine = Engine(
-        clock=clock,
-        reader=NoFrames(),  # type: ignore[arg-type]
-        runner=runner,
-        observer=QuietObserver(),
+    clock, control = ShiftedClock(), RecordingControl()
+    history = RecordingHistory(BatchingHistory(database.history(), tmp_path / "history.spool"))
+    telephony = Telephony(
+        control=control, reader=NoFrames(), up=lambda: True, reconnects=lambda: 0,
         request_resync=lambda: None,
-    )
-    task = asyncio.create_task(engine.run())
-    await engine.execute(LoadConfig(at=clock.now(), config=await store.load()))
-    context = ApiContext(
-        engine=engine,
-        directory=store,
-        history=queries,
-        campaigns=campaigns,
-        callbacks=CallbackStore(database),
-        hub=hub,
-        now=clock.now,
-        ami_up=lambda: True,
-        ami_reconnects=lambda: 0,
-        database_reachable=database.is_reachable,
-        render_metrics=lambda: b"# no metrics in API tests\n",
-        command_timeout=command_timeout,
-    )
-    client: TestClient[Any, Any] = TestClient(TestServer(create_app(context)))
+    )  # fmt: skip
+    parts = await assemble(clock=clock, database=database, history=history, telephony=telephony)
+    context = replace(parts.context, command_timeout=command_timeout)
+    parts.app[context_key] = context
+    tasks = [asyncio.create_task(history.writer.run())]
+    tasks += [asyncio.create_task(coro, name=name) for name, coro in parts.tasks()]
+    client: TestClient[Any, Any] = TestClient(TestServer(parts.app))
     await client.start_server()
-    api = Api(client, engine, store, database, hub, control, history, clock, admin,
-              supervisor, task, campaigns)  # fmt: skip
+    api = Api(client, parts.engine, store, database, parts.hub, control, history, clock, admin,
+              supervisor, tasks[1], CampaignStore(database), parts.dialer)  # fmt: skip
     for agent in PINS:
         api.register(f"PJSIP/{agent}")
     try:
         yield api
     finally:
         await client.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await parts.dialer.close()
+        for task in reversed(tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await history.writer.close()
         await database.close()
 
 

@@ -114,7 +114,7 @@ async def test_a_client_too_slow_to_keep_up_is_dropped_and_counted(api: Api) -> 
         burst = tuple(
             AgentChanged(agent=AgentId("1001"), state=AgentState.AVAILABLE,
                          previous=AgentState.NOT_READY, reason=None, at=at)
-            for _ in range(200)
+            for _ in range(1000)
         )  # fmt: skip
 
         api.hub.publish(Decision(api.engine.state, burst))  # more than its queue holds
