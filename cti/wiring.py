@@ -21,6 +21,7 @@ from cti.ami.control import AmiCallControl
 from cti.ami.link import AmiLink, LinkCallbacks, LinkSettings
 from cti.ami.normalize import AmiReader
 from cti.ami.resync import Resyncer
+from cti.ami.timeline import Timeline
 from cti.api.app import ApiContext, Hub, create_app
 from cti.dialer.feeder import Dialer
 from cti.domain.commands import LoadConfig, RestoreLogins
@@ -46,8 +47,10 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     store, queries = ConfigStore(database), database.queries()
     history = BatchingHistory(database.history(), Path(settings.database.spool))
     resyncer: Resyncer | None = None
+    timeline = Timeline()  # Asterisk's clock on ours: the reader's, the resync's, the pings'
 
     def on_up() -> None:
+        timeline.reset(clock.now())  # Asterisk may have restarted, on another clock
         if link.logins > 1:
             metrics.ami_reconnects.inc()
         if resyncer is not None:
@@ -62,10 +65,16 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         engine.submit(TelephonyLost(at=clock.now()))  # no dialling until the next resync
 
     callbacks = LinkCallbacks(
-        on_frame=lambda _: None, on_malformed=on_malformed, on_up=on_up, on_down=on_down
+        on_frame=lambda _: None,
+        on_malformed=on_malformed,
+        on_up=on_up,
+        on_down=on_down,
+        on_pong=lambda stamp: timeline.observe(stamp, clock.now()),
     )
     link = AmiLink(LinkSettings.of(settings.ami), callbacks)
-    resyncer = Resyncer(link, lambda s: engine.submit(s), clock.now, metrics.ami_malformed)
+    resyncer = Resyncer(
+        link, lambda s: engine.submit(s), clock.now, metrics.ami_malformed, timeline=timeline
+    )
     control = AmiCallControl(
         link,
         lambda i: engine.submit(i),
@@ -77,7 +86,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     effects = EffectRunner(history=history, control=control, feeds=[hub])
     engine = Engine(
         clock=clock,
-        reader=AmiReader(),
+        reader=AmiReader(timeline),
         runner=effects,
         observer=metrics,
         request_resync=resyncer.request,

@@ -1,6 +1,10 @@
 """The core: decide(state, input, now) -> Decision.
 
 Rule 1: pure. Time arrives as `now` and on each input; nothing here reads a clock or logs.
+One timeline: `now` is the engine's clock, and every input's `at` is on that same
+timeline (cti/ami/timeline.py places Asterisk's times on it). An input is never later than
+`now`: one stamped later is decided at `now`, so no deadline (a ring limit, a wrap-up
+maximum) can be computed from an instant that has not come yet.
 Rule 2: idempotent. A duplicated event changes nothing (it yields an Ignored note), so a
 replayed or re-delivered AMI stream cannot corrupt the picture.
 Rule 3: a channel that hung up is remembered for a while (`gone`), so a resync snapshot
@@ -14,6 +18,7 @@ the dialer's alone; once answered it is also a caller, handled like any other.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import assert_never
 
 from cti.domain import callback, consult, desk, outbound, telephony
@@ -71,6 +76,8 @@ __all__ = ["GONE_MEMORY", "AcdState", "Decision", "decide"]
 
 
 def decide(state: AcdState, event: Input, now: Instant) -> Decision:
+    if event.at > now:  # rule 1: nothing is later than now
+        event = replace(event, at=now)
     work = Work(state, event.at)
     try:
         _apply(work, event)

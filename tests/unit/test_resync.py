@@ -1,10 +1,13 @@
-"""Resync snapshots (cti/ami/resync.py): device states from DeviceStateList (C1).
+"""Resync snapshots (cti/ami/resync.py): device states from DeviceStateList, Asterisk's
+instants on the server's timeline (C1).
 
 The entries are copied from a DeviceStateList response of the lab's Asterisk 22: list
 entries carry the ActionID and no Timestamp.
 """
 
 from __future__ import annotations
+
+import pytest
 
 from cti.ami.resync import read_devices, read_snapshot
 from cti.domain.ids import DeviceId, Instant
@@ -43,13 +46,20 @@ DEVICE_STATE_LIST = [
         "ListItems": "3",
     },
 ]
-CHANNELS_COMPLETE = [{"Event": "CoreShowChannelsComplete", "Timestamp": "100.5", "ListItems": "0"}]
+CHANNELS_COMPLETE = [
+    {
+        "Event": "CoreShowChannelsComplete",
+        "ActionID": "c",
+        "EventList": "Complete",
+        "ListItems": "0",
+    }
+]
 
 
 def test_device_states_of_a_resync_come_from_device_state_list() -> None:
-    snapshot = read_snapshot(CHANNELS_COMPLETE, Instant(0), lambda: None, DEVICE_STATE_LIST)
+    snapshot = read_snapshot(CHANNELS_COMPLETE, Instant(100.5), lambda: None, DEVICE_STATE_LIST)
 
-    assert snapshot.at == 100.5
+    assert snapshot.at == 100.5  # its receipt: the list carries no Timestamp
     assert snapshot.devices == (
         (DeviceId("PJSIP/trunk"), DeviceState.IN_USE),
         (DeviceId("PJSIP/1001"), DeviceState.UNAVAILABLE),
@@ -82,3 +92,20 @@ def test_a_device_listed_twice_keeps_its_last_state() -> None:
     ]
 
     assert read_devices(entries, lambda: None) == ((DeviceId("PJSIP/1001"), DeviceState.IN_USE),)
+
+
+def test_a_snapshot_places_asterisks_entry_times_with_the_offset() -> None:
+    # Asterisk's clock 3 s ahead of the server's: the offset is -3.
+    waiting = {
+        "Event": "CoreShowChannel",
+        "Context": "cti-queue",
+        "Uniqueid": "7.1",
+        "ChanVariable": ["CTI_QUEUE=support", "CTI_ENTERED=1796220968.321280"],
+    }
+
+    snapshot = read_snapshot(
+        [waiting, *CHANNELS_COMPLETE], Instant(1796220990.0), lambda: None, offset=-3.0
+    )
+
+    [entry] = snapshot.waiting
+    assert entry.entered_at == pytest.approx(1796220965.321280)
