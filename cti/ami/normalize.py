@@ -291,27 +291,6 @@ def _outbound_machine(h: Headers, at: Instant) -> MachineAnswered:
     return MachineAnswered(at=at, channel=ChannelId(one(h, "Uniqueid")), cause=one(h, "Cause"))
 
 
-def waiting_channel(h: Headers, place: Callable[[float], Instant]) -> WaitingCall | None:
-    """A CoreShowChannel list entry, if that channel waits in a queue's holding loop;
-    `place` puts Asterisk's CTI_ENTERED on the server's timeline."""
-    variables = chan_vars(h)
-    queue = variables.get("CTI_QUEUE", "")
-    if one(h, "Context") != HOLDING_CONTEXT or not queue:
-        return None
-    channel = one(h, "Uniqueid")
-    try:
-        return WaitingCall(
-            call=CallId(variables.get("CTI_CALL_ID") or channel),
-            channel=ChannelId(channel),
-            queue=QueueId(queue),
-            priority=int(variables.get("CTI_PRIORITY") or "0"),
-            caller=variables.get("CTI_CALLER", ""),
-            entered_at=place(float(variables["CTI_ENTERED"])),
-        )
-    except (KeyError, ValueError) as exc:
-        raise MalformedEvent(f"CoreShowChannel {channel}: {exc!r}") from exc
-
-
 class AmiReader:
     """The engine's FrameReader for Asterisk's AMI: every frame's Timestamp is a sample of
     the timeline (cti/ami/timeline.py), which places each event's time (rule 2)."""

@@ -1,7 +1,9 @@
-"""Resync: ask Asterisk who is waiting, after every (re)login (C1).
+"""Resync: ask Asterisk who is waiting and who is talking, after every (re)login (C1).
 
 Rule 1: the snapshot is taken from CoreShowChannels with the CTI_* channel variables
-(manager.conf channelvars); a caller's place in line comes back from CTI_ENTERED.
+(manager.conf channelvars): callers waiting in the holding loop, with their place in line
+from CTI_ENTERED, and the calls connected to agents (cti/ami/channels.py), with the talk's
+start from CTI_ANSWERED.
 Rule 2: the snapshot's time is its receipt (the list's entries carry no Timestamp), so the
 core keeps callers that entered after it (see cti/domain/acd.py, rule 4). Asterisk's
 instants in it are placed on the server's timeline (cti/ami/timeline.py) with the offset
@@ -14,7 +16,6 @@ is call or reporting, which the least-privilege AMI user has). Both lists are as
 once (pipelined on the one session). If Asterisk refuses DeviceStateList (the module is not
 loaded), the snapshot carries no device states and a warning says why: waiting callers
 matter more than device states, which also arrive as DeviceStateChange events.
-Connected calls (BridgeList) join the snapshot with the ACD's connected-call state.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from cti.ami import actions
+from cti.ami.channels import bridged_pairs, connected_call, waiting_channel
 from cti.ami.link import AmiActionFailed, AmiLink, AmiUnavailable, headers_of
-from cti.ami.normalize import MalformedEvent, device_state, stamp_of, waiting_channel
+from cti.ami.normalize import MalformedEvent, device_state, stamp_of
 from cti.ami.timeline import Timeline
 from cti.domain.ids import DeviceId, Instant
-from cti.domain.inputs import DeviceState, Resynced
+from cti.domain.inputs import ConnectedCall, DeviceState, Resynced
 from cti.domain.queue import WaitingCall
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ def read_snapshot(
 
     channels = [h for h in map(headers_of, entries) if h.get("Event") == "CoreShowChannel"]
     waiting: list[WaitingCall] = []
+    connected: list[ConnectedCall] = []
     for headers in channels:
         try:
             found = waiting_channel(headers, place)
@@ -61,10 +64,16 @@ def read_snapshot(
             continue
         if found is not None:
             waiting.append(found)
+    for caller, leg in bridged_pairs(channels):
+        try:
+            connected.append(connected_call(caller, leg, received_at, place))
+        except (MalformedEvent, KeyError) as exc:
+            _skipped(exc, on_malformed)
     return Resynced(
         at=received_at,
         waiting=tuple(waiting),
         devices=read_devices(devices, on_malformed),
+        connected=tuple(connected),
     )
 
 
@@ -111,8 +120,10 @@ async def fetch_snapshot(
     offset = timeline.offset or 0.0
     snapshot = read_snapshot(_listed(channels), now(), on_malformed, devices, offset)
     logger.info(
-        "resync snapshot: %d waiting callers, %d device states; Asterisk's clock %+.3f s from ours",
+        "resync snapshot: %d waiting callers, %d connected calls, %d device states; "
+        "Asterisk's clock %+.3f s from ours",
         len(snapshot.waiting),
+        len(snapshot.connected),
         len(snapshot.devices),
         -offset,
     )

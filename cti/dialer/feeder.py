@@ -12,7 +12,9 @@ least. A contact that may not be dialled now is moved on to when it may (never l
 head of the due list); one on the do-not-call list is closed.
 Rule 3: what the core reports is written in order by one writer: each attempt with its
 contact (idempotent), and contacts handed back (pending again). A write that fails is
-retried after a pause, never dropped.
+retried after a pause, never dropped. An attempt with no contact is one the core re-adopted
+after a restart (cti/domain/adopt.py): its result goes onto the stored contact, which the
+restart left dialling or pending (rule 4), and only then is the attempt written.
 Rule 4: at start, contacts left DIALLING (the server stopped without handing them back)
 are pending again only after RESTART_QUIET seconds: one may have been dialled as the
 server stopped, and no contact is dialled twice on a guess. At a clean stop the running
@@ -40,11 +42,13 @@ from cti.domain.callback import wanted_contact
 from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.commands import Command, FeedContacts, FlagOverdue, HaltCampaign, RunCampaign
 from cti.domain.contact import (
+    OPEN,
     Blocked,
     Contact,
     ContactError,
     ContactId,
     ContactStatus,
+    after_attempt,
     dial_check,
     overdue,
     reopens_at,
@@ -73,8 +77,8 @@ class Engine(Protocol):
     async def execute(self, command: Command, *, within: float = 5.0) -> Decision: ...
 
 
-# An attempt with its contact, a hand-back, or a callback to store.
-Write = tuple[DialAttempt, Contact] | Contact | CallbackWanted
+# An attempt with its contact (None: re-adopted, rule 3), a hand-back, or a callback.
+Write = tuple[DialAttempt, Contact | None] | Contact | CallbackWanted
 
 
 class Dialer:
@@ -298,10 +302,22 @@ class Dialer:
             return
         if isinstance(item, tuple):
             attempt, contact = item
+            if contact is None:
+                await self._settle_stored_contact(attempt)
             await self._store.record_attempt(attempt, contact)
             return
         pending = replace(item, status=ContactStatus.PENDING)
         await self._store.update_contact(pending, expected=ContactStatus.DIALLING)
+
+    async def _settle_stored_contact(self, attempt: DialAttempt) -> None:
+        """Rule 3, for an attempt of a re-adopted call. Once settled the contact is no longer
+        open, so a retry after the attempt's own write failed changes it no more."""
+        stored = await self._store.contact(attempt.contact)
+        if stored is None or stored.status not in OPEN:
+            return
+        campaign = await self._store.get(attempt.campaign)
+        after = after_attempt(stored, campaign.config, attempt.result, attempt.ended_at)
+        await self._store.update_contact(after, expected=stored.status)
 
     async def _store_callback(self, wanted: CallbackWanted) -> None:
         """Rule 6: a failure of the store is raised (retried); a callback that cannot be

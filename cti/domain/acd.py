@@ -14,6 +14,8 @@ agents (cti/domain/dispatch.py); then running campaigns are paced and dialled
 (cti/domain/outbound.py). Commands are refused whole or applied whole.
 Rule 5: an outbound call's channel is a dial until it is gone: its unanswered events are
 the dialer's alone; once answered it is also a caller, handled like any other.
+Rule 6: a resync re-adopts the calls Asterisk shows connected to agents that the core
+does not know (cti/domain/adopt.py) before anything is dispatched.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
-from cti.domain import callback, consult, desk, outbound, telephony
+from cti.domain import adopt, callback, consult, desk, outbound, telephony
 from cti.domain.commands import (
     BlockNumbers,
     CancelConsult,
@@ -100,6 +102,7 @@ def _apply(work: Work, event: Input) -> None:
             caller = not dial or event.channel in work.callers
             if not consult.on_hung_up(work, event) and caller:
                 telephony.on_hung_up(work, event)
+            adopt.on_hung_up(work, event)
             outbound.on_hung_up(work, event)
         case HangupRequested():
             if not consult.hangup_requested(work, event.channel):
@@ -134,7 +137,7 @@ def _apply(work: Work, event: Input) -> None:
         case TelephonyLost():
             outbound.on_telephony_lost(work)
         case Resynced():
-            telephony.on_resynced(work, event)
+            telephony.on_resynced(work, event, adopted=adopt.on_resynced(work, event))
             work.telephony_up = True
         case Tick():
             on_tick(work)

@@ -95,6 +95,11 @@ class Contact:
     priority: int = 0  # that caller's priority (P10), with the place
 
 
+def id_of(campaign: CampaignId, number: str) -> ContactId:
+    """A contact's id: its campaign and its number as dialled (one per number)."""
+    return ContactId(f"{campaign}:{number}")
+
+
 def normalize_number(raw: str) -> str:
     """The number as dialled, or ContactError naming what is wrong with it (rule 4)."""
     number = _DROPPED.sub("", raw)

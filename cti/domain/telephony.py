@@ -8,10 +8,10 @@ Rule 3: the talk ends on the first Hangup of either leg; who released first is t
 the first HangupRequest, or else of that first Hangup (P2).
 Rule 4: a resync keeps callers with an open offer (they are in the connect context, not in
 the holding loop) and otherwise makes the waiting list equal Asterisk's snapshot, less
-channels known gone; every difference is counted as a correction. A known caller whose
-entry time moved by less than ENTRY_TOLERANCE is unchanged: both are Asterisk's
-CTI_ENTERED, placed on the server's timeline by two estimates of the clock offset, which
-differ by the network's delay.
+channels known gone; every difference is counted as a correction, and so is every call
+re-adopted (cti/domain/adopt.py). A known caller whose entry time moved by less than
+ENTRY_TOLERANCE is unchanged: both are Asterisk's CTI_ENTERED, placed on the server's
+timeline by two estimates of the clock offset, which differ by the network's delay.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def on_control_failed(work: Work, event: CallControlFailed) -> None:
     work.set_timer(TimerKind.RETRY, event.channel, event.at + RETRY_PAUSE)
 
 
-def on_resynced(work: Work, event: Resynced) -> None:
+def on_resynced(work: Work, event: Resynced, *, adopted: int = 0) -> None:
     seen = {w.channel: w for w in event.waiting if w.channel not in work.gone}
     added = removed = changed = 0
     for current in list(work.waiting):
@@ -259,7 +259,9 @@ def on_resynced(work: Work, event: Resynced) -> None:
         work.devices[device] = state
         if not state.registered:
             _unreachable(work, device)  # e.g. an agent taken back at start (C1)
-    work.effects.append(ResyncApplied(added=added, removed=removed, changed=changed))
+    work.effects.append(
+        ResyncApplied(added=added, removed=removed, changed=changed, adopted=adopted)
+    )
 
 
 def _same_entry(known: WaitingCall, found: WaitingCall) -> bool:

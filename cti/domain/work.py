@@ -76,6 +76,7 @@ class Work:
         self.timers = Cow(state.timers)
         self.campaigns = Cow(state.campaigns)
         self.dials = Cow(state.dials)
+        self.adopted = Cow(state.adopted)
         self.dialled = state.dialled
         self.telephony_up = state.telephony_up
         self.effects: list[Effect] = []
@@ -105,6 +106,7 @@ class Work:
             timers=self.timers.result(),
             campaigns=self.campaigns.result(),
             dials=self.dials.result(),
+            adopted=self.adopted.result(),
             dialled=self.dialled,
             telephony_up=self.telephony_up,
         )

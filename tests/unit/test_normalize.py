@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cti.ami.normalize import AmiReader, MalformedEvent, device_of, normalize, waiting_channel
+from cti.ami.normalize import AmiReader, MalformedEvent, device_of, normalize
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import (
     CallbackDeclined,
@@ -126,62 +126,6 @@ def test_reader_names_user_events_by_their_user_event_name() -> None:
     assert AmiReader().name(ENTER) == "UserEvent/CtiQueueEnter"
     with pytest.raises(MalformedEvent):
         AmiReader().name({"Uniqueid": "1"})
-
-
-def same_clock(stamp: float) -> Instant:
-    return Instant(min(stamp, Instant(1796220990.0)))
-
-
-def two_seconds_behind(stamp: float) -> Instant:
-    """Asterisk's clock 2 s behind the server's."""
-    return Instant(min(stamp + 2.0, Instant(1796220990.0)))
-
-
-def test_core_show_channel_in_the_holding_loop_is_a_waiting_channel() -> None:
-    headers = {
-        "Event": "CoreShowChannel",
-        "Context": "cti-queue",
-        "Uniqueid": "9.1",
-        "ChanVariable": [
-            "CTI_CALL_ID=9.1",
-            "CTI_QUEUE=sales",
-            "CTI_PRIORITY=2",
-            "CTI_ENTERED=100.5",
-            "CTI_CALLER=555",
-        ],
-    }
-
-    assert waiting_channel(headers, two_seconds_behind) == WaitingCall(
-        call=CallId("9.1"),
-        channel=ChannelId("9.1"),
-        queue=QueueId("sales"),
-        priority=2,
-        caller="555",
-        entered_at=Instant(102.5),
-    )
-
-
-def test_core_show_channel_elsewhere_is_not_waiting() -> None:
-    headers = {
-        "Event": "CoreShowChannel",
-        "Context": "cti-connect",
-        "Uniqueid": "9.1",
-        "ChanVariable": ["CTI_QUEUE=sales"],
-    }
-
-    assert waiting_channel(headers, same_clock) is None
-
-
-def test_core_show_channel_without_entry_time_is_malformed() -> None:
-    headers = {
-        "Event": "CoreShowChannel",
-        "Context": "cti-queue",
-        "Uniqueid": "9.1",
-        "ChanVariable": "CTI_QUEUE=sales",
-    }
-
-    with pytest.raises(MalformedEvent, match=r"CoreShowChannel 9\.1"):
-        waiting_channel(headers, same_clock)
 
 
 # A caller (PJSIP/trunk-00000017) offered to device 1004 by cti-connect, recorded in the lab.

@@ -1,5 +1,5 @@
-"""Resync snapshots (cti/ami/resync.py): device states from DeviceStateList, Asterisk's
-instants on the server's timeline (C1).
+"""Resync snapshots (cti/ami/resync.py): device states from DeviceStateList, connected
+calls from CoreShowChannels, Asterisk's instants on the server's timeline (C1).
 
 The entries are copied from a DeviceStateList response of the lab's Asterisk 22: list
 entries carry the ActionID and no Timestamp.
@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from cti.ami.resync import read_devices, read_snapshot
-from cti.domain.ids import DeviceId, Instant
+from cti.domain.ids import ChannelId, DeviceId, Instant
 from cti.domain.inputs import DeviceState
+from tests.unit.test_channels import CALLER, LEG, WAITING
 
 ACTION_ID = "action/19a1c0f4-0791-41dc-88dd-75109721b7ab/1/2"
 DEVICE_STATE_LIST = [
@@ -94,18 +95,23 @@ def test_a_device_listed_twice_keeps_its_last_state() -> None:
     assert read_devices(entries, lambda: None) == ((DeviceId("PJSIP/1001"), DeviceState.IN_USE),)
 
 
-def test_a_snapshot_places_asterisks_entry_times_with_the_offset() -> None:
+def test_a_snapshot_places_waiting_and_connected_calls_with_the_offset() -> None:
     # Asterisk's clock 3 s ahead of the server's: the offset is -3.
-    waiting = {
-        "Event": "CoreShowChannel",
-        "Context": "cti-queue",
-        "Uniqueid": "7.1",
-        "ChanVariable": ["CTI_QUEUE=support", "CTI_ENTERED=1796220968.321280"],
-    }
+    entries = [WAITING, CALLER, LEG, *CHANNELS_COMPLETE]
 
-    snapshot = read_snapshot(
-        [waiting, *CHANNELS_COMPLETE], Instant(1796220990.0), lambda: None, offset=-3.0
-    )
+    snapshot = read_snapshot(entries, Instant(1796220990.0), lambda: None, offset=-3.0)
 
-    [entry] = snapshot.waiting
-    assert entry.entered_at == pytest.approx(1796220965.321280)
+    [waiting] = snapshot.waiting
+    [connected] = snapshot.connected
+    assert waiting.entered_at == pytest.approx(1796220965.321280)
+    assert connected.agent_channel == ChannelId("1796220968.1")
+    assert connected.answered_at == pytest.approx(1796220965.332955)
+
+
+def test_a_connected_call_that_breaks_the_contract_is_counted_and_left_out() -> None:
+    malformed: list[int] = []
+    broken = {**CALLER, "ChanVariable": ["CTI_QUEUE=support"]}  # no CTI_ENTERED
+
+    snapshot = read_snapshot([broken, LEG], Instant(0), lambda: malformed.append(1))
+
+    assert snapshot.connected == () and malformed == [1]
