@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from cti.ami import actions
-from cti.ami.channels import bridged_pairs, connected_call, waiting_channel
+from cti.ami.channels import Place, bridged_pairs, connected_call, waiting_channel
+from cti.ami.frames import Headers
 from cti.ami.link import AmiActionFailed, AmiLink, AmiUnavailable, headers_of
 from cti.ami.normalize import MalformedEvent, device_state, stamp_of
 from cti.ami.timeline import Timeline
@@ -54,8 +55,18 @@ def read_snapshot(
         return Instant(min(stamp + offset, received_at))
 
     channels = [h for h in map(headers_of, entries) if h.get("Event") == "CoreShowChannel"]
+    return Resynced(
+        at=received_at,
+        waiting=_waiting(channels, place, on_malformed),
+        devices=read_devices(devices, on_malformed),
+        connected=_connected(channels, received_at, place, on_malformed),
+    )
+
+
+def _waiting(
+    channels: Sequence[Headers], place: Place, on_malformed: Callable[[], None]
+) -> tuple[WaitingCall, ...]:
     waiting: list[WaitingCall] = []
-    connected: list[ConnectedCall] = []
     for headers in channels:
         try:
             found = waiting_channel(headers, place)
@@ -64,17 +75,19 @@ def read_snapshot(
             continue
         if found is not None:
             waiting.append(found)
+    return tuple(waiting)
+
+
+def _connected(
+    channels: Sequence[Headers], at: Instant, place: Place, on_malformed: Callable[[], None]
+) -> tuple[ConnectedCall, ...]:
+    connected: list[ConnectedCall] = []
     for caller, leg in bridged_pairs(channels):
         try:
-            connected.append(connected_call(caller, leg, received_at, place))
+            connected.append(connected_call(caller, leg, at, place))
         except (MalformedEvent, KeyError) as exc:
             _skipped(exc, on_malformed)
-    return Resynced(
-        at=received_at,
-        waiting=tuple(waiting),
-        devices=read_devices(devices, on_malformed),
-        connected=tuple(connected),
-    )
+    return tuple(connected)
 
 
 def _skipped(exc: Exception, on_malformed: Callable[[], None]) -> None:

@@ -28,15 +28,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cti.domain.agent import Agent, Trigger
-from cti.domain.call import CallProgress, Talk
+from cti.domain.call import CallProgress, Talk, started
 from cti.domain.campaign import AttemptResult
 from cti.domain.contact import Contact, id_of
 from cti.domain.dial import Dial
 from cti.domain.effects import AttemptEnded, Ignored
 from cti.domain.inputs import ChannelHungUp, ConnectedCall, Resynced
 from cti.domain.pacing import DialMode
-from cti.domain.records import AgentState, Segment, SegmentKind, VisitOutcome
-from cti.domain.work import Work
+from cti.domain.queue import WaitingCall
+from cti.domain.records import AgentState, VisitOutcome
+from cti.domain.work import Work, visit_of
 
 FREE = frozenset({AgentState.AVAILABLE, AgentState.NOT_READY})  # rule 3
 
@@ -77,7 +78,7 @@ def _agent_of(work: Work, found: ConnectedCall) -> Agent | None:
 
 
 def _adopt(work: Work, found: ConnectedCall, agent: Agent) -> None:
-    work.talks[found.channel] = Talk(
+    talk = Talk(
         call=found.call,
         channel=found.channel,
         agent=agent.id,
@@ -85,7 +86,7 @@ def _adopt(work: Work, found: ConnectedCall, agent: Agent) -> None:
         queue=found.queue,
         start=found.answered_at,
     )
-    work.legs[found.agent_channel] = found.channel
+    work.start_talk(talk)
     work.callers[found.channel] = found.call
     work.calls[found.call] = _progress(found)
     busy = replace(agent, call=found.call, channel=found.channel, queue=found.queue)
@@ -95,29 +96,25 @@ def _adopt(work: Work, found: ConnectedCall, agent: Agent) -> None:
 
 
 def _progress(found: ConnectedCall) -> CallProgress:
-    waited = Segment(
-        kind=SegmentKind.QUEUE,
-        start=found.entered_at,
-        end=found.answered_at,
-        queue=found.queue,
-        outcome=VisitOutcome.CONNECTED.value,
-    )
-    return CallProgress(
+    """The call as far as Asterisk tells it: its wait in the queue, then the agent."""
+    entry = WaitingCall(
         call=found.call,
-        caller=found.caller,
+        channel=found.channel,
         queue=found.queue,
+        priority=0,
+        caller=found.caller,
         entered_at=found.entered_at,
-        segments=(waited,),
-        offers=1,
-        answered=True,
-        talking=True,
     )
+    waited = visit_of(entry, found.answered_at, VisitOutcome.CONNECTED)
+    return replace(started(entry).left_queue(waited), offers=1, answered=True, talking=True)
 
 
 def _dial(found: ConnectedCall, agent: Agent) -> Dial:
     """Rule 4: the attempt as far as Asterisk tells it; the mode is settled at the end."""
     assert found.campaign is not None
     number = found.caller
+    # A Dial carries a contact; this one holds only what the attempt names (its id and
+    # number): the stored contact is the shell's to settle.
     contact = Contact(
         id=id_of(found.campaign, number), campaign=found.campaign, number=number, timezone=""
     )

@@ -193,15 +193,16 @@ def _answered(work: Work, offer: Offer) -> None:
         work.leave_queue(waiting, VisitOutcome.CONNECTED)
     work.update_call(offer.call, lambda p: replace(p, answered=True, talking=True))
     assert offer.agent_channel is not None
-    work.talks[offer.channel] = Talk(
-        call=offer.call,
-        channel=offer.channel,
-        agent=offer.agent,
-        agent_channel=offer.agent_channel,
-        queue=offer.queue,
-        start=work.at,
+    work.start_talk(
+        Talk(
+            call=offer.call,
+            channel=offer.channel,
+            agent=offer.agent,
+            agent_channel=offer.agent_channel,
+            queue=offer.queue,
+            start=work.at,
+        )
     )
-    work.legs[offer.agent_channel] = offer.channel
 
 
 def on_device_state(work: Work, event: DeviceStateChanged) -> None:

@@ -9,7 +9,7 @@ is done (not dialled again an hour later).
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import pytest
 
@@ -17,7 +17,7 @@ from cti.domain.campaign import AttemptResult
 from cti.domain.contact import ContactStatus
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Customers, Softphone, customer_number, place_call
-from tests.lab.server import ServerProcess, eventually
+from tests.lab.server import EventTap, ServerProcess, eventually
 from tests.lab.test_acd_e2e import acd_yaml, server
 from tests.lab.test_acd_restart_e2e import history_written
 from tests.lab.test_outbound_e2e import (
@@ -62,8 +62,21 @@ def released_first(findings: list[dict[str, Any]]) -> list[str]:
     return [f["agent"] for f in findings if f["rule"] == "P2.agent_released_first"]
 
 
-def talk(record: dict[str, Any]) -> list[tuple[str, float]]:
-    return [(s["agent"], s["end"] - s["start"]) for s in record["segments"] if s["kind"] == "talk"]
+def recorded_talk(
+    tap: EventTap, phone: Softphone, bye: Literal["sent", "received"], what: str
+) -> tuple[dict[str, Any], str, float]:
+    """The call's one record, its one talk's agent, and when the phone answered, once the
+    talk's seconds are checked against the phone's: its 200 OK to the BYE."""
+    assert phone.trace_dir is not None
+    answered = first_message(phone.trace_dir, "sent", "SIP/2.0 200")
+    released = first_message(phone.trace_dir, bye, "BYE ")
+    [record] = tap.calls()
+    [(agent, seconds)] = [
+        (s["agent"], s["end"] - s["start"]) for s in record["segments"] if s["kind"] == "talk"
+    ]
+    print(f"{what}: talk {seconds:.3f} s recorded, {released - answered:.3f} s on the phone")
+    assert seconds == pytest.approx(released - answered, abs=TALK_ERROR)
+    return record, agent, answered
 
 
 async def test_an_inbound_call_connected_through_a_restart_is_recorded_right(
@@ -82,14 +95,8 @@ async def test_an_inbound_call_connected_through_a_restart_is_recorded_right(
         async with tap:
             await tap.wait(lambda t: t.calls(), within=30, what="the call's record")
         assert await call.wait(within_s=10) == 0
-    assert phone.trace_dir is not None
-    answered = first_message(phone.trace_dir, "sent", "SIP/2.0 200")
-    released = first_message(phone.trace_dir, "received", "BYE ")
-    [record] = tap.calls()
-    [(agent, seconds)] = talk(record)
-    print(f"inbound: talk {seconds:.3f} s recorded, {released - answered:.3f} s on the phone")
+    record, agent, _ = recorded_talk(tap, phone, "received", "inbound")
     assert (record["call"], agent, record["released_by"]) == (call_id, "1001", "caller")
-    assert seconds == pytest.approx(released - answered, abs=TALK_ERROR)
     assert record["answered"] is True and released_first(tap.findings()) == []
 
 
@@ -118,14 +125,8 @@ async def test_a_campaign_call_connected_through_a_restart_is_a_connected_attemp
             [attempt] = await store.attempts_of(contact_of(number))
             contact = await store.contact(contact_of(number))
         summary = await campaign(server, admin)
-    assert phone.trace_dir is not None
-    answered = first_message(phone.trace_dir, "sent", "SIP/2.0 200")
-    released = first_message(phone.trace_dir, "sent", "BYE ")
-    [record] = tap.calls()
-    [(agent, seconds)] = talk(record)
-    print(f"outbound: talk {seconds:.3f} s recorded, {released - answered:.3f} s on the phone")
+    record, agent, answered = recorded_talk(tap, phone, "sent", "outbound")
     assert (record["call"], agent, record["released_by"]) == (call_id, "1001", "agent")
-    assert seconds == pytest.approx(released - answered, abs=TALK_ERROR)
     assert released_first(tap.findings()) == ["1001"]
     assert (attempt.id, attempt.result, attempt.agent) == (call_id, AttemptResult.CONNECTED, "1001")
     assert attempt.person and attempt.connected_at is not None
