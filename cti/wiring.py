@@ -26,6 +26,7 @@ from cti.ami.control import AmiCallControl
 from cti.ami.link import AmiLink, LinkCallbacks, LinkSettings
 from cti.ami.normalize import AmiReader
 from cti.ami.resync import Resyncer
+from cti.ami.timeline import Timeline
 from cti.api.app import ApiContext, Hub, create_app
 from cti.dialer.feeder import Dialer
 from cti.domain.commands import LoadConfig, RestoreLogins
@@ -146,10 +147,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         assert parts is not None
         parts.engine.submit(item)
 
-    link, resyncer, control = _ami(settings, clock, submit, lambda: parts)
+    timeline = Timeline()  # Asterisk's clock on ours: the reader's, the resync's, the pings'
+    link, resyncer, control = _ami(settings, clock, timeline, submit, lambda: parts)
     telephony = Telephony(
         control=control,
-        reader=AmiReader(),
+        reader=AmiReader(timeline),
         up=lambda: link.is_up,
         reconnects=lambda: link.reconnects,
         request_resync=resyncer.request,
@@ -183,6 +185,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 def _ami(
     settings: Settings,
     clock: SystemClock,
+    timeline: Timeline,
     submit: Callable[[Input], None],
     parts: Callable[[], Parts | None],
 ) -> tuple[AmiLink, Resyncer, AmiCallControl]:
@@ -190,6 +193,7 @@ def _ami(
     resyncer: Resyncer | None = None
 
     def on_up() -> None:
+        timeline.reset(clock.now())  # Asterisk may have restarted, on another clock
         found = parts()
         if link.logins > 1 and found is not None:
             found.metrics.ami_reconnects.inc()
@@ -215,10 +219,14 @@ def _ami(
             found.engine.on_frame(headers)
 
     callbacks = LinkCallbacks(
-        on_frame=on_frame, on_malformed=on_malformed, on_up=on_up, on_down=on_down
+        on_frame=on_frame,
+        on_malformed=on_malformed,
+        on_up=on_up,
+        on_down=on_down,
+        on_pong=lambda stamp: timeline.observe(stamp, clock.now()),
     )
     link = AmiLink(LinkSettings.of(settings.ami), callbacks)
-    resyncer = Resyncer(link, submit, clock.now, count_malformed)
+    resyncer = Resyncer(link, submit, clock.now, count_malformed, timeline=timeline)
     control = AmiCallControl(
         link,
         submit,

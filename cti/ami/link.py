@@ -22,6 +22,8 @@ Rules:
    `on_frame`, never to a waiting action (so no action timeout can swallow it).
 9. Cancelling `run` stops the link: the session closes without `on_down`, which reports a
    link that failed (a warning, and no dialling until the next resync), not one stopped.
+10. Every answered watchdog Ping hands Asterisk's `Timestamp` to `on_pong` (samples of the
+   timeline between calls, cti/ami/timeline.py); like `on_frame` it only records.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ class LinkCallbacks:
     on_malformed: Callable[[str, str], None]  # (frame excerpt, reason)
     on_up: Callable[[], None]
     on_down: Callable[[str], None]
+    on_pong: Callable[[float], None] = lambda _stamp: None  # rule 9
 
 
 class _Protocol(AMIProtocol):  # type: ignore[misc]
@@ -230,12 +233,21 @@ class AmiLink:
                     )
                     raise AmiUnavailable(reason)  # the transport closed
             try:
-                await self._send(manager, actions.ping(), self.settings.ping_interval)
+                answer = await self._send(manager, actions.ping(), self.settings.ping_interval)
                 missed = 0
+                self._pong(answer)
             except TimeoutError:
                 missed += 1
                 logger.warning("AMI ping %d/%d unanswered", missed, self.settings.max_missed_pings)
         raise AmiUnavailable(f"declared dead: {missed} pings unanswered")
+
+    def _pong(self, answer: Any) -> None:
+        first = answer[0] if isinstance(answer, list) else answer
+        stamp = first.get("Timestamp")
+        try:
+            self.callbacks.on_pong(float(stamp))
+        except (TypeError, ValueError):
+            logger.debug("Ping answered without a usable Timestamp: %r", stamp)
 
     def _close(self, manager: _Manager, reason: str | None) -> None:
         """End the session; `on_down` hears of it unless it was stopped (reason None)."""

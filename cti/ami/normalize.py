@@ -1,8 +1,11 @@
 """AMI events to domain inputs: a registry of tiny pure parsers, one per event.
 
 Rule 1: only events with a parser matter; everything else normalises to None (counted).
-Rule 2: event time is Asterisk's `Timestamp` (manager.conf timestampevents = yes); the
-receive time is the fallback.
+Rule 2: one timeline (cti/ami/timeline.py). A parser gets the event's time already on the
+server's timeline: AmiReader places Asterisk's `Timestamp` (manager.conf timestampevents =
+yes) with the measured offset; an event without one is at its receipt. An Asterisk instant
+inside an event (CtiQueueEnter's `Entered`) keeps its distance from the event's own
+`Timestamp`, both being Asterisk's clock.
 Rule 3: a known event missing a required header, or with a bad value, raises
 MalformedEvent naming the event; the caller logs, counts and skips it.
 Rule 4: AMI header names appear only under cti/ami. The UserEvents and contexts are the
@@ -24,6 +27,7 @@ from collections.abc import Callable
 from typing import Final
 
 from cti.ami.frames import Headers
+from cti.ami.timeline import Timeline
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import (
     CallbackDeclined,
@@ -108,20 +112,30 @@ def event_name(headers: Headers) -> str:
     return event
 
 
-def event_time(headers: Headers, received_at: Instant) -> Instant:
-    stamp = headers.get("Timestamp")
-    return Instant(float(one(headers, "Timestamp"))) if stamp else received_at
+def stamp_of(headers: Headers) -> float | None:
+    """Asterisk's `Timestamp` of a frame (its clock), None when it has none."""
+    return float(one(headers, "Timestamp")) if headers.get("Timestamp") else None
 
 
-def normalize(headers: Headers, received_at: Instant) -> TelephonyEvent | None:
+def normalize(headers: Headers, at: Instant) -> TelephonyEvent | None:
+    """The domain input of one event, at `at`: its time on the server's timeline."""
     name = event_name(headers)
     parser = _PARSERS.get(name.lower())
     if parser is None:
         return None
     try:
-        return parser(headers, event_time(headers, received_at))
+        return parser(headers, at)
     except (KeyError, ValueError) as exc:
         raise MalformedEvent(f"{name}: {exc!r}") from exc
+
+
+def _asterisk_instant(h: Headers, name: str, at: Instant) -> Instant:
+    """An Asterisk instant carried by an event, placed as far before `at` as it was
+    before the event's own Timestamp (rule 2); `at` when either is missing."""
+    stamp = stamp_of(h)
+    if stamp is None or not h.get(name):
+        return at
+    return Instant(at - max(0.0, stamp - float(one(h, name))))
 
 
 @parses("UserEvent/CtiQueueEnter")
@@ -135,7 +149,7 @@ def _queue_enter(h: Headers, at: Instant) -> CallerQueued:
         queue=QueueId(queue),
         priority=int(one(h, "CallerPriority") or "0"),
         caller=one(h, "CallerNum"),
-        entered_at=Instant(float(one(h, "Entered"))) if h.get("Entered") else at,
+        entered_at=_asterisk_instant(h, "Entered", at),
     )
     return CallerQueued(at=at, entry=entry)
 
@@ -277,28 +291,12 @@ def _outbound_machine(h: Headers, at: Instant) -> MachineAnswered:
     return MachineAnswered(at=at, channel=ChannelId(one(h, "Uniqueid")), cause=one(h, "Cause"))
 
 
-def waiting_channel(h: Headers) -> WaitingCall | None:
-    """A CoreShowChannel list entry, if that channel waits in a queue's holding loop."""
-    variables = chan_vars(h)
-    queue = variables.get("CTI_QUEUE", "")
-    if one(h, "Context") != HOLDING_CONTEXT or not queue:
-        return None
-    channel = one(h, "Uniqueid")
-    try:
-        return WaitingCall(
-            call=CallId(variables.get("CTI_CALL_ID") or channel),
-            channel=ChannelId(channel),
-            queue=QueueId(queue),
-            priority=int(variables.get("CTI_PRIORITY") or "0"),
-            caller=variables.get("CTI_CALLER", ""),
-            entered_at=Instant(float(variables["CTI_ENTERED"])),
-        )
-    except (KeyError, ValueError) as exc:
-        raise MalformedEvent(f"CoreShowChannel {channel}: {exc!r}") from exc
-
-
 class AmiReader:
-    """The engine's FrameReader for Asterisk's AMI."""
+    """The engine's FrameReader for Asterisk's AMI: every frame's Timestamp is a sample of
+    the timeline (cti/ami/timeline.py), which places each event's time (rule 2)."""
+
+    def __init__(self, timeline: Timeline | None = None) -> None:
+        self.timeline = timeline if timeline is not None else Timeline()
 
     def name(self, headers: Headers) -> str:
         try:
@@ -307,4 +305,12 @@ class AmiReader:
             raise MalformedEvent(f"frame without {exc}") from exc
 
     def read(self, headers: Headers, received_at: Instant) -> TelephonyEvent | None:
-        return normalize(headers, received_at)
+        try:
+            stamp = stamp_of(headers)
+        except ValueError as exc:
+            name = self.name(headers)
+            if name.lower() not in _PARSERS:
+                return None  # not the core's: its clock is no concern either
+            raise MalformedEvent(f"{name}: Timestamp {exc!r}") from exc
+        at = received_at if stamp is None else self.timeline.place(stamp, received_at)
+        return normalize(headers, at)

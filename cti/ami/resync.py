@@ -1,9 +1,14 @@
-"""Resync: ask Asterisk who is waiting, after every (re)login (C1).
+"""Resync: ask Asterisk who is waiting and who is talking, after every (re)login (C1).
 
 Rule 1: the snapshot is taken from CoreShowChannels with the CTI_* channel variables
-(manager.conf channelvars); a caller's place in line comes back from CTI_ENTERED.
-Rule 2: the snapshot's time is the moment the list completed, so the core keeps callers
-that entered after it (see cti/domain/acd.py, rule 4).
+(manager.conf channelvars): callers waiting in the holding loop, with their place in line
+from CTI_ENTERED, and the calls connected to agents (cti/ami/channels.py), with the talk's
+start from CTI_ANSWERED.
+Rule 2: the snapshot's time is its receipt (the list's entries carry no Timestamp), so the
+core keeps callers that entered after it (see cti/domain/acd.py, rule 4). Asterisk's
+instants in it are placed on the server's timeline (cti/ami/timeline.py) with the offset
+as it stands once a Ping, sent just before the list, has been sampled: right after a
+login the window holds nothing else.
 Rule 3: a list entry that does not fit the contract is counted as malformed and left out;
 it never aborts the resync.
 Rule 4: device states come from DeviceStateList (res_manager_devicestate; its write class
@@ -11,21 +16,23 @@ is call or reporting, which the least-privilege AMI user has). Both lists are as
 once (pipelined on the one session). If Asterisk refuses DeviceStateList (the module is not
 loaded), the snapshot carries no device states and a warning says why: waiting callers
 matter more than device states, which also arrive as DeviceStateChange events.
-Connected calls (BridgeList) join the snapshot with the ACD's connected-call state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from cti.ami import actions
+from cti.ami.channels import Place, bridged_pairs, connected_call, waiting_channel
+from cti.ami.frames import Headers
 from cti.ami.link import AmiActionFailed, AmiLink, AmiUnavailable, headers_of
-from cti.ami.normalize import MalformedEvent, device_state, event_time, waiting_channel
+from cti.ami.normalize import MalformedEvent, device_state, stamp_of
+from cti.ami.timeline import Timeline
 from cti.domain.ids import DeviceId, Instant
-from cti.domain.inputs import DeviceState, Resynced
+from cti.domain.inputs import ConnectedCall, DeviceState, Resynced
 from cti.domain.queue import WaitingCall
 
 logger = logging.getLogger(__name__)
@@ -39,25 +46,54 @@ def read_snapshot(
     received_at: Instant,
     on_malformed: Callable[[], None],
     devices: Iterable[Mapping[str, Any]] = (),
+    offset: float = 0.0,
 ) -> Resynced:
-    """The Resynced input from CoreShowChannels' and DeviceStateList's response lists (pure)."""
+    """The Resynced input from CoreShowChannels' and DeviceStateList's response lists
+    (pure); `offset` places Asterisk's instants on the server's timeline (rule 2)."""
+
+    def place(stamp: float) -> Instant:
+        return Instant(min(stamp + offset, received_at))
+
+    channels = [h for h in map(headers_of, entries) if h.get("Event") == "CoreShowChannel"]
+    return Resynced(
+        at=received_at,
+        waiting=_waiting(channels, place, on_malformed),
+        devices=read_devices(devices, on_malformed),
+        connected=_connected(channels, received_at, place, on_malformed),
+    )
+
+
+def _waiting(
+    channels: Sequence[Headers], place: Place, on_malformed: Callable[[], None]
+) -> tuple[WaitingCall, ...]:
     waiting: list[WaitingCall] = []
-    at = received_at
-    for entry in entries:
-        headers = headers_of(entry)
-        name = str(headers.get("Event", ""))
-        if name == "CoreShowChannelsComplete":
-            at = event_time(headers, received_at)
-        elif name == "CoreShowChannel":
-            try:
-                found = waiting_channel(headers)
-            except (MalformedEvent, KeyError) as exc:
-                on_malformed()
-                logger.warning("resync entry skipped: %s", exc)
-                continue
-            if found is not None:
-                waiting.append(found)
-    return Resynced(at=at, waiting=tuple(waiting), devices=read_devices(devices, on_malformed))
+    for headers in channels:
+        try:
+            found = waiting_channel(headers, place)
+        except (MalformedEvent, KeyError) as exc:
+            _skipped(exc, on_malformed)
+            continue
+        if found is not None:
+            waiting.append(found)
+    return tuple(waiting)
+
+
+def _connected(
+    channels: Sequence[Headers], at: Instant, place: Place, on_malformed: Callable[[], None]
+) -> tuple[ConnectedCall, ...]:
+    connected: list[ConnectedCall] = []
+    for caller, leg in bridged_pairs(channels):
+        try:
+            connected.append(connected_call(caller, leg, at, place))
+        except (MalformedEvent, KeyError) as exc:
+            _skipped(exc, on_malformed)
+    return tuple(connected)
+
+
+def _skipped(exc: Exception, on_malformed: Callable[[], None]) -> None:
+    """Rule 3: counted and logged, never raised."""
+    on_malformed()
+    logger.warning("resync entry skipped: %s", exc)
 
 
 def read_devices(entries: Iterable[Mapping[str, Any]], on_malformed: Callable[[], None]) -> Devices:
@@ -78,8 +114,13 @@ def read_devices(entries: Iterable[Mapping[str, Any]], on_malformed: Callable[[]
 
 
 async def fetch_snapshot(
-    link: AmiLink, now: Callable[[], Instant], on_malformed: Callable[[], None]
+    link: AmiLink,
+    now: Callable[[], Instant],
+    on_malformed: Callable[[], None],
+    timeline: Timeline | None = None,
 ) -> Resynced:
+    timeline = timeline if timeline is not None else Timeline()
+    await _sample_clock(link, now, timeline)
     channels, devices = await asyncio.gather(
         link.send(actions.core_show_channels()),
         _device_states(link),
@@ -89,13 +130,26 @@ async def fetch_snapshot(
         raise channels
     if isinstance(devices, BaseException):
         raise devices
-    snapshot = read_snapshot(_listed(channels), now(), on_malformed, devices)
+    offset = timeline.offset or 0.0
+    snapshot = read_snapshot(_listed(channels), now(), on_malformed, devices, offset)
     logger.info(
-        "resync snapshot: %d waiting callers, %d device states",
+        "resync snapshot: %d waiting callers, %d connected calls, %d device states; "
+        "Asterisk's clock %+.3f s from ours",
         len(snapshot.waiting),
+        len(snapshot.connected),
         len(snapshot.devices),
+        -offset,
     )
     return snapshot
+
+
+async def _sample_clock(link: AmiLink, now: Callable[[], Instant], timeline: Timeline) -> None:
+    """Rule 2: a Ping's answer carries Asterisk's Timestamp (manager.c action_ping, always)."""
+    answer = await link.send(actions.ping())
+    received_at = now()
+    stamp = stamp_of(headers_of(answer[0] if isinstance(answer, list) else answer))
+    if stamp is not None:
+        timeline.observe(stamp, received_at)
 
 
 async def _device_states(link: AmiLink) -> list[Any]:
@@ -124,8 +178,10 @@ class Resyncer:
         now: Callable[[], Instant],
         on_malformed: Callable[[], None],
         retry_delay: float = 1.0,
+        timeline: Timeline | None = None,
     ) -> None:
         self._link = link
+        self._timeline = timeline if timeline is not None else Timeline()
         self._submit = submit
         self._now = now
         self._on_malformed = on_malformed
@@ -141,7 +197,10 @@ class Resyncer:
             self._wanted.clear()
             while self._link.is_up:
                 try:
-                    self._submit(await fetch_snapshot(self._link, self._now, self._on_malformed))
+                    snapshot = await fetch_snapshot(
+                        self._link, self._now, self._on_malformed, self._timeline
+                    )
+                    self._submit(snapshot)
                     break
                 except (AmiUnavailable, AmiActionFailed, TimeoutError) as exc:
                     logger.warning("resync failed, retrying: %s", exc)

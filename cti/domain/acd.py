@@ -1,6 +1,10 @@
 """The core: decide(state, input, now) -> Decision.
 
 Rule 1: pure. Time arrives as `now` and on each input; nothing here reads a clock or logs.
+One timeline: `now` is the engine's clock, and every input's `at` is on that same
+timeline (cti/ami/timeline.py places Asterisk's times on it). An input is never later than
+`now`: one stamped later is decided at `now`, so no deadline (a ring limit, a wrap-up
+maximum) can be computed from an instant that has not come yet.
 Rule 2: idempotent. A duplicated event changes nothing (it yields an Ignored note), so a
 replayed or re-delivered AMI stream cannot corrupt the picture.
 Rule 3: a channel that hung up is remembered for a while (`gone`), so a resync snapshot
@@ -10,13 +14,16 @@ agents (cti/domain/dispatch.py); then running campaigns are paced and dialled
 (cti/domain/outbound/). Commands are refused whole or applied whole.
 Rule 5: an outbound call's channel is a dial until it is gone: its unanswered events are
 the dialer's alone; once answered it is also a caller, handled like any other.
+Rule 6: a resync re-adopts the calls Asterisk shows connected to agents that the core
+does not know (cti/domain/adopt.py) before anything is dispatched.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import assert_never
 
-from cti.domain import callback, consult, desk, telephony
+from cti.domain import adopt, callback, consult, desk, telephony
 from cti.domain.commands import (
     BlockNumbers,
     CancelConsult,
@@ -74,6 +81,8 @@ __all__ = ["GONE_MEMORY", "AcdState", "Decision", "decide"]
 
 
 def decide(state: AcdState, event: Input, now: Instant) -> Decision:
+    if event.at > now:  # rule 1: nothing is later than now
+        event = replace(event, at=now)
     work = Work(state, event.at)
     try:
         _apply(work, event)
@@ -98,6 +107,7 @@ def _apply(work: Work, event: Input) -> None:
             caller = not dial or event.channel in work.callers
             if not consult.on_hung_up(work, event) and caller:
                 telephony.on_hung_up(work, event)
+            adopt.on_hung_up(work, event)
             dialing.on_hung_up(work, event)
         case HangupRequested():
             if not consult.hangup_requested(work, event.channel):
@@ -132,7 +142,7 @@ def _apply(work: Work, event: Input) -> None:
         case TelephonyLost():
             dialing.on_telephony_lost(work)
         case Resynced():
-            telephony.on_resynced(work, event)
+            telephony.on_resynced(work, event, adopted=adopt.on_resynced(work, event))
             work.telephony_up = True
         case Tick():
             on_tick(work)

@@ -34,6 +34,7 @@ class Trigger(StrEnum):
     END_WRAP_UP = "end wrap-up"
     RESERVE = "reserve"  # an outbound call is dialled for this agent alone (issue 4)
     RELEASE = "release"  # that call ended before reaching the agent
+    ADOPT = "adopt"  # a resync found the agent's phone connected to a call (C1)
 
 
 class _Resume:
@@ -76,6 +77,9 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, Trigger], AgentState | _Resume]] = 
     # A consultation that ended without the transfer (P8): no after-call work.
     (S.ON_CALL, T.CANCEL): RESUME,
     (S.WRAP_UP, T.END_WRAP_UP): RESUME,
+    # Taken back after a restart (cti/domain/adopt.py): on the call Asterisk still bridges.
+    (S.AVAILABLE, T.ADOPT): S.ON_CALL,
+    (S.NOT_READY, T.ADOPT): S.ON_CALL,
 }
 
 

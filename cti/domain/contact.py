@@ -139,6 +139,11 @@ class Contact:
     claim: int = 0  # the store's claims of it so far: the claim this value was made under
 
 
+def id_of(campaign: CampaignId, number: str) -> ContactId:
+    """A contact's id: its campaign and its number as dialled (one per number)."""
+    return ContactId(f"{campaign}:{number}")
+
+
 def normalize_number(raw: str) -> str:
     """The number as dialled, or ContactError naming what is wrong with it (rule 4)."""
     number = _DROPPED.sub("", raw)

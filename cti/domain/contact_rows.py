@@ -27,6 +27,7 @@ from cti.domain.contact import (
     Contact,
     ContactError,
     ContactId,
+    id_of,
     make_contact,
     normalize_number,
     zone,
@@ -48,7 +49,7 @@ class ContactBatch:
 
 
 def contact_id(campaign: CampaignConfig, number: str) -> ContactId:
-    return ContactId(f"{campaign.id}:{number}")
+    return id_of(campaign.id, number)
 
 
 def read_contacts(text: str, campaign: CampaignConfig, known: Iterable[str]) -> ContactBatch:

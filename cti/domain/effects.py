@@ -199,18 +199,21 @@ class ResyncApplied:
     added: int
     removed: int
     changed: int
+    adopted: int = 0  # connected calls taken back (cti/domain/adopt.py)
 
     @property
     def corrections(self) -> int:
-        return self.added + self.removed + self.changed
+        return self.added + self.removed + self.changed + self.adopted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttemptEnded:
-    """An outbound dial ended: the attempt as recorded, and its contact as it is now."""
+    """An outbound dial ended: the attempt as recorded, and its contact as it is now. No
+    contact: the core did not claim it (a call re-adopted after a restart, cti/domain/
+    adopt.py), so the shell applies the attempt's result to the stored contact."""
 
     attempt: DialAttempt
-    contact: Contact
+    contact: Contact | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cti.domain.campaign import CampaignId
 from cti.domain.commands import Command
-from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant
+from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.queue import WaitingCall
 
 
@@ -170,12 +171,31 @@ class TelephonyLost:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectedCall:
+    """A caller bridged with an agent's phone, as a resync found it (C1). Its instants are
+    on the server's timeline (cti/ami/timeline.py)."""
+
+    call: CallId
+    channel: ChannelId  # the caller's
+    agent_channel: ChannelId  # the leg to the agent's phone
+    device: DeviceId  # that phone
+    queue: QueueId
+    caller: str
+    entered_at: Instant  # the caller entered the queue (for an outbound call: answered)
+    answered_at: Instant  # the agent answered: the talk began
+    campaign: CampaignId | None = None  # an outbound campaign's call
+    dialled_at: Instant | None = None  # an outbound call's dial (its channel's creation)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Resynced:
-    """Asterisk's own picture after a (re)login: waiting channels and device states."""
+    """Asterisk's own picture after a (re)login: waiting channels, device states and the
+    calls connected to agents."""
 
     at: Instant
     waiting: tuple[WaitingCall, ...]
     devices: tuple[tuple[DeviceId, DeviceState], ...] = ()
+    connected: tuple[ConnectedCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,10 +23,12 @@ from cti.domain.ids import Instant
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EndedAttempt:
-    """Rule 1. Key: the attempt's id."""
+    """Rule 1. Key: the attempt's id. No contact: the core never claimed it (a call
+    re-adopted after a restart, cti/domain/adopt.py); the attempt's result is applied to
+    the contact as stored, which the restart left pending or dialling."""
 
     attempt: DialAttempt
-    contact: Contact
+    contact: Contact | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -64,6 +64,7 @@ class AcdState:
     timers: Mapping[TimerKey, Instant] = field(default_factory=empty)
     campaigns: Mapping[CampaignId, LiveCampaign] = field(default_factory=empty)
     dials: Mapping[ChannelId, Dial] = field(default_factory=empty)  # outbound, by channel
+    adopted: Mapping[ChannelId, Dial] = field(default_factory=empty)  # re-adopted (adopt.py)
     dialled: int = 0  # dials started; numbers the next one's channel
     telephony_up: bool = False  # the AMI link is up and resynced: dialling is allowed
     do_not_call: Mapping[str, bool] = field(default_factory=empty)  # numbers never dialled

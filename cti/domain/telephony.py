@@ -8,7 +8,10 @@ Rule 3: the talk ends on the first Hangup of either leg; who released first is t
 the first HangupRequest, or else of that first Hangup (P2).
 Rule 4: a resync keeps callers with an open offer (they are in the connect context, not in
 the holding loop) and otherwise makes the waiting list equal Asterisk's snapshot, less
-channels known gone; every difference is counted as a correction.
+channels known gone; every difference is counted as a correction, and so is every call
+re-adopted (cti/domain/adopt.py). A known caller whose entry time moved by less than
+ENTRY_TOLERANCE is unchanged: both are Asterisk's CTI_ENTERED, placed on the server's
+timeline by two estimates of the clock offset, which differ by the network's delay.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from cti.domain.state import TimerKind
 from cti.domain.work import Work
 
 RETRY_PAUSE = 1.0  # seconds before a call whose connect failed is offered again
+ENTRY_TOLERANCE = 0.5  # seconds: rule 4
 
 DIAL_OUTCOMES = {
     DialStatus.NO_ANSWER: OfferOutcome.NO_ANSWER,
@@ -189,15 +193,16 @@ def _answered(work: Work, offer: Offer) -> None:
         work.leave_queue(waiting, VisitOutcome.CONNECTED)
     work.update_call(offer.call, lambda p: replace(p, answered=True, talking=True))
     assert offer.agent_channel is not None
-    work.talks[offer.channel] = Talk(
-        call=offer.call,
-        channel=offer.channel,
-        agent=offer.agent,
-        agent_channel=offer.agent_channel,
-        queue=offer.queue,
-        start=work.at,
+    work.start_talk(
+        Talk(
+            call=offer.call,
+            channel=offer.channel,
+            agent=offer.agent,
+            agent_channel=offer.agent_channel,
+            queue=offer.queue,
+            start=work.at,
+        )
     )
-    work.legs[offer.agent_channel] = offer.channel
 
 
 def on_device_state(work: Work, event: DeviceStateChanged) -> None:
@@ -231,7 +236,7 @@ def on_control_failed(work: Work, event: CallControlFailed) -> None:
     work.set_timer(TimerKind.RETRY, event.channel, event.at + RETRY_PAUSE)
 
 
-def on_resynced(work: Work, event: Resynced) -> None:
+def on_resynced(work: Work, event: Resynced, *, adopted: int = 0) -> None:
     seen = {w.channel: w for w in event.waiting if w.channel not in work.gone}
     added = removed = changed = 0
     for current in list(work.waiting):
@@ -248,11 +253,19 @@ def on_resynced(work: Work, event: Resynced) -> None:
                 work.calls[call.call] = started(call)
             work.callers[call.channel] = call.call
             enqueue(work, call)
-        elif known != call:
+        elif not _same_entry(known, call):
             changed += 1
             work.waiting = work.waiting.add(call)
     for device, state in event.devices:
         work.devices[device] = state
         if not state.registered:
             _unreachable(work, device)  # e.g. an agent taken back at start (C1)
-    work.effects.append(ResyncApplied(added=added, removed=removed, changed=changed))
+    work.effects.append(
+        ResyncApplied(added=added, removed=removed, changed=changed, adopted=adopted)
+    )
+
+
+def _same_entry(known: WaitingCall, found: WaitingCall) -> bool:
+    """Rule 4: the same caller, in the same queue, at the same place in line."""
+    moved = abs(known.entered_at - found.entered_at)
+    return moved < ENTRY_TOLERANCE and known == replace(found, entered_at=known.entered_at)

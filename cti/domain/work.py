@@ -3,8 +3,9 @@
 Rule 1: every agent change goes through `put_agent`, which emits the closed state interval
 and AgentChanged, keeps the `available` index and the agent's timers in step with its
 state. So intervals of one agent never overlap and never leave gaps while logged in.
-Rule 2: every offer ends through `end_offer` and every talk through `end_talk`; a call's
-record is emitted by `finish_if_done` once the caller is gone and all wrap-ups ended.
+Rule 2: every offer ends through `end_offer`; every talk with an agent starts through
+`start_talk` and ends through `end_talk`; a call's record is emitted by `finish_if_done`
+once the caller is gone and all wrap-ups ended.
 Rule 3: nothing here reads a clock: `at` is the input's own time.
 """
 
@@ -76,6 +77,7 @@ class Work:
         self.timers = Cow(state.timers)
         self.campaigns = Cow(state.campaigns)
         self.dials = Cow(state.dials)
+        self.adopted = Cow(state.adopted)
         self.dialled = state.dialled
         self.telephony_up = state.telephony_up
         self.do_not_call = Cow(state.do_not_call)
@@ -106,6 +108,7 @@ class Work:
             timers=self.timers.result(),
             campaigns=self.campaigns.result(),
             dials=self.dials.result(),
+            adopted=self.adopted.result(),
             dialled=self.dialled,
             telephony_up=self.telephony_up,
             do_not_call=self.do_not_call.result(),
@@ -245,16 +248,7 @@ class Work:
         self.waiting = self.waiting.remove(call.channel)
         for kind in (TimerKind.WIDEN, TimerKind.OVERFLOW, TimerKind.MAX_WAIT, TimerKind.RETRY):
             self.set_timer(kind, call.channel, None)
-        visit = QueueVisit(
-            call=call.call,
-            channel=call.channel,
-            queue=call.queue,
-            caller=call.caller,
-            priority=call.priority,
-            entered_at=call.queued_at,
-            left_at=self.at,
-            outcome=outcome,
-        )
+        visit = visit_of(call, self.at, outcome)
         self.emit(QueueVisitEnded(visit=visit))
         self.update_call(call.call, lambda p: p.left_queue(visit))
         return visit
@@ -263,6 +257,12 @@ class Work:
         progress = self.calls.get(call)
         if progress is not None:
             self.calls[call] = change(progress)
+
+    def start_talk(self, talk: Talk) -> None:
+        """The caller is connected to the agent's leg (answered, or re-adopted)."""
+        self.talks[talk.channel] = talk
+        if talk.agent_channel is not None:
+            self.legs[talk.agent_channel] = talk.channel
 
     def end_talk(self, talk: Talk, outcome: str, released_by: Side | None) -> None:
         """A talk ended: released (by a side), transferred, or sent to the survey."""
@@ -303,6 +303,20 @@ class Work:
             for old, number in self.gone.items():
                 if number <= oldest:
                     self.gone.pop(old)
+
+
+def visit_of(call: WaitingCall, left_at: Instant, outcome: VisitOutcome) -> QueueVisit:
+    """The caller's stay in its queue, ending at `left_at`."""
+    return QueueVisit(
+        call=call.call,
+        channel=call.channel,
+        queue=call.queue,
+        caller=call.caller,
+        priority=call.priority,
+        entered_at=call.queued_at,
+        left_at=left_at,
+        outcome=outcome,
+    )
 
 
 def _standing(agent: Agent | None) -> tuple[object, ...]:

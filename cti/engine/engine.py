@@ -4,8 +4,10 @@ Rules:
 1. One writer. AMI frames, resync snapshots and deadline ticks enter one ordered inbox;
    only `run` (through `handle`) changes `state`.
 2. Entry points never await and never raise: `on_frame` and `submit` only enqueue.
-3. Each item is decided by the pure core; the decision's effects are then run, in order,
-   by `EffectRunner`; metrics and logs are derived from decisions (Observer).
+3. Each item is decided by the pure core at `now`, the engine's clock: the one timeline
+   (cti/domain/acd.py rule 1; a frame's time is placed on it by the reader, stamped with
+   its receipt here). The decision's effects are then run, in order, by `EffectRunner`;
+   metrics and logs are derived from decisions (Observer).
 4. Timers are data: the engine sleeps until `state.next_deadline()` and then feeds a Tick.
 5. A full inbox drops nothing silently: it is counted and a resync is requested, because
    only Asterisk's own picture can repair a gap in the event stream.

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cti.domain.attempt import DialAttempt
 from cti.domain.campaign import CampaignId, CampaignStatus
-from cti.domain.contact import Contact, ContactEvent, ContactStatus, moved
+from cti.domain.contact import OPEN, Contact, ContactEvent, ContactStatus, after_attempt, moved
 from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow
@@ -37,7 +37,7 @@ async def write_outbound(
     """One of the dialer's records (rule 1)."""
     match record:
         case EndedAttempt(attempt=attempt, contact=contact):
-            await store_attempt(connection, attempt, contact, now)
+            await store_attempt(connection, attempt, contact, now, settle=contact is None)
         case ContactsRelease(contacts=contacts):
             for contact in contacts:
                 pending = _pending(contact)
@@ -47,9 +47,16 @@ async def write_outbound(
 
 
 async def store_attempt(
-    connection: AsyncConnection, attempt: DialAttempt, contact: Contact | None, now: datetime
+    connection: AsyncConnection,
+    attempt: DialAttempt,
+    contact: Contact | None,
+    now: datetime,
+    *,
+    settle: bool = False,
 ) -> bool:
-    """The attempt, and the contact as it left it (from dialling only); whether it was new."""
+    """The attempt, and the contact as it left it (from dialling only); whether it was new.
+    No contact: the stored one is left alone, or, with `settle` (a re-adopted call), given
+    the attempt's result."""
     if contact is not None and contact.id != attempt.contact:
         raise ValueError(f"attempt {attempt.id} dialled {attempt.contact}, not {contact.id}")
     row = campaign_rows.attempt_row(attempt, now)
@@ -57,9 +64,10 @@ async def store_attempt(
     stored = await connection.execute(insert.returning(DialAttemptRow.id), [row])
     if not stored.all():
         return False
-    if contact is not None and not await write_contact(
-        connection, contact, ContactStatus.DIALLING, now
-    ):
+    if contact is None:
+        if settle:
+            await _settle_stored(connection, attempt, now)
+    elif not await write_contact(connection, contact, ContactStatus.DIALLING, now):
         logger.warning("attempt %s: contact %s was not dialling", attempt.id, contact.id)
     return True
 
@@ -88,6 +96,30 @@ async def finish_campaign(connection: AsyncConnection, campaign: CampaignId, now
         .values(status=CampaignStatus.FINISHED.value, updated_at=now)
     )
     return (await connection.execute(query)).rowcount == 1
+
+
+async def _settle_stored(connection: AsyncConnection, attempt: DialAttempt, now: datetime) -> None:
+    """A re-adopted call's attempt (rule 3 of the record): its result on the stored contact,
+    if that is still open (a restart left it pending, or dialling under its last claim)."""
+    found = await connection.execute(
+        ContactRow.__table__.select().where(ContactRow.id == attempt.contact)
+    )
+    row = found.mappings().first()
+    campaign = await connection.execute(
+        CampaignRow.__table__.select().where(CampaignRow.id == attempt.campaign)
+    )
+    config_row = campaign.mappings().first()
+    if row is None or config_row is None:
+        return
+    stored = campaign_rows.contact_from(row)
+    if stored.status not in OPEN:
+        return
+    claimed = (
+        stored if stored.status is ContactStatus.DIALLING else moved(stored, ContactEvent.CLAIM)
+    )
+    config = campaign_rows.campaign_from(config_row)
+    after = after_attempt(claimed, config, attempt.result, attempt.ended_at)
+    await write_contact(connection, after, stored.status, now)
 
 
 def _pending(contact: Contact) -> Contact:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import socket
 import sys
@@ -54,6 +55,7 @@ class ServerProcess:
         )
         self.proc: asyncio.subprocess.Process | None = None
         self.token: str | None = None  # the supervisor token `get` sends
+        self.ami_port: int | None = None  # AMI somewhere else than the lab's (a proxy)
 
     async def admin(self, *args: str) -> str:
         """Run `cti admin` against this server's database; its stdout, or AssertionError."""
@@ -87,6 +89,9 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
+        env = None
+        if self.ami_port is not None:  # the environment wins over the file (settings rule 2)
+            env = {**os.environ, "CTI_AMI_PORT": str(self.ami_port)}
         with self.log.open("ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -97,6 +102,7 @@ class ServerProcess:
                 str(self.config),
                 stdout=log,
                 stderr=log,
+                env=env,
             )
         await eventually(self._ami_connected, within=30, what="server up, AMI connected")
 

@@ -23,7 +23,7 @@ from cti import settings
 from cti.ami import actions
 from cti.ami.control import AmiCallControl
 from cti.ami.link import AmiLink, LinkCallbacks, LinkSettings, headers_of
-from cti.ami.normalize import MalformedEvent, chan_vars, normalize, one
+from cti.ami.normalize import AmiReader, MalformedEvent, chan_vars, one
 from cti.ami.resync import fetch_snapshot
 from cti.domain.effects import (
     ConnectCall,
@@ -75,11 +75,12 @@ class Observed:
     inputs: list[Input] = field(default_factory=list)
     malformed: list[str] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    reader: AmiReader = field(default_factory=AmiReader)  # its timeline places every time
 
     def on_frame(self, headers: Any) -> None:
         self.frames.append(dict(headers))
         try:
-            read = normalize(headers, Instant(time.time()))
+            read = self.reader.read(headers, Instant(time.time()))
         except MalformedEvent as exc:
             self.malformed.append(str(exc))
             read = None
@@ -155,7 +156,8 @@ class Ami:
         self.calls.perform(instruction)
 
     async def snapshot(self) -> Resynced:
-        return await fetch_snapshot(self.link, lambda: Instant(time.time()), lambda: None)
+        timeline = self.observed.reader.timeline
+        return await fetch_snapshot(self.link, lambda: Instant(time.time()), lambda: None, timeline)
 
     async def where(self, channel: ChannelId) -> tuple[str, str, str] | None:
         """(context, application, CTI_QUEUE) of a live channel, from CoreShowChannels."""
@@ -312,7 +314,10 @@ async def test_return_to_queue_withdraws_a_ringing_offer_and_keeps_the_place(
             "support",
         )
         waiting = [w for w in (await ami.snapshot()).waiting if w.channel == entry.channel]
-        assert waiting == [entry]  # same queue, same entry time: the place in line is kept
+        # Same queue, same entry time: the place in line is kept. The entry is Asterisk's
+        # CTI_ENTERED both times, placed by two estimates of the clock offset.
+        assert [replace(w, entered_at=entry.entered_at) for w in waiting] == [entry]
+        assert waiting[0].entered_at == pytest.approx(entry.entered_at, abs=0.01)
         assert len(ami.observed.all(CallerQueued, lambda q: q.entry.channel == entry.channel)) == 1
         assert ami.observed.all(HangupRequested, on(entry.channel)) == []
 
@@ -411,9 +416,9 @@ async def test_move_call_changes_the_queue_a_resync_reads(lab: LabInstance, ami:
         snapshot = await ami.snapshot()
 
         moved = [w for w in snapshot.waiting if w.channel == entry.channel]
-        assert [(w.queue, w.entered_at, w.call) for w in moved] == [
-            ("billing", entry.entered_at, entry.call)
-        ]
+        assert [(w.queue, w.call) for w in moved] == [("billing", entry.call)]
+        # Both are Asterisk's CTI_ENTERED, placed by two estimates of the clock offset.
+        assert moved[0].entered_at == pytest.approx(entry.entered_at, abs=0.01)
         assert (await ami.where(entry.channel)) == ("cti-queue", "MusicOnHold", "billing")
         assert ami.observed.all(CallControlFailed, on(entry.channel)) == []
 

@@ -94,3 +94,20 @@ def test_the_dialers_records_come_back_from_the_spool_codec_unchanged() -> None:
     ]
 
     assert [record_json.decode(record_json.encode(r)) for r in records] == records
+
+
+async def test_a_readopted_calls_attempt_settles_the_stored_contact_once(
+    database: Database, store: CampaignStore
+) -> None:
+    (first, *_) = await started(store)  # a restart left it pending
+    dial = attempt(1, first, result=AttemptResult.CONNECTED, person=True,
+                   answered_at=Instant(T0 + 65), connected_at=Instant(T0 + 66))  # fmt: skip
+    record = EndedAttempt(attempt=dial, contact=None)
+
+    await database.history().record([record])
+    await database.history().record([record])
+
+    settled = await store.contact(first.id)
+    assert settled is not None
+    assert (settled.status, settled.attempts) == (ContactStatus.DONE, 1)
+    assert await store.attempts_of(first.id) == [dial]

@@ -172,3 +172,24 @@ def test_a_queue_once_seen_stays_known_when_it_empties() -> None:
 
     assert state.known_queues == {QueueId("sales")}
     assert order(state, "sales") == []
+
+
+def test_an_input_stamped_later_than_now_is_decided_at_now() -> None:
+    # One timeline: `now` is the engine's clock; a frame whose time runs ahead of it (a
+    # clock that jumped, a bad offset) cannot move a deadline past what has begun.
+    state, _ = run(queued("a", 10))
+
+    decision = decide(state, hung_up("a", 99), Instant(50))
+
+    [visit] = [e.visit for e in decision.effects if isinstance(e, QueueVisitEnded)]
+    assert (visit.left_at, visit.wait_seconds) == (50, 40.0)
+
+
+def test_a_resync_that_finds_a_caller_a_moment_off_its_entry_changes_nothing() -> None:
+    # The entry comes back from CTI_ENTERED, placed by a new estimate of the clock offset.
+    state, _ = run(queued("a", 10))
+
+    state2, effects = run(Resynced(at=Instant(50), waiting=(waiting("a", 10.003),)), state=state)
+
+    assert state2.waiting == state.waiting
+    assert effects == [ResyncApplied(added=0, removed=0, changed=0)]

@@ -39,6 +39,7 @@ from cti.domain.inputs import (
     DeviceStateChanged,
     DialEnded,
     DialStatus,
+    PhoneRinging,
     SurveyAnswered,
 )
 from cti.domain.records import (
@@ -589,3 +590,14 @@ def test_the_old_legs_dial_end_does_not_end_the_next_offer() -> None:
 
     assert [o.offer.outcome for o in acd.of(OfferEnded)] == [OfferOutcome.NO_ANSWER]
     assert acd.state.offers[ChannelId("c1")].agent == A2
+
+
+def test_the_ring_limit_runs_from_a_ring_stamped_ahead_of_now_only_from_now() -> None:
+    acd = acd_with("1001", ring_limit=2, ring_cadence=5.0)
+    acd.log_in("1001")
+    acd.caller("c1")
+    acd.dial("c1", "1001")
+
+    acd.feed(PhoneRinging(at=acd.at(30), channel=ChannelId("c1"), agent_channel=leg("c1")))
+
+    assert acd.state.offers[ChannelId("c1")].deadline == acd.now + 10.0

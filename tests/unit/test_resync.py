@@ -1,4 +1,5 @@
-"""Resync snapshots (cti/ami/resync.py): device states from DeviceStateList (C1).
+"""Resync snapshots (cti/ami/resync.py): device states from DeviceStateList, connected
+calls from CoreShowChannels, Asterisk's instants on the server's timeline (C1).
 
 The entries are copied from a DeviceStateList response of the lab's Asterisk 22: list
 entries carry the ActionID and no Timestamp.
@@ -6,9 +7,12 @@ entries carry the ActionID and no Timestamp.
 
 from __future__ import annotations
 
+import pytest
+
 from cti.ami.resync import read_devices, read_snapshot
-from cti.domain.ids import DeviceId, Instant
+from cti.domain.ids import ChannelId, DeviceId, Instant
 from cti.domain.inputs import DeviceState
+from tests.unit.test_channels import CALLER, LEG, WAITING
 
 ACTION_ID = "action/19a1c0f4-0791-41dc-88dd-75109721b7ab/1/2"
 DEVICE_STATE_LIST = [
@@ -43,13 +47,20 @@ DEVICE_STATE_LIST = [
         "ListItems": "3",
     },
 ]
-CHANNELS_COMPLETE = [{"Event": "CoreShowChannelsComplete", "Timestamp": "100.5", "ListItems": "0"}]
+CHANNELS_COMPLETE = [
+    {
+        "Event": "CoreShowChannelsComplete",
+        "ActionID": "c",
+        "EventList": "Complete",
+        "ListItems": "0",
+    }
+]
 
 
 def test_device_states_of_a_resync_come_from_device_state_list() -> None:
-    snapshot = read_snapshot(CHANNELS_COMPLETE, Instant(0), lambda: None, DEVICE_STATE_LIST)
+    snapshot = read_snapshot(CHANNELS_COMPLETE, Instant(100.5), lambda: None, DEVICE_STATE_LIST)
 
-    assert snapshot.at == 100.5
+    assert snapshot.at == 100.5  # its receipt: the list carries no Timestamp
     assert snapshot.devices == (
         (DeviceId("PJSIP/trunk"), DeviceState.IN_USE),
         (DeviceId("PJSIP/1001"), DeviceState.UNAVAILABLE),
@@ -82,3 +93,25 @@ def test_a_device_listed_twice_keeps_its_last_state() -> None:
     ]
 
     assert read_devices(entries, lambda: None) == ((DeviceId("PJSIP/1001"), DeviceState.IN_USE),)
+
+
+def test_a_snapshot_places_waiting_and_connected_calls_with_the_offset() -> None:
+    # Asterisk's clock 3 s ahead of the server's: the offset is -3.
+    entries = [WAITING, CALLER, LEG, *CHANNELS_COMPLETE]
+
+    snapshot = read_snapshot(entries, Instant(1796220990.0), lambda: None, offset=-3.0)
+
+    [waiting] = snapshot.waiting
+    [connected] = snapshot.connected
+    assert waiting.entered_at == pytest.approx(1796220965.321280)
+    assert connected.agent_channel == ChannelId("1796220968.1")
+    assert connected.answered_at == pytest.approx(1796220965.332955)
+
+
+def test_a_connected_call_that_breaks_the_contract_is_counted_and_left_out() -> None:
+    malformed: list[int] = []
+    broken = {**CALLER, "ChanVariable": ["CTI_QUEUE=support"]}  # no CTI_ENTERED
+
+    snapshot = read_snapshot([broken, LEG], Instant(0), lambda: malformed.append(1))
+
+    assert snapshot.connected == () and malformed == [1]

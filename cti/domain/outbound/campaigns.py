@@ -114,7 +114,8 @@ def on_tally(work: Work, command: TallyContacts) -> None:
         work.notes.append(Ignored(reason=f"campaign {command.campaign} is not running"))
         return
     work.campaigns[live.id] = live = replace(live, left=command.left)
-    held = live.buffer or live.previews or any(d.campaign == live.id for d in work.dials.values())
+    in_flight = (*work.dials.values(), *work.adopted.values())  # adopted: after a restart
+    held = live.buffer or live.previews or any(d.campaign == live.id for d in in_flight)
     if command.left or held or live.config.standing:
         return
     work.emit(CampaignDrained(campaign=live.id, at=work.at))
