@@ -143,7 +143,7 @@ def _consult(state: AcdState, agent: Agent) -> Json | None:
     return {
         "by": consult.agent,
         "agent": consult.offer.agent,
-        "answered": consult.answered,
+        "answered": consult.talking,
     }
 
 

@@ -15,7 +15,10 @@ runs until the caller is bridged again (back to that agent, or on to the consult
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Final
 
 from cti.domain.ids import AgentId, CallId, ChannelId, Instant, QueueId
 from cti.domain.offer import Offer
@@ -38,6 +41,22 @@ class Talk:
     on_hold: bool = False  # the agent consults another agent; `start` is the hold's start
 
 
+class ConsultPhase(StrEnum):
+    RINGING = "ringing"  # the consulted agent's phone is offered the call (an Offer)
+    TALKING = "talking"  # the consulted agent answered: the two agents talk, the caller holds
+
+
+class ConsultTrigger(StrEnum):
+    ANSWER = "answer"  # the consulted agent answered
+
+
+# A consultation's lifecycle (STYLE rule 14); its ends (completed, taken back, the caller
+# gone) remove it, cti/domain/consult.py rules 3 and 4.
+CONSULT_TRANSITIONS: Final[Mapping[tuple[ConsultPhase, ConsultTrigger], ConsultPhase]] = {
+    (ConsultPhase.RINGING, ConsultTrigger.ANSWER): ConsultPhase.TALKING,
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Consult:
     """An agent on a call consulting another agent while the caller holds (P8).
@@ -48,7 +67,20 @@ class Consult:
     offer: Offer  # to the consulted agent; offer.channel is the caller's channel
     agent: AgentId  # the consulting agent
     agent_channel: ChannelId  # the consulting agent's leg, now in the consult context
-    answered: bool = False  # the consulted agent answered; offer.agent_channel is its leg
+    phase: ConsultPhase = ConsultPhase.RINGING  # TALKING: offer.agent_channel is its leg
+
+    @property
+    def talking(self) -> bool:
+        return self.phase is ConsultPhase.TALKING
+
+    def fire(self, trigger: ConsultTrigger) -> Consult:
+        try:
+            phase = CONSULT_TRANSITIONS[self.phase, trigger]
+        except KeyError:
+            raise ValueError(
+                f"consult by {self.agent}: {trigger} not allowed in {self.phase}"
+            ) from None
+        return replace(self, phase=phase)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from cti.domain import desk
 from cti.domain.agent import Trigger
-from cti.domain.call import Consult, Talk
+from cti.domain.call import Consult, ConsultTrigger, Talk
 from cti.domain.commands import CancelConsult, CompleteTransfer, ConsultAgent
 from cti.domain.dispatch import IDLE_DEVICE
 from cti.domain.effects import (
@@ -46,7 +46,7 @@ from cti.domain.inputs import (
     DialStatus,
     PhoneRinging,
 )
-from cti.domain.offer import make_offer
+from cti.domain.offer import OfferPhase, OfferTrigger, make_offer
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState, OfferOutcome, OfferRecord
 from cti.domain.state import TimerKind
@@ -96,7 +96,7 @@ def on_consult(work: Work, command: ConsultAgent) -> None:
 def on_complete(work: Work, command: CompleteTransfer) -> None:
     talk, consult = _consulting(work, command)
     leg = consult.offer.agent_channel
-    if not consult.answered or leg is None:
+    if not consult.talking or leg is None:
         raise desk.CommandRefused(
             f"agent {consult.offer.agent} has not answered the consultation", "conflict"
         )
@@ -117,7 +117,7 @@ def on_complete(work: Work, command: CompleteTransfer) -> None:
 
 def on_cancel(work: Work, command: CancelConsult) -> None:
     talk, consult = _consulting(work, command)
-    if consult.answered:
+    if consult.talking:
         _release_consulted(work, consult)
     else:
         _ring_ended(work, consult, OfferOutcome.CANCELLED)
@@ -169,11 +169,11 @@ def on_dial_started(work: Work, event: DialStarted) -> bool:
     if consult is None:
         return False
     offer = consult.offer
-    if consult.answered or offer.agent_channel is not None or offer.device != event.device:
+    if consult.talking or not offer.allows(OfferTrigger.DIAL) or offer.device != event.device:
         _ignore(work, f"dial from {event.channel} to {event.device} is not the consultation")
         return True
     work.consults[offer.channel] = replace(
-        consult, offer=replace(offer, agent_channel=event.agent_channel)
+        consult, offer=offer.fire(OfferTrigger.DIAL, event.at, event.agent_channel)
     )
     return True
 
@@ -183,10 +183,10 @@ def on_phone_ringing(work: Work, event: PhoneRinging) -> bool:
     if consult is None:
         return False
     offer = consult.offer
-    if consult.answered or offer.agent_channel != event.agent_channel:
+    if consult.talking or offer.agent_channel != event.agent_channel:
         _ignore(work, f"ringing of {event.agent_channel} is not the consultation's")
         return True
-    ringing = replace(offer.ringing(event.at), agent_channel=event.agent_channel)
+    ringing = offer.ringing(event.at, event.agent_channel)
     work.consults[offer.channel] = replace(consult, offer=ringing)
     work.set_timer(TimerKind.CONSULT, offer.channel, ringing.deadline)
     return True
@@ -197,7 +197,7 @@ def on_dial_ended(work: Work, event: DialEnded) -> bool:
     if consult is None:
         return False
     offer = consult.offer
-    stale = consult.answered or offer.agent_channel != event.agent_channel
+    stale = consult.talking or offer.agent_channel != event.agent_channel
     if stale or (event.agent is not None and event.agent != offer.agent):
         _ignore(work, f"dial result on {event.channel}: not the open consultation")
         return True
@@ -226,7 +226,7 @@ def _answered(work: Work, consult: Consult) -> None:
     target = work.agents.get(consult.offer.agent)
     if target is not None and target.state is AgentState.OFFERED:
         work.put_agent(target, replace(target, misses_in_row=0).fire(Trigger.ANSWER, work.at))
-    work.consults[consult.offer.channel] = replace(consult, answered=True)
+    work.consults[consult.offer.channel] = consult.fire(ConsultTrigger.ANSWER)
 
 
 def on_hung_up(work: Work, event: ChannelHungUp) -> bool:
@@ -246,7 +246,7 @@ def on_hung_up(work: Work, event: ChannelHungUp) -> bool:
     if consulted is None:
         return False
     work.remember_gone(channel)
-    if consulted.answered:
+    if consulted.talking:
         _release_consulted(work, consulted)
         talk = work.talks[consulted.offer.channel]
         _take_back(work, consulted, talk, "consult ended")
@@ -255,7 +255,7 @@ def on_hung_up(work: Work, event: ChannelHungUp) -> bool:
 
 
 def _caller_gone(work: Work, consult: Consult) -> None:
-    if consult.answered:
+    if consult.talking:
         _release_consulted(work, consult)
     else:
         _ring_ended(work, consult, OfferOutcome.CALLER_HUNG_UP)
@@ -265,7 +265,7 @@ def _caller_gone(work: Work, consult: Consult) -> None:
 
 
 def _consulting_gone(work: Work, consult: Consult) -> None:
-    if consult.answered:
+    if consult.talking:
         _release_consulted(work, consult)
     else:
         _ring_ended(work, consult, OfferOutcome.CANCELLED)
@@ -288,7 +288,7 @@ def hangup_requested(work: Work, channel: ChannelId) -> bool:
 def on_control_failed(work: Work, event: CallControlFailed) -> bool:
     """StartConsult failed: the caller and the consulting agent were never parted."""
     consult = work.consults.get(event.channel)
-    if consult is None or consult.answered or consult.offer.agent_channel is not None:
+    if consult is None or consult.talking or consult.offer.phase is not OfferPhase.SENT:
         return False
     _ring_ended(work, consult, OfferOutcome.FAILED)
     work.agent_released(consult.offer)
@@ -303,10 +303,9 @@ def consult_due(work: Work, caller: ChannelId) -> None:
     """The consultation's ring limit passed (C3): withdrawn, a miss, the caller taken back."""
     consult = work.consults.get(caller)
     work.set_timer(TimerKind.CONSULT, caller, None)
-    if consult is None or consult.answered:
+    if consult is None or consult.talking:
         return
-    rang = consult.offer.ring_started_at is not None
-    outcome = OfferOutcome.NO_ANSWER if rang else OfferOutcome.UNAVAILABLE
+    outcome = consult.offer.deadline_outcome
     work.agent_missed(consult.offer, _ring_ended(work, consult, outcome))
     _take_back(work, consult, work.talks[caller], f"consult {outcome}")
 

@@ -6,11 +6,18 @@ Rule 2: every offer ends. Until the phone rings the deadline is the set-up allow
 once it rings, it is N rings of the queue's cadence. At the deadline the core withdraws it.
 Rule 3: Asterisk's own dial timeout (`ring_guard`) is a safety net longer than the core's
 deadline, so an offer still ends if the server is gone.
+Rule 4: an offer's lifecycle is a table (STYLE rule 14): SENT (the caller redirected to
+the connect context) -dial-> DIALLING (the agent's leg is known) -ring-> RINGING; a phone
+may report ringing before its dial is seen. Anything else raises IllegalOfferTransition;
+the caller asks `allows` first where Asterisk may repeat an event. At the deadline the
+phase says the outcome (DEADLINE_OUTCOME): never rang, unreachable; rang, no answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Final
 
 from cti.domain.config import QueueConfig
@@ -19,6 +26,35 @@ from cti.domain.records import OfferOutcome, OfferRecord
 
 SETUP_ALLOWANCE: Final = 10.0  # seconds from the redirect to the first ring; protocol, not policy
 GUARD_MARGIN: Final = 5.0  # seconds Asterisk's dial timeout exceeds the core's deadline
+
+
+class OfferPhase(StrEnum):
+    SENT = "sent"  # the caller is on its way to the agent's phone
+    DIALLING = "dialling"  # the agent's phone is dialled (its leg is known)
+    RINGING = "ringing"  # the phone rang: the N rings count from here (C3)
+
+
+class OfferTrigger(StrEnum):
+    DIAL = "dial"  # DialBegin: the leg to the agent's phone
+    RING = "ring"  # the phone reported ringing
+
+
+P, T = OfferPhase, OfferTrigger
+TRANSITIONS: Final[Mapping[tuple[OfferPhase, OfferTrigger], OfferPhase]] = {
+    (P.SENT, T.DIAL): P.DIALLING,
+    (P.SENT, T.RING): P.RINGING,
+    (P.DIALLING, T.RING): P.RINGING,
+}
+DEADLINE_OUTCOME: Final[Mapping[OfferPhase, OfferOutcome]] = {
+    P.SENT: OfferOutcome.UNAVAILABLE,
+    P.DIALLING: OfferOutcome.UNAVAILABLE,
+    P.RINGING: OfferOutcome.NO_ANSWER,
+}
+
+
+class IllegalOfferTransition(ValueError):
+    def __init__(self, agent: AgentId, phase: OfferPhase, trigger: OfferTrigger) -> None:
+        super().__init__(f"offer to {agent}: {trigger} not allowed in {phase}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,14 +67,31 @@ class Offer:
     offered_at: Instant
     ring_limit: int
     cadence: float
-    agent_channel: ChannelId | None = None
-    ring_started_at: Instant | None = None
+    phase: OfferPhase = OfferPhase.SENT
+    agent_channel: ChannelId | None = None  # known from DIALLING on (or a ring's event)
+    ring_started_at: Instant | None = None  # set by RINGING
+
+    def allows(self, trigger: OfferTrigger) -> bool:
+        return (self.phase, trigger) in TRANSITIONS
+
+    def fire(self, trigger: OfferTrigger, at: Instant, leg: ChannelId | None = None) -> Offer:
+        """Rule 4: the offer after `trigger` at `at` (`leg`: the agent's, when it is told)."""
+        try:
+            phase = TRANSITIONS[self.phase, trigger]
+        except KeyError:
+            raise IllegalOfferTransition(self.agent, self.phase, trigger) from None
+        fired = replace(self, phase=phase, agent_channel=leg or self.agent_channel)
+        return replace(fired, ring_started_at=at) if phase is P.RINGING else fired
 
     @property
     def deadline(self) -> Instant:
-        if self.ring_started_at is None:
+        if self.phase is not OfferPhase.RINGING or self.ring_started_at is None:
             return Instant(self.offered_at + SETUP_ALLOWANCE)
         return Instant(self.ring_started_at + self.ring_limit * self.cadence)
+
+    @property
+    def deadline_outcome(self) -> OfferOutcome:
+        return DEADLINE_OUTCOME[self.phase]
 
     @property
     def ring_guard(self) -> float:
@@ -51,8 +104,9 @@ class Offer:
         elapsed = max(0.0, at - self.ring_started_at)
         return min(self.ring_limit, int(elapsed // self.cadence) + 1)
 
-    def ringing(self, at: Instant) -> Offer:
-        return self if self.ring_started_at is not None else replace(self, ring_started_at=at)
+    def ringing(self, at: Instant, leg: ChannelId | None = None) -> Offer:
+        """The offer once its phone rang (a repeated ring changes nothing)."""
+        return self.fire(OfferTrigger.RING, at, leg) if self.allows(OfferTrigger.RING) else self
 
     def ended(self, at: Instant, outcome: OfferOutcome) -> OfferRecord:
         rings = self.rings(at)

@@ -36,7 +36,7 @@ from cti.domain.inputs import (
     Resynced,
     SurveyAnswered,
 )
-from cti.domain.offer import Offer
+from cti.domain.offer import Offer, OfferTrigger
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState, OfferOutcome, Side, VisitOutcome
 from cti.domain.state import TimerKind
@@ -142,17 +142,17 @@ def _open_offer(work: Work, channel: ChannelId, agent_channel: ChannelId | None)
 
 def on_dial_started(work: Work, event: DialStarted) -> None:
     offer = work.offers.get(event.channel)
-    if offer is None or offer.device != event.device or offer.agent_channel is not None:
+    if offer is None or offer.device != event.device or not offer.allows(OfferTrigger.DIAL):
         return ignore(work, f"dial from {event.channel} to {event.device} is not an offer")
-    work.offers[event.channel] = replace(offer, agent_channel=event.agent_channel)
+    work.offers[event.channel] = offer.fire(OfferTrigger.DIAL, event.at, event.agent_channel)
 
 
 def on_phone_ringing(work: Work, event: PhoneRinging) -> None:
     offer = _open_offer(work, event.channel, event.agent_channel)
     if offer is None:
         return
-    ringing = offer.ringing(event.at)
-    work.offers[event.channel] = replace(ringing, agent_channel=event.agent_channel)
+    ringing = offer.ringing(event.at, event.agent_channel)
+    work.offers[event.channel] = ringing
     work.set_timer(TimerKind.OFFER, event.channel, ringing.deadline)
 
 

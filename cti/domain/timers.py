@@ -19,7 +19,7 @@ from cti.domain.desk import end_wrap_up_by_limit
 from cti.domain.effects import MoveCall, SendCall, TargetKind
 from cti.domain.ids import AgentId, ChannelId, QueueId
 from cti.domain.outbound import dialing
-from cti.domain.records import AgentState, OfferOutcome, Rule, VisitOutcome
+from cti.domain.records import AgentState, Rule, VisitOutcome
 from cti.domain.state import TimerKey, TimerKind
 from cti.domain.telephony import enqueue
 from cti.domain.work import Work
@@ -67,8 +67,7 @@ def _offer_due(work: Work, channel: ChannelId) -> None:
     if offer is None:
         work.set_timer(TimerKind.OFFER, channel, None)
         return
-    rang = offer.ring_started_at is not None
-    work.withdraw(offer, OfferOutcome.NO_ANSWER if rang else OfferOutcome.UNAVAILABLE)
+    work.withdraw(offer, offer.deadline_outcome)
 
 
 def _not_ready_due(work: Work, agent_id: AgentId) -> None:
