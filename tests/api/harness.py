@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -43,6 +43,7 @@ from cti.storage.config_store import ConfigChange, ConfigStore
 from cti.storage.database import Database, open_database
 from cti.storage.spool import BatchingHistory
 from cti.wiring import Telephony, assemble
+from tests.waiting import eventually
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -120,19 +121,6 @@ class QuietObserver:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-async def eventually(check: Callable[[], T], *, within: float = 5.0, what: str = "") -> T:
-    """Poll `check` until it returns something truthy."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        found = check()
-        if found:
-            return found
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {within} s: {what or check}")
-        await asyncio.sleep(0.01)
 
 
 @dataclass
@@ -213,25 +201,14 @@ class Api:
         async def check() -> bool:
             return len(self.engine.state.waiting.in_queue(QueueId(queue))) == count
 
-        await eventually_async(check, what=f"{count} waiting in {queue}")
+        await eventually(check, what=f"{count} waiting in {queue}")
 
     async def until_state(self, agent: str, state: str) -> None:
         async def check() -> bool:
             live = self.engine.state.agents.get(AgentId(agent))
             return (live.state.value if live else "logged_out") == state
 
-        await eventually_async(check, what=f"agent {agent} {state}")
-
-
-async def eventually_async(
-    check: Callable[[], Awaitable[bool]], *, within: float = 5.0, what: str = ""
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {within} s: {what}")
-        await asyncio.sleep(0.01)
+        await eventually(check, what=f"agent {agent} {state}")
 
 
 def seed() -> ConfigChange:

@@ -7,7 +7,8 @@ import asyncio
 from pathlib import Path
 
 from cti.domain.effects import BridgeCall, HangUpChannel, SendCall, StartConsult, TargetKind
-from tests.api.harness import Api, eventually, running_api
+from tests.api.harness import Api, running_api
+from tests.waiting import eventually
 
 
 async def test_an_agent_may_not_act_on_another_agent(api: Api) -> None:

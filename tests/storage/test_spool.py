@@ -29,6 +29,7 @@ from tests.storage.samples import (
     make_visits,
     one_of_each,
 )
+from tests.waiting import eventually
 
 FAST = {"interval": 0.05, "write_timeout": 0.5, "backoff_initial": 0.05, "backoff_max": 0.4}
 
@@ -48,13 +49,6 @@ class CountingSink:
 
     async def is_reachable(self) -> bool:
         return await self.inner.is_reachable()
-
-
-async def eventually(predicate: Callable[[], bool], seconds: float = 20.0) -> None:
-    # Polling is deliberate: the counters are plain attributes with nothing to wait on.
-    async with asyncio.timeout(seconds):
-        while not predicate():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
 
 
 @asynccontextmanager
@@ -107,7 +101,7 @@ async def test_visits_are_written_in_batches_of_at_most_max_batch(
     async with running(history):
         for visit in visits:
             history.put(visit)
-        await eventually(lambda: history.pending == 0)
+        await eventually(lambda: history.pending == 0, within=20.0)
 
     assert sink.batches == [500, 500, 200]
     assert (history.written, history.spooled, history.pending) == (1200, 0, 0)
@@ -124,7 +118,7 @@ async def test_a_single_visit_is_written_within_the_interval(
     async with running(history):
         await asyncio.sleep(0.05)
         history.put(make_visit(1))
-        await eventually(lambda: history.written == 1, seconds=1.0)
+        await eventually(lambda: history.written == 1, within=1.0)
 
     assert await database.queue_visits() == [make_visit(1)]
     await database.close()
@@ -138,17 +132,17 @@ async def test_while_the_database_is_down_visits_are_spooled_then_stored_exactly
     history = BatchingHistory(database.history(), spool, **FAST)
     async with running(history):
         await history.record(make_visits(10))
-        await eventually(lambda: history.written == 10)
+        await eventually(lambda: history.written == 10, within=20.0)
 
         async with outage():
             for visit in [*make_visits(50, start=10), make_visit(5)]:
                 history.put(visit)
-            await eventually(lambda: history.spooled == 51 and history.pending == 51)
+            await eventually(lambda: history.spooled == 51 and history.pending == 51, within=20.0)
             assert spool_file.count(spool)[0] == 51
             if backend == "postgres":
                 assert not await history.is_reachable()
 
-        await eventually(lambda: history.pending == 0)
+        await eventually(lambda: history.pending == 0, within=20.0)
         assert await history.is_reachable()
 
     assert await database.queue_visits() == make_visits(60)
@@ -165,13 +159,13 @@ async def test_visits_spooled_when_the_database_closed_arrive_after_a_restart(
     first = BatchingHistory(database.history(), spool, **FAST)
     async with running(first):
         await first.record(make_visits(30))
-        await eventually(lambda: first.spooled == 30)
+        await eventually(lambda: first.spooled == 30, within=20.0)
         assert not await first.is_reachable()
 
     reopened = await open_database(database_url)
     second = BatchingHistory(reopened.history(), spool, **FAST)
     async with running(second):
-        await eventually(lambda: second.pending == 0)
+        await eventually(lambda: second.pending == 0, within=20.0)
 
     assert second.written == 30
     assert await reopened.queue_visits() == make_visits(30)
@@ -193,7 +187,7 @@ async def test_a_spool_left_by_a_crashed_run_is_replayed_first_and_only_once(
 
     async with running(history):
         history.put(make_visit(10))
-        await eventually(lambda: history.pending == 0)
+        await eventually(lambda: history.pending == 0, within=20.0)
 
     assert sink.batches[0] == 7  # the spool, before the visit put after start
     assert await database.queue_visits() == make_visits(11)
@@ -242,16 +236,16 @@ async def test_a_mixed_batch_spooled_during_an_outage_arrives_exactly_once(
     history = BatchingHistory(database.history(), spool, **FAST)
     async with running(history):
         await history.record(one_of_each(0))
-        await eventually(lambda: history.written == 7)
+        await eventually(lambda: history.written == 7, within=20.0)
 
         async with outage():
             batch = [*one_of_each(1), *one_of_each(2), *one_of_each(0)]  # 0 is already stored
             for record in batch:
                 history.put(record)
-            await eventually(lambda: history.spooled == 21 and history.pending == 21)
+            await eventually(lambda: history.spooled == 21 and history.pending == 21, within=20.0)
             assert spool_file.read(spool, 0, 100).records == batch
 
-        await eventually(lambda: history.pending == 0)
+        await eventually(lambda: history.pending == 0, within=20.0)
 
     queries = database.queries()
     assert await database.queue_visits() == [make_visit(n) for n in range(3)]
