@@ -1,4 +1,4 @@
-"""Benchmark: the outbound pacer (cti.domain.pacing) in the dialer simulator (cti.sim.dialer).
+"""Benchmark: the outbound pacer (cti.domain.outbound.predictive) in the dialer simulator.
 
     python bench/dialer_sim.py [--hours 3] [--seeds 5] [--agents 5,10,20,50]
                                [--rates 10,20,30,40,50,60] [--jobs 2]
@@ -34,7 +34,7 @@ REPO: Final = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # `python bench/dialer_sim.py` puts bench/ first, not REPO
     sys.path.insert(0, str(REPO))
 
-from cti.domain.pacing import DialMode, PacingConfig  # noqa: E402
+from cti.domain.outbound.pacing import DialMode, PacingConfig  # noqa: E402
 from cti.sim.dialer import Model, Result, simulate  # noqa: E402
 
 Job = tuple[int, float, int, float, DialMode]  # agents, answer rate, seed, hours, mode

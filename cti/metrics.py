@@ -20,9 +20,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from cti.domain.acd import AcdState, Decision
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import CampaignId
-from cti.domain.dial import LiveCampaign
 from cti.domain.effects import (
     AttemptEnded,
     CallEnded,
@@ -34,7 +31,10 @@ from cti.domain.effects import (
     StateIntervalEnded,
 )
 from cti.domain.ids import Instant, QueueId
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import CampaignId
+from cti.domain.outbound.dial import LiveCampaign
+from cti.domain.outbound.pacing import DialMode
 from cti.domain.records import (
     AgentState,
     CallRecord,

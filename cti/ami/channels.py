@@ -37,9 +37,9 @@ from typing import Final
 
 from cti.ami.frames import Headers
 from cti.ami.normalize import MalformedEvent, chan_vars, device_of, one
-from cti.domain.campaign import CampaignId
 from cti.domain.ids import CallId, ChannelId, Instant, QueueId
 from cti.domain.inputs import ConnectedCall
+from cti.domain.outbound.campaign import CampaignId
 from cti.domain.queue import WaitingCall
 
 HOLDING_CONTEXT: Final = "cti-queue"

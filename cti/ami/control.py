@@ -85,7 +85,7 @@ DEFAULT_OUTBOUND_DIAL: Final = "PJSIP/{number}@trunk"  # settings: ami.outbound_
 EXTEN_RULE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{1,79}")
 # A dial string such as PJSIP/1001: no argument separators, option or variable syntax.
 DEVICE_RULE: Final = re.compile(r"[A-Za-z0-9_-]+/[A-Za-z0-9_.@:/+=-]+")
-# A campaign's number as dialled (cti/domain/contact.py normalize_number).
+# A campaign's number as dialled (cti/domain/outbound/contact.py normalize_number).
 NUMBER_RULE: Final = re.compile(r"\+?[0-9]{3,15}")
 # Any value written into an AMI header: printable ASCII on one line.
 VALUE_RULE: Final = re.compile(r"[\x20-\x7e]*")

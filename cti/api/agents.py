@@ -25,7 +25,6 @@ from cti.api.errors import ApiError, bad_request
 from cti.api.identity import Identity, login_token_name
 from cti.api.route import route
 from cti.api.shapes import Consult, Empty, Login, NotReady, Preview, Transfer, WrapUpEnd, device_of
-from cti.domain.campaign import CampaignId
 from cti.domain.commands import (
     CancelConsult,
     Command,
@@ -45,6 +44,7 @@ from cti.domain.commands import (
     TransferToSurvey,
 )
 from cti.domain.ids import AgentId, Instant, QueueId
+from cti.domain.outbound.campaign import CampaignId
 from cti.domain.state import AcdState
 from cti.storage.tokens import Role
 

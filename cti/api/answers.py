@@ -15,12 +15,12 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cti.api.shapes import CampaignBody
-from cti.domain.campaign import AttemptResult, CampaignStatus, SeatTargets
 from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
-from cti.domain.contact import ContactKind, ContactStatus
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.campaign import AttemptResult, CampaignStatus, SeatTargets
+from cti.domain.outbound.contact import ContactKind, ContactStatus
+from cti.domain.outbound.pacing import DialMode
+from cti.domain.outbound.seats import Advice, Bound, Measure
 from cti.domain.records import AgentState
-from cti.domain.seats import Advice, Bound, Measure
 from cti.schema.model import model_of
 
 OPEN: Final = ConfigDict(extra="allow")

@@ -31,8 +31,8 @@ from cti.api.query import query_fields
 from cti.api.route import route
 from cti.api.shapes import Callback
 from cti.domain.callback import promised_contact
-from cti.domain.contact import Contact, ContactError, ContactId, overdue
 from cti.domain.ids import AgentId, Instant, QueueId
+from cti.domain.outbound.contact import Contact, ContactError, ContactId, overdue
 from cti.storage.errors import CampaignRefused
 from cti.storage.tokens import Role
 

@@ -9,7 +9,7 @@ Rules:
    by the instant their dial started (cti.storage.campaign_stats rule 1).
 3. The abandon window is always the one the pacer holds now (the campaign's
    pacing.window back from now, with its cap), whatever range the statistics cover.
-4. A seat's day is a calendar day in UTC (cti.domain.seats rule 4); today when none is
+4. A seat's day is a calendar day in UTC (cti.domain.outbound.seats rule 4); today when none is
    given. Targets are the campaign's seat targets when a campaign is named, else P16's
    defaults. An unknown campaign is 404, a bad parameter 400 naming it.
 """
@@ -31,12 +31,12 @@ from cti.api.identity import Identity
 from cti.api.query import instant, positive_int, query_fields
 from cti.api.route import route
 from cti.api.views import Json
-from cti.domain.abandon_window import AbandonWindow
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import AttemptResult, CampaignId, SeatTargets
 from cti.domain.ids import Instant
-from cti.domain.pacing import PacingConfig
-from cti.domain.seats import (
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import AttemptResult, CampaignId, SeatTargets
+from cti.domain.outbound.pacing import PacingConfig
+from cti.domain.outbound.seats import (
     ADVICE_TEXT,
     Advice,
     SeatDay,

@@ -4,7 +4,7 @@ Rules:
 1. Admin tokens change things; supervisors may read (campaigns, the do-not-call list);
    agents get 403.
 2. Start, pause and stop move the stored status by the core's rules
-   (cti/domain/campaign_status.py: a finished campaign is never restarted; one without
+   (cti/domain/outbound/campaign_status.py: a finished campaign is never restarted; one without
    contacts is not started (409); nor one no agent serves (422)), then tell the engine at
    once (RunCampaign, HaltCampaign); the dialer's round would tell it too. Do-not-call
    changes reach the engine at once the same way (BlockNumbers, UnblockNumbers).
@@ -31,10 +31,10 @@ from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError, invalid
 from cti.api.route import route
 from cti.api.shapes import CampaignBody, DoNotCall, Empty
-from cti.domain.campaign import CampaignId, CampaignStatus, new_campaign
 from cti.domain.commands import BlockNumbers, HaltCampaign, RunCampaign, UnblockNumbers
-from cti.domain.contact import ContactError, ContactStatus, normalize_number
 from cti.domain.ids import QueueId
+from cti.domain.outbound.campaign import CampaignId, CampaignStatus, new_campaign
+from cti.domain.outbound.contact import ContactError, ContactStatus, normalize_number
 from cti.schema.model import updated
 from cti.schema.plain import plain_object
 from cti.storage.campaign_store import StoredCampaign
@@ -166,7 +166,7 @@ def _status_route(action: str, status: CampaignStatus, summary: str) -> None:
     async def change_status(request: web.Request, _body: Empty) -> web.Response:
         ctx = await _allowed(request, Role.ADMIN)
         campaign = _campaign(request)
-        # The core's rules (cti/domain/campaign_status.py), as the CLI applies them.
+        # The core's rules (cti/domain/outbound/campaign_status.py), as the CLI applies them.
         acd = await ctx.directory.load() if status is CampaignStatus.RUNNING else None
         await ctx.campaigns.set_status(campaign, status, acd=acd)
         await _tell_engine(ctx, campaign, status)

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from cti.domain.abandon_window import AbandonWindow
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
-from cti.domain.contact import Contact, ContactId, ContactStatus
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
+from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
 from cti.domain.records import Finding, Rule
 from cti.storage.campaign_stats import AttemptFigures, SeatCounts
 from cti.storage.campaign_store import StoredCampaign

@@ -20,9 +20,9 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from cti.api.query import parse_instant
-from cti.domain.campaign import CampaignConfig
 from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import DeviceId, Instant
+from cti.domain.outbound.campaign import CampaignConfig
 from cti.schema.model import STRICT, model_of
 
 DEVICE: Final = r"^(?:[A-Za-z][A-Za-z0-9]*/)?[A-Za-z0-9_.@+-]+$"

@@ -37,8 +37,8 @@ from cti.domain.config import (
     NotReadyReason,
     QueueConfig,
 )
-from cti.domain.contact import ContactError
 from cti.domain.ids import AgentId, QueueId
+from cti.domain.outbound.contact import ContactError
 from cti.storage.config_import import ImportFailed, document, import_files
 from cti.storage.config_store import ChangeSummary, ConfigChange, ConfigStore
 from cti.storage.database import Database, DatabaseUnavailable, open_database

@@ -34,8 +34,10 @@ from cti.api.query import instant
 from cti.cli.admin import COMMON, Parser, Subcommands, UsageError, add_command, run_cli
 from cti.cli.options import add_options, changed
 from cti.cli.server import through
-from cti.domain.abandon_window import AbandonWindow
-from cti.domain.campaign import (
+from cti.domain.config import ConfigError
+from cti.domain.ids import Instant, QueueId
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.campaign import (
     CallingWindow,
     CampaignConfig,
     CampaignId,
@@ -43,10 +45,16 @@ from cti.domain.campaign import (
     SeatTargets,
     new_campaign,
 )
-from cti.domain.config import ConfigError
-from cti.domain.contact import ContactStatus, normalize_number
-from cti.domain.ids import Instant, QueueId
-from cti.domain.seats import ADVICE_TEXT, Advice, SeatFinding, SeatReview, day_of, day_range, review
+from cti.domain.outbound.contact import ContactStatus, normalize_number
+from cti.domain.outbound.seats import (
+    ADVICE_TEXT,
+    Advice,
+    SeatFinding,
+    SeatReview,
+    day_of,
+    day_range,
+    review,
+)
 from cti.engine.clock import SystemClock
 from cti.storage.campaign_stats import AttemptFigures
 from cti.storage.campaign_store import CampaignStore

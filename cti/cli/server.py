@@ -23,8 +23,8 @@ from urllib.parse import quote
 import aiohttp
 
 from cti.api.client import ApiClient, UnexpectedAnswer
-from cti.domain.campaign import CampaignConfig, CampaignId
 from cti.domain.config import AgentProfile, ConfigError, NotReadyReason, QueueConfig
+from cti.domain.outbound.campaign import CampaignConfig, CampaignId
 from cti.schema.plain import plain_object
 
 T = TypeVar("T")

@@ -26,7 +26,7 @@ import aiohttp
 
 from cti.api.client import ApiClient
 from cti.demo.status import API, FAILURES, by_status, campaign_view
-from cti.domain.campaign import CampaignStatus
+from cti.domain.outbound.campaign import CampaignStatus
 from cti.lab.sipp import CustomerKind, customer_number
 from cti.storage.campaign_store import CampaignStore
 

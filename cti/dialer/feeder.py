@@ -19,7 +19,7 @@ Rule 4: each round the store's count of a running campaign's contacts pending or
 goes to the core (TallyContacts), which finishes a drained campaign itself; a campaign the
 core drained is not run again while the store has yet to record its finish.
 Rule 5: attempts, contacts handed back and finishes are history records (durable, in
-order: cti/domain/outbound_records.py); the feeder writes only what the core asks for
+order: cti/domain/outbound/outbound_records.py); the feeder writes only what the core asks for
 callbacks (CallbackWanted), by one writer, retried after a pause, never dropped unless it
 cannot be kept (a number that is not one, a finished callbacks campaign: logged). They are
 not spooled: a callback to a number being dialled waits for that dial's attempt, which
@@ -43,7 +43,6 @@ from dataclasses import replace
 from typing import Final, Protocol
 
 from cti.domain.callback import wanted_contact
-from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.commands import (
     BlockNumbers,
     Command,
@@ -54,7 +53,10 @@ from cti.domain.commands import (
     TallyContacts,
     UnblockNumbers,
 )
-from cti.domain.contact import (
+from cti.domain.effects import CallbackWanted, CampaignDrained, ContactsWanted
+from cti.domain.ids import Instant
+from cti.domain.outbound.campaign import CampaignConfig, CampaignId, CampaignStatus
+from cti.domain.outbound.contact import (
     Blocked,
     Contact,
     ContactError,
@@ -66,9 +68,7 @@ from cti.domain.contact import (
     overdue,
     reopens_at,
 )
-from cti.domain.effects import CallbackWanted, CampaignDrained, ContactsWanted
-from cti.domain.ids import Instant
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.pacing import DialMode
 from cti.domain.state import Decision
 from cti.storage.callback_store import CallbackRefused, CallbackStore
 from cti.storage.campaign_store import CampaignStore, StoredCampaign

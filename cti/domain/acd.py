@@ -72,7 +72,7 @@ from cti.domain.inputs import (
     TelephonyLost,
     Tick,
 )
-from cti.domain.outbound import campaigns, dialing, measure, pacer, preview
+from cti.domain.outbound import dialing, measure, pacer, preview, running
 from cti.domain.state import AcdState, Decision
 from cti.domain.timers import on_tick
 from cti.domain.work import GONE_MEMORY, Work
@@ -92,7 +92,7 @@ def decide(state: AcdState, event: Input, now: Instant) -> Decision:
     dispatch(work)
     pacer.pace_all(work, tick=isinstance(event, Tick))
     if work.campaigns and pacer.pacing_inputs_changed(work):
-        campaigns.ask_for_contacts(work)
+        running.ask_for_contacts(work)
     measure.observe(work)
     return work.decision()
 
@@ -175,17 +175,17 @@ def _apply(work: Work, event: Input) -> None:
         case HangUp():
             desk.on_hang_up(work, event)
         case RunCampaign():
-            campaigns.on_run(work, event)
+            running.on_run(work, event)
         case HaltCampaign():
-            campaigns.on_halt(work, event)
+            running.on_halt(work, event)
         case FeedContacts():
-            campaigns.on_feed(work, event)
+            running.on_feed(work, event)
         case BlockNumbers():
-            campaigns.on_block(work, event)
+            running.on_block(work, event)
         case UnblockNumbers():
-            campaigns.on_unblock(work, event)
+            running.on_unblock(work, event)
         case TallyContacts():
-            campaigns.on_tally(work, event)
+            running.on_tally(work, event)
         case FlagOverdue():
             callback.on_flag_overdue(work, event)
         case PreviewNext():

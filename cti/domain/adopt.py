@@ -29,12 +29,12 @@ from dataclasses import replace
 
 from cti.domain.agent import Agent, Trigger
 from cti.domain.call import CallProgress, Talk, started
-from cti.domain.campaign import AttemptResult
-from cti.domain.contact import Contact, id_of
-from cti.domain.dial import Dial, DialPhase
 from cti.domain.effects import AttemptEnded, Ignored
 from cti.domain.inputs import ChannelHungUp, ConnectedCall, Resynced
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.campaign import AttemptResult
+from cti.domain.outbound.contact import Contact, id_of
+from cti.domain.outbound.dial import Dial, DialPhase
+from cti.domain.outbound.pacing import DialMode
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState, VisitOutcome
 from cti.domain.work import Work, visit_of

@@ -16,7 +16,7 @@ when), due within `callback_within`; a follow-up is dialled at once, due within
 the calling window in the customer's local time is refused when promised: the law would
 not let it be kept.
 Rule 4: the store is the truth about callbacks; the shell finds the overdue ones
-(cti/domain/contact.py rule 5) and the core raises one finding each, keyed by the due
+(cti/domain/outbound/contact.py rule 5) and the core raises one finding each, keyed by the due
 instant so that finding it again (after a restart) stores nothing new. A callback's
 finding names the agent it was promised to (or none: the queue's); a follow-up's names
 none (any agent of the queue may take it; `opened_by` in its fields says who opened it).
@@ -30,9 +30,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Final
 
-from cti.domain.campaign import CampaignConfig
 from cti.domain.commands import FlagOverdue
-from cti.domain.contact import (
+from cti.domain.effects import CallbackWanted, FindingRaised, Ignored
+from cti.domain.ids import AgentId, CallId, Instant, QueueId
+from cti.domain.inputs import CallbackDeclined, CallbackRequested
+from cti.domain.outbound.campaign import CampaignConfig
+from cti.domain.outbound.contact import (
     Contact,
     ContactError,
     ContactKind,
@@ -41,10 +44,7 @@ from cti.domain.contact import (
     normalize_number,
     overdue,
 )
-from cti.domain.contact_rows import contact_id
-from cti.domain.effects import CallbackWanted, FindingRaised, Ignored
-from cti.domain.ids import AgentId, CallId, Instant, QueueId
-from cti.domain.inputs import CallbackDeclined, CallbackRequested
+from cti.domain.outbound.contact_rows import contact_id
 from cti.domain.records import Finding, Rule, VisitOutcome
 from cti.domain.work import Work
 

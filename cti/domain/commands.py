@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cti.domain.abandon_window import AbandonWindow
-from cti.domain.campaign import CampaignConfig, CampaignId
 from cti.domain.config import AcdConfig
-from cti.domain.contact import Contact
 from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.campaign import CampaignConfig, CampaignId
+from cti.domain.outbound.contact import Contact
 from cti.domain.records import Presence
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import CampaignId
-from cti.domain.contact import Contact, ContactKind
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
-from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import CampaignId
+from cti.domain.outbound.contact import Contact, ContactKind
+from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.domain.queue import WaitingCall
 from cti.domain.records import (
     AgentState,

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cti.domain.campaign import CampaignId
 from cti.domain.commands import Command
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+from cti.domain.outbound.campaign import CampaignId
 from cti.domain.queue import WaitingCall
 
 

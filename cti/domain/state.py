@@ -17,13 +17,13 @@ from enum import StrEnum
 
 from cti.domain.agent import Agent
 from cti.domain.call import CallProgress, Consult, Talk
-from cti.domain.campaign import CampaignId
 from cti.domain.config import AcdConfig
-from cti.domain.dial import Dial, LiveCampaign
 from cti.domain.effects import Effect, Note
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import DeviceState
 from cti.domain.offer import Offer
+from cti.domain.outbound.campaign import CampaignId
+from cti.domain.outbound.dial import Dial, LiveCampaign
 from cti.domain.pmap import empty
 from cti.domain.queue import WaitingCalls
 

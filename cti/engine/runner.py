@@ -27,7 +27,7 @@ from cti.domain.effects import (
     Record,
     StateIntervalEnded,
 )
-from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
+from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.domain.state import Decision
 from cti.engine.ports import CallControl, HistoryRecorder, LiveFeed
 

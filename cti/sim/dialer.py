@@ -2,7 +2,7 @@
 
 Rule 1: deterministic for a seed: one random.Random(seed) draws everything, in event
 order, and events are ordered by (instant, sequence number). Same seed, same Result.
-Rule 2: the pacer is cti.domain.predictive.pace, unchanged. After every event, and after a
+Rule 2: the pacer is cti.domain.outbound.predictive.pace, unchanged. After every event, and after a
 tick without one, the simulation hands it a Snapshot, the statistics measured so far
 (updated from finished dials and calls, as production will) and the abandon window, and
 starts the dials it asks for; they reserve agents when its effective mode is progressive.
@@ -30,11 +30,11 @@ from collections import deque
 from dataclasses import dataclass
 from enum import IntEnum
 
-from cti.domain.abandon_window import AbandonWindow, Outcome
 from cti.domain.ids import Instant
-from cti.domain.pacing import DialMode, PacingConfig
-from cti.domain.pacing_stats import PacingStats
-from cti.domain.predictive import Busy, Phase, Ringing, Snapshot, pace
+from cti.domain.outbound.abandon_window import AbandonWindow, Outcome
+from cti.domain.outbound.pacing import DialMode, PacingConfig
+from cti.domain.outbound.pacing_stats import PacingStats
+from cti.domain.outbound.predictive import Busy, Phase, Ringing, Snapshot, pace
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,5 +1,5 @@
 """CallbackStore: callbacks and follow-ups, kept as contacts of each queue's standing
-callbacks campaign (P9, P18; cti/domain/campaign.py rule 5).
+callbacks campaign (P9, P18; cti/domain/outbound/campaign.py rule 5).
 
 Rule 1: the campaign is made on first use, as `callbacks_campaign(queue)` says, and started;
 one that exists keeps its settings (an admin may have tuned them) and its status (a paused
@@ -8,7 +8,7 @@ callbacks (CampaignRefused).
 Rule 2: a number is stored once per campaign (cti.storage.campaign_models rule 2): a new
 callback to a number that has one already replaces it (the customer's latest wish), unless
 that one is being dialled right now (CallbackRefused: try again in a moment).
-Rule 3: overdue means what cti/domain/contact.py rule 5 says, in SQL: due passed, still
+Rule 3: overdue means what cti/domain/outbound/contact.py rule 5 says, in SQL: due passed, still
 open, and for a callback no dial placed yet.
 """
 
@@ -19,8 +19,14 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cti.domain.campaign import CALLBACKS_PREFIX, CampaignConfig, CampaignStatus, callbacks_campaign
-from cti.domain.contact import (
+from cti.domain.ids import AgentId, Instant, QueueId
+from cti.domain.outbound.campaign import (
+    CALLBACKS_PREFIX,
+    CampaignConfig,
+    CampaignStatus,
+    callbacks_campaign,
+)
+from cti.domain.outbound.contact import (
     OPEN,
     Contact,
     ContactEvent,
@@ -29,7 +35,6 @@ from cti.domain.contact import (
     ContactStatus,
     moved,
 )
-from cti.domain.ids import AgentId, Instant, QueueId
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import ContactRow
 from cti.storage.campaign_store import CampaignStore

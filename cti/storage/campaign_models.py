@@ -12,7 +12,7 @@ contact's ("<campaign>:<number>"); a number is stored once per campaign; "due co
 campaign" is an index range scan on (campaign_id, status, next_at).
 Rule 3: dial_attempts is history: one final row per attempt, keyed by the attempt's id, so
 recording one again is a no-op. It refers to no other table, so it outlives them.
-Rule 4: do_not_call holds numbers as dialled (cti.domain.contact.normalize_number).
+Rule 4: do_not_call holds numbers as dialled (cti.domain.outbound.contact.normalize_number).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class CampaignRow(Base):
 
 
 class ContactRow(Base):
-    """A contact of a campaign (cti.domain.contact.Contact); fields as a JSON object."""
+    """A contact of a campaign (cti.domain.outbound.contact.Contact); fields as a JSON object."""
 
     __tablename__ = "contacts"
     __table_args__ = (
@@ -70,7 +70,7 @@ class ContactRow(Base):
 
 
 class DialAttemptRow(Base):
-    """One dial of one contact (cti.domain.attempt.DialAttempt). Key: id, the attempt's own.
+    """One dial of one contact (cti.domain.outbound.attempt.DialAttempt). Key: its own id.
 
     `person`: a person answered (what the abandon rate counts); `ring_seconds` is derived
     from started_at and answered_at (or ended_at), written and never read back.

@@ -19,16 +19,16 @@ from typing import Final
 
 from sqlalchemy import RowMapping
 
-from cti.domain.abandon_window import Attempt, Outcome
-from cti.domain.attempt import AttemptId, DialAttempt
-from cti.domain.campaign import (
+from cti.domain.ids import AgentId, QueueId
+from cti.domain.outbound.abandon_window import Attempt, Outcome
+from cti.domain.outbound.attempt import AttemptId, DialAttempt
+from cti.domain.outbound.campaign import (
     AttemptResult,
     CampaignConfig,
     CampaignId,
 )
-from cti.domain.contact import Contact, ContactId, ContactKind, ContactStatus
-from cti.domain.ids import AgentId, QueueId
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.contact import Contact, ContactId, ContactKind, ContactStatus
+from cti.domain.outbound.pacing import DialMode
 from cti.schema.model import document, read_document
 from cti.storage.rows import Lookup, Row, instant, opt_instant, opt_utc, optional, utc, value
 

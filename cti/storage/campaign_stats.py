@@ -5,7 +5,7 @@ Rule 1: attempts belong to a time range by the instant their dial started; range
 half-open, [since, until), and an open end is unbounded. The figures of a range are one
 aggregate query grouped by result; nothing is read row by row.
 Rule 2: a dial is an attempt that was not a preview skip; a success is a connected call;
-the abandon rate is abandoned / answered by a person (cti.domain.attempt rule 2).
+the abandon rate is abandoned / answered by a person (cti.domain.outbound.attempt rule 2).
 Rule 3: ring seconds average the dials someone (a person or a machine) answered, from the
 dial to the answer (the stored `ring_seconds`, as cti_campaign_ring_seconds observes);
 time to connect averages connected calls from the answer to the agent. No column keeps
@@ -31,11 +31,11 @@ from typing import Final, NamedTuple, TypeAlias
 from sqlalchemy import ColumnElement, Double, Select, case, cast, extract, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from cti.domain.abandon_window import AbandonWindow
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import AttemptResult, CampaignId
 from cti.domain.ids import AgentId, Instant
-from cti.domain.seats import NO_CALLS, SeatCount
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import AttemptResult, CampaignId
+from cti.domain.outbound.seats import NO_CALLS, SeatCount
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import DialAttemptRow
 from cti.storage.client import StoreClient

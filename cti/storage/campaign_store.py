@@ -30,14 +30,16 @@ from sqlalchemy import RowMapping, delete, exists, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import DeclarativeBase
 
-from cti.domain.abandon_window import AbandonWindow, Attempt, tally
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
-from cti.domain.campaign_status import Refusal, start_refusal, transition_refusal
 from cti.domain.config import AcdConfig, ConfigError
-from cti.domain.contact import Contact, ContactId, ContactStatus, normalize_number
 from cti.domain.ids import Instant
-from cti.domain.seats import SeatCount as SeatCount  # seat_counts' values, moved to the core
+from cti.domain.outbound.abandon_window import AbandonWindow, Attempt, tally
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import CampaignConfig, CampaignId, CampaignStatus
+from cti.domain.outbound.campaign_status import Refusal, start_refusal, transition_refusal
+from cti.domain.outbound.contact import Contact, ContactId, ContactStatus, normalize_number
+from cti.domain.outbound.seats import (
+    SeatCount as SeatCount,  # seat_counts' values, moved to the core
+)
 from cti.storage import campaign_rows, outbound_writes
 from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow, DoNotCallRow
 from cti.storage.campaign_stats import CampaignFigures
@@ -106,7 +108,7 @@ class CampaignStore(CampaignFigures):
         """Moves the campaign to `status` (rule 1); already there is a no-op, except that a
         finished campaign refuses everything (CampaignRefused). Starting one needs contacts,
         and, given the ACD's configuration, an agent serving its queue (ConfigError): the
-        core's rules (cti/domain/campaign_status.py), as every door applies them."""
+        core's rules (cti/domain/outbound/campaign_status.py), as every door applies them."""
         now = self._now()
         async with self._writing() as connection:
             current = await _lock(connection, campaign, now)
@@ -249,7 +251,7 @@ class CampaignStore(CampaignFigures):
 
     async def pacing_window(self, config: CampaignConfig, now: Instant) -> AbandonWindow:
         """The campaign's abandon window at `now` as the pacer keeps it, rebuilt from the
-        stored attempts (cti/domain/abandon_window.py rule 3)."""
+        stored attempts (cti/domain/outbound/abandon_window.py rule 3)."""
         length = config.pacing.window
         return tally(await self.attempts_since(config.id, Instant(now - length)), now, length)
 

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from cti.domain.campaign import CampaignId
-from cti.domain.contact import Contact
-from cti.domain.contact_rows import read_contacts
+from cti.domain.outbound.campaign import CampaignId
+from cti.domain.outbound.contact import Contact
+from cti.domain.outbound.contact_rows import read_contacts
 from cti.storage.campaign_store import StoredCampaign
 
 

@@ -1,5 +1,5 @@
 """The dialer's writes on one connection: attempts with their contacts, contacts handed
-back, campaigns finished (cti/domain/outbound_records.py rules 1-3).
+back, campaigns finished (cti/domain/outbound/outbound_records.py rules 1-3).
 
 Rule 1: every write here is idempotent, so the spooled history may replay it: an attempt
 is inserted ON CONFLICT DO NOTHING and its contact written only when the attempt was new;
@@ -18,10 +18,17 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import CampaignId, CampaignStatus
-from cti.domain.contact import OPEN, Contact, ContactEvent, ContactStatus, after_attempt, moved
-from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import CampaignId, CampaignStatus
+from cti.domain.outbound.contact import (
+    OPEN,
+    Contact,
+    ContactEvent,
+    ContactStatus,
+    after_attempt,
+    moved,
+)
+from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow
 from cti.storage.dialect import dialect_insert

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Final, NewType, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 from cti.domain.effects import Record
-from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
+from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.domain.records import (
     CallRecord,
     Finding,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cti.domain.campaign import CampaignId, CampaignStatus
+from cti.domain.outbound.campaign import CampaignId, CampaignStatus
 from tests.api.harness import Api
 
 NUMBER = "+441632960001"

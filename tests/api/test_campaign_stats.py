@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from cti.domain.attempt import AttemptId, DialAttempt
-from cti.domain.campaign import AttemptResult, CampaignId
-from cti.domain.contact import Contact
 from cti.domain.ids import AgentId, Instant
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.attempt import AttemptId, DialAttempt
+from cti.domain.outbound.campaign import AttemptResult, CampaignId
+from cti.domain.outbound.contact import Contact
+from cti.domain.outbound.pacing import DialMode
 from tests.api.harness import Api
 from tests.api.test_campaigns import RENEWALS, URL, put
 from tests.storage.campaign_samples import contact

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cti.api.campaigns import MAX_CSV_BYTES
-from cti.domain.campaign import CampaignId, CampaignStatus
+from cti.domain.outbound.campaign import CampaignId, CampaignStatus
 from tests.api.harness import Api, bearer
 
 RENEWALS = {

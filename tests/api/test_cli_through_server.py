@@ -15,12 +15,12 @@ import pytest
 
 from cti.cli.admin import run_admin_command
 from cti.cli.campaign import run_campaign_command, run_dnc_command
-from cti.domain.campaign import CampaignId
 from cti.domain.commands import FeedContacts, SetNotReady, SetReady
-from cti.domain.contact import ContactStatus
 from cti.domain.effects import OriginateCall
 from cti.domain.ids import AgentId
 from cti.domain.inputs import Resynced
+from cti.domain.outbound.campaign import CampaignId
+from cti.domain.outbound.contact import ContactStatus
 from tests.api.harness import Api
 
 Cli = Callable[[list[str]], int]

@@ -13,8 +13,8 @@ from typing import Any, Final, Literal
 
 import pytest
 
-from cti.domain.campaign import AttemptResult
-from cti.domain.contact import ContactStatus
+from cti.domain.outbound.campaign import AttemptResult
+from cti.domain.outbound.contact import ContactStatus
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Customers, Softphone, customer_number, place_call
 from tests.lab.server import EventTap, ServerProcess, eventually

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from cti.domain.campaign import AttemptResult
-from cti.domain.contact import ContactId, ContactStatus
+from cti.domain.outbound.campaign import AttemptResult
+from cti.domain.outbound.contact import ContactId, ContactStatus
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Customers, Softphone, customer_number, place_call
 from tests.lab.server import ServerProcess, eventually

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.pacing import DialMode
 from cti.lab import instance, process
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.database import open_database

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import AttemptResult, CampaignId
-from cti.domain.contact import ContactId, ContactStatus
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import AttemptResult, CampaignId
+from cti.domain.outbound.contact import ContactId, ContactStatus
+from cti.domain.outbound.pacing import DialMode
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import CustomerKind, Customers, Softphone, customer_number
 from cti.storage.campaign_store import CampaignStore

@@ -10,8 +10,9 @@ from dataclasses import replace
 from datetime import time
 from types import MappingProxyType
 
-from cti.domain.attempt import AttemptId, DialAttempt
-from cti.domain.campaign import (
+from cti.domain.ids import AgentId, Instant, QueueId
+from cti.domain.outbound.attempt import AttemptId, DialAttempt
+from cti.domain.outbound.campaign import (
     AttemptResult,
     CallingWindow,
     CampaignConfig,
@@ -20,10 +21,9 @@ from cti.domain.campaign import (
     RetryRule,
     SeatTargets,
 )
-from cti.domain.contact import Contact
-from cti.domain.contact_rows import read_contacts
-from cti.domain.ids import AgentId, Instant, QueueId
-from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.outbound.contact import Contact
+from cti.domain.outbound.contact_rows import read_contacts
+from cti.domain.outbound.pacing import DialMode, PacingConfig
 from cti.storage.campaign_store import CampaignStore
 
 S = CampaignStatus

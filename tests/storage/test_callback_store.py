@@ -12,10 +12,21 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from cti.domain.callback import promised_contact, wanted_contact
-from cti.domain.campaign import AttemptResult, CampaignId, CampaignStatus, callbacks_campaign
-from cti.domain.contact import Contact, ContactId, ContactKind, ContactStatus, after_attempt
 from cti.domain.effects import CallbackWanted
 from cti.domain.ids import AgentId, Instant, QueueId
+from cti.domain.outbound.campaign import (
+    AttemptResult,
+    CampaignId,
+    CampaignStatus,
+    callbacks_campaign,
+)
+from cti.domain.outbound.contact import (
+    Contact,
+    ContactId,
+    ContactKind,
+    ContactStatus,
+    after_attempt,
+)
 from cti.storage.callback_store import CallbackRefused, CallbackStore
 from cti.storage.campaign_models import CampaignRow, ContactRow
 from cti.storage.campaign_store import CampaignStore

@@ -12,8 +12,8 @@ import pytest
 
 from cti.cli.admin import run_admin_command
 from cti.cli.campaign import run_campaign_command, run_dnc_command
-from cti.domain.campaign import CampaignId, CampaignStatus
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.campaign import CampaignId, CampaignStatus
+from cti.domain.outbound.pacing import DialMode
 from cti.storage.campaign_store import CampaignStore, StoredCampaign
 from cti.storage.database import open_database
 from tests.api.test_campaigns import CSV_WITH_BAD_ROWS

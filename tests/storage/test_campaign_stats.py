@@ -8,12 +8,12 @@ from dataclasses import replace
 
 import pytest
 
-from cti.domain.abandon_window import tally
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import AttemptResult
 from cti.domain.ids import AgentId, Instant
-from cti.domain.pacing import DialMode
-from cti.domain.seats import NO_CALLS, SeatCount
+from cti.domain.outbound.abandon_window import tally
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import AttemptResult
+from cti.domain.outbound.pacing import DialMode
+from cti.domain.outbound.seats import NO_CALLS, SeatCount
 from cti.storage.campaign_stats import SeatCounts
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.database import Database

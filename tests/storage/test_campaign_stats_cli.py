@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId, SeatTargets
 from cti.domain.ids import AgentId, QueueId
+from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId, SeatTargets
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.database import open_database
 from tests.storage import test_campaign_cli

@@ -12,10 +12,10 @@ from types import MappingProxyType
 import pytest
 from sqlalchemy import func, select, text
 
-from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
 from cti.domain.config import ConfigError
-from cti.domain.contact import ContactId, ContactStatus, after_attempt
 from cti.domain.ids import Instant, QueueId
+from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId
+from cti.domain.outbound.contact import ContactId, ContactStatus, after_attempt
 from cti.storage.campaign_models import ContactRow
 from cti.storage.campaign_rows import COLUMNS, campaign_document
 from cti.storage.campaign_store import CampaignStore, StoredCampaign

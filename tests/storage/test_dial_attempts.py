@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from cti.domain.abandon_window import Attempt, Outcome, tally
-from cti.domain.campaign import AttemptResult
-from cti.domain.contact import ContactError, ContactStatus, after_attempt
 from cti.domain.ids import AgentId, Instant
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.abandon_window import Attempt, Outcome, tally
+from cti.domain.outbound.campaign import AttemptResult
+from cti.domain.outbound.contact import ContactError, ContactStatus, after_attempt
+from cti.domain.outbound.pacing import DialMode
 from cti.storage.campaign_store import CampaignStore, SeatCount
 from cti.storage.database import Database
 from tests.storage.campaign_samples import (

@@ -9,10 +9,10 @@ from types import MappingProxyType
 
 import pytest
 
-from cti.domain.campaign import AttemptResult, CampaignStatus
-from cti.domain.contact import ContactStatus, after_attempt
 from cti.domain.ids import Instant
-from cti.domain.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
+from cti.domain.outbound.campaign import AttemptResult, CampaignStatus
+from cti.domain.outbound.contact import ContactStatus, after_attempt
+from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.storage import record_json
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.database import Database

@@ -25,9 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
 
-from cti.domain.abandon_window import AbandonWindow
 from cti.domain.acd import AcdState, Decision, decide
-from cti.domain.campaign import CampaignConfig, CampaignId
 from cti.domain.commands import (
     BlockNumbers,
     EndWrapUp,
@@ -36,7 +34,6 @@ from cti.domain.commands import (
     LogIn,
     RunCampaign,
 )
-from cti.domain.contact import Contact, ContactId, ContactStatus
 from cti.domain.effects import (
     ConnectCall,
     Effect,
@@ -63,7 +60,10 @@ from cti.domain.inputs import (
     Resynced,
     Tick,
 )
-from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.campaign import CampaignConfig, CampaignId
+from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
+from cti.domain.outbound.pacing import DialMode, PacingConfig
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState
 from tests.unit.acd_kit import agent, config, device, queue

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cti.domain.abandon_window import AbandonWindow
-from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
 from cti.domain.commands import HangUp, RestoreLogins, RunCampaign
 from cti.domain.effects import (
     AttemptEnded,
@@ -19,7 +17,9 @@ from cti.domain.effects import (
 )
 from cti.domain.ids import AgentId, CallId, ChannelId, QueueId
 from cti.domain.inputs import ConnectedCall, DeviceState, Resynced
-from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId
+from cti.domain.outbound.pacing import DialMode, PacingConfig
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState, Presence, Rule, SegmentKind, Side
 from tests.unit.acd_kit import Acd, agent, config, device, queue

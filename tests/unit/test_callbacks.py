@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cti.domain.campaign import AttemptResult
 from cti.domain.commands import EndWrapUp, FlagOverdue, SetNotReady, SetReady
 from cti.domain.config import MaxWaitAction
-from cti.domain.contact import ContactKind, ContactStatus, overdue
 from cti.domain.effects import (
     CallbackWanted,
     ConnectCall,
@@ -20,7 +18,9 @@ from cti.domain.effects import (
 )
 from cti.domain.ids import CallId, ChannelId, Instant, QueueId
 from cti.domain.inputs import CallbackDeclined, CallbackRequested
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.campaign import AttemptResult
+from cti.domain.outbound.contact import ContactKind, ContactStatus, overdue
+from cti.domain.outbound.pacing import DialMode
 from cti.domain.records import Rule, VisitOutcome
 from tests.unit.acd_kit import Acd, agent, config, queue
 from tests.unit.test_outbound import (

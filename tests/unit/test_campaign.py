@@ -8,8 +8,10 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from cti.domain.attempt import unanswered_result
-from cti.domain.campaign import (
+from cti.domain.config import ConfigError
+from cti.domain.ids import Instant, QueueId
+from cti.domain.outbound.attempt import unanswered_result
+from cti.domain.outbound.campaign import (
     AttemptResult,
     CallingWindow,
     CampaignConfig,
@@ -17,8 +19,7 @@ from cti.domain.campaign import (
     RetryRule,
     SeatTargets,
 )
-from cti.domain.config import ConfigError
-from cti.domain.contact import (
+from cti.domain.outbound.contact import (
     Blocked,
     Contact,
     ContactError,
@@ -30,9 +31,8 @@ from cti.domain.contact import (
     overdue,
     started,
 )
-from cti.domain.contact_rows import contact_id, read_contacts
-from cti.domain.ids import Instant, QueueId
-from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.outbound.contact_rows import contact_id, read_contacts
+from cti.domain.outbound.pacing import DialMode, PacingConfig
 
 HOUR = 3600.0
 CAMPAIGN = CampaignConfig(id=CampaignId("renewals"), queue=QueueId("sales"), timezone="UTC")

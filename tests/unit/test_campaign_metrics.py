@@ -7,16 +7,16 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from cti.domain.abandon_window import AbandonWindow, Outcome
 from cti.domain.agent import Agent
-from cti.domain.attempt import AttemptId, DialAttempt
-from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
-from cti.domain.contact import Contact, ContactId
-from cti.domain.dial import Dial, DialPhase, LiveCampaign
 from cti.domain.effects import AttemptEnded
 from cti.domain.ids import AgentId, ChannelId, DeviceId, Instant, QueueId
-from cti.domain.pacing import DialMode, PacingConfig
-from cti.domain.predictive import Pace
+from cti.domain.outbound.abandon_window import AbandonWindow, Outcome
+from cti.domain.outbound.attempt import AttemptId, DialAttempt
+from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId
+from cti.domain.outbound.contact import Contact, ContactId
+from cti.domain.outbound.dial import Dial, DialPhase, LiveCampaign
+from cti.domain.outbound.pacing import DialMode, PacingConfig
+from cti.domain.outbound.predictive import Pace
 from cti.domain.records import AgentState
 from cti.domain.state import AcdState, Decision
 from cti.metrics import CampaignCollector, Metrics

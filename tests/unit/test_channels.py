@@ -14,9 +14,9 @@ import pytest
 
 from cti.ami.channels import bridged_pairs, connected_call, waiting_channel
 from cti.ami.normalize import MalformedEvent
-from cti.domain.campaign import CampaignId
 from cti.domain.ids import CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import ConnectedCall
+from cti.domain.outbound.campaign import CampaignId
 from cti.domain.queue import WaitingCall
 
 AT = Instant(1796220990.0)  # the snapshot's receipt, on the server's clock

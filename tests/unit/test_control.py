@@ -15,7 +15,6 @@ import pytest
 
 from cti.ami.control import AmiCallControl, InvalidInstruction, plan, ring_seconds
 from cti.ami.link import AmiActionFailed, AmiUnavailable
-from cti.domain.campaign import CampaignId
 from cti.domain.effects import (
     BridgeCall,
     ConnectCall,
@@ -30,6 +29,7 @@ from cti.domain.effects import (
 )
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import CallControlFailed, Input
+from cti.domain.outbound.campaign import CampaignId
 
 CHANNEL = ChannelId("1795466392.23")
 

@@ -1,4 +1,4 @@
-"""The outbound pacer (cti.domain.pacing) proven in the dialer simulator (C5).
+"""The outbound pacer (cti.domain.outbound.pacing) proven in the dialer simulator (C5).
 
 The law: a person-answered call not connected to an agent within 2 s is abandoned, and
 abandoned / answered by a person must stay at or under the cap (3 %). Across answer rates
@@ -15,7 +15,7 @@ import statistics
 
 import pytest
 
-from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.outbound.pacing import DialMode, PacingConfig
 from cti.sim.dialer import Model, Result, simulate
 
 RATES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)

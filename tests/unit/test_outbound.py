@@ -6,9 +6,7 @@ from typing import Any
 
 import pytest
 
-from cti.domain.abandon_window import AbandonWindow
 from cti.domain.acd import Decision
-from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
 from cti.domain.commands import (
     BlockNumbers,
     EndWrapUp,
@@ -21,8 +19,6 @@ from cti.domain.commands import (
     SetNotReady,
     SetReady,
 )
-from cti.domain.contact import Contact, ContactId, ContactStatus
-from cti.domain.dial import DialPhase
 from cti.domain.effects import (
     AgentChanged,
     AttemptEnded,
@@ -47,8 +43,12 @@ from cti.domain.inputs import (
     TelephonyLost,
     Tick,
 )
-from cti.domain.pacing import DialMode, PacingConfig
-from cti.domain.pacing_stats import PacingStats
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId
+from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
+from cti.domain.outbound.dial import DialPhase
+from cti.domain.outbound.pacing import DialMode, PacingConfig
+from cti.domain.outbound.pacing_stats import PacingStats
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState, OfferOutcome
 from cti.domain.state import TimerKind

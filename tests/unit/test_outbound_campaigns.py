@@ -1,4 +1,4 @@
-"""A campaign's life in the core (cti/domain/outbound/campaigns.py rules 4-6; issue 12,
+"""A campaign's life in the core (cti/domain/outbound/running.py rules 4-6; issue 12,
 item 1): the core holds the do-not-call list, asks the shell for contacts, and finishes a
 drained campaign itself."""
 
@@ -11,7 +11,6 @@ from cti.domain.commands import (
     TallyContacts,
     UnblockNumbers,
 )
-from cti.domain.contact import ContactKind
 from cti.domain.effects import (
     CampaignDrained,
     ContactsReturned,
@@ -21,7 +20,8 @@ from cti.domain.effects import (
     OriginateCall,
 )
 from cti.domain.ids import AgentId, Instant
-from cti.domain.outbound.campaigns import BUFFER_PER_AGENT, MIN_BUFFER
+from cti.domain.outbound.contact import ContactKind
+from cti.domain.outbound.running import BUFFER_PER_AGENT, MIN_BUFFER
 from tests.unit.acd_kit import Acd
 from tests.unit.test_outbound import (
     NOON,

@@ -10,8 +10,8 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cti.domain.dial import DialPhase
 from cti.domain.effects import AttemptEnded, ContactsReturned, OriginateCall
+from cti.domain.outbound.dial import DialPhase
 from cti.domain.records import AgentState
 from cti.domain.state import AcdState
 from tests.unit.outbound_world import World

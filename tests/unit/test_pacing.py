@@ -8,12 +8,12 @@ import math
 
 import pytest
 
-from cti.domain.abandon_window import AbandonWindow, Attempt, Outcome, tally
 from cti.domain.config import ConfigError
 from cti.domain.ids import Instant
-from cti.domain.pacing import DialMode, PacingConfig
-from cti.domain.pacing_stats import Durations, PacingStats
-from cti.domain.predictive import Busy, Phase, Ringing, Snapshot, caution, pace
+from cti.domain.outbound.abandon_window import AbandonWindow, Attempt, Outcome, tally
+from cti.domain.outbound.pacing import DialMode, PacingConfig
+from cti.domain.outbound.pacing_stats import Durations, PacingStats
+from cti.domain.outbound.predictive import Busy, Phase, Ringing, Snapshot, caution, pace
 
 NOW = Instant(1_700_000_000.0)
 DAY = 86_400.0

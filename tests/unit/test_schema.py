@@ -12,7 +12,9 @@ from types import MappingProxyType
 import pytest
 from pydantic import ValidationError
 
-from cti.domain.campaign import (
+from cti.domain.config import AgentProfile, MaxWaitAction, NotReadyReason, QueueConfig, Strategy
+from cti.domain.ids import AgentId, QueueId
+from cti.domain.outbound.campaign import (
     AttemptResult,
     CallingWindow,
     CampaignConfig,
@@ -20,9 +22,7 @@ from cti.domain.campaign import (
     RetryRule,
     SeatTargets,
 )
-from cti.domain.config import AgentProfile, MaxWaitAction, NotReadyReason, QueueConfig, Strategy
-from cti.domain.ids import AgentId, QueueId
-from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.outbound.pacing import DialMode, PacingConfig
 from cti.domain.setting import Bounds, SettingError
 from cti.schema.cells import codes, levels, optional_text, reader_of, readers
 from cti.schema.model import model_of, read_document, updated

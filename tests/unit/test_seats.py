@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from cti.domain.campaign import SeatTargets
 from cti.domain.ids import AgentId, Instant
-from cti.domain.seats import (
+from cti.domain.outbound.campaign import SeatTargets
+from cti.domain.outbound.seats import (
     ADVICE,
     NO_CALLS,
     Advice,

@@ -1,4 +1,4 @@
-"""A dial's life from the Originate to its attempt (issue 4, C5; cti/domain/dial.py's table).
+"""A dial's life from the Originate to its attempt (C5; the table is outbound/dial.py's).
 
 Rule 1 (the law): an answered call (one that entered the campaign's queue) waits at most
 the campaign's hold (2 s) for an agent to answer; then the caller hears the information
@@ -23,16 +23,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
-from cti.domain.abandon_window import Outcome
-from cti.domain.attempt import unanswered_result
-from cti.domain.campaign import AttemptResult
-from cti.domain.contact import after_attempt
-from cti.domain.dial import END_RESULT, TIMEOUT_RESULT, Dial, DialTrigger
 from cti.domain.effects import AttemptEnded, Ignored, SendCall, TargetKind
 from cti.domain.ids import ChannelId, Instant
 from cti.domain.inputs import ChannelHungUp, MachineAnswered, OriginateEnded
-from cti.domain.outbound.campaigns import forget_if_idle
+from cti.domain.outbound.abandon_window import Outcome
+from cti.domain.outbound.attempt import unanswered_result
+from cti.domain.outbound.campaign import AttemptResult
+from cti.domain.outbound.contact import after_attempt
+from cti.domain.outbound.dial import END_RESULT, TIMEOUT_RESULT, Dial, DialTrigger
 from cti.domain.outbound.reservation import release
+from cti.domain.outbound.running import forget_if_idle
 from cti.domain.records import OfferOutcome, VisitOutcome
 from cti.domain.state import TimerKind
 from cti.domain.work import Work

@@ -2,16 +2,16 @@
 
 Rule 1: an agent's ON_CALL interval is remembered as its last talk; the WRAP_UP interval
 that follows completes one call (talk + wrap-up) in the statistics of every running
-campaign whose queue the agent serves (cti/domain/pacing_stats.py).
+campaign whose queue the agent serves (cti/domain/outbound/pacing_stats.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from cti.domain.dial import LiveCampaign
 from cti.domain.effects import StateIntervalEnded
 from cti.domain.ids import AgentId
+from cti.domain.outbound.dial import LiveCampaign
 from cti.domain.pmap import drop, put
 from cti.domain.records import AgentState
 from cti.domain.work import Work

@@ -1,7 +1,7 @@
 """The pacer's driver: after every input, each running campaign dials what pacing says.
 
 Rule 1 (pacing): each running campaign that has claimed contacts is paced
-(cti/domain/predictive.py) from the live picture of its queue's agents, and only while
+(cti/domain/outbound/predictive.py) from the live picture of its queue's agents, and only while
 the AMI link is up. Predictive campaigns are looked at again every PACE_EVERY seconds,
 as forecasts move. Only a tick, or a change to what pacing reads (agents, phones, dials,
 campaigns, configuration, the link), can change the answer: other inputs cost nothing.
@@ -22,16 +22,16 @@ from dataclasses import replace
 from typing import Final
 
 from cti.domain.agent import Agent, Trigger
-from cti.domain.campaign import CampaignConfig, CampaignId
-from cti.domain.contact import Blocked, Contact, ContactStatus, dial_check
-from cti.domain.dial import Dial, LiveCampaign
 from cti.domain.dispatch import IDLE_DEVICE
 from cti.domain.effects import ContactsReturned, OriginateCall
 from cti.domain.ids import CallId, ChannelId
+from cti.domain.outbound.campaign import CampaignConfig, CampaignId
+from cti.domain.outbound.contact import Blocked, Contact, ContactStatus, dial_check
+from cti.domain.outbound.dial import Dial, LiveCampaign
 from cti.domain.outbound.dialing import DIAL_GRACE
+from cti.domain.outbound.pacing import DialMode
+from cti.domain.outbound.predictive import Busy, Phase, Ringing, Snapshot, pace
 from cti.domain.outbound.reservation import waiting_agent
-from cti.domain.pacing import DialMode
-from cti.domain.predictive import Busy, Phase, Ringing, Snapshot, pace
 from cti.domain.records import AgentState
 from cti.domain.state import TimerKind
 from cti.domain.work import Work

@@ -14,17 +14,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cti.domain.agent import Trigger
-from cti.domain.attempt import AttemptId, DialAttempt
-from cti.domain.campaign import AttemptResult
 from cti.domain.commands import PreviewDial, PreviewNext, PreviewSkip
-from cti.domain.contact import Contact, after_attempt
 from cti.domain.desk import CommandRefused, agent_of
-from cti.domain.dial import LiveCampaign
 from cti.domain.effects import AttemptEnded
 from cti.domain.ids import AgentId
+from cti.domain.outbound.attempt import AttemptId, DialAttempt
+from cti.domain.outbound.campaign import AttemptResult
+from cti.domain.outbound.contact import Contact, after_attempt
+from cti.domain.outbound.dial import LiveCampaign
 from cti.domain.outbound.pacer import blocked_now, dial, next_contact
+from cti.domain.outbound.pacing import DialMode
 from cti.domain.outbound.reservation import release
-from cti.domain.pacing import DialMode
 from cti.domain.pmap import drop, put
 from cti.domain.records import AgentState
 from cti.domain.work import Work

@@ -12,8 +12,8 @@ free at once, and no two dials can hold one agent.
 from __future__ import annotations
 
 from cti.domain.agent import Agent, Trigger
-from cti.domain.dial import Dial
 from cti.domain.ids import AgentId, ChannelId
+from cti.domain.outbound.dial import Dial
 from cti.domain.records import AgentState
 from cti.domain.work import Work
 

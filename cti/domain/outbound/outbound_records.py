@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cti.domain.attempt import DialAttempt
-from cti.domain.campaign import CampaignId
-from cti.domain.contact import Contact
 from cti.domain.ids import Instant
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import CampaignId
+from cti.domain.outbound.contact import Contact
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

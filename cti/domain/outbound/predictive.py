@@ -1,5 +1,5 @@
 """The predictive model: how many calls a campaign dials now, within the legal abandon
-cap (C5; the law is cti/domain/pacing.py's docstring).
+cap (C5; the law is cti/domain/outbound/pacing.py's docstring).
 
 Rule 1 (modes): PREVIEW never dials by itself (the agent starts each call, P25).
 PROGRESSIVE dials one call per ready agent no call in flight covers, the agent reserved
@@ -38,10 +38,10 @@ from enum import StrEnum
 from itertools import accumulate
 from typing import Final
 
-from cti.domain.abandon_window import AbandonWindow
 from cti.domain.ids import Instant
-from cti.domain.pacing import DialMode, PacingConfig, require
-from cti.domain.pacing_stats import RISK_POINTS, PacingStats
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.pacing import DialMode, PacingConfig, require
+from cti.domain.outbound.pacing_stats import RISK_POINTS, PacingStats
 
 BURST_RISK: Final = 0.005  # accepted chance that the calls ringing overrun the room
 

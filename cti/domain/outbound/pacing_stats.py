@@ -1,4 +1,4 @@
-"""What a campaign's calls measured, for the pacer (cti/domain/predictive.py): the share of
+"""What a campaign's calls measured, for the pacer (cti/domain/outbound/predictive.py): the share of
 dials a person answers, and durations (answer delay, other ends, talk, wrap-up).
 
 Rule 1: measurements follow the campaign as it changes: the person rate is exponentially

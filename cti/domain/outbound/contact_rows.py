@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from cti.domain.campaign import CampaignConfig
-from cti.domain.contact import (
+from cti.domain.ids import Instant
+from cti.domain.outbound.campaign import CampaignConfig
+from cti.domain.outbound.contact import (
     Contact,
     ContactError,
     ContactId,
@@ -32,7 +33,6 @@ from cti.domain.contact import (
     normalize_number,
     zone,
 )
-from cti.domain.ids import Instant
 
 NUMBER: Final = "number"
 TIMEZONE: Final = "timezone"

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Final
 
 from cti.domain.ids import Instant
-from cti.domain.pacing import require
+from cti.domain.outbound.pacing import require
 
 SLICES: Final = 1440  # the window is counted in length/1440 slices (a minute of 24 hours)
 

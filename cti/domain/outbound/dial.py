@@ -11,7 +11,7 @@ PERSON trigger, HELD, starts the law's hold. Before that the call rings, as far 
 is concerned (RINGING, or ANSWERED while detection listens).
 Rule 3: a dial is recorded when its channel is gone or its timer gives up on news: the
 result is the phase's when the phase settled it (END_RESULT, TIMEOUT_RESULT), else the
-hang-up cause's (cti/domain/attempt.py).
+hang-up cause's (cti/domain/outbound/attempt.py).
 Rule 4: a campaign's live part: its configuration, whether it runs, the contacts claimed
 for it in dialling order (`buffer`), its abandon window and its measurements.
 Rule 5: whom a dial was made for (`agent`) is data; whether that agent still waits for it
@@ -25,15 +25,15 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Final
 
-from cti.domain.abandon_window import AbandonWindow
-from cti.domain.attempt import AttemptId, DialAttempt
-from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
-from cti.domain.contact import Contact
 from cti.domain.ids import AgentId, ChannelId, Instant
-from cti.domain.pacing import DialMode
-from cti.domain.pacing_stats import PacingStats
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.attempt import AttemptId, DialAttempt
+from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId
+from cti.domain.outbound.contact import Contact
+from cti.domain.outbound.pacing import DialMode
+from cti.domain.outbound.pacing_stats import PacingStats
+from cti.domain.outbound.predictive import Pace
 from cti.domain.pmap import empty
-from cti.domain.predictive import Pace
 
 
 class DialPhase(StrEnum):

@@ -29,8 +29,8 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from cti.domain.campaign import SeatTargets
 from cti.domain.ids import AgentId, Instant
+from cti.domain.outbound.campaign import SeatTargets
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

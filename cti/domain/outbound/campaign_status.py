@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from cti.domain.campaign import CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.config import AcdConfig
+from cti.domain.outbound.campaign import CampaignConfig, CampaignId, CampaignStatus
 
 S = CampaignStatus
 TRANSITIONS: Final = frozenset(

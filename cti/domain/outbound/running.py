@@ -27,7 +27,6 @@ from collections import Counter
 from dataclasses import replace
 from typing import Final
 
-from cti.domain.campaign import CampaignId
 from cti.domain.commands import (
     BlockNumbers,
     FeedContacts,
@@ -36,8 +35,9 @@ from cti.domain.commands import (
     TallyContacts,
     UnblockNumbers,
 )
-from cti.domain.dial import LiveCampaign
 from cti.domain.effects import CampaignDrained, ContactsReturned, ContactsWanted, Ignored
+from cti.domain.outbound.campaign import CampaignId
+from cti.domain.outbound.dial import LiveCampaign
 from cti.domain.outbound.reservation import release
 from cti.domain.pmap import drop, empty
 from cti.domain.state import TimerKind

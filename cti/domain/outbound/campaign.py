@@ -3,7 +3,7 @@
 Rule 1: every number a policy gives is configured here with the policy's default, never
 a constant in the rules: attempts 3-5 and follow-ups within 72 hours (P17), a seat's
 70-100 dials and 60-80 successes a day (P16), the calling window 08:00-21:00 in the called
-party's local time, the law's 2-second hold and 3 % abandon cap (cti/domain/pacing.py).
+party's local time, the law's 2-second hold and 3 % abandon cap (cti/domain/outbound/pacing.py).
 Rule 2: each setting is declared once, here, with its default, meaning and bounds
 (cti/domain/setting.py); `validate()` checks them and the rules between them, naming the
 field (SettingError, dotted: "retries.busy.delay"); a campaign that was built can be
@@ -34,7 +34,7 @@ from typing import Final, NewType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cti.domain.ids import QueueId
-from cti.domain.pacing import DialMode, PacingConfig
+from cti.domain.outbound.pacing import DialMode, PacingConfig
 from cti.domain.setting import SettingError, check, setting
 
 CampaignId = NewType("CampaignId", str)

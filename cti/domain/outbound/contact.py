@@ -35,8 +35,8 @@ from types import MappingProxyType
 from typing import Final, NewType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cti.domain.campaign import AttemptResult, CampaignConfig, CampaignId
 from cti.domain.ids import AgentId, Instant
+from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId
 
 ContactId = NewType("ContactId", str)
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, NewType
 
-from cti.domain.campaign import AttemptResult, CampaignId
-from cti.domain.contact import ContactId
 from cti.domain.ids import AgentId, Instant
-from cti.domain.pacing import DialMode
+from cti.domain.outbound.campaign import AttemptResult, CampaignId
+from cti.domain.outbound.contact import ContactId
+from cti.domain.outbound.pacing import DialMode
 
 AttemptId = NewType("AttemptId", str)
 

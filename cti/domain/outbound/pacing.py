@@ -4,8 +4,8 @@ The law (UK Ofcom persistent-misuse policy; US FTC Telemarketing Sales Rule 310.
 a call answered by a person and not connected to an agent within 2 seconds of the
 greeting is *abandoned*; abandoned / answered by a person, per campaign over a window
 (24 hours, 30 days), must never exceed a cap (3 %). Hold, window and cap are configured
-here; the window itself is cti/domain/abandon_window.py, the pacer that keeps under the
-cap cti/domain/predictive.py. Which contact to dial, retries and attempt limits (P17) are
+here; the window itself is cti/domain/outbound/abandon_window.py, the pacer that keeps under the
+cap cti/domain/outbound/predictive.py. Which contact to dial, retries and attempt limits (P17) are
 the campaign's, not this.
 """
 
