@@ -39,8 +39,10 @@ class ServerProcess:
         *,
         ping_interval: float = 1.0,
         log_file: Path | None = None,
+        database_url: str | None = None,
     ) -> None:
         self.workdir = workdir
+        self.database_url = database_url or f"sqlite+aiosqlite:///{workdir}/cti.db"
         self.port = free_port()
         self.config = workdir / "cti.toml"
         self.log = workdir / "server.log"  # its stdout and stderr (and log, unless log_file)
@@ -48,7 +50,7 @@ class ServerProcess:
             lab.server_config.read_text()
             + f"ping_interval = {ping_interval}\nmax_backoff = 2.0\n"
             + f'\n[http]\nhost = "127.0.0.1"\nport = {self.port}\n'
-            + f'\n[database]\nurl = "sqlite+aiosqlite:///{workdir}/cti.db"\n'
+            + f'\n[database]\nurl = "{self.database_url}"\n'
             + f'spool = "{workdir}/history.spool"\n'
             + '\n[log]\nformat = "text"\nlevel = "INFO"\n'
             + (f'file = "{log_file}"\n' if log_file else "")

@@ -16,11 +16,10 @@ import pytest
 
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Softphone, place_call
+from tests.lab.scenarios import acd_yaml, phones, start
 from tests.lab.server import EventTap, ServerProcess
-from tests.lab.test_acd_e2e import acd_yaml, phones, server, start
 
 pytestmark = pytest.mark.lab
-__all__ = ["server"]  # the fixture, used by name
 
 
 def segments(record: dict[str, Any]) -> list[tuple[str, str | None, str]]:

@@ -8,56 +8,16 @@ C4 wrap-up, P2 who released first, P7 survey, P8 blind transfer.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import CallHandle, Softphone, place_call
+from tests.lab.scenarios import acd_yaml, phones, start
 from tests.lab.server import EventTap, ServerProcess, eventually
 
 pytestmark = pytest.mark.lab
-
-
-def acd_yaml(agents: dict[str, str], **queue: object) -> str:
-    """One queue `support` (plus `sales`) and agents with PIN 1234, members by queue name."""
-    fields = "".join(f"    {k}: {v}\n" for k, v in queue.items())
-    lines = [
-        "queues:",
-        "  - id: support",
-        fields.rstrip("\n"),
-        "  - id: sales",
-        "    max_wrap_up: 1",
-    ]
-    lines += ["reasons:", "  - code: break", "agents:"]
-    for agent, member_of in agents.items():
-        lines += [f'  - id: "{agent}"', '    pin: "1234"', f"    queues: {{{member_of}: 0}}"]
-    return "\n".join(line for line in lines if line) + "\n"
-
-
-@pytest.fixture
-async def server(lab: LabInstance, tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    await asyncio.to_thread(lab.cli, "channel request hangup all")
-    process = ServerProcess(lab, tmp_path)
-    yield process
-    await process.kill()
-
-
-@contextlib.asynccontextmanager
-async def phones(*phones_: Softphone) -> AsyncIterator[None]:
-    async with contextlib.AsyncExitStack() as stack:
-        for phone in phones_:
-            await stack.enter_async_context(phone)
-        yield
-
-
-async def start(server: ServerProcess, yaml_text: str) -> EventTap:
-    await server.configure(yaml_text)
-    await server.start()
-    return server.events()
 
 
 async def agent_view(server: ServerProcess, agent: str) -> dict[str, Any]:

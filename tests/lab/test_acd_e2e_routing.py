@@ -18,13 +18,12 @@ import pytest
 
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Softphone, place_call
+from tests.lab.scenarios import acd_yaml, phones, start
 from tests.lab.server import EventTap, ServerProcess, eventually
-from tests.lab.test_acd_e2e import acd_yaml, phones, server, start
 
 pytestmark = pytest.mark.lab
 
 Json = dict[str, Any]
-__all__ = ["server"]  # the fixture (a fresh `cti serve` per test), used by name
 
 
 def config_yaml(queues: list[Json], agents: list[Json]) -> str:

@@ -9,15 +9,10 @@ import pytest
 
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Softphone, place_call
+from tests.lab.scenarios import acd_yaml, history_written, phones
 from tests.lab.server import ServerProcess, eventually
-from tests.lab.test_acd_e2e import acd_yaml, phones, server
 
 pytestmark = pytest.mark.lab
-__all__ = ["server"]  # the fixture, used by name
-
-
-async def history_written(server: ServerProcess) -> bool:
-    return await server.metric("cti_history_records_pending") == 0
 
 
 async def test_logged_in_agents_are_taken_back_after_a_restart(

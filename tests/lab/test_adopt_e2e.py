@@ -17,22 +17,21 @@ from cti.domain.outbound.campaign import AttemptResult
 from cti.domain.outbound.contact import ContactStatus
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Customers, Softphone, customer_number, place_call
-from tests.lab.server import EventTap, ServerProcess, eventually
-from tests.lab.test_acd_e2e import acd_yaml, server
-from tests.lab.test_acd_restart_e2e import history_written
-from tests.lab.test_outbound_e2e import (
+from tests.lab.scenarios import (
+    acd_yaml,
     admin_token,
     campaign,
     campaign_body,
     contact_of,
+    history_written,
     outbound_yaml,
     set_up_campaign,
     store_of,
 )
+from tests.lab.server import EventTap, ServerProcess, eventually
 from tests.lab.traces import first_message
 
 pytestmark = pytest.mark.lab
-__all__ = ["server"]  # the fixture, used by name
 
 TALK_ERROR: Final = 1.0  # seconds the recorded talk may differ from the phone's
 

@@ -19,12 +19,10 @@ from cti.domain.outbound.campaign import AttemptResult
 from cti.domain.outbound.contact import ContactId, ContactStatus
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Customers, Softphone, customer_number, place_call
+from tests.lab.scenarios import admin_token, store_of
 from tests.lab.server import ServerProcess, eventually
-from tests.lab.test_acd_e2e import server
-from tests.lab.test_outbound_e2e import admin_token, store_of
 
 pytestmark = pytest.mark.lab
-__all__ = ["server"]  # the fixture, used by name
 
 QUEUE = "sales"
 CALLBACKS = f"callbacks-{QUEUE}"

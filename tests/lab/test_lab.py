@@ -19,36 +19,23 @@ from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, QueueId
 from cti.lab import instance, process
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Behaviour, Softphone, place_call
+from tests.lab.ami_tap import connect
 
 from .conftest import unique_lab_name
 
 pytestmark = pytest.mark.lab
 
 
-async def _connect(lab: LabInstance) -> Manager:
-    """A plain panoramisk session to the lab's AMI (independent of the server's own link)."""
-    manager = Manager(
-        host=lab.host,
-        port=lab.ports.ami,
-        username=lab.ami_user,
-        secret=lab.ami_secret,
-        ping_delay=10**6,
-    )
-    async with asyncio.timeout(10):
-        await manager.connect()
-    return manager
-
-
 @pytest.fixture
-async def ami(lab: LabInstance) -> AsyncIterator[Manager]:
-    manager = await _connect(lab)
+async def manager(lab: LabInstance) -> AsyncIterator[Manager]:
+    manager = await connect(lab)
     yield manager
     manager.close()
 
 
-async def test_lab_accepts_an_ami_login(ami: Manager) -> None:
+async def test_lab_accepts_an_ami_login(manager: Manager) -> None:
     async with asyncio.timeout(5):
-        response = await ami.send_action({"Action": "Ping"})
+        response = await manager.send_action({"Action": "Ping"})
 
     assert response.success, response
 
@@ -80,14 +67,14 @@ async def test_registered_softphone_shows_in_contacts(lab: LabInstance) -> None:
     assert "1007/sip:" not in lab.cli("pjsip show contacts")
 
 
-async def test_caller_to_support_announces_queue_entry(lab: LabInstance, ami: Manager) -> None:
+async def test_caller_to_support_announces_queue_entry(lab: LabInstance, manager: Manager) -> None:
     entered: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
     def on_user_event(_manager: Any, message: Any) -> None:
         if message.get("UserEvent") == "CtiQueueEnter" and not entered.done():
             entered.set_result(dict(message))
 
-    ami.register_event("UserEvent", on_user_event)
+    manager.register_event("UserEvent", on_user_event)
     call = place_call(lab, "support", caller="5551234", priority=3, hangup_after_ms=1500)
 
     async with asyncio.timeout(10):
@@ -124,7 +111,7 @@ async def _connect_to_agent(ami: Manager, channel: str, device: str) -> None:
 )
 async def test_softphone_behaves_when_offered_a_call(
     lab: LabInstance,
-    ami: Manager,
+    manager: Manager,
     device: str,
     behaviour: Behaviour,
     dial_status: str,
@@ -141,12 +128,12 @@ async def test_softphone_behaves_when_offered_a_call(
         if str(message.get("DestChannel")).startswith(f"PJSIP/{device}-") and not dial_end.done():
             dial_end.set_result(message["DialStatus"])
 
-    ami.register_event("UserEvent", on_event)
-    ami.register_event("DialEnd", on_event)
+    manager.register_event("UserEvent", on_event)
+    manager.register_event("DialEnd", on_event)
     async with Softphone(lab, device, behaviour, ring_ms=500, talk_ms=1000):
         call = place_call(lab, "support", caller=caller, hangup_after_ms=4000)
         async with asyncio.timeout(5):
-            await _connect_to_agent(ami, await entered, device)
+            await _connect_to_agent(manager, await entered, device)
         async with asyncio.timeout(5):
             assert await dial_end == dial_status
         assert await call.wait(10) == caller_status
@@ -170,7 +157,7 @@ async def test_restart_keeps_ports_and_secret(lab: LabInstance) -> None:
     assert lab.pid != before[2]
     assert not process.is_alive(before[2])
     assert instance.load(lab.name).pid == lab.pid
-    manager = await _connect(lab)
+    manager = await connect(lab)
     async with asyncio.timeout(10):
         assert (await manager.send_action({"Action": "Ping"})).success
     manager.close()

@@ -69,62 +69,23 @@ import asyncio
 import itertools
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from panoramisk import Manager
 
 from cti.ami import actions
-from cti.ami.actions import EVENT_CLASSES
 from cti.ami.normalize import chan_vars
-from cti.lab.instance import LabInstance
 from cti.lab.sipp import CustomerKind, Customers, customer_number
-
-from .test_lab import _connect
+from tests.lab.ami_tap import WITHIN, Tap
 
 pytestmark = pytest.mark.lab
 
 TIMEOUT_MS = 4000  # short for the tests; campaigns ring at least 15 s
 PROBE = "lab-outbound-probe"
-SERVER_CLASSES = EVENT_CLASSES.split(",")
-WITHIN = 15.0  # seconds any one expected event may take
 _serials = itertools.count(1)
-
-
-@dataclass
-class Tap:
-    """Every AMI event the session dispatches, with the monotonic time it arrived."""
-
-    events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def on_event(self, _manager: Any, message: Any) -> None:
-        self.events.append((time.monotonic(), dict(message)))
-        self.changed.set()
-
-    def of_channel(self, uniqueid: str) -> list[dict[str, Any]]:
-        """Events about the channel, of the classes the server reads (call, user): its own
-        (Uniqueid) and the Dial* events naming it (DestUniqueid)."""
-        return [
-            e
-            for _, e in self.events
-            if uniqueid in (e.get("Uniqueid"), e.get("DestUniqueid"))
-            and str(e.get("Privilege", "")).split(",")[0] in SERVER_CLASSES
-        ]
-
-    async def first(
-        self, match: Callable[[dict[str, Any]], bool], what: str, within: float = WITHIN
-    ) -> tuple[float, dict[str, Any]]:
-        try:
-            async with asyncio.timeout(within):
-                while (found := next((t for t in self.events if match(t[1])), None)) is None:
-                    self.changed.clear()
-                    await self.changed.wait()
-        except TimeoutError:
-            raise AssertionError(f"not within {within} s: {what}") from None
-        return found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,24 +97,6 @@ class Attempt:
     originate_response: dict[str, Any] | None  # the OriginateResponse event
     with_action: bool  # panoramisk gave the OriginateResponse as part of the action's answer
     took: float  # seconds from sending the action to the OriginateResponse
-
-
-@pytest.fixture
-async def ami(lab: LabInstance) -> AsyncIterator[tuple[Manager, Tap]]:
-    manager, tap = await _connect(lab), Tap()
-    manager.register_event("*", tap.on_event)
-    yield manager, tap
-    manager.close()
-
-
-@pytest.fixture
-async def customers(lab: LabInstance) -> AsyncIterator[Customers]:
-    customers = Customers(lab)
-    await customers.start()
-    try:
-        yield customers
-    finally:
-        await customers.stop()
 
 
 def originate_action(

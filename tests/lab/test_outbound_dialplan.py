@@ -66,11 +66,9 @@ from panoramisk import Manager
 from cti.ami import actions
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import CustomerKind, Customers, customer_number, place_call
-
-from .test_originate import Tap, ami, customers
+from tests.lab.ami_tap import Tap
 
 pytestmark = pytest.mark.lab
-__all__ = ["ami", "customers"]  # the fixtures, used by name
 
 QUEUE = "sales"
 CAMPAIGN = "7"

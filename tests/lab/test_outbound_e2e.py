@@ -9,9 +9,7 @@ recorded), from its API (campaign progress and status) and its WebSocket (call r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator
 from itertools import accumulate
 from typing import Any
 
@@ -23,87 +21,22 @@ from cti.domain.outbound.contact import ContactId, ContactStatus
 from cti.domain.outbound.pacing import DialMode
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import CustomerKind, Customers, Softphone, customer_number
-from cti.storage.campaign_store import CampaignStore
-from cti.storage.database import open_database
+from tests.lab.scenarios import (
+    CAMPAIGN,
+    admin_token,
+    campaign,
+    campaign_body,
+    contact_of,
+    finished,
+    outbound_yaml,
+    phones,
+    set_up_campaign,
+    store_of,
+    upload,
+)
 from tests.lab.server import ServerProcess, eventually
-from tests.lab.test_acd_e2e import phones, server
 
 pytestmark = pytest.mark.lab
-__all__ = ["server"]  # the fixture, used by name
-
-CAMPAIGN = "lab-outbound"
-
-
-def outbound_yaml(agents: list[str]) -> str:
-    """One queue `outbound` (wrap-up ends by itself after 1 s) served by `agents`."""
-    lines = ["queues:", "  - id: outbound", "    max_wrap_up: 1", "agents:"]
-    for agent in agents:
-        lines += [f'  - id: "{agent}"', '    pin: "1234"', "    queues: {outbound: 0}"]
-    return "\n".join(lines) + "\n"
-
-
-def campaign_body(mode: str, **extra: object) -> dict[str, Any]:
-    """Dial all day (UTC), retry quickly, and never more than twice, so a test ends soon."""
-    quick = {"delay": 1, "max_attempts": 2}
-    return {
-        "queue": "outbound",
-        "caller_id": "5550100",
-        "ring_timeout": 15,
-        "window": {"start": "00:00", "end": "23:59"},
-        "retries": {
-            "busy": quick,
-            "congestion": quick,
-            "failed": quick,
-            "no_answer": {"delay": 1, "max_attempts": 1},
-            "abandoned": quick,
-        },
-        "pacing": {"mode": mode},
-        **extra,
-    }
-
-
-@contextlib.asynccontextmanager
-async def store_of(server: ServerProcess) -> AsyncIterator[CampaignStore]:
-    database = await open_database(f"sqlite+aiosqlite:///{server.workdir}/cti.db")
-    try:
-        yield CampaignStore(database)
-    finally:
-        await database.close()
-
-
-async def admin_token(server: ServerProcess) -> str:
-    created = await server.admin("token", "create", "--role", "admin", "--name", "lab-admin")
-    return created.strip()
-
-
-async def set_up_campaign(
-    server: ServerProcess, admin: str, body: dict[str, Any], numbers: list[str]
-) -> None:
-    status, answer = await server.request("PUT", f"/api/v1/campaigns/{CAMPAIGN}", body, token=admin)
-    assert status in (200, 201), answer
-    await upload(server, admin, CAMPAIGN, numbers)
-    await server.post(f"/api/v1/campaigns/{CAMPAIGN}/start", token=admin)
-
-
-async def upload(server: ServerProcess, admin: str, campaign: str, numbers: list[str]) -> None:
-    csv = "number\n" + "".join(f"{n}\n" for n in numbers)
-    path = f"/api/v1/campaigns/{campaign}/contacts"
-    uploaded = await server.api(admin).expect("POST", path, csv=csv)
-    assert uploaded["imported"] == len(numbers), uploaded
-
-
-async def _finished(server: ServerProcess, admin: str) -> bool:
-    return (await campaign(server, admin))["status"] == "finished"
-
-
-async def campaign(server: ServerProcess, admin: str) -> dict[str, Any]:
-    status, body = await server.get(f"/api/v1/campaigns/{CAMPAIGN}", token=admin)
-    assert status == 200, body
-    return dict(body["campaign"])
-
-
-def contact_of(number: str) -> ContactId:
-    return ContactId(f"{CAMPAIGN}:{number}")
 
 
 async def test_a_progressive_campaign_reaches_every_contact_and_records_every_outcome(
@@ -133,7 +66,7 @@ async def test_a_progressive_campaign_reaches_every_contact_and_records_every_ou
         await server.log_in("1002")
         await set_up_campaign(server, admin, campaign_body("progressive"), list(numbers))
 
-        await eventually(lambda: _finished(server, admin), within=90, what="the campaign finished")
+        await eventually(lambda: finished(server, admin), within=90, what="the campaign finished")
         summary = await campaign(server, admin)
         # Asterisk runs cti-outbound's `failed` extension for each failed dial: it hangs up
         # there, never a caller of a queue "failed" (dialplan contract v6).
@@ -273,7 +206,7 @@ async def test_the_calling_window_and_the_do_not_call_list_are_honoured(
             assert await store.attempts_of(contact_of(blocked)) == []
             # Its only contact closed, the campaign finishes by itself.
             await eventually(
-                lambda: _finished(server, admin), within=5, what="the campaign finished"
+                lambda: finished(server, admin), within=5, what="the campaign finished"
             )
             body = campaign_body("progressive", window=closed_now)
             second = "lab-outbound-window"
@@ -370,7 +303,7 @@ async def test_a_predictive_campaign_dials_ahead_of_five_agents_within_the_aband
         sampler = asyncio.create_task(sample_pacing_level())
         try:
             await eventually(
-                lambda: _finished(server, admin), within=60, what="the campaign finished"
+                lambda: finished(server, admin), within=60, what="the campaign finished"
             )
         finally:
             sampler.cancel()

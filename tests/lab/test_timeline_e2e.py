@@ -18,12 +18,11 @@ import pytest
 
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Softphone, place_call
+from tests.lab.scenarios import acd_yaml
 from tests.lab.server import ServerProcess
-from tests.lab.test_acd_e2e import acd_yaml, server
 from tests.lab.traces import first_message
 
 pytestmark = pytest.mark.lab
-__all__ = ["server"]  # the fixture, used by name
 
 RING_LIMIT, CADENCE = 2, 1.5  # the offer is withdrawn 3 s after the first ring
 TOLERANCE: Final = 0.3  # seconds
