@@ -128,6 +128,7 @@ async def assemble(
         ami_reconnects=telephony.reconnects,
         database_reachable=database.is_reachable,
         render_metrics=metrics.render,
+        run_campaign=dialer.run_campaign,
     )
     app = create_app(context)
     return Parts(

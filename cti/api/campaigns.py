@@ -6,7 +6,9 @@ Rules:
 2. Start, pause and stop move the stored status by the core's rules
    (cti/domain/outbound/campaign_status.py: a finished campaign is never restarted; one without
    contacts is not started (409); nor one no agent serves (422)), then tell the engine at
-   once (RunCampaign, HaltCampaign); the dialer's round would tell it too. Do-not-call
+   once (RunCampaign through the dialer, which rebuilds the abandon window from stored
+   attempts once the history is written, HaltCampaign); the dialer's round would tell it
+   too. Do-not-call
    changes reach the engine at once the same way (BlockNumbers, UnblockNumbers).
 3. A campaign's queue must be configured (422 "unknown queue"); the store keeps what it
    is given (its rule 6), so the check is here.
@@ -27,11 +29,11 @@ from pydantic import BaseModel
 
 from cti.api import answers
 from cti.api.auth import identify, require
-from cti.api.context import ApiContext, context_of
+from cti.api.context import ApiContext, accepted, context_of
 from cti.api.errors import ApiError, invalid
 from cti.api.route import route
 from cti.api.shapes import CampaignBody, DoNotCall, Empty
-from cti.domain.commands import BlockNumbers, HaltCampaign, RunCampaign, UnblockNumbers
+from cti.domain.commands import BlockNumbers, HaltCampaign, UnblockNumbers
 from cti.domain.ids import QueueId
 from cti.domain.outbound.campaign import CampaignId, CampaignStatus, new_campaign
 from cti.domain.outbound.contact import ContactError, ContactStatus, normalize_number
@@ -176,9 +178,9 @@ def _status_route(action: str, status: CampaignStatus, summary: str) -> None:
 async def _tell_engine(ctx: ApiContext, campaign: CampaignId, status: CampaignStatus) -> None:
     """Rule 2: the engine dials (or stops) at once; the dialer's round would tell it too."""
     if status is CampaignStatus.RUNNING:
-        config = (await ctx.campaigns.get(campaign)).config
-        window = await ctx.campaigns.pacing_window(config, ctx.now())
-        await ctx.execute(RunCampaign(at=ctx.now(), config=config, window=window))
+        decision = await ctx.run_campaign((await ctx.campaigns.get(campaign)).config)
+        if decision is not None:
+            accepted(decision)
     else:
         await ctx.engine.execute(HaltCampaign(at=ctx.now(), campaign=campaign))
 

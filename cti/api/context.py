@@ -20,6 +20,7 @@ from cti.api.ports import Callbacks, Campaigns, Directory, HistoryReader
 from cti.domain.commands import Command
 from cti.domain.effects import Rejected
 from cti.domain.ids import AgentId, Instant
+from cti.domain.outbound.campaign import CampaignConfig
 from cti.domain.state import Decision
 from cti.engine.engine import Engine
 
@@ -53,17 +54,24 @@ class ApiContext:
     ami_reconnects: Callable[[], int]
     database_reachable: Callable[[], Awaitable[bool]]
     render_metrics: Callable[[], bytes]
+    # RunCampaign with the window rebuilt from stored attempts, by the dialer's one rule
+    # (cti/dialer/feeder.py rule 1); None when the core is told on a later round instead.
+    run_campaign: Callable[[CampaignConfig], Awaitable[Decision | None]]
     command_timeout: float = 5.0
     login_tokens: LoginTokens = field(default_factory=LoginTokens)
     admin_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def execute(self, command: Command) -> Decision:
         """The engine's decision on the command; ApiError when it was rejected."""
-        decision = await self.engine.execute(command, within=self.command_timeout)
-        for note in decision.notes:
-            if isinstance(note, Rejected):
-                raise rejected(note.reason, note.code)
-        return decision
+        return accepted(await self.engine.execute(command, within=self.command_timeout))
+
+
+def accepted(decision: Decision) -> Decision:
+    """The decision, or the ApiError of its Rejected note."""
+    for note in decision.notes:
+        if isinstance(note, Rejected):
+            raise rejected(note.reason, note.code)
+    return decision
 
 
 context_key = web.AppKey("context", ApiContext)

@@ -6,7 +6,11 @@ Rule 1: the store is the truth about a campaign's status, the core about what it
 Every `interval` seconds the feeder reconciles the two: RunCampaign (with the abandon
 window rebuilt from stored attempts) for a running campaign the feeder has not told the
 core about, or whose configuration changed; HaltCampaign for one it told that no longer
-runs. The API tells the core at once as well; telling it twice is harmless.
+runs. The API tells the core at once as well (through run_campaign); telling it twice is
+harmless. The window is read only once every history record accepted until then is
+committed: attempts still on their way to the store (spooled during an outage, or left
+in the spool by a crash) would be missing from it, and the pacer would spend that
+undercount against the abandon cap. Until then the core is not told; a later round is.
 Rule 2: the do-not-call list is read every round and the core told what was added
 (BlockNumbers) or removed (UnblockNumbers) since, so a number added behind the server's
 back (the CLI on the database) reaches the core's dial check within a round.
@@ -24,10 +28,12 @@ callbacks (CallbackWanted), by one writer, retried after a pause, never dropped 
 cannot be kept (a number that is not one, a finished callbacks campaign: logged). They are
 not spooled: a callback to a number being dialled waits for that dial's attempt, which
 would be behind it in the history's order.
-Rule 6: at start, contacts left DIALLING (the server stopped without handing them back)
-are pending again only after RESTART_QUIET seconds: one may have been dialled as the
-server stopped, and no contact is dialled twice on a guess. At a clean stop the campaigns
-the feeder told the core about are halted first, so their buffers are handed back.
+Rule 6: at start, once the history left in the spool by the previous run is committed
+(it may settle the contacts its attempts dialled), contacts still left DIALLING (the server
+stopped without handing them back) are pending again only after RESTART_QUIET seconds:
+one may have been dialled as the server stopped, and no contact is dialled twice on a
+guess. At a clean stop the campaigns the feeder told the core about are halted first, so
+their buffers are handed back.
 Rule 7 (P9, P18): every round the store's overdue callbacks and follow-ups go to the core
 (FlagOverdue), each once per due instant while the server runs, and only once every
 history record accepted before the search is committed (so a callback whose attempt is
@@ -134,7 +140,7 @@ class Dialer:
     async def run(self) -> None:
         writer = asyncio.create_task(self._write_forever(), name="dialer-writer")
         try:
-            await self._reconcile()
+            await self._start()
             while True:
                 try:
                     await self.step()
@@ -160,8 +166,19 @@ class Dialer:
         except Exception:
             logger.exception("callbacks left unwritten at stop: %d", self._writes.qsize())
 
+    async def _start(self) -> None:
+        """Rule 6, once per start, after the previous run's history is committed (retried
+        each round until it is, and the store answers)."""
+        while True:
+            try:
+                if await self._history_settled():
+                    await self._reconcile()
+                    return
+            except Exception:
+                logger.exception("dialer start: the store could not be reconciled")
+            await asyncio.sleep(self._interval)
+
     async def _reconcile(self) -> None:
-        """Rule 6, once per start."""
         not_before = Instant(self._now() + RESTART_QUIET)
         for stored in await self._store.list_campaigns():
             released = await self._store.release_dialling(stored.config.id, not_before=not_before)
@@ -201,17 +218,23 @@ class Dialer:
         campaign = stored.config.id
         if stored.status is CampaignStatus.RUNNING and campaign not in self._drained:
             if self._told.get(campaign) != stored.config:
-                await self._run(stored.config)
+                await self.run_campaign(stored.config)
         elif campaign in self._told:
             await self._engine.execute(HaltCampaign(at=self._now(), campaign=campaign))
             self._told.pop(campaign)
             self._wanted.pop(campaign, None)
 
-    async def _run(self, config: CampaignConfig) -> None:
+    async def run_campaign(self, config: CampaignConfig) -> Decision | None:
+        """RunCampaign with the window rebuilt from stored attempts (rule 1); None, the core
+        not told, while the history has not settled."""
+        if not await self._history_settled():
+            logger.info("campaign %s: waiting for the history to be written", config.id)
+            return None
         now = self._now()
         window = await self._store.pacing_window(config, now)
-        await self._engine.execute(RunCampaign(at=now, config=config, window=window))
+        decision = await self._engine.execute(RunCampaign(at=now, config=config, window=window))
         self._told[config.id] = config
+        return decision
 
     async def _feed(self, config: CampaignConfig, do_not_call: frozenset[str]) -> None:
         want = self._wanted.get(config.id, 0)
