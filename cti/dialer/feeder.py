@@ -76,6 +76,7 @@ from cti.domain.outbound.contact import (
 )
 from cti.domain.outbound.pacing import DialMode
 from cti.domain.state import Decision
+from cti.logs import Repeats
 from cti.storage.callback_store import CallbackRefused, CallbackStore
 from cti.storage.campaign_store import CampaignStore, StoredCampaign
 from cti.storage.errors import CampaignRefused
@@ -141,11 +142,14 @@ class Dialer:
         writer = asyncio.create_task(self._write_forever(), name="dialer-writer")
         try:
             await self._start()
+            failures = Repeats(logger, "dialer round failed")
             while True:
                 try:
                     await self.step()
-                except Exception:  # the store or the engine failed this round: next one
-                    logger.exception("dialer round failed")
+                except Exception as exc:  # the store or the engine failed this round: next
+                    failures.failed(exc)
+                else:
+                    failures.succeeded()
                 await asyncio.sleep(self._interval)
         finally:
             writer.cancel()
@@ -169,13 +173,15 @@ class Dialer:
     async def _start(self) -> None:
         """Rule 6, once per start, after the previous run's history is committed (retried
         each round until it is, and the store answers)."""
+        failures = Repeats(logger, "dialer start: the store could not be reconciled")
         while True:
             try:
                 if await self._history_settled():
                     await self._reconcile()
+                    failures.succeeded()
                     return
-            except Exception:
-                logger.exception("dialer start: the store could not be reconciled")
+            except Exception as exc:
+                failures.failed(exc)
             await asyncio.sleep(self._interval)
 
     async def _reconcile(self) -> None:
@@ -228,7 +234,7 @@ class Dialer:
         """RunCampaign with the window rebuilt from stored attempts (rule 1); None, the core
         not told, while the history has not settled."""
         if not await self._history_settled():
-            logger.info("campaign %s: waiting for the history to be written", config.id)
+            logger.debug("campaign %s: waiting for the history to be written", config.id)
             return None
         now = self._now()
         window = await self._store.pacing_window(config, now)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from cti.domain.config import AcdConfig
+from cti.logs import Repeats
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,12 @@ class ConfigWatch:
         return True
 
     async def run(self) -> None:
+        failures = Repeats(logger, "could not read the stored configuration")
         while True:
             await asyncio.sleep(self._interval)
             try:
                 await self.step()
-            except Exception:  # rule 2
-                logger.exception("could not read the stored configuration")
+            except Exception as exc:  # rule 2
+                failures.failed(exc)
+            else:
+                failures.succeeded()
