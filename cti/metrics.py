@@ -352,6 +352,27 @@ class HistoryCollector(Collector):
         )
 
 
+class DialerCollector(Collector):
+    """The dialer's rounds (cti/dialer/feeder.py), read at scrape time: a count that stops
+    growing is a dialer that stopped looking at the store."""
+
+    def __init__(self, counts: Callable[[], tuple[int, int]]) -> None:
+        self._counts = counts  # (rounds, failed rounds)
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        rounds, failed = self._counts()
+        yield CounterMetricFamily(
+            "cti_dialer_rounds",
+            "Dialer rounds completed (statuses, do-not-call, contacts and callbacks looked at)",
+            value=rounds,
+        )
+        yield CounterMetricFamily(
+            "cti_dialer_round_failures",
+            "Dialer rounds that failed (the store or the engine did not answer)",
+            value=failed,
+        )
+
+
 CAMPAIGN_GAUGES: Final = {
     "cti_campaign_running": "1 while the campaign runs, 0 once halted (until its calls end)",
     "cti_campaign_abandon_rate": (

@@ -36,7 +36,13 @@ from cti.engine.clock import SystemClock
 from cti.engine.engine import Engine
 from cti.engine.ports import CallControl, FrameReader, Headers, HistoryRecorder
 from cti.engine.runner import EffectRunner
-from cti.metrics import CampaignCollector, HistoryCollector, LiveCollector, Metrics
+from cti.metrics import (
+    CampaignCollector,
+    DialerCollector,
+    HistoryCollector,
+    LiveCollector,
+    Metrics,
+)
 from cti.settings import Settings
 from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
@@ -116,6 +122,7 @@ async def assemble(
     engine.submit(RestoreLogins(at=clock.now(), logins=tuple(await queries.presence())))
     metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, telephony.up))
     metrics.registry.register(CampaignCollector(lambda: engine.state, clock.now))
+    metrics.registry.register(DialerCollector(lambda: (dialer.rounds, dialer.failed_rounds)))
     context = ApiContext(
         engine=engine,
         directory=store,

@@ -125,6 +125,8 @@ class Dialer:
         self._blocked: frozenset[str] | None = None  # rule 2: as the core was last told
         self._flagged: set[tuple[ContactId, Instant | None]] = set()  # rule 7
         self._writes: asyncio.Queue[CallbackWanted] = asyncio.Queue()
+        self.rounds = 0  # rounds completed (cti_dialer_rounds_total): what "a round later" means
+        self.failed_rounds = 0
 
     # LiveFeed: called by the engine after every decision; never blocks.
     def publish(self, decision: Decision) -> None:
@@ -147,8 +149,10 @@ class Dialer:
                 try:
                     await self.step()
                 except Exception as exc:  # the store or the engine failed this round: next
+                    self.failed_rounds += 1
                     failures.failed(exc)
                 else:
+                    self.rounds += 1
                     failures.succeeded()
                 await asyncio.sleep(self._interval)
         finally:

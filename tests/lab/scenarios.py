@@ -13,7 +13,7 @@ from cti.domain.outbound.contact import ContactId
 from cti.lab.sipp import Softphone
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.database import open_database
-from tests.lab.server import EventTap, ServerProcess
+from tests.lab.server import EventTap, ServerProcess, eventually
 
 
 def acd_yaml(agents: dict[str, str], **queue: object) -> str:
@@ -48,6 +48,17 @@ async def start(server: ServerProcess, yaml_text: str) -> EventTap:
 
 async def history_written(server: ServerProcess) -> bool:
     return await server.metric("cti_history_records_pending") == 0
+
+
+async def dialer_rounds(server: ServerProcess, more: int) -> None:
+    """Wait until the dialer has completed `more` rounds from now: what it would have done
+    by then (dial a contact that is due, close a blocked one) it has done."""
+    start = await server.metric("cti_dialer_rounds_total") or 0.0
+
+    async def counted() -> bool:
+        return (await server.metric("cti_dialer_rounds_total") or 0.0) >= start + more
+
+    await eventually(counted, within=10 + 2 * more, what=f"{more} dialer rounds")
 
 
 # Outbound ----------------------------------------------------------------------

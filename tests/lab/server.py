@@ -14,13 +14,14 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from cti.api.client import ApiClient
 from cti.lab.instance import LabInstance
+from tests import waiting
 
 T = TypeVar("T")
 
@@ -217,24 +218,15 @@ class EventTap:
         raise KeyError(call_id)
 
     async def wait(self, check: Callable[[EventTap], bool], *, within: float, what: str) -> None:
-        await eventually(lambda: _async_true(check(self)), within=within, what=what, every=0.05)
+        await waiting.eventually(lambda: check(self), within=within, what=what, every=0.05)
 
 
-async def _async_true(value: bool) -> bool:
-    return value
+# What a server still starting (or a key not there yet) raises: "not yet", not a failure.
+NOT_YET: Final = (aiohttp.ClientError, OSError, KeyError)
 
 
 async def eventually(
     check: Callable[[], Awaitable[T]], *, within: float, what: str, every: float = 0.2
 ) -> T:
-    """Poll until `check` returns a truthy value; fail naming `what` and the last value."""
-    last: Any = None
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while loop.time() < deadline:
-        with contextlib.suppress(aiohttp.ClientError, OSError, KeyError):
-            last = await check()
-            if last:
-                return last
-        await asyncio.sleep(every)
-    raise AssertionError(f"not within {within} s: {what} (last: {last!r})")
+    """tests/waiting.py's eventually, polling the server (errors of NOT_YET tolerated)."""
+    return await waiting.eventually(check, within=within, what=what, every=every, tolerate=NOT_YET)

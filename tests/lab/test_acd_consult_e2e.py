@@ -17,7 +17,7 @@ import pytest
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Softphone, place_call
 from tests.lab.scenarios import acd_yaml, phones, start
-from tests.lab.server import EventTap, ServerProcess
+from tests.lab.server import EventTap, ServerProcess, eventually
 
 pytestmark = pytest.mark.lab
 
@@ -41,11 +41,7 @@ async def until_state(server: ServerProcess, tap: EventTap, agent: str, state: s
     async def reached() -> bool:
         return await agent_state(server, agent) == state
 
-    deadline = asyncio.get_running_loop().time() + 15
-    while not await reached():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"agent {agent} not {state}:\n{server.log_tail()}")
-        await asyncio.sleep(0.1)
+    await eventually(reached, within=15, what=f"agent {agent} {state}", every=0.1)
 
 
 async def test_consult_then_complete_moves_the_caller_to_the_consulted_agent(

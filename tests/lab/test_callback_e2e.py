@@ -133,7 +133,12 @@ async def test_a_caller_who_asked_for_a_callback_is_called_back_in_their_place_i
 
             await eventually(stored, within=20, what="A's callback stored")
             assert await a.wait(15) == 0  # A hung up after asking
-            await asyncio.sleep(3.0)  # B hears the offer too, and declines
+            declined = "UserEvent/CtiCallbackDeclined"
+
+            async def b_declined() -> bool:
+                return bool(await server.metric("cti_ami_events_total", event=declined))
+
+            await eventually(b_declined, within=15, what="B offered a callback, declining")
             assert b_number in await server.waiting(QUEUE), "B still waits"
             await server.post("/api/v1/agents/1001/ready", token=token)
 

@@ -15,6 +15,7 @@ from cti import settings
 from cti.ami import actions
 from cti.ami.link import AmiLink, AmiUnavailable, LinkCallbacks, LinkSettings
 from cti.lab.instance import LabInstance
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.lab
 
@@ -83,11 +84,13 @@ async def test_an_action_in_flight_fails_when_the_link_dies_not_at_its_timeout(
 async def test_the_link_logs_in_again_by_itself_after_the_watchdog_closed_it(
     lab: LabInstance, running: tuple[AmiLink, asyncio.Event, list[str]]
 ) -> None:
-    link, up, _ = running
+    link, up, down = running
     up.clear()
     os.kill(lab.pid, signal.SIGSTOP)
-    await asyncio.sleep(0.5 * (3 + 1) + 0.5)
-    os.kill(lab.pid, signal.SIGCONT)
+    try:
+        await eventually(lambda: bool(down), within=10, what="the watchdog closed the link")
+    finally:
+        os.kill(lab.pid, signal.SIGCONT)
 
     async with asyncio.timeout(15):
         await up.wait()

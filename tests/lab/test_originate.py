@@ -287,7 +287,12 @@ async def test_originate_to_a_channel_that_cannot_be_created(
     action["Channel"] = channel
 
     attempt = await originate(manager, tap, action)
-    await asyncio.sleep(0.5)  # time for any channel event, were there one
+    # Asterisk publishes a channel's events and the OriginateResponse on its one manager
+    # topic, in order: an event of the channel, were there one, came before the response.
+    # And Asterisk, asked, has no such channel.
+    listed = await manager.send_action(actions.core_show_channels())
+    entries = listed if isinstance(listed, list) else [listed]
+    assert all(e.get("Uniqueid") != channel_id for e in entries), entries
 
     seen = summary(attempt, tap)
     assert seen["response"] == {"Response": "Success", "Message": "Originate successfully queued"}

@@ -27,6 +27,7 @@ from tests.lab.scenarios import (
     campaign,
     campaign_body,
     contact_of,
+    dialer_rounds,
     finished,
     outbound_yaml,
     phones,
@@ -119,7 +120,7 @@ async def test_an_answered_call_no_agent_takes_within_two_seconds_is_abandoned(
                 return bool(await store.attempts_of(contact_of(number)))
 
             await eventually(abandoned, within=30, what="the attempt recorded")
-            await asyncio.sleep(4.0)  # the retry delay (1 s) passes, several feeder rounds
+            await dialer_rounds(server, 3)  # 2 s or more: its retry delay (1 s) is past
             attempts = await store.attempts_of(contact_of(number))
             contact = await store.contact(contact_of(number))
     assert [a.result for a in attempts] == [AttemptResult.ABANDONED], attempts
@@ -127,6 +128,7 @@ async def test_an_answered_call_no_agent_takes_within_two_seconds_is_abandoned(
     assert attempt.person and attempt.connected_at is None, attempt
     assert contact is not None and contact.abandoned_at is not None, contact
     assert contact.status is ContactStatus.PENDING, contact
+    assert contact.claim == 1, contact  # never taken again: the quiet period holds
     assert (await campaign(server, admin))["status"] == "running"
     assert CampaignId(CAMPAIGN) == attempt.campaign
 
@@ -216,11 +218,12 @@ async def test_the_calling_window_and_the_do_not_call_list_are_honoured(
             assert status in (200, 201), answer
             await upload(server, admin, second, [outside])
             await server.post(f"/api/v1/campaigns/{second}/start", token=admin)
-            await asyncio.sleep(4.0)  # several feeder rounds
+            await dialer_rounds(server, 3)  # each looked at the contact, due at once
             contact = await store.contact(ContactId(f"{second}:{outside}"))
             attempts = await store.attempts_of(ContactId(f"{second}:{outside}"))
     assert attempts == [], attempts
     assert contact is not None and contact.status is ContactStatus.PENDING, contact
+    assert contact.claim == 0, contact  # never claimed for a dial
     assert contact.next_at > time.time(), contact  # put off to the window's next opening
 
 
