@@ -6,14 +6,18 @@ intended change with UPDATE_GOLDEN=1.
 
 A stream may have a `<name>.setup.json` beside it: the queues and agents configured before
 it starts; each agent logs in on its own device (PJSIP/<id>) as soon as the stream shows
-that device registered. Deadlines are honoured as the engine would: before each frame,
-every deadline the stream's clock has passed is fed as a Tick, and after the last frame
-every deadline left comes due.
+that device registered (the link is up, its resync having found nothing: the lab hangs
+up every channel before recording); and the commands the server was given meanwhile (a consultation,
+a campaign run and its contacts fed), each at its instant (tests/replay/rerecord.py).
+Deadlines are honoured as the engine would: before each frame, every deadline and command
+the stream's clock has passed is fed (deadlines as Ticks), and after the last frame every
+deadline left comes due.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,12 +27,26 @@ import pytest
 
 from cti.ami.normalize import AmiReader
 from cti.ami.resync import read_snapshot
+from cti.api.shapes import CampaignBody
 from cti.domain.acd import Decision
-from cti.domain.commands import LoadConfig, LogIn
+from cti.domain.commands import (
+    Command,
+    CompleteTransfer,
+    ConsultAgent,
+    FeedContacts,
+    LoadConfig,
+    LogIn,
+    RunCampaign,
+)
 from cti.domain.config import AcdConfig, AgentProfile, QueueConfig
-from cti.domain.effects import Instruction, Record
+from cti.domain.effects import CallbackWanted, Instruction, Record
 from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
-from cti.domain.inputs import Tick
+from cti.domain.inputs import Resynced, Tick
+from cti.domain.outbound.abandon_window import AbandonWindow
+from cti.domain.outbound.attempt import DialAttempt
+from cti.domain.outbound.campaign import CampaignId, new_campaign
+from cti.domain.outbound.contact import Contact, ContactStatus, id_of
+from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.domain.records import (
     CallRecord,
     Finding,
@@ -40,6 +58,7 @@ from cti.domain.records import (
 from cti.engine.engine import Engine, RawFrame
 from cti.engine.ports import LiveFeed
 from cti.engine.runner import EffectRunner
+from cti.schema.model import updated
 
 HERE = Path(__file__).parent
 STREAMS = sorted(p for p in (HERE / "fixtures").glob("*.jsonl") if not p.stem.startswith("core_"))
@@ -57,7 +76,11 @@ class Recorder:
     def __init__(self) -> None:
         self.records: list[Record] = []
         self.done: list[Instruction] = []
+        self.callbacks: list[CallbackWanted] = []
         self.malformed = 0
+
+    def publish(self, decision: Decision) -> None:  # LiveFeed: what the dialer is asked
+        self.callbacks += [e for e in decision.effects if isinstance(e, CallbackWanted)]
 
     @property
     def visits(self) -> list[QueueVisit]:
@@ -103,6 +126,35 @@ def _config(setup: dict[str, Any]) -> AcdConfig:
     return AcdConfig(queues=queues, agents=agents).validate()
 
 
+def _command(spec: dict[str, Any], queues: set[str]) -> Command:
+    """A command the server was given, as the setup notes it (rerecord.py Take.command)."""
+    at, kind = Instant(float(spec["at"])), spec["kind"]
+    if kind == "consult":
+        return ConsultAgent(at=at, agent=AgentId(spec["agent"]), target=AgentId(spec["target"]))
+    if kind == "complete_transfer":
+        return CompleteTransfer(at=at, agent=AgentId(spec["agent"]))
+    campaign = CampaignId(spec["campaign"])
+    if kind == "run_campaign":
+        body = CampaignBody.model_validate_json(json.dumps(spec["body"]))  # as the API reads it
+        config = updated(new_campaign(campaign, QueueId(spec["body"]["queue"])), body)
+        assert config.queue in queues, config
+        window = AbandonWindow(length=config.pacing.window)
+        return RunCampaign(at=at, config=config, window=window)
+    assert kind == "feed", spec
+    contacts = tuple(
+        Contact(
+            id=id_of(campaign, number),
+            campaign=campaign,
+            number=number,
+            timezone="UTC",
+            status=ContactStatus.DIALLING,  # claimed: the dialer's rule 3
+            claim=1,
+        )
+        for number in spec["numbers"]
+    )
+    return FeedContacts(at=at, campaign=campaign, contacts=contacts)
+
+
 def replay(
     frames: list[dict[str, Any]],
     setup: dict[str, Any] | None = None,
@@ -112,28 +164,50 @@ def replay(
     engine = Engine(
         clock=clock,
         reader=AmiReader(),
-        runner=EffectRunner(history=recorder, control=recorder, feeds=feeds),
+        runner=EffectRunner(history=recorder, control=recorder, feeds=[recorder, *feeds]),
         observer=recorder,
         request_resync=lambda: None,
     )
     setup = setup or {}
     pending = {DeviceId(f"PJSIP/{a}"): AgentId(a) for a in setup.get("agents", {})}
+    commands = [_command(c, set(setup.get("queues", {}))) for c in setup.get("commands", [])]
     if setup:
         engine.handle(LoadConfig(at=Instant(0.0), config=_config(setup)))
+    if frames:  # the link is up, and its resync found nothing: the lab hung up every channel
+        clock.at = Instant(float(frames[0].get("Timestamp", 0.0)))
+        engine.handle(Resynced(at=clock.at, waiting=()))
     for headers in frames:
         clock.at = Instant(float(headers.get("Timestamp", clock.at)))
-        while (deadline := engine.state.next_deadline()) is not None and deadline <= clock.at:
-            engine.handle(Tick(at=deadline))
+        _catch_up(engine, clock, commands)
         engine.handle(RawFrame(headers, clock.at))
         device = DeviceId(str(headers.get("Device", "")))
         if device in pending and headers.get("State") == "NOT_INUSE":
             agent = pending.pop(device)
             engine.handle(LogIn(at=clock.at, agent=agent, device=device, address="replay"))
     # Then time runs out: every deadline left (wrap-ups, offers) comes due.
+    _catch_up(engine, clock, commands, until=math.inf)
     while (deadline := engine.state.next_deadline()) is not None:
         clock.at = max(clock.at, deadline)
         engine.handle(Tick(at=deadline))
     return engine, recorder
+
+
+def _catch_up(
+    engine: Engine, clock: ReplayClock, commands: list[Command], until: float | None = None
+) -> None:
+    """Every deadline and command due by the stream's clock (or `until`), in time order."""
+    now = clock.at if until is None else until
+    while True:
+        deadline = engine.state.next_deadline()
+        command = commands[0] if commands and commands[0].at <= now else None
+        if deadline is not None and deadline <= now and (command is None or deadline < command.at):
+            clock.at = max(clock.at, deadline)
+            engine.handle(Tick(at=deadline))
+        elif command is not None:
+            clock.at = max(clock.at, command.at)
+            engine.handle(commands.pop(0))
+        else:
+            return
 
 
 def _line(record: Record) -> str:
@@ -157,13 +231,27 @@ def _line(record: Record) -> str:
         case Presence() as p:
             status = "ready" if p.ready else f"not ready {p.reason}"
             return f"presence {p.agent} {p.device or 'logged out'} {status}"
+        case EndedAttempt(attempt=a, contact=c):
+            return _attempt_line(a, c)
+        case ContactsRelease() as r:
+            return f"release {r.campaign} {' '.join(c.number for c in r.contacts)} {r.why}"
+        case CampaignFinish() as f:
+            return f"finish {f.campaign}"
         case _:
             return f"state {record.agent} {record.state} {record.reason or ''} {record.seconds:.3f}"
+
+
+def _attempt_line(a: DialAttempt, contact: Contact | None) -> str:
+    held = "" if a.connected_at is None else f" connect={a.connected_at - (a.answered_at or 0):.3f}"
+    after = "-" if contact is None else f"{contact.status} attempts={contact.attempts}"
+    ring = f"ring={a.ring_seconds:.3f}"
+    return f"attempt {a.campaign} {a.number} agent={a.agent} {a.result} {ring}{held} {after}"
 
 
 def render(engine: Engine, recorder: Recorder) -> str:
     lines = [_line(r) for r in recorder.records]
     lines += [f"do {type(i).__name__} {i.channel}" for i in recorder.done]
+    lines += [f"callback {c.kind} {c.queue} {c.number} place={c.place}" for c in recorder.callbacks]
     for queue in engine.state.waiting.queues():
         callers = [c.caller for c in engine.state.waiting.in_queue(queue)]
         lines.append(f"waiting {queue}: {' '.join(callers)}")
