@@ -54,6 +54,7 @@ from cti.domain.queue import WaitingCall
 from cti.lab import sipp
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import CallHandle, Softphone, place_call
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.lab
 
@@ -171,22 +172,16 @@ class Ami:
     async def eventually_at(
         self, channel: ChannelId, context: str, application: str, *, within: float = WITHIN
     ) -> tuple[str, str, str]:
-        deadline = time.monotonic() + within
-        last = None
-        while time.monotonic() < deadline:
-            last = await self.where(channel)
-            if last is not None and last[:2] == (context, application):
-                return last
-            # CoreShowChannels has no change notification: ask again after each event.
-            self.observed.changed.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(0.2):
-                    await self.observed.changed.wait()
-        raise AssertionError(f"channel {channel} not in {context}/{application}: last {last}")
+        async def there() -> tuple[str, str, str] | None:
+            found = await self.where(channel)  # CoreShowChannels: asked again and again
+            return found if found is not None and found[:2] == (context, application) else None
+
+        what = f"channel {channel} in {context}/{application}"
+        return await eventually(there, within=within, what=what, every=0.1)
 
 
 @pytest.fixture
-async def ami(lab: LabInstance) -> AsyncIterator[Ami]:
+async def control(lab: LabInstance) -> AsyncIterator[Ami]:
     observed, up = Observed(), asyncio.Event()
     link = AmiLink(
         # The dialplan class too: these tests watch where a channel runs (Newexten).
@@ -214,14 +209,14 @@ async def ami(lab: LabInstance) -> AsyncIterator[Ami]:
 
 @contextlib.asynccontextmanager
 async def caller(
-    lab: LabInstance, ami: Ami, **how: Any
+    lab: LabInstance, control: Ami, **how: Any
 ) -> AsyncIterator[tuple[WaitingCall, CallHandle]]:
     """A SIPp caller in queue `support`, once it waits; hung up at the end whatever happened."""
     number = caller_number()
     call = place_call(lab, "support", number, timeout_s=60, **how)
     entry: WaitingCall | None = None
     try:
-        queued = await ami.observed.first(
+        queued = await control.observed.first(
             CallerQueued, lambda q: q.entry.caller == number, what=f"caller {number} queued"
         )
         entry = queued.entry
@@ -229,7 +224,7 @@ async def caller(
     finally:
         if entry is not None and not call.done():
             # Hang up from Asterisk, so the SIPp caller ends cleanly with the BYE.
-            ami.perform(HangUpChannel(channel=entry.channel))
+            control.perform(HangUpChannel(channel=entry.channel))
             with contextlib.suppress(TimeoutError, sipp.SippError):
                 await call.wait(WITHIN)
         await call.cancel_and_wait()
@@ -255,13 +250,13 @@ def first_release(observed: Observed, *channels: ChannelId) -> ChannelId | None:
     return None if request is None else request.channel
 
 
-async def started_and_ringing(ami: Ami, entry: WaitingCall, device: str) -> DialStarted:
-    started = await ami.observed.first(
+async def started_and_ringing(control: Ami, entry: WaitingCall, device: str) -> DialStarted:
+    started = await control.observed.first(
         DialStarted,
         lambda d: d.channel == entry.channel and d.device == f"PJSIP/{device}",
         what=f"DialStarted to {device}",
     )
-    await ami.observed.first(
+    await control.observed.first(
         PhoneRinging,
         lambda r: r.agent_channel == started.agent_channel,
         what=f"PhoneRinging of {device}",
@@ -269,8 +264,8 @@ async def started_and_ringing(ami: Ami, entry: WaitingCall, device: str) -> Dial
     return started
 
 
-async def dial_end(ami: Ami, started: DialStarted) -> DialEnded:
-    return await ami.observed.first(
+async def dial_end(control: Ami, started: DialStarted) -> DialEnded:
+    return await control.observed.first(
         DialEnded,
         lambda d: d.agent_channel == started.agent_channel,
         what=f"DialEnded of {started.device}",
@@ -278,192 +273,198 @@ async def dial_end(ami: Ami, started: DialStarted) -> DialEnded:
 
 
 async def test_connect_call_dials_the_device_and_reports_ring_and_answer(
-    lab: LabInstance, ami: Ami
+    lab: LabInstance, control: Ami
 ) -> None:
-    async with Softphone(lab, "1015", "answer", ring_ms=1000), caller(lab, ami) as (entry, _):
-        ami.perform(offer(entry, "1015"))
+    async with Softphone(lab, "1015", "answer", ring_ms=1000), caller(lab, control) as (entry, _):
+        control.perform(offer(entry, "1015"))
 
-        started = await started_and_ringing(ami, entry, "1015")
-        ringing = ami.observed.find(PhoneRinging, on(entry.channel))
-        ended = await dial_end(ami, started)
+        started = await started_and_ringing(control, entry, "1015")
+        ringing = control.observed.find(PhoneRinging, on(entry.channel))
+        ended = await dial_end(control, started)
 
         assert ended.status is DialStatus.ANSWER
         assert ringing is not None and started.at <= ringing.at < ended.at
         assert ended.at - ringing.at >= 0.9  # the phone rang for 1 s before answering (C3)
-        assert ami.observed.all(CallControlFailed, on(entry.channel)) == []
+        assert control.observed.all(CallControlFailed, on(entry.channel)) == []
 
 
 async def test_return_to_queue_withdraws_a_ringing_offer_and_keeps_the_place(
-    lab: LabInstance, ami: Ami
+    lab: LabInstance, control: Ami
 ) -> None:
-    async with Softphone(lab, "1016", "no_answer"), caller(lab, ami) as (entry, _):
-        ami.perform(offer(entry, "1016"))
-        started = await started_and_ringing(ami, entry, "1016")
+    async with Softphone(lab, "1016", "no_answer"), caller(lab, control) as (entry, _):
+        control.perform(offer(entry, "1016"))
+        started = await started_and_ringing(control, entry, "1016")
 
-        ami.perform(ReturnToQueue(channel=entry.channel, queue=entry.queue))
+        control.perform(ReturnToQueue(channel=entry.channel, queue=entry.queue))
 
         # Asterisk 22: a Redirect out of a ringing Dial ends it with DialEnd CANCEL and
         # hangs the agent's leg up; the caller gets no HangupRequest of its own.
-        assert (await dial_end(ami, started)).status is DialStatus.CANCEL
-        await ami.observed.first(
+        assert (await dial_end(control, started)).status is DialStatus.CANCEL
+        await control.observed.first(
             ChannelHungUp, lambda h: h.channel == started.agent_channel, what="agent leg gone"
         )
-        assert await ami.eventually_at(entry.channel, "cti-queue", "MusicOnHold") == (
+        assert await control.eventually_at(entry.channel, "cti-queue", "MusicOnHold") == (
             "cti-queue",
             "MusicOnHold",
             "support",
         )
-        waiting = [w for w in (await ami.snapshot()).waiting if w.channel == entry.channel]
+        waiting = [w for w in (await control.snapshot()).waiting if w.channel == entry.channel]
         # Same queue, same entry time: the place in line is kept. The entry is Asterisk's
         # CTI_ENTERED both times, placed by two estimates of the clock offset.
         assert [replace(w, entered_at=entry.entered_at) for w in waiting] == [entry]
         assert waiting[0].entered_at == pytest.approx(entry.entered_at, abs=0.01)
-        assert len(ami.observed.all(CallerQueued, lambda q: q.entry.channel == entry.channel)) == 1
-        assert ami.observed.all(HangupRequested, on(entry.channel)) == []
+        assert (
+            len(control.observed.all(CallerQueued, lambda q: q.entry.channel == entry.channel)) == 1
+        )
+        assert control.observed.all(HangupRequested, on(entry.channel)) == []
 
 
-async def test_a_second_offer_replaces_a_ringing_one(lab: LabInstance, ami: Ami) -> None:
+async def test_a_second_offer_replaces_a_ringing_one(lab: LabInstance, control: Ami) -> None:
     async with (
         Softphone(lab, "1016", "no_answer"),
         Softphone(lab, "1017", "answer", ring_ms=500),
-        caller(lab, ami) as (entry, _),
+        caller(lab, control) as (entry, _),
     ):
-        ami.perform(offer(entry, "1016"))
-        first = await started_and_ringing(ami, entry, "1016")
+        control.perform(offer(entry, "1016"))
+        first = await started_and_ringing(control, entry, "1016")
 
-        ami.perform(offer(entry, "1017"))
+        control.perform(offer(entry, "1017"))
 
-        assert (await dial_end(ami, first)).status is DialStatus.CANCEL
-        second = await started_and_ringing(ami, entry, "1017")
-        assert (await dial_end(ami, second)).status is DialStatus.ANSWER
+        assert (await dial_end(control, first)).status is DialStatus.CANCEL
+        second = await started_and_ringing(control, entry, "1017")
+        assert (await dial_end(control, second)).status is DialStatus.ANSWER
 
 
 async def test_agent_hanging_up_first_is_named_and_the_caller_rates_the_call(
-    lab: LabInstance, ami: Ami
+    lab: LabInstance, control: Ami
 ) -> None:
     async with (
         Softphone(lab, "1018", "answer_hangup_first", talk_ms=1000),
-        caller(lab, ami, survey_digit=4) as (entry, call),
+        caller(lab, control, survey_digit=4) as (entry, call),
     ):
-        ami.perform(offer(entry, "1018"))
-        started = await started_and_ringing(ami, entry, "1018")
+        control.perform(offer(entry, "1018"))
+        started = await started_and_ringing(control, entry, "1018")
 
-        survey = await ami.observed.first(SurveyAnswered, on(entry.channel), what="survey")
+        survey = await control.observed.first(SurveyAnswered, on(entry.channel), what="survey")
 
         assert (survey.call, survey.score) == (entry.call, 4)  # P7
-        assert first_release(ami.observed, entry.channel, started.agent_channel) == (
+        assert first_release(control.observed, entry.channel, started.agent_channel) == (
             started.agent_channel  # P2: the agent's phone sent BYE first
         )
         assert await call.wait(WITHIN) == 0  # the survey hung up after the score
 
 
 async def test_caller_hanging_up_first_is_named_and_gets_no_survey(
-    lab: LabInstance, ami: Ami
+    lab: LabInstance, control: Ami
 ) -> None:
     async with (
         Softphone(lab, "1015", "answer"),
-        caller(lab, ami, hangup_after_ms=4000) as (entry, call),
+        caller(lab, control, hangup_after_ms=4000) as (entry, call),
     ):
-        ami.perform(offer(entry, "1015"))
-        started = await started_and_ringing(ami, entry, "1015")
-        assert (await dial_end(ami, started)).status is DialStatus.ANSWER
+        control.perform(offer(entry, "1015"))
+        started = await started_and_ringing(control, entry, "1015")
+        assert (await dial_end(control, started)).status is DialStatus.ANSWER
 
-        await ami.observed.first(ChannelHungUp, on(entry.channel), what="caller hung up")
+        await control.observed.first(ChannelHungUp, on(entry.channel), what="caller hung up")
 
-        assert first_release(ami.observed, entry.channel, started.agent_channel) == entry.channel
+        assert (
+            first_release(control.observed, entry.channel, started.agent_channel) == entry.channel
+        )
         assert await call.wait(WITHIN) == 0
-        assert ami.observed.find(SurveyAnswered, on(entry.channel)) is None
+        assert control.observed.find(SurveyAnswered, on(entry.channel)) is None
 
 
 async def test_send_call_to_a_queue_during_a_call_queues_it_again_with_its_call_id(
-    lab: LabInstance, ami: Ami
+    lab: LabInstance, control: Ami
 ) -> None:
-    async with Softphone(lab, "1015", "answer"), caller(lab, ami) as (entry, _):
-        ami.perform(offer(entry, "1015"))
-        started = await started_and_ringing(ami, entry, "1015")
-        assert (await dial_end(ami, started)).status is DialStatus.ANSWER
+    async with Softphone(lab, "1015", "answer"), caller(lab, control) as (entry, _):
+        control.perform(offer(entry, "1015"))
+        started = await started_and_ringing(control, entry, "1015")
+        assert (await dial_end(control, started)).status is DialStatus.ANSWER
 
-        ami.perform(SendCall(channel=entry.channel, kind=TargetKind.QUEUE, target="sales"))
+        control.perform(SendCall(channel=entry.channel, kind=TargetKind.QUEUE, target="sales"))
 
-        queued = await ami.observed.first(
+        queued = await control.observed.first(
             CallerQueued,
             lambda q: q.entry.channel == entry.channel and q.entry.queue == "sales",
             what="caller queued in sales",
         )
         assert queued.entry.call == entry.call  # P8: one call across the transfer
-        await ami.observed.first(
+        await control.observed.first(
             ChannelHungUp, lambda h: h.channel == started.agent_channel, what="agent leg gone"
         )
         # Neither phone asked to hang up: a transfer is not a release (P2).
-        assert first_release(ami.observed, entry.channel, started.agent_channel) is None
+        assert first_release(control.observed, entry.channel, started.agent_channel) is None
 
 
-async def test_send_call_to_an_extension_dials_it(lab: LabInstance, ami: Ami) -> None:
-    async with Softphone(lab, "1017", "answer"), caller(lab, ami) as (entry, _):
-        ami.perform(SendCall(channel=entry.channel, kind=TargetKind.EXTENSION, target="1017"))
+async def test_send_call_to_an_extension_dials_it(lab: LabInstance, control: Ami) -> None:
+    async with Softphone(lab, "1017", "answer"), caller(lab, control) as (entry, _):
+        control.perform(SendCall(channel=entry.channel, kind=TargetKind.EXTENSION, target="1017"))
 
-        started = await started_and_ringing(ami, entry, "1017")
+        started = await started_and_ringing(control, entry, "1017")
 
-        assert (await dial_end(ami, started)).status is DialStatus.ANSWER
-        assert (await ami.where(entry.channel) or ("",))[0] == "cti-extension"
+        assert (await dial_end(control, started)).status is DialStatus.ANSWER
+        assert (await control.where(entry.channel) or ("",))[0] == "cti-extension"
 
 
-async def test_move_call_changes_the_queue_a_resync_reads(lab: LabInstance, ami: Ami) -> None:
-    async with caller(lab, ami) as (entry, _):
-        ami.perform(MoveCall(channel=entry.channel, queue=QueueId("billing")))
-        await ami.calls.drain()
+async def test_move_call_changes_the_queue_a_resync_reads(lab: LabInstance, control: Ami) -> None:
+    async with caller(lab, control) as (entry, _):
+        control.perform(MoveCall(channel=entry.channel, queue=QueueId("billing")))
+        await control.calls.drain()
 
-        snapshot = await ami.snapshot()
+        snapshot = await control.snapshot()
 
         moved = [w for w in snapshot.waiting if w.channel == entry.channel]
         assert [(w.queue, w.call) for w in moved] == [("billing", entry.call)]
         # Both are Asterisk's CTI_ENTERED, placed by two estimates of the clock offset.
         assert moved[0].entered_at == pytest.approx(entry.entered_at, abs=0.01)
-        assert (await ami.where(entry.channel)) == ("cti-queue", "MusicOnHold", "billing")
-        assert ami.observed.all(CallControlFailed, on(entry.channel)) == []
+        assert (await control.where(entry.channel)) == ("cti-queue", "MusicOnHold", "billing")
+        assert control.observed.all(CallControlFailed, on(entry.channel)) == []
 
 
 async def test_a_busy_or_unregistered_device_returns_the_caller_to_hold(
-    lab: LabInstance, ami: Ami
+    lab: LabInstance, control: Ami
 ) -> None:
-    async with Softphone(lab, "1019", "busy"), caller(lab, ami) as (entry, _):
-        ami.perform(offer(entry, "1019"))
-        started = await ami.observed.first(DialStarted, on(entry.channel), what="dial 1019")
-        assert (await dial_end(ami, started)).status is DialStatus.BUSY
-        await ami.eventually_at(entry.channel, "cti-queue", "MusicOnHold")
+    async with Softphone(lab, "1019", "busy"), caller(lab, control) as (entry, _):
+        control.perform(offer(entry, "1019"))
+        started = await control.observed.first(DialStarted, on(entry.channel), what="dial 1019")
+        assert (await dial_end(control, started)).status is DialStatus.BUSY
+        await control.eventually_at(entry.channel, "cti-queue", "MusicOnHold")
 
-        ami.perform(offer(entry, "1020"))  # never registered in this session
+        control.perform(offer(entry, "1020"))  # never registered in this session
 
         # No DialBegin or DialEnd at all: only the dialplan's CtiDialResult tells.
-        await ami.observed.user_event("CtiDialResult", entry.channel, Status="CHANUNAVAIL")
-        await ami.eventually_at(entry.channel, "cti-queue", "MusicOnHold")
-        assert ami.observed.find(DialStarted, lambda d: d.device == "PJSIP/1020") is None
+        await control.observed.user_event("CtiDialResult", entry.channel, Status="CHANUNAVAIL")
+        await control.eventually_at(entry.channel, "cti-queue", "MusicOnHold")
+        assert control.observed.find(DialStarted, lambda d: d.device == "PJSIP/1020") is None
 
 
 @pytest.mark.parametrize(("digit", "wanted"), [(1, True), (2, False)])
 async def test_callback_offer_takes_digit_one_as_a_request(
-    lab: LabInstance, ami: Ami, digit: int, wanted: bool
+    lab: LabInstance, control: Ami, digit: int, wanted: bool
 ) -> None:
-    async with caller(lab, ami, survey_digit=digit) as (entry, call):
-        ami.perform(SendCall(channel=entry.channel, kind=TargetKind.CALLBACK, target="support"))
+    async with caller(lab, control, survey_digit=digit) as (entry, call):
+        control.perform(SendCall(channel=entry.channel, kind=TargetKind.CALLBACK, target="support"))
 
         if wanted:
-            request = await ami.observed.user_event("CtiCallbackRequested", entry.channel)
+            request = await control.observed.user_event("CtiCallbackRequested", entry.channel)
             assert (request["CallerNum"], request["Queue"]) == (entry.caller, "support")  # P9
             assert await call.wait(WITHIN) == 0
         else:
-            declined = await ami.observed.user_event("CtiCallbackDeclined", entry.channel)
+            declined = await control.observed.user_event("CtiCallbackDeclined", entry.channel)
             assert (declined["CallId"], declined["Queue"]) == (entry.call, "support")
-            back = await ami.observed.step(entry.channel, "cti-max-wait", "Goto")
-            await ami.observed.step(entry.channel, "cti-queue", "MusicOnHold", after=back)
-            assert (await ami.where(entry.channel) or ("",))[0] == "cti-queue"
+            back = await control.observed.step(entry.channel, "cti-max-wait", "Goto")
+            await control.observed.step(entry.channel, "cti-queue", "MusicOnHold", after=back)
+            assert (await control.where(entry.channel) or ("",))[0] == "cti-queue"
 
 
-async def test_voicemail_records_until_the_caller_hangs_up(lab: LabInstance, ami: Ami) -> None:
-    async with caller(lab, ami, hangup_after_ms=9000) as (entry, call):
-        ami.perform(SendCall(channel=entry.channel, kind=TargetKind.VOICEMAIL, target="support"))
+async def test_voicemail_records_until_the_caller_hangs_up(lab: LabInstance, control: Ami) -> None:
+    async with caller(lab, control, hangup_after_ms=9000) as (entry, call):
+        control.perform(
+            SendCall(channel=entry.channel, kind=TargetKind.VOICEMAIL, target="support")
+        )
 
-        left = await ami.observed.user_event("CtiVoicemail", entry.channel)
+        left = await control.observed.user_event("CtiVoicemail", entry.channel)
 
         assert (left["Queue"], left["CallId"], left["Status"]) == ("support", entry.call, "HANGUP")
         assert left["File"].endswith(".wav") and "/cti-voicemail/" in left["File"]
@@ -471,7 +472,7 @@ async def test_voicemail_records_until_the_caller_hangs_up(lab: LabInstance, ami
 
 
 async def test_device_state_follows_registration_and_is_in_a_resync(
-    lab: LabInstance, ami: Ami
+    lab: LabInstance, control: Ami
 ) -> None:
     device = DeviceId("PJSIP/1019")
 
@@ -479,26 +480,28 @@ async def test_device_state_follows_registration_and_is_in_a_resync(
         return lambda change: change.device == device and change.state is wanted
 
     async with Softphone(lab, "1019", "answer"):
-        await ami.observed.first(DeviceStateChanged, state_of(DeviceState.NOT_IN_USE), what="up")
-        assert (device, DeviceState.NOT_IN_USE) in (await ami.snapshot()).devices
+        await control.observed.first(
+            DeviceStateChanged, state_of(DeviceState.NOT_IN_USE), what="up"
+        )
+        assert (device, DeviceState.NOT_IN_USE) in (await control.snapshot()).devices
 
-    await ami.observed.first(DeviceStateChanged, state_of(DeviceState.UNAVAILABLE), what="down")
-    assert (device, DeviceState.UNAVAILABLE) in (await ami.snapshot()).devices
+    await control.observed.first(DeviceStateChanged, state_of(DeviceState.UNAVAILABLE), what="down")
+    assert (device, DeviceState.UNAVAILABLE) in (await control.snapshot()).devices
 
 
 async def test_instructions_for_a_channel_that_is_gone_come_back_as_failures(
-    lab: LabInstance, ami: Ami
+    lab: LabInstance, control: Ami
 ) -> None:
-    async with caller(lab, ami, hangup_after_ms=1500) as (entry, call):
+    async with caller(lab, control, hangup_after_ms=1500) as (entry, call):
         assert await call.wait(WITHIN) == 0
-        await ami.observed.first(ChannelHungUp, on(entry.channel), what="caller gone")
+        await control.observed.first(ChannelHungUp, on(entry.channel), what="caller gone")
 
     for instruction in gone_instructions(entry):
-        ami.perform(instruction)
-    await ami.calls.drain()
+        control.perform(instruction)
+    await control.calls.drain()
 
     # One failure per instruction; each names the first action Asterisk refused.
-    failures = ami.observed.all(CallControlFailed, on(entry.channel))
+    failures = control.observed.all(CallControlFailed, on(entry.channel))
     assert sorted(f.reason for f in failures) == [
         "AMI Hangup failed: No such channel",
         f"AMI Redirect failed: Channel does not exist: {entry.channel}",
