@@ -7,6 +7,9 @@ Rule 3: `assemble` builds everything but Asterisk's side and the HTTP site, once
 `cti serve` and for the API tests (tests/api/harness.py), so what the tests run is what the
 server runs, the dialer included; `serve` adds the AMI adapter, the history writer and the
 listening socket.
+Rule 4: the history writer starts first, and the logins to restore (C1) are read once the
+spool a previous run left is in the database (within PRESENCE_SETTLE): a login or logout
+spooled during an outage before a crash is part of who is logged in.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from aiohttp import web
 
@@ -49,19 +52,15 @@ from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
 from cti.storage.config_watch import ConfigWatch
 from cti.storage.database import Database, open_database
-from cti.storage.spool import BatchingHistory
+from cti.storage.spool import BatchingHistory, Progress, settled
 
 logger = logging.getLogger(__name__)
 
+PRESENCE_SETTLE: Final = 10.0  # seconds the restore of logins waits for the spool (rule 4)
 
-class Recorder(HistoryRecorder, Protocol):
+
+class Recorder(HistoryRecorder, Progress, Protocol):
     """The history writer as the server needs it: takes records, says how far it got."""
-
-    @property
-    def accepted(self) -> int: ...
-
-    @property
-    def pending(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,6 +118,11 @@ async def assemble(
     engine.submit(LoadConfig(at=clock.now(), config=config))
     watch = ConfigWatch(store, lambda c: engine.execute(LoadConfig(at=clock.now(), config=c)))
     watch.loaded(config)
+    # Rule 4: who is logged in is read once the previous run's spool is in the database.
+    if not await settled(history, PRESENCE_SETTLE):
+        logger.warning(
+            "history not written within %g s: logins restored as stored", PRESENCE_SETTLE
+        )
     engine.submit(RestoreLogins(at=clock.now(), logins=tuple(await queries.presence())))
     metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, telephony.up))
     metrics.registry.register(CampaignCollector(lambda: engine.state, clock.now))
@@ -164,7 +168,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         reconnects=lambda: link.reconnects,
         request_resync=resyncer.request,
     )
-    parts = await assemble(clock=clock, database=database, history=history, telephony=telephony)
+    writer = _task(history.run(), "history-writer")  # first: it replays the spool (rule 4)
+    try:
+        parts = await assemble(clock=clock, database=database, history=history, telephony=telephony)
+    except BaseException:
+        writer.cancel()
+        await history.close()
+        raise
     parts.metrics.registry.register(
         HistoryCollector(lambda: (history.written, history.spooled, history.pending))
     )
@@ -172,7 +182,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     await runner.setup()
     await web.TCPSite(runner, settings.http.host, settings.http.port).start()
     logger.info("listening on http://%s:%d", settings.http.host, settings.http.port)
-    tasks = [_task(history.run(), "history-writer")]
+    tasks = [writer]
     tasks += [_task(coro, name) for name, coro in parts.tasks()]
     tasks += [_task(resyncer.run(), "ami-resync"), _task(link.run(), "ami-link")]
     try:

@@ -80,6 +80,7 @@ from cti.logs import Repeats
 from cti.storage.callback_store import CallbackRefused, CallbackStore
 from cti.storage.campaign_store import CampaignStore, StoredCampaign
 from cti.storage.errors import CampaignRefused
+from cti.storage.spool import Progress, settled
 
 logger = logging.getLogger(__name__)
 
@@ -92,18 +93,6 @@ class Engine(Protocol):
     async def execute(self, command: Command, *, within: float = 5.0) -> Decision: ...
 
 
-class HistoryProgress(Protocol):
-    """How far the history writer got (cti/storage/spool.py): records accepted so far,
-    and those of them not committed yet; written in order, so accepted - pending of them
-    are committed, the oldest first."""
-
-    @property
-    def accepted(self) -> int: ...
-
-    @property
-    def pending(self) -> int: ...
-
-
 class Dialer:
     """The campaign feeder (rules 1-4, 6, 7) and the core's LiveFeed (rule 5)."""
 
@@ -112,7 +101,7 @@ class Dialer:
         engine: Engine,
         store: CampaignStore,
         callbacks: CallbackStore,
-        history: HistoryProgress,
+        history: Progress,
         now: Callable[[], Instant],
         *,
         interval: float = 1.0,
@@ -301,15 +290,7 @@ class Dialer:
             self._flagged.update((c.id, c.due) for c in fresh)
 
     async def _history_settled(self) -> bool:
-        """Every history record accepted until now is committed, within SETTLE_WITHIN."""
-        mark = self._history.accepted
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + SETTLE_WITHIN
-        while self._history.accepted - self._history.pending < mark:
-            if loop.time() >= deadline:
-                return False
-            await asyncio.sleep(0.05)
-        return True
+        return await settled(self._history, SETTLE_WITHIN)
 
     # Rule 5 ----------------------------------------------------------------------------
 

@@ -22,12 +22,37 @@ import contextlib
 import logging
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from cti.domain.effects import Record
 from cti.engine.ports import HistorySink
 from cti.storage import spool_file
 
 logger = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    """How far a history writer got: records accepted so far, and those of them not
+    committed yet; written in order, so accepted - pending of them are committed."""
+
+    @property
+    def accepted(self) -> int: ...
+
+    @property
+    def pending(self) -> int: ...
+
+
+async def settled(history: Progress, within: float) -> bool:
+    """Every record accepted until now is committed, within `within` seconds: what was
+    read from the store after that has them all (the spool of a previous run included)."""
+    mark = history.accepted
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while history.accepted - history.pending < mark:
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 class BatchingHistory:

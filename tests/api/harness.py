@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -38,6 +38,7 @@ from cti.domain.queue import WaitingCall
 from cti.domain.records import CallRecord, OfferOutcome, OfferRecord, Segment, SegmentKind, Side
 from cti.domain.state import Decision
 from cti.engine.engine import Engine
+from cti.storage import spool_file
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigChange, ConfigStore
 from cti.storage.database import Database, open_database
@@ -227,12 +228,22 @@ def seed() -> ConfigChange:
 
 
 @contextlib.asynccontextmanager
-async def running_api(tmp_path: Path, *, command_timeout: float = 5.0) -> AsyncIterator[Api]:
+async def running_api(
+    tmp_path: Path,
+    *,
+    command_timeout: float = 5.0,
+    stored: Sequence[Record] = (),
+    spooled: Sequence[Record] = (),
+) -> AsyncIterator[Api]:
     """The server as `cti serve` assembles it (cti/wiring.py assemble), on a temporary
-    SQLite database, with call control recording instead of Asterisk."""
+    SQLite database, with call control recording instead of Asterisk. `stored` records
+    are in its database before it starts, `spooled` ones in the spool a previous run left."""
     database = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'cti.sqlite3'}")
     store = ConfigStore(database)
     await store.apply(seed())
+    await database.history().record(list(stored))
+    if spooled:
+        spool_file.append(tmp_path / "history.spool", spooled)
     admin = await store.create_token("root", "admin")
     supervisor = await store.create_token("sue", "supervisor")
     clock, control = ShiftedClock(), RecordingControl()
@@ -241,10 +252,10 @@ async def running_api(tmp_path: Path, *, command_timeout: float = 5.0) -> AsyncI
         control=control, reader=NoFrames(), up=lambda: True, reconnects=lambda: 0,
         request_resync=lambda: None,
     )  # fmt: skip
+    tasks = [asyncio.create_task(history.writer.run())]  # first, as serve does (its rule 4)
     parts = await assemble(clock=clock, database=database, history=history, telephony=telephony)
     context = replace(parts.context, command_timeout=command_timeout)
     parts.app[context_key] = context
-    tasks = [asyncio.create_task(history.writer.run())]
     tasks += [asyncio.create_task(coro, name=name) for name, coro in parts.tasks()]
     client: TestClient[Any, Any] = TestClient(TestServer(parts.app))
     await client.start_server()

@@ -22,6 +22,7 @@ from cti.domain.outbound.campaign import AttemptResult
 from cti.domain.outbound.contact import ContactStatus
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import CustomerKind, Customers, Softphone, customer_number
+from tests import waiting
 from tests.lab.scenarios import (
     CAMPAIGN,
     admin_token,
@@ -32,7 +33,7 @@ from tests.lab.scenarios import (
     set_up_campaign,
     store_of,
 )
-from tests.lab.server import ServerProcess, eventually
+from tests.lab.server import EventTap, ServerProcess, eventually
 from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.lab
@@ -114,25 +115,32 @@ async def test_attempts_ended_while_the_database_is_down_survive_a_kill(
                 return all(c is not None and c.claim > 0 for c in stored)
 
             await eventually(all_claimed, within=15, what="every contact claimed by the core")
-            async with outage(postgres_server):
+            # The API asks the database for tokens; the event stream, open, goes on.
+            async with server.events() as tap, outage(postgres_server):
 
                 async def ended() -> bool:
                     return sum((await attempts_counted(server)).values()) == len(numbers)
 
                 await eventually(ended, within=60, what="every contact dialled, every dial ended")
+                settled = await waiting.eventually(
+                    lambda: last_states(tap), within=15, what="both agents out of their calls"
+                )
                 await eventually(lambda: all_spooled(server), within=30, what="records spooled")
                 happened = await attempts_counted(server)
                 answered, abandoned = await window(server)
                 await server.kill()  # SIGKILL: no clean stop, no last flush
-        await server.start()
+            await server.start()  # PostgreSQL is back; the phones are still registered
 
-        await eventually(
-            lambda: _no_pending(server), within=30, what="the spool replayed into PostgreSQL"
-        )
-        async with store_of(server) as store:
-            stored = {n: await store.attempts_of(contact_of(n)) for n in numbers}
-            contacts = {n: await store.contact(contact_of(n)) for n in numbers}
-        again = await eventually(lambda: _window_held(server), within=15, what="window rebuilt")
+            await eventually(
+                lambda: _no_pending(server), within=30, what="the spool replayed into PostgreSQL"
+            )
+            async with store_of(server) as store:
+                stored = {n: await store.attempts_of(contact_of(n)) for n in numbers}
+                contacts = {n: await store.contact(contact_of(n)) for n in numbers}
+            again = await eventually(lambda: _window_held(server), within=15, what="window rebuilt")
+            restored = await eventually(
+                lambda: presence(server), within=15, what="agents taken back"
+            )
     finally:
         await server.kill()
         postgres_server.drop_database(database)
@@ -147,12 +155,35 @@ async def test_attempts_ended_while_the_database_is_down_survive_a_kill(
     lost = sum(1 for r in results if r is AttemptResult.ABANDONED)
     assert (answered, abandoned) == (person, lost), happened  # before the crash
     assert again == (person, lost), (again, happened)  # after it: the same window
+    # Who is logged in and ready is what it was at the crash (C1).
+    assert restored == settled, (restored, settled)
     for number, contact in contacts.items():  # every contact's update came with its attempt
         assert contact is not None and contact.attempts == 1, contact
         kind = kinds[numbers.index(number)][0]
         result = stored[number][0].result
         want = ContactStatus.DONE if result is AttemptResult.CONNECTED else ContactStatus.PENDING
         assert contact.status is want, (kind, result, contact)
+
+
+AgentStates = dict[str, tuple[str, str | None]]
+
+
+def _settled(seen: AgentStates) -> AgentStates | None:
+    """Each agent's (state, reason) once neither is on a call or wrapping up; else None."""
+    done = len(seen) == 2 and all(s in ("available", "not_ready") for s, _ in seen.values())
+    return seen if done else None
+
+
+def last_states(tap: EventTap) -> AgentStates | None:
+    return _settled({e["agent"]: (e["state"], e["reason"]) for e in tap.of("agent_changed")})
+
+
+async def presence(server: ServerProcess) -> AgentStates | None:
+    seen = {}
+    for agent in ("1001", "1002"):
+        _, body = await server.get(f"/api/v1/agents/{agent}")
+        seen[agent] = (body["agent"]["state"], body["agent"]["reason"])
+    return _settled(seen)
 
 
 async def _no_pending(server: ServerProcess) -> bool:
