@@ -128,8 +128,12 @@ class Call(Answer):
     offers: list[dict[str, object]]
 
 
+NEXT: Final = "the cursor of the next page (query parameter `cursor`); null: the last page"
+
+
 class Findings(Answer):
     findings: list[dict[str, object]]
+    next: str | None = Field(description=NEXT)
 
 
 class Figures(Answer):
@@ -230,6 +234,7 @@ class AttemptView(Answer):
 
 class Attempts(Answer):
     attempts: list[AttemptView]
+    next: str | None = Field(description=NEXT)
 
 
 class SeatFinding(Answer):
@@ -305,6 +310,7 @@ class CallbackAnswer(Answer):
 
 class Callbacks(Answer):
     callbacks: list[CallbackView]
+    next: str | None = Field(description=NEXT)
 
 
 class Health(Answer):

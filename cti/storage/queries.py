@@ -6,6 +6,8 @@ Rule 2: every method uses one connection and is bounded by a timeout; failures p
 Rule 3: time ranges are half-open, [since, until); lists are oldest first unless the
 method says otherwise, with the table's id (insertion order) breaking ties.
 Rule 4: how figures are credited is in cti.storage.figures.
+Rule 5: the listings (findings) return one keyset page (cti.storage.page) in the order
+rule 3 gives.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from cti.storage.models import (
     QueueVisitRow,
     StateIntervalRow,
 )
+from cti.storage.page import Order, Page, Position, page_of, paged
 
 CALLS = CallRecordRow.__table__
 SEGMENTS = CallSegmentRow.__table__
@@ -50,8 +53,15 @@ INTERVALS = StateIntervalRow.__table__
 SESSIONS = LoginSessionRow.__table__
 VISITS = QueueVisitRow.__table__
 PRESENCE = AgentPresenceRow.__table__
+FINDING_ORDER = Order(time=FINDINGS.c.at, id=FINDINGS.c.id)
 
-__all__ = ["AgentFigures", "CallDetail", "CallSummary", "HistoryQueries", "QueueSurvey"]
+__all__ = [
+    "AgentFigures",
+    "CallDetail",
+    "CallSummary",
+    "HistoryQueries",
+    "QueueSurvey",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,17 +129,18 @@ class HistoryQueries(StoreClient):
         since: Instant | None = None,
         until: Instant | None = None,
         limit: int = 1000,
-    ) -> list[Finding]:
-        """Findings matching every filter given, oldest first, at most `limit`."""
+        after: Position | None = None,
+    ) -> Page[Finding]:
+        """Findings matching every filter given, oldest first, one page of `limit` (rule 5)."""
         where = _in_range(FINDINGS.c.at, since, until)
         if rule is not None:
             where.append(FINDINGS.c.rule == rule.value)
         if agent is not None:
             where.append(FINDINGS.c.agent_id == agent)
-        query = FINDINGS.select().where(*where).order_by(FINDINGS.c.at, FINDINGS.c.id)
+        query = paged(FINDINGS.select().where(*where), FINDING_ORDER, after, limit)
         async with self._reading() as connection:
-            result = await connection.execute(query.limit(limit))
-            return list(map(rows.finding_from, result.mappings()))
+            found = (await connection.execute(query)).mappings().all()
+        return page_of(found, FINDING_ORDER, limit, rows.finding_from)
 
     async def state_intervals(
         self, agent: AgentId, *, since: Instant | None = None, until: Instant | None = None
