@@ -131,6 +131,13 @@ class Call(Answer):
 NEXT: Final = "the cursor of the next page (query parameter `cursor`); null: the last page"
 
 
+class Calls(Answer):
+    calls: list[dict[str, object]] = Field(
+        description="call records with their segments and outcome, oldest entry first"
+    )
+    next: str | None = Field(description=NEXT)
+
+
 class Findings(Answer):
     findings: list[dict[str, object]]
     next: str | None = Field(description=NEXT)

@@ -1,16 +1,18 @@
-"""History routes: a stored call, compliance findings a page at a time, an agent's figures
-(C6, P14, P22; issue 12).
+"""History routes: stored calls and compliance findings, one by one or a page at a time,
+an agent's figures (C6, P14, P22, P26; issue 12).
 
 Rules:
 1. Supervisors and admins read everything. An agent reads only its own: calls it was
    offered or talked to (numbers whole, P22), its own findings and its own figures;
    naming another agent is a 403.
-2. Every read of a call record is logged on the `cti.audit` logger with who read it (P22).
+2. Every read of call records is logged on the `cti.audit` logger with who read them and
+   which (P22), a listing's as one line with its calls' ids.
 3. Time ranges are half-open, [since, until), in epoch seconds or ISO 8601 with an offset
    (cti.api.query rule 3); either end may be left open.
 4. Figures default to the last 24 hours (cti.api.query rule 3).
-5. Findings are paged by cursor (cti.api.cursor): at most `limit` items and `next`,
-   oldest first (by their instant, then as stored).
+5. Listings are paged by cursor (cti.api.cursor): at most `limit` items and `next`. Calls
+   come oldest entry first (cti.storage.call_listing rule 1), findings oldest first (by
+   their instant, then as stored).
 """
 
 from __future__ import annotations
@@ -29,17 +31,21 @@ from cti.api.errors import ApiError
 from cti.api.identity import Identity
 from cti.api.query import choice, figures_range, positive_int, query_fields, time_range
 from cti.api.route import route
-from cti.domain.ids import AgentId, CallId
-from cti.domain.records import Rule
+from cti.domain.ids import AgentId, CallId, QueueId
+from cti.domain.records import CallOutcome, Rule
+from cti.storage.queries import CallFilter
 from cti.storage.tokens import Role
 
 audit = logging.getLogger("cti.audit")
 routes = web.RouteTableDef()
 
 MAX_FINDINGS: Final = 1000
+MAX_CALLS: Final = 1000
+DEFAULT_CALLS: Final = 100
 WHEN: Final = "epoch seconds or ISO 8601 with an offset"
 SINCE: Final = f"{WHEN} (default: 24 hours before until)"
 UNTIL: Final = f"{WHEN} (default: now)"
+CALLS: Final = Listing("calls", int)
 FINDINGS: Final = Listing("findings", int)
 
 
@@ -65,6 +71,49 @@ async def get_call(request: web.Request) -> web.Response:
         raise ApiError(403, "an agent may read only its own calls")
     audit.info("%s read call record %s", identity.by, call)
     return web.json_response(views.call_detail_view(detail, numbers=True))
+
+
+@route(
+    routes,
+    "GET",
+    "/api/v1/calls",
+    summary="Stored calls, oldest entry first, a page at a time; an agent sees its own",
+    answer=answers.Calls,
+    errors=(400,),
+    query={
+        "queue": "calls that visited this queue",
+        "agent": "calls this agent was offered or talked to (agents: their own only)",
+        "outcome": "answered, abandoned or unanswered",
+        "since": f"entered at or after ({WHEN})",
+        "until": f"entered before ({WHEN})",
+        "limit": f"at most this many (1-{MAX_CALLS}, default {DEFAULT_CALLS})",
+        PARAMETER: DESCRIBED,
+    },
+    tag="history",
+)
+async def list_calls(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    identity = await identify(ctx, request)
+    query = request.query
+    query_fields(query, {"queue", "agent", "outcome", "since", "until", "limit", PARAMETER})
+    since, until = time_range(query)
+    queue = QueueId(query["queue"]) if query.get("queue") else None
+    filters = CallFilter(
+        queue=queue,
+        agent=_agent_filter(identity, query.get("agent"), "calls"),
+        outcome=choice(query, "outcome", CallOutcome),
+        since=since,
+        until=until,
+    )
+    bound = _bound(filters)
+    limit = positive_int(query, "limit", DEFAULT_CALLS, MAX_CALLS)
+    page = await ctx.history.calls(filters, limit=limit, after=CALLS.resume(query, bound))
+    audit.info(
+        "%s listed %d call records: %s", identity.by, len(page.items),
+        ",".join(c.call for c in page.items) or "-",
+    )  # fmt: skip
+    calls = [views.call_record_view(c, numbers=True) for c in page.items]
+    return web.json_response({"calls": calls, "next": CALLS.next(bound, page.after)})
 
 
 @route(
@@ -103,6 +152,17 @@ async def list_findings(request: web.Request) -> web.Response:
     )
     found = [views.plain(f) for f in page.items]
     return web.json_response({"findings": found, "next": FINDINGS.next(bound, page.after)})
+
+
+def _bound(filters: CallFilter) -> Filters:
+    """What a calls cursor is bound to (cti.api.cursor rule 2)."""
+    return {
+        "queue": filters.queue,
+        "agent": filters.agent,
+        "outcome": filters.outcome,
+        "since": filters.since,
+        "until": filters.until,
+    }
 
 
 def _agent_filter(identity: Identity, asked: str | None, what: str) -> AgentId | None:

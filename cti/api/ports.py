@@ -18,13 +18,14 @@ from cti.domain.outbound.abandon_window import AbandonWindow
 from cti.domain.outbound.attempt import DialAttempt
 from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
-from cti.domain.records import Finding, Rule
+from cti.domain.records import CallRecord, Finding, Rule
 from cti.storage.campaign_stats import AttemptFigures, SeatCounts
 from cti.storage.campaign_store import StoredCampaign
 from cti.storage.page import Page, Position
 from cti.storage.queries import (
     AgentFigures,
     CallDetail,
+    CallFilter,
     CallSummary,
 )
 from cti.storage.tokens import IssuedToken, Role, TokenIdentity
@@ -68,6 +69,10 @@ class HistoryReader(CallerHistory, Protocol):
     """Stored history (cti.storage.queries.HistoryQueries)."""
 
     async def call(self, call: CallId) -> CallDetail | None: ...
+
+    async def calls(
+        self, filters: CallFilter, *, limit: int = 100, after: Position | None = None
+    ) -> Page[CallRecord]: ...
 
     async def findings(
         self,

@@ -15,7 +15,7 @@ from typing import Final
 from cti.domain.agent import Agent
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
-from cti.domain.records import AgentState, SegmentKind
+from cti.domain.records import AgentState, CallRecord, SegmentKind
 from cti.domain.state import AcdState
 from cti.schema.plain import plain as plain
 from cti.schema.plain import plain_object
@@ -238,11 +238,18 @@ def config_view(config: AcdConfig) -> Json:
 # History --------------------------------------------------------------------------------
 
 
+def call_record_view(record: CallRecord, *, numbers: bool) -> Json:
+    """A stored call with its segments and its outcome (cti.domain.records rule 4)."""
+    body = plain(record)
+    assert isinstance(body, dict)
+    return body | {"caller": number(record.caller, numbers), "outcome": record.outcome.value}
+
+
 def call_detail_view(detail: CallDetail, *, numbers: bool) -> Json:
-    record = plain(detail.record)
-    assert isinstance(record, dict)
-    record["caller"] = number(detail.record.caller, numbers)
-    return {"call": record, "offers": plain(detail.offers)}
+    return {
+        "call": call_record_view(detail.record, numbers=numbers),
+        "offers": plain(detail.offers),
+    }
 
 
 def took_part(detail: CallDetail, agent: AgentId) -> bool:

@@ -6,8 +6,8 @@ Rule 2: every method uses one connection and is bounded by a timeout; failures p
 Rule 3: time ranges are half-open, [since, until); lists are oldest first unless the
 method says otherwise, with the table's id (insertion order) breaking ties.
 Rule 4: how figures are credited is in cti.storage.figures.
-Rule 5: the listings (findings) return one keyset page (cti.storage.page) in the order
-rule 3 gives.
+Rule 5: the listings (calls, findings) return one keyset page (cti.storage.page) in the
+order rule 3 gives; listing calls by filters is cti.storage.call_listing.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from cti.domain.records import (
     StateInterval,
 )
 from cti.storage import figures, rows
+from cti.storage.call_listing import CallFilter, call_page
 from cti.storage.client import StoreClient
 from cti.storage.figures import AgentFigures, QueueSurvey
 from cti.storage.models import (
@@ -58,6 +59,7 @@ FINDING_ORDER = Order(time=FINDINGS.c.at, id=FINDINGS.c.id)
 __all__ = [
     "AgentFigures",
     "CallDetail",
+    "CallFilter",
     "CallSummary",
     "HistoryQueries",
     "QueueSurvey",
@@ -120,6 +122,13 @@ class HistoryQueries(StoreClient):
             ids = [rows.value(row, "call_id", str) for row in calls]
             agents = await _talk_agents(connection, ids)
         return [_summary(row, agents.get(call, ())) for row, call in zip(calls, ids, strict=True)]
+
+    async def calls(
+        self, filters: CallFilter, *, limit: int = 100, after: Position | None = None
+    ) -> Page[CallRecord]:
+        """Calls `filters` keeps, oldest entry first, one page (cti.storage.call_listing)."""
+        async with self._reading() as connection:
+            return await call_page(connection, filters, limit, after)
 
     async def findings(
         self,
