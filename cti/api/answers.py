@@ -20,7 +20,7 @@ from cti.domain.outbound.campaign import AttemptResult, CampaignStatus, SeatTarg
 from cti.domain.outbound.contact import ContactKind, ContactStatus
 from cti.domain.outbound.pacing import DialMode
 from cti.domain.outbound.seats import Advice, Bound, Measure
-from cti.domain.records import AgentState
+from cti.domain.records import AgentState, VisitOutcome
 from cti.schema.model import model_of
 
 OPEN: Final = ConfigDict(extra="allow")
@@ -145,6 +145,30 @@ class Findings(Answer):
 
 class Figures(Answer):
     figures: dict[str, object]
+
+
+class QueueFigures(Answer):
+    queue: str
+    since: float
+    until: float
+    service_level_seconds: float = Field(description="T: the queue's service-level threshold")
+    offered: int = Field(description="visits that entered the queue in the range")
+    answered: int
+    abandoned: int
+    by_outcome: dict[VisitOutcome, int] = Field(description="visits by how they ended")
+    answered_within: int = Field(description="answered with a wait of at most T")
+    service_level: float | None = Field(description="answered within T / (answered + abandoned)")
+    abandon_rate: float | None = Field(description="abandoned / (answered + abandoned)")
+    asa_seconds: float | None = Field(description="average wait of answered calls")
+    handled: int = Field(description="wrap-ups: each agent handling a call does one")
+    talk_seconds: float
+    hold_seconds: float
+    wrap_up_seconds: float
+    aht_seconds: float | None = Field(description="(talk + hold + wrap-up) / handled")
+
+
+class QueueFiguresAnswer(Answer):
+    figures: QueueFigures
 
 
 class Progress(Answer):

@@ -1,16 +1,15 @@
-"""History routes: stored calls and compliance findings, one by one or a page at a time,
-an agent's figures (C6, P14, P22, P26; issue 12).
+"""History routes: stored calls and compliance findings, one by one or a page at a time
+(C6, P22, P26; issue 12).
 
 Rules:
 1. Supervisors and admins read everything. An agent reads only its own: calls it was
-   offered or talked to (numbers whole, P22), its own findings and its own figures;
-   naming another agent is a 403.
+   offered or talked to (numbers whole, P22) and its own findings; naming another agent
+   is a 403.
 2. Every read of call records is logged on the `cti.audit` logger with who read them and
    which (P22), a listing's as one line with its calls' ids.
 3. Time ranges are half-open, [since, until), in epoch seconds or ISO 8601 with an offset
    (cti.api.query rule 3); either end may be left open.
-4. Figures default to the last 24 hours (cti.api.query rule 3).
-5. Listings are paged by cursor (cti.api.cursor): at most `limit` items and `next`. Calls
+4. Listings are paged by cursor (cti.api.cursor): at most `limit` items and `next`. Calls
    come oldest entry first (cti.storage.call_listing rule 1), findings oldest first (by
    their instant, then as stored).
 """
@@ -23,13 +22,12 @@ from typing import Final
 from aiohttp import web
 
 from cti.api import answers, views
-from cti.api.agents import agent_id
-from cti.api.auth import identify, require_agent
+from cti.api.auth import identify
 from cti.api.context import context_of
 from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
 from cti.api.errors import ApiError
 from cti.api.identity import Identity
-from cti.api.query import choice, figures_range, positive_int, query_fields, time_range
+from cti.api.query import choice, positive_int, query_fields, time_range
 from cti.api.route import route
 from cti.domain.ids import AgentId, CallId, QueueId
 from cti.domain.records import CallOutcome, Rule
@@ -43,8 +41,6 @@ MAX_FINDINGS: Final = 1000
 MAX_CALLS: Final = 1000
 DEFAULT_CALLS: Final = 100
 WHEN: Final = "epoch seconds or ISO 8601 with an offset"
-SINCE: Final = f"{WHEN} (default: 24 hours before until)"
-UNTIL: Final = f"{WHEN} (default: now)"
 CALLS: Final = Listing("calls", int)
 FINDINGS: Final = Listing("findings", int)
 
@@ -172,23 +168,3 @@ def _agent_filter(identity: Identity, asked: str | None, what: str) -> AgentId |
     if identity.agent is None or (asked and asked != identity.agent):
         raise ApiError(403, f"an agent may read only its own {what}")
     return identity.agent
-
-
-@route(
-    routes,
-    "GET",
-    "/api/v1/agents/{agent_id}/figures",
-    summary="An agent's figures over [since, until)",
-    answer=answers.Figures,
-    errors=(400,),
-    query={"since": SINCE, "until": UNTIL},
-    tag="history",
-)
-async def agent_figures(request: web.Request) -> web.Response:
-    ctx, agent = context_of(request), agent_id(request)
-    identity = await identify(ctx, request)
-    require_agent(identity, agent)
-    query_fields(request.query, {"since", "until"})
-    since, until = figures_range(request.query, ctx.now())
-    found = await ctx.history.agent_figures(since, until, agent=agent)
-    return web.json_response({"figures": views.figures_view(agent, since, until, found)})

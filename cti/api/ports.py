@@ -27,6 +27,7 @@ from cti.storage.queries import (
     CallDetail,
     CallFilter,
     CallSummary,
+    QueueFigures,
 )
 from cti.storage.tokens import IssuedToken, Role, TokenIdentity
 
@@ -88,6 +89,10 @@ class HistoryReader(CallerHistory, Protocol):
     async def agent_figures(
         self, since: Instant, until: Instant, *, agent: AgentId | None = None
     ) -> list[AgentFigures]: ...
+
+    async def queue_figures(
+        self, queue: QueueId, threshold: float, since: Instant, until: Instant
+    ) -> QueueFigures: ...
 
 
 class Campaigns(Protocol):

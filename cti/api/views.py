@@ -20,7 +20,7 @@ from cti.domain.state import AcdState
 from cti.schema.plain import plain as plain
 from cti.schema.plain import plain_object
 from cti.storage.figures import AgentFigures
-from cti.storage.queries import CallDetail, CallSummary
+from cti.storage.queries import CallDetail, CallSummary, QueueFigures
 
 Json = dict[str, object]
 SHOWN_DIGITS: Final = 4  # a masked number keeps its last four characters
@@ -260,6 +260,33 @@ def took_part(detail: CallDetail, agent: AgentId) -> bool:
 
 def summaries_view(calls: Iterable[CallSummary]) -> list[object]:
     return [plain(c) for c in calls]
+
+
+def _optional_seconds(value: float | None) -> float | None:
+    return None if value is None else seconds(value)
+
+
+def queue_figures_view(figures: QueueFigures, since: Instant, until: Instant) -> Json:
+    """A queue's figures (cti.storage.queue_figures) over [since, until)."""
+    return {
+        "queue": figures.queue,
+        "since": since,
+        "until": until,
+        "service_level_seconds": figures.threshold,
+        "offered": figures.offered,
+        "answered": figures.answered,
+        "abandoned": figures.abandoned,
+        "by_outcome": {outcome.value: n for outcome, n in figures.visits.items()},
+        "answered_within": figures.answered_within,
+        "service_level": figures.service_level,
+        "abandon_rate": figures.abandon_rate,
+        "asa_seconds": _optional_seconds(figures.asa_seconds),
+        "handled": figures.wrap_ups,
+        "talk_seconds": seconds(figures.talk_seconds),
+        "hold_seconds": seconds(figures.hold_seconds),
+        "wrap_up_seconds": seconds(figures.wrap_up_seconds),
+        "aht_seconds": _optional_seconds(figures.aht_seconds),
+    }
 
 
 def figures_view(agent: AgentId, since: Instant, until: Instant, found: list[AgentFigures]) -> Json:

@@ -45,6 +45,7 @@ from cti.storage.models import (
     StateIntervalRow,
 )
 from cti.storage.page import Order, Page, Position, page_of, paged
+from cti.storage.queue_figures import QueueFigures, queue_figures
 
 CALLS = CallRecordRow.__table__
 SEGMENTS = CallSegmentRow.__table__
@@ -62,6 +63,7 @@ __all__ = [
     "CallFilter",
     "CallSummary",
     "HistoryQueries",
+    "QueueFigures",
     "QueueSurvey",
 ]
 
@@ -189,6 +191,14 @@ class HistoryQueries(StoreClient):
         """Figures of every agent with talk, wrap-up or offers in the range, by agent id."""
         async with self._reading() as connection:
             return await figures.agent_figures(connection, since, until, agent)
+
+    async def queue_figures(
+        self, queue: QueueId, threshold: float, since: Instant, until: Instant
+    ) -> QueueFigures:
+        """A queue's offered, answered, abandoned, service level, ASA and AHT over
+        [since, until), with T = `threshold` (cti.storage.queue_figures)."""
+        async with self._reading() as connection:
+            return await queue_figures(connection, queue, threshold, since, until)
 
     async def queue_surveys(self, since: Instant, until: Instant) -> list[QueueSurvey]:
         """Survey count and average per queue, of calls entered in the range, by queue id."""
