@@ -20,7 +20,7 @@ from cti.domain.outbound.campaign import AttemptResult, CampaignStatus, SeatTarg
 from cti.domain.outbound.contact import ContactKind, ContactStatus
 from cti.domain.outbound.pacing import DialMode
 from cti.domain.outbound.seats import Advice, Bound, Measure
-from cti.domain.records import AgentState
+from cti.domain.records import AgentState, VisitOutcome
 from cti.schema.model import model_of
 
 OPEN: Final = ConfigDict(extra="allow")
@@ -128,12 +128,47 @@ class Call(Answer):
     offers: list[dict[str, object]]
 
 
+NEXT: Final = "the cursor of the next page (query parameter `cursor`); null: the last page"
+
+
+class Calls(Answer):
+    calls: list[dict[str, object]] = Field(
+        description="call records with their segments and outcome, oldest entry first"
+    )
+    next: str | None = Field(description=NEXT)
+
+
 class Findings(Answer):
     findings: list[dict[str, object]]
+    next: str | None = Field(description=NEXT)
 
 
 class Figures(Answer):
     figures: dict[str, object]
+
+
+class QueueFigures(Answer):
+    queue: str
+    since: float
+    until: float
+    service_level_seconds: float = Field(description="T: the queue's service-level threshold")
+    offered: int = Field(description="visits that entered the queue in the range")
+    answered: int
+    abandoned: int
+    by_outcome: dict[VisitOutcome, int] = Field(description="visits by how they ended")
+    answered_within: int = Field(description="answered with a wait of at most T")
+    service_level: float | None = Field(description="answered within T / (answered + abandoned)")
+    abandon_rate: float | None = Field(description="abandoned / (answered + abandoned)")
+    asa_seconds: float | None = Field(description="average wait of answered calls")
+    handled: int = Field(description="wrap-ups: each agent handling a call does one")
+    talk_seconds: float
+    hold_seconds: float
+    wrap_up_seconds: float
+    aht_seconds: float | None = Field(description="(talk + hold + wrap-up) / handled")
+
+
+class QueueFiguresAnswer(Answer):
+    figures: QueueFigures
 
 
 class Progress(Answer):
@@ -230,6 +265,7 @@ class AttemptView(Answer):
 
 class Attempts(Answer):
     attempts: list[AttemptView]
+    next: str | None = Field(description=NEXT)
 
 
 class SeatFinding(Answer):
@@ -305,6 +341,7 @@ class CallbackAnswer(Answer):
 
 class Callbacks(Answer):
     callbacks: list[CallbackView]
+    next: str | None = Field(description=NEXT)
 
 
 class Health(Answer):

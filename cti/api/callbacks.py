@@ -14,6 +14,8 @@ Rules:
    callbacks campaign, is 409.
 4. Agents see and cancel only the callbacks promised to them; supervisors and admins see
    and cancel all (numbers whole: agents hold their own customers' numbers, P22).
+5. The list comes a page at a time (cti.api.cursor), soonest due first
+   (cti.storage.callback_store rule 4).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from aiohttp import web
 from cti.api import answers
 from cti.api.auth import identify, require, require_agent
 from cti.api.context import ApiContext, context_of
+from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
 from cti.api.errors import ApiError, invalid
 from cti.api.identity import Identity
-from cti.api.query import query_fields
+from cti.api.query import positive_int, query_fields
 from cti.api.route import route
 from cti.api.shapes import Callback
 from cti.domain.callback import promised_contact
@@ -41,6 +44,7 @@ routes = web.RouteTableDef()
 SLACK: Final = 60.0  # seconds a promised time may lie in the past (clocks, typing)
 EVERYONE: Final = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT)
 LISTED: Final = 500
+CALLBACKS: Final = Listing("callbacks", str)
 
 
 @route(
@@ -87,28 +91,37 @@ async def schedule(request: web.Request, body: Callback) -> web.Response:
     routes,
     "GET",
     "/api/v1/callbacks",
-    summary="Open callbacks and follow-ups by due time (P9, P18); an agent sees its own",
+    summary="Open callbacks and follow-ups by due time (P9, P18), a page at a time; an "
+    "agent sees its own",
     answer=answers.Callbacks,
     errors=(400,),
     query={
         "queue": "one queue's",
         "agent": "promised to this agent",
         "all": "true: closed and done ones too",
+        "limit": f"at most this many (1-{LISTED}, default {LISTED})",
+        PARAMETER: DESCRIBED,
     },
     tag="callbacks",
 )
 async def list_callbacks(request: web.Request) -> web.Response:
     ctx, identity = await _who(request)
     query = request.rel_url.query
-    query_fields(query, {"queue", "agent", "all"})
+    query_fields(query, {"queue", "agent", "all", "limit", PARAMETER})
     agent = _agent_filter(identity, query.get("agent"))
     queue = QueueId(query["queue"]) if query.get("queue") else None
     everything = query.get("all", "false").lower() in ("1", "true", "yes")
-    found = await ctx.callbacks.listed(
-        queue=queue, agent=agent, open_only=not everything, limit=LISTED
+    bound: Filters = {"queue": queue, "agent": agent, "all": everything}
+    page = await ctx.callbacks.listed(
+        queue=queue,
+        agent=agent,
+        open_only=not everything,
+        limit=positive_int(query, "limit", LISTED, LISTED),
+        after=CALLBACKS.resume(query, bound),
     )
     now = ctx.now()
-    return web.json_response({"callbacks": [callback_view(c, now) for c in found]})
+    shown = [callback_view(c, now) for c in page.items]
+    return web.json_response({"callbacks": shown, "next": CALLBACKS.next(bound, page.after)})
 
 
 @route(
@@ -125,7 +138,7 @@ async def cancel(request: web.Request) -> web.Response:
     contact = ContactId(request.match_info["contact_id"])
     if identity.role is Role.AGENT:
         mine = await ctx.callbacks.listed(agent=identity.agent, limit=LISTED)
-        if all(c.id != contact for c in mine):
+        if all(c.id != contact for c in mine.items):
             raise ApiError(404, f"no open callback {contact} promised to you")
     try:
         closed = await ctx.callbacks.cancel(contact)

@@ -6,7 +6,8 @@ Rules:
    them (P22: whole to supervisors and admins, masked to anyone else).
 2. Time ranges are half-open, [since, until), in epoch seconds or ISO 8601 with an offset,
    as the history routes take them; an end left out is open. Attempts belong to a range
-   by the instant their dial started (cti.storage.campaign_stats rule 1).
+   by the instant their dial started (cti.storage.campaign_stats rule 1), and are listed
+   newest first, a page at a time (cti.api.cursor; cti.storage.campaign_stats rule 7).
 3. The abandon window is always the one the pacer holds now (the campaign's
    pacing.window back from now, with its cap), whatever range the statistics cover.
 4. A seat's day is a calendar day in UTC (cti.domain.outbound.seats rule 4); today when none is
@@ -26,9 +27,10 @@ from cti.api import answers, views
 from cti.api.auth import identify, require
 from cti.api.campaigns import READ_BY, READERS, progress_view
 from cti.api.context import ApiContext, context_of
+from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
 from cti.api.errors import bad_request
 from cti.api.identity import Identity
-from cti.api.query import instant, positive_int, query_fields
+from cti.api.query import choice, positive_int, query_fields, time_range
 from cti.api.route import route
 from cti.api.views import Json
 from cti.domain.ids import Instant
@@ -54,6 +56,7 @@ DEFAULT_ATTEMPTS: Final = 100
 DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY_ZONE: Final = "UTC"  # rule 4
 WHEN: Final = "epoch seconds or ISO 8601 with an offset"
+ATTEMPTS: Final = Listing("attempts", str)
 
 
 async def _reader(request: web.Request) -> tuple[ApiContext, Identity]:
@@ -65,12 +68,8 @@ async def _reader(request: web.Request) -> tuple[ApiContext, Identity]:
 
 def _range(request: web.Request, *others: str) -> tuple[Instant | None, Instant | None]:
     """since and until (rule 2); the query may hold only those and `others`."""
-    query = request.query
-    query_fields(query, {"since", "until", *others})
-    since, until = instant(query, "since"), instant(query, "until")
-    if since is not None and until is not None and since >= until:
-        raise bad_request("query parameter 'since' must be before 'until'", "since")
-    return since, until
+    query_fields(request.query, {"since", "until", *others})
+    return time_range(request.query)
 
 
 @route(
@@ -104,7 +103,7 @@ async def campaign_stats(request: web.Request) -> web.Response:
     routes,
     "GET",
     "/api/v1/campaigns/{campaign_id}/attempts",
-    summary=f"A campaign's dial attempts, newest first {READ_BY}",
+    summary=f"A campaign's dial attempts, newest first, a page at a time {READ_BY}",
     answer=answers.Attempts,
     roles=READERS,
     errors=(400, 404),
@@ -112,22 +111,25 @@ async def campaign_stats(request: web.Request) -> web.Response:
         "result": "only attempts with this result, e.g. abandoned",
         "since": WHEN,
         "until": WHEN,
-        "limit": "at most this many (1-1000, default 100)",
+        "limit": f"at most this many (1-{MAX_ATTEMPTS}, default {DEFAULT_ATTEMPTS})",
+        PARAMETER: DESCRIBED,
     },
     tag="campaigns",
 )
 async def campaign_attempts(request: web.Request) -> web.Response:
     ctx, identity = await _reader(request)
     campaign = CampaignId(request.match_info["campaign_id"])
-    since, until = _range(request, "result", "limit")
+    since, until = _range(request, "result", "limit", PARAMETER)
     limit = positive_int(request.query, "limit", DEFAULT_ATTEMPTS, MAX_ATTEMPTS)
-    result = _result(request.query.get("result"))
+    result = choice(request.query, "result", AttemptResult)
+    bound: Filters = {"campaign": campaign, "result": result, "since": since, "until": until}
+    after = ATTEMPTS.resume(request.query, bound)
     await ctx.campaigns.get(campaign)  # 404 when unknown
-    found = await ctx.campaigns.attempts(
-        campaign, since=since, until=until, result=result, limit=limit
+    page = await ctx.campaigns.attempts(
+        campaign, since=since, until=until, result=result, limit=limit, after=after
     )
-    shown = identity.sees_numbers
-    return web.json_response({"attempts": [attempt_view(a, numbers=shown) for a in found]})
+    shown = [attempt_view(a, numbers=identity.sees_numbers) for a in page.items]
+    return web.json_response({"attempts": shown, "next": ATTEMPTS.next(bound, page.after)})
 
 
 @route(
@@ -159,16 +161,6 @@ async def outbound_seats(request: web.Request) -> web.Response:
     found = review(counts.seats, counts.unassigned, targets)
     head: Json = {"day": day.isoformat(), "timezone": DAY_ZONE, "since": start, "until": end}
     return web.json_response(head | {"campaign": campaign} | seats_view(found, targets))
-
-
-def _result(value: str | None) -> AttemptResult | None:
-    if not value:
-        return None
-    try:
-        return AttemptResult(value)
-    except ValueError:
-        choices = ", ".join(r.value for r in AttemptResult)
-        raise bad_request(f"query parameter 'result' must be one of {choices}", "result") from None
 
 
 def _day(value: str | None) -> date | None:

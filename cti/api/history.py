@@ -1,12 +1,17 @@
-"""History routes: a stored call, compliance findings, an agent's figures (C6, P14, P22).
+"""History routes: stored calls and compliance findings, one by one or a page at a time
+(C6, P22, P26; issue 12).
 
 Rules:
 1. Supervisors and admins read everything. An agent reads only its own: calls it was
-   offered or talked to (numbers whole, P22), its own findings and its own figures (403
-   for anything else).
-2. Every read of a call record is logged on the `cti.audit` logger with who read it (P22).
-3. Time ranges are half-open, [since, until), in epoch seconds or ISO 8601 with an offset;
-   figures default to the last 24 hours.
+   offered or talked to (numbers whole, P22) and its own findings; naming another agent
+   is a 403.
+2. Every read of call records is logged on the `cti.audit` logger with who read them and
+   which (P22), a listing's as one line with its calls' ids.
+3. Time ranges are half-open, [since, until), in epoch seconds or ISO 8601 with an offset
+   (cti.api.query rule 3); either end may be left open.
+4. Listings are paged by cursor (cti.api.cursor): at most `limit` items and `next`. Calls
+   come oldest entry first (cti.storage.call_listing rule 1), findings oldest first (by
+   their instant, then as stored).
 """
 
 from __future__ import annotations
@@ -17,23 +22,27 @@ from typing import Final
 from aiohttp import web
 
 from cti.api import answers, views
-from cti.api.agents import agent_id
-from cti.api.auth import identify, require_agent
+from cti.api.auth import identify
 from cti.api.context import context_of
-from cti.api.errors import ApiError, bad_request
+from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
+from cti.api.errors import ApiError
 from cti.api.identity import Identity
-from cti.api.query import instant, positive_int, query_fields
+from cti.api.query import choice, positive_int, query_fields, time_range
 from cti.api.route import route
-from cti.domain.ids import AgentId, CallId, Instant
-from cti.domain.records import Rule
+from cti.domain.ids import AgentId, CallId, QueueId
+from cti.domain.records import CallOutcome, Rule
+from cti.storage.queries import CallFilter
 from cti.storage.tokens import Role
 
 audit = logging.getLogger("cti.audit")
 routes = web.RouteTableDef()
 
-DAY: Final = 86_400.0
 MAX_FINDINGS: Final = 1000
+MAX_CALLS: Final = 1000
+DEFAULT_CALLS: Final = 100
 WHEN: Final = "epoch seconds or ISO 8601 with an offset"
+CALLS: Final = Listing("calls", int)
+FINDINGS: Final = Listing("findings", int)
 
 
 @route(
@@ -63,8 +72,51 @@ async def get_call(request: web.Request) -> web.Response:
 @route(
     routes,
     "GET",
+    "/api/v1/calls",
+    summary="Stored calls, oldest entry first, a page at a time; an agent sees its own",
+    answer=answers.Calls,
+    errors=(400,),
+    query={
+        "queue": "calls that visited this queue",
+        "agent": "calls this agent was offered or talked to (agents: their own only)",
+        "outcome": "answered, abandoned or unanswered",
+        "since": f"entered at or after ({WHEN})",
+        "until": f"entered before ({WHEN})",
+        "limit": f"at most this many (1-{MAX_CALLS}, default {DEFAULT_CALLS})",
+        PARAMETER: DESCRIBED,
+    },
+    tag="history",
+)
+async def list_calls(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    identity = await identify(ctx, request)
+    query = request.query
+    query_fields(query, {"queue", "agent", "outcome", "since", "until", "limit", PARAMETER})
+    since, until = time_range(query)
+    queue = QueueId(query["queue"]) if query.get("queue") else None
+    filters = CallFilter(
+        queue=queue,
+        agent=_agent_filter(identity, query.get("agent"), "calls"),
+        outcome=choice(query, "outcome", CallOutcome),
+        since=since,
+        until=until,
+    )
+    bound = _bound(filters)
+    limit = positive_int(query, "limit", DEFAULT_CALLS, MAX_CALLS)
+    page = await ctx.history.calls(filters, limit=limit, after=CALLS.resume(query, bound))
+    audit.info(
+        "%s listed %d call records: %s", identity.by, len(page.items),
+        ",".join(c.call for c in page.items) or "-",
+    )  # fmt: skip
+    calls = [views.call_record_view(c, numbers=True) for c in page.items]
+    return web.json_response({"calls": calls, "next": CALLS.next(bound, page.after)})
+
+
+@route(
+    routes,
+    "GET",
     "/api/v1/findings",
-    summary="Compliance findings, oldest first",
+    summary="Compliance findings, oldest first, a page at a time",
     answer=answers.Findings,
     errors=(400,),
     query={
@@ -72,7 +124,8 @@ async def get_call(request: web.Request) -> web.Response:
         "agent": "an agent id (agents: their own only)",
         "since": WHEN,
         "until": WHEN,
-        "limit": "at most this many (1-1000)",
+        "limit": f"at most this many (1-{MAX_FINDINGS}, default {MAX_FINDINGS})",
+        PARAMETER: DESCRIBED,
     },
     tag="history",
 )
@@ -80,58 +133,38 @@ async def list_findings(request: web.Request) -> web.Response:
     ctx = context_of(request)
     identity = await identify(ctx, request)
     query = request.query
-    query_fields(query, {"rule", "agent", "since", "until", "limit"})
-    agent = _agent_filter(identity, query.get("agent"))
-    found = await ctx.history.findings(
-        rule=_rule(query.get("rule")),
+    query_fields(query, {"rule", "agent", "since", "until", "limit", PARAMETER})
+    agent = _agent_filter(identity, query.get("agent"), "findings")
+    rule = choice(query, "rule", Rule)
+    since, until = time_range(query)
+    bound: Filters = {"rule": rule, "agent": agent, "since": since, "until": until}
+    page = await ctx.history.findings(
+        rule=rule,
         agent=agent,
-        since=instant(query, "since"),
-        until=instant(query, "until"),
+        since=since,
+        until=until,
         limit=positive_int(query, "limit", MAX_FINDINGS, MAX_FINDINGS),
+        after=FINDINGS.resume(query, bound),
     )
-    return web.json_response({"findings": [views.plain(f) for f in found]})
+    found = [views.plain(f) for f in page.items]
+    return web.json_response({"findings": found, "next": FINDINGS.next(bound, page.after)})
 
 
-def _rule(value: str | None) -> Rule | None:
-    if not value:
-        return None
-    try:
-        return Rule(value)
-    except ValueError:
-        choices = ", ".join(r.value for r in Rule)
-        raise bad_request(f"query parameter 'rule' must be one of {choices}", "rule") from None
+def _bound(filters: CallFilter) -> Filters:
+    """What a calls cursor is bound to (cti.api.cursor rule 2)."""
+    return {
+        "queue": filters.queue,
+        "agent": filters.agent,
+        "outcome": filters.outcome,
+        "since": filters.since,
+        "until": filters.until,
+    }
 
 
-def _agent_filter(identity: Identity, asked: str | None) -> AgentId | None:
-    """Agents see their own findings only; others filter as they ask."""
+def _agent_filter(identity: Identity, asked: str | None, what: str) -> AgentId | None:
+    """Rule 1: agents see their own only; others filter as they ask."""
     if identity.role is not Role.AGENT:
         return AgentId(asked) if asked else None
-    if asked and asked != identity.agent:
-        raise ApiError(403, "an agent may read only its own findings")
+    if identity.agent is None or (asked and asked != identity.agent):
+        raise ApiError(403, f"an agent may read only its own {what}")
     return identity.agent
-
-
-@route(
-    routes,
-    "GET",
-    "/api/v1/agents/{agent_id}/figures",
-    summary="An agent's figures over [since, until)",
-    answer=answers.Figures,
-    errors=(400,),
-    query={"since": WHEN, "until": WHEN},
-    tag="history",
-)
-async def agent_figures(request: web.Request) -> web.Response:
-    ctx, agent = context_of(request), agent_id(request)
-    identity = await identify(ctx, request)
-    require_agent(identity, agent)
-    query = request.query
-    query_fields(query, {"since", "until"})
-    until = instant(query, "until")
-    until = ctx.now() if until is None else until
-    since = instant(query, "since")
-    since = Instant(until - DAY) if since is None else since
-    if since >= until:
-        raise bad_request("query parameter 'since' must be before 'until'", "since")
-    found = await ctx.history.agent_figures(since, until, agent=agent)
-    return web.json_response({"figures": views.figures_view(agent, since, until, found)})

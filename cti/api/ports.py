@@ -18,10 +18,17 @@ from cti.domain.outbound.abandon_window import AbandonWindow
 from cti.domain.outbound.attempt import DialAttempt
 from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
-from cti.domain.records import Finding, Rule
+from cti.domain.records import CallRecord, Finding, Rule
 from cti.storage.campaign_stats import AttemptFigures, SeatCounts
 from cti.storage.campaign_store import StoredCampaign
-from cti.storage.queries import AgentFigures, CallDetail, CallSummary
+from cti.storage.page import Page, Position
+from cti.storage.queries import (
+    AgentFigures,
+    CallDetail,
+    CallFilter,
+    CallSummary,
+    QueueFigures,
+)
 from cti.storage.tokens import IssuedToken, Role, TokenIdentity
 
 
@@ -64,6 +71,10 @@ class HistoryReader(CallerHistory, Protocol):
 
     async def call(self, call: CallId) -> CallDetail | None: ...
 
+    async def calls(
+        self, filters: CallFilter, *, limit: int = 100, after: Position | None = None
+    ) -> Page[CallRecord]: ...
+
     async def findings(
         self,
         *,
@@ -72,11 +83,16 @@ class HistoryReader(CallerHistory, Protocol):
         since: Instant | None = None,
         until: Instant | None = None,
         limit: int = 1000,
-    ) -> list[Finding]: ...
+        after: Position | None = None,
+    ) -> Page[Finding]: ...
 
     async def agent_figures(
         self, since: Instant, until: Instant, *, agent: AgentId | None = None
     ) -> list[AgentFigures]: ...
+
+    async def queue_figures(
+        self, queue: QueueId, threshold: float, since: Instant, until: Instant
+    ) -> QueueFigures: ...
 
 
 class Campaigns(Protocol):
@@ -124,7 +140,8 @@ class Campaigns(Protocol):
         until: Instant | None = None,
         result: AttemptResult | None = None,
         limit: int = 100,
-    ) -> list[DialAttempt]: ...
+        after: Position | None = None,
+    ) -> Page[DialAttempt]: ...
 
     async def seat_day(
         self, day_start: Instant, day_end: Instant, campaign: CampaignId | None = None
@@ -145,6 +162,7 @@ class Callbacks(Protocol):
         agent: AgentId | None = None,
         open_only: bool = True,
         limit: int = 500,
-    ) -> list[Contact]: ...
+        after: Position | None = None,
+    ) -> Page[Contact]: ...
 
     async def cancel(self, contact: ContactId) -> Contact | None: ...

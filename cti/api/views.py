@@ -15,12 +15,12 @@ from typing import Final
 from cti.domain.agent import Agent
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
-from cti.domain.records import AgentState, SegmentKind
+from cti.domain.records import AgentState, CallRecord, SegmentKind
 from cti.domain.state import AcdState
 from cti.schema.plain import plain as plain
 from cti.schema.plain import plain_object
 from cti.storage.figures import AgentFigures
-from cti.storage.queries import CallDetail, CallSummary
+from cti.storage.queries import CallDetail, CallSummary, QueueFigures
 
 Json = dict[str, object]
 SHOWN_DIGITS: Final = 4  # a masked number keeps its last four characters
@@ -238,11 +238,18 @@ def config_view(config: AcdConfig) -> Json:
 # History --------------------------------------------------------------------------------
 
 
+def call_record_view(record: CallRecord, *, numbers: bool) -> Json:
+    """A stored call with its segments and its outcome (cti.domain.records rule 4)."""
+    body = plain(record)
+    assert isinstance(body, dict)
+    return body | {"caller": number(record.caller, numbers), "outcome": record.outcome.value}
+
+
 def call_detail_view(detail: CallDetail, *, numbers: bool) -> Json:
-    record = plain(detail.record)
-    assert isinstance(record, dict)
-    record["caller"] = number(detail.record.caller, numbers)
-    return {"call": record, "offers": plain(detail.offers)}
+    return {
+        "call": call_record_view(detail.record, numbers=numbers),
+        "offers": plain(detail.offers),
+    }
 
 
 def took_part(detail: CallDetail, agent: AgentId) -> bool:
@@ -253,6 +260,33 @@ def took_part(detail: CallDetail, agent: AgentId) -> bool:
 
 def summaries_view(calls: Iterable[CallSummary]) -> list[object]:
     return [plain(c) for c in calls]
+
+
+def _optional_seconds(value: float | None) -> float | None:
+    return None if value is None else seconds(value)
+
+
+def queue_figures_view(figures: QueueFigures, since: Instant, until: Instant) -> Json:
+    """A queue's figures (cti.storage.queue_figures) over [since, until)."""
+    return {
+        "queue": figures.queue,
+        "since": since,
+        "until": until,
+        "service_level_seconds": figures.threshold,
+        "offered": figures.offered,
+        "answered": figures.answered,
+        "abandoned": figures.abandoned,
+        "by_outcome": {outcome.value: n for outcome, n in figures.visits.items()},
+        "answered_within": figures.answered_within,
+        "service_level": figures.service_level,
+        "abandon_rate": figures.abandon_rate,
+        "asa_seconds": _optional_seconds(figures.asa_seconds),
+        "handled": figures.wrap_ups,
+        "talk_seconds": seconds(figures.talk_seconds),
+        "hold_seconds": seconds(figures.hold_seconds),
+        "wrap_up_seconds": seconds(figures.wrap_up_seconds),
+        "aht_seconds": _optional_seconds(figures.aht_seconds),
+    }
 
 
 def figures_view(agent: AgentId, since: Instant, until: Instant, found: list[AgentFigures]) -> Json:

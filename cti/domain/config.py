@@ -90,6 +90,14 @@ class QueueConfig:
     max_wait_action: MaxWaitAction = field(
         default=MaxWaitAction.NONE, metadata=setting("what max_wait does: voicemail or callback")
     )
+    service_level_seconds: float = field(
+        default=20.0,
+        metadata=setting(
+            "T of the service level: answers within T seconds of entering count (P23)",
+            gt=0,
+            unit="s",
+        ),
+    )
 
     @property
     def ring_seconds(self) -> float:

@@ -3,6 +3,8 @@
 Rule 1: a record is final when emitted; storage never updates it afterwards.
 Rule 2: durations are derived from the instants they span and are never negative.
 Rule 3: each record has a natural key (named on the class) so writing it twice stores it once.
+Rule 4: a call's outcome is answered, else abandoned, else unanswered: one of the three,
+derived from `answered` and `abandoned` (what the stored call table keeps), never stored apart.
 """
 
 from __future__ import annotations
@@ -98,6 +100,14 @@ class Segment:
         return _span(self.start, self.end)
 
 
+class CallOutcome(StrEnum):
+    """How a call ended for the caller, from the record's own flags (rule 4)."""
+
+    ANSWERED = "answered"  # an agent answered, in some queue
+    ABANDONED = "abandoned"  # hung up while waiting, never answered
+    UNANSWERED = "unanswered"  # neither: sent on by max-wait (voicemail, callback), or lost
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallRecord:
     """One call from its first queue entry until the caller and every wrap-up are done.
@@ -116,6 +126,12 @@ class CallRecord:
     released_by: Side | None  # who released the last talk with an agent first (P2)
     survey_score: int | None  # 1-5 (P7)
     disposition: str | None  # of the last wrap-up
+
+    @property
+    def outcome(self) -> CallOutcome:
+        if self.answered:
+            return CallOutcome.ANSWERED
+        return CallOutcome.ABANDONED if self.abandoned else CallOutcome.UNANSWERED
 
 
 class AgentState(StrEnum):

@@ -10,6 +10,9 @@ callback to a number that has one already replaces it (the customer's latest wis
 that one is being dialled right now (CallbackRefused: try again in a moment).
 Rule 3: overdue means what cti/domain/outbound/contact.py rule 5 says, in SQL: due passed, still
 open, and for a callback no dial placed yet.
+Rule 4: callbacks are listed soonest due first, then by id, those without a due time last,
+as keyset pages (cti.storage.page). They are state, not history: one whose due time
+changes between two pages (replaced, rule 2) may be on both or on neither.
 """
 
 from __future__ import annotations
@@ -41,11 +44,13 @@ from cti.storage.campaign_store import CampaignStore
 from cti.storage.client import EngineSource, StoreClient
 from cti.storage.dialect import dialect_insert
 from cti.storage.errors import CampaignNotFound, CampaignRefused
+from cti.storage.page import Order, Page, Position, page_of, paged
 from cti.storage.rows import utc
 
 CONTACTS = ContactRow.__table__
 OPEN_VALUES = tuple(sorted(status.value for status in OPEN))
 CALLBACK_KINDS = (ContactKind.CALLBACK.value, ContactKind.FOLLOW_UP.value)
+BY_DUE = Order(time=CONTACTS.c.due, id=CONTACTS.c.id, nullable=True)  # rule 4
 
 
 class CallbackRefused(CampaignRefused):
@@ -107,9 +112,10 @@ class CallbackStore(StoreClient):
         agent: AgentId | None = None,
         open_only: bool = True,
         limit: int = 500,
-    ) -> list[Contact]:
-        """Callbacks and follow-ups by due time (soonest first), optionally of one queue or
-        one agent, open ones only unless asked."""
+        after: Position | None = None,
+    ) -> Page[Contact]:
+        """Callbacks and follow-ups by due time (rule 4), optionally of one queue or one
+        agent, open ones only unless asked; one page resumed after `after`."""
         c = CONTACTS.c
         query = CONTACTS.select().where(c.kind.in_(CALLBACK_KINDS))
         if queue is not None:
@@ -118,10 +124,10 @@ class CallbackStore(StoreClient):
             query = query.where(c.agent_id == agent)
         if open_only:
             query = query.where(c.status.in_(OPEN_VALUES))
-        query = query.order_by(c.due, c.id).limit(limit)
         async with self._reading() as connection:
-            found = (await connection.execute(query)).mappings()
-            return [campaign_rows.contact_from(row) for row in found]
+            found = await connection.execute(paged(query, BY_DUE, after, limit))
+            rows = found.mappings().all()
+        return page_of(rows, BY_DUE, limit, campaign_rows.contact_from)
 
     async def cancel(self, contact: ContactId) -> Contact | None:
         """Closes a pending callback or follow-up; None when there is no such open one.

@@ -19,6 +19,9 @@ at or after now - length, whose outcome (the connect, else the end) is not after
 Rule 5: a seat's day counts the dials placed for or by an agent and their successes; the
 dials no agent was attached to (a predictive dial nobody answered) are counted apart.
 Rule 6: every read is one connection bounded by the store's timeout (StoreClient).
+Rule 7: attempts are listed newest first by the instant their dial started, then by id,
+as keyset pages (cti.storage.page): an attempt stored after a page was read sorts before
+it, so it is on no later page (a listing read again from the start shows it).
 """
 
 from __future__ import annotations
@@ -39,9 +42,12 @@ from cti.domain.outbound.seats import NO_CALLS, SeatCount
 from cti.storage import campaign_rows
 from cti.storage.campaign_models import DialAttemptRow
 from cti.storage.client import StoreClient
+from cti.storage.page import Order, Page, Position, page_of, paged
 from cti.storage.rows import utc
 
 A = DialAttemptRow
+ATTEMPTS = DialAttemptRow.__table__
+NEWEST_FIRST = Order(time=ATTEMPTS.c.started_at, id=ATTEMPTS.c.id, descending=True)  # rule 7
 R = AttemptResult
 DAY_SECONDS: Final = 86_400.0
 Moment: TypeAlias = InstrumentedAttribute[datetime | None]
@@ -133,20 +139,18 @@ class CampaignFigures(StoreClient):
         until: Instant | None = None,
         result: AttemptResult | None = None,
         limit: int = 100,
-    ) -> list[DialAttempt]:
-        """The campaign's attempts started in [since, until), newest first, at most `limit`."""
+        after: Position | None = None,
+    ) -> Page[DialAttempt]:
+        """The campaign's attempts started in [since, until), newest first, one page of
+        at most `limit` resumed after `after` (rule 7)."""
         where = _started_in(since, until)
         if result is not None:
             where.append(A.result == result.value)
-        query = (
-            select(DialAttemptRow.__table__)
-            .where(A.campaign_id == campaign, *where)
-            .order_by(A.started_at.desc(), A.id.desc())
-            .limit(limit)
-        )
+        query = select(ATTEMPTS).where(A.campaign_id == campaign, *where)
         async with self._reading() as connection:
-            found = (await connection.execute(query)).mappings()
-            return [campaign_rows.attempt_from(row) for row in found]
+            found = await connection.execute(paged(query, NEWEST_FIRST, after, limit))
+            rows = found.mappings().all()
+        return page_of(rows, NEWEST_FIRST, limit, campaign_rows.attempt_from)
 
     async def seat_day(
         self, day_start: Instant, day_end: Instant, campaign: CampaignId | None = None

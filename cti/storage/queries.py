@@ -6,6 +6,8 @@ Rule 2: every method uses one connection and is bounded by a timeout; failures p
 Rule 3: time ranges are half-open, [since, until); lists are oldest first unless the
 method says otherwise, with the table's id (insertion order) breaking ties.
 Rule 4: how figures are credited is in cti.storage.figures.
+Rule 5: the listings (calls, findings) return one keyset page (cti.storage.page) in the
+order rule 3 gives; listing calls by filters is cti.storage.call_listing.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from cti.domain.records import (
     StateInterval,
 )
 from cti.storage import figures, rows
+from cti.storage.call_listing import CallFilter, call_page
 from cti.storage.client import StoreClient
 from cti.storage.figures import AgentFigures, QueueSurvey
 from cti.storage.models import (
@@ -41,6 +44,8 @@ from cti.storage.models import (
     QueueVisitRow,
     StateIntervalRow,
 )
+from cti.storage.page import Order, Page, Position, page_of, paged
+from cti.storage.queue_figures import QueueFigures, queue_figures
 
 CALLS = CallRecordRow.__table__
 SEGMENTS = CallSegmentRow.__table__
@@ -50,8 +55,17 @@ INTERVALS = StateIntervalRow.__table__
 SESSIONS = LoginSessionRow.__table__
 VISITS = QueueVisitRow.__table__
 PRESENCE = AgentPresenceRow.__table__
+FINDING_ORDER = Order(time=FINDINGS.c.at, id=FINDINGS.c.id)
 
-__all__ = ["AgentFigures", "CallDetail", "CallSummary", "HistoryQueries", "QueueSurvey"]
+__all__ = [
+    "AgentFigures",
+    "CallDetail",
+    "CallFilter",
+    "CallSummary",
+    "HistoryQueries",
+    "QueueFigures",
+    "QueueSurvey",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +125,13 @@ class HistoryQueries(StoreClient):
             agents = await _talk_agents(connection, ids)
         return [_summary(row, agents.get(call, ())) for row, call in zip(calls, ids, strict=True)]
 
+    async def calls(
+        self, filters: CallFilter, *, limit: int = 100, after: Position | None = None
+    ) -> Page[CallRecord]:
+        """Calls `filters` keeps, oldest entry first, one page (cti.storage.call_listing)."""
+        async with self._reading() as connection:
+            return await call_page(connection, filters, limit, after)
+
     async def findings(
         self,
         *,
@@ -119,17 +140,18 @@ class HistoryQueries(StoreClient):
         since: Instant | None = None,
         until: Instant | None = None,
         limit: int = 1000,
-    ) -> list[Finding]:
-        """Findings matching every filter given, oldest first, at most `limit`."""
+        after: Position | None = None,
+    ) -> Page[Finding]:
+        """Findings matching every filter given, oldest first, one page of `limit` (rule 5)."""
         where = _in_range(FINDINGS.c.at, since, until)
         if rule is not None:
             where.append(FINDINGS.c.rule == rule.value)
         if agent is not None:
             where.append(FINDINGS.c.agent_id == agent)
-        query = FINDINGS.select().where(*where).order_by(FINDINGS.c.at, FINDINGS.c.id)
+        query = paged(FINDINGS.select().where(*where), FINDING_ORDER, after, limit)
         async with self._reading() as connection:
-            result = await connection.execute(query.limit(limit))
-            return list(map(rows.finding_from, result.mappings()))
+            found = (await connection.execute(query)).mappings().all()
+        return page_of(found, FINDING_ORDER, limit, rows.finding_from)
 
     async def state_intervals(
         self, agent: AgentId, *, since: Instant | None = None, until: Instant | None = None
@@ -169,6 +191,14 @@ class HistoryQueries(StoreClient):
         """Figures of every agent with talk, wrap-up or offers in the range, by agent id."""
         async with self._reading() as connection:
             return await figures.agent_figures(connection, since, until, agent)
+
+    async def queue_figures(
+        self, queue: QueueId, threshold: float, since: Instant, until: Instant
+    ) -> QueueFigures:
+        """A queue's offered, answered, abandoned, service level, ASA and AHT over
+        [since, until), with T = `threshold` (cti.storage.queue_figures)."""
+        async with self._reading() as connection:
+            return await queue_figures(connection, queue, threshold, since, until)
 
     async def queue_surveys(self, since: Instant, until: Instant) -> list[QueueSurvey]:
         """Survey count and average per queue, of calls entered in the range, by queue id."""

@@ -166,6 +166,11 @@ async def test_answers_are_what_the_document_says(api: Api) -> None:
         ("GET", "/api/v1/agents", api.supervisor, None),
         ("GET", "/api/v1/agents/1001", agent, None),
         ("GET", "/api/v1/queues", api.supervisor, None),
+        ("GET", "/api/v1/queues/support/figures", api.supervisor, None),
+        ("GET", "/api/v1/calls", api.supervisor, None),
+        ("GET", "/api/v1/findings", api.supervisor, None),
+        ("GET", "/api/v1/campaigns/renewals/attempts", api.supervisor, None),
+        ("GET", "/api/v1/callbacks", api.supervisor, None),
         ("GET", "/healthz", None, None),
     ]
     declared = {(r.method, r.path): r for r in ROUTES}

@@ -157,15 +157,15 @@ async def test_callbacks_are_listed_by_queue_and_agent_and_cancelled_while_pendi
     mine = await promise(callbacks, at=NOON + 60, agent=ANN)
     queues = await promise(callbacks, number="+441632960002", agent=None)
 
-    assert [c.id for c in await callbacks.listed(queue=SALES)] == [queues.id, mine.id]
-    assert [c.id for c in await callbacks.listed(agent=ANN)] == [mine.id]
-    assert await callbacks.listed(queue=QueueId("support")) == []
+    assert [c.id for c in (await callbacks.listed(queue=SALES)).items] == [queues.id, mine.id]
+    assert [c.id for c in (await callbacks.listed(agent=ANN)).items] == [mine.id]
+    assert (await callbacks.listed(queue=QueueId("support"))).items == []
 
     closed = await callbacks.cancel(mine.id)
 
     assert closed == replace(mine, status=ContactStatus.CLOSED)
-    assert [c.id for c in await callbacks.listed(queue=SALES)] == [queues.id]
-    assert [c.id for c in await callbacks.listed(open_only=False)] == [queues.id, mine.id]
+    assert [c.id for c in (await callbacks.listed(queue=SALES)).items] == [queues.id]
+    assert [c.id for c in (await callbacks.listed(open_only=False)).items] == [queues.id, mine.id]
     assert await callbacks.cancel(mine.id) is None
     assert await callbacks.cancel(ContactId("callbacks-sales:+449999")) is None
     await campaigns.claim(queues.id)
@@ -207,3 +207,22 @@ async def test_a_database_at_revision_0004_keeps_its_contacts_as_plain_ones(
         None,
         0,
     )
+
+
+async def test_callbacks_page_by_due_time_those_without_one_last(
+    callbacks: CallbackStore,
+) -> None:
+    later = await promise(callbacks, at=NOON + 120, agent=ANN)
+    sooner = await promise(callbacks, number="+441632960002", agent=None)
+    campaign = await callbacks.campaign(SALES)
+    undated = replace(
+        promised_contact(campaign, number="+441632960003", at=NOON, agent=None), due=None
+    )
+    await callbacks.add(undated)
+
+    pages = [await callbacks.listed(limit=1)]
+    while pages[-1].after is not None:
+        pages.append(await callbacks.listed(limit=1, after=pages[-1].after))
+
+    assert [[c.id for c in p.items] for p in pages] == [[sooner.id], [later.id], [undated.id]]
+    assert [c.id for c in (await callbacks.listed()).items] == [sooner.id, later.id, undated.id]

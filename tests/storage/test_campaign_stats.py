@@ -135,16 +135,16 @@ async def test_attempts_are_listed_newest_first_with_filters_and_a_limit(
 ) -> None:
     dials = await recorded(store)
 
-    every = await store.attempts(CAMPAIGN.id)
-    abandoned = await store.attempts(CAMPAIGN.id, result=R.ABANDONED)
+    every = (await store.attempts(CAMPAIGN.id)).items
+    abandoned = (await store.attempts(CAMPAIGN.id, result=R.ABANDONED)).items
     ranged = await store.attempts(CAMPAIGN.id, since=Instant(T0 + 60), until=Instant(T0 + 180))
-    newest = await store.attempts(CAMPAIGN.id, limit=2)
+    newest = (await store.attempts(CAMPAIGN.id, limit=2)).items
 
     assert every == dials[::-1]  # read back whole, other campaigns left out
     assert [a.id for a in abandoned] == ["dial-6", "dial-5"]
-    assert [a.id for a in ranged] == ["dial-2", "dial-1"]
+    assert [a.id for a in ranged.items] == ["dial-2", "dial-1"]
     assert newest == dials[:-3:-1]
-    assert await store.attempts(EVERY_SETTING.id, result=R.CONNECTED) == []
+    assert (await store.attempts(EVERY_SETTING.id, result=R.CONNECTED)).items == []
 
 
 async def test_a_seat_day_counts_agents_and_apart_the_dials_nobody_was_attached_to(
@@ -167,3 +167,21 @@ async def test_a_seat_day_counts_agents_and_apart_the_dials_nobody_was_attached_
     assert every.seats[ann] == SeatCount(dials=5, successes=1)  # the other campaign's too
     assert empty == SeatCounts(seats={}, unassigned=NO_CALLS)
     assert await store.seat_counts(T0, day_end, CAMPAIGN.id) == renewals.seats
+
+
+async def test_attempts_page_newest_first_and_a_newer_attempt_is_on_no_later_page(
+    store: CampaignStore,
+) -> None:
+    dials = await recorded(store)
+    first = await store.attempts(CAMPAIGN.id, limit=3)
+    newest = replace(dials[-1], id="dial-9", started_at=Instant(T0 + 540),
+                     ended_at=Instant(T0 + 560))  # fmt: skip
+    await store.record_attempt(newest)  # type: ignore[arg-type]
+
+    pages = [first]
+    while pages[-1].after is not None:
+        pages.append(await store.attempts(CAMPAIGN.id, limit=3, after=pages[-1].after))
+
+    assert [len(p.items) for p in pages] == [3, 3, 2]
+    assert [a for p in pages for a in p.items] == dials[::-1]  # each once, none repeated
+    assert (await store.attempts(CAMPAIGN.id, limit=1)).items[0].id == "dial-9"

@@ -174,7 +174,7 @@ async def test_a_database_at_revision_0002_gains_the_presence_table_and_keeps_it
         added = await connection.run_sync(tables) - before
     assert added == {"agent_presence", "campaigns", "contacts", "dial_attempts", "do_not_call"}
     assert await database.queries().presence() == []
-    assert await database.queries().findings() == [make_finding(1)]
+    assert (await database.queries().findings()).items == [make_finding(1)]
     await database.history().record([make_presence(2)])
     assert await database.queries().presence() == [make_presence(2)]
     await database.close()

@@ -58,7 +58,7 @@ async def _sessions(database: Database, record: Record) -> list[Record]:
 
 
 async def _findings(database: Database, _record: Record) -> list[Record]:
-    return list(await database.queries().findings())
+    return (await database.queries().findings()).items
 
 
 async def _presence(database: Database, _record: Record) -> list[Record]:

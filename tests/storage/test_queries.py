@@ -66,11 +66,13 @@ async def test_findings_are_filtered_by_rule_agent_and_time(database_url: str) -
     await database.history().record([*reversed(ring), other_agent, other_rule])
     queries = database.queries()
 
-    assert await queries.findings(rule=Rule.RING_LIMIT, agent=AgentId("1001")) == ring
-    assert await queries.findings(agent=AgentId("1001"), since=at(2)) == [*ring[2:], other_rule]
-    assert await queries.findings(since=at(1), until=at(3)) == [ring[1], ring[2], other_agent]
-    assert await queries.findings(rule=Rule.NOT_READY_OVERRUN) == [other_rule]
-    assert await queries.findings(limit=2) == ring[:2]
+    assert (await queries.findings(rule=Rule.RING_LIMIT, agent=AgentId("1001"))).items == ring
+    found = await queries.findings(agent=AgentId("1001"), since=at(2))
+    assert found.items == [*ring[2:], other_rule]
+    found = await queries.findings(since=at(1), until=at(3))
+    assert found.items == [ring[1], ring[2], other_agent]
+    assert (await queries.findings(rule=Rule.NOT_READY_OVERRUN)).items == [other_rule]
+    assert (await queries.findings(limit=2)).items == ring[:2]
     await database.close()
 
 

@@ -249,7 +249,7 @@ async def test_a_mixed_batch_spooled_during_an_outage_arrives_exactly_once(
 
     queries = database.queries()
     assert await database.queue_visits() == [make_visit(n) for n in range(3)]
-    assert await queries.findings() == [make_finding(n) for n in range(3)]
+    assert (await queries.findings()).items == [make_finding(n) for n in range(3)]
     assert await queries.state_intervals(AgentId("1001")) == [make_interval(n) for n in range(3)]
     assert await queries.login_sessions(AgentId("1001")) == [make_session(n) for n in range(3)]
     assert await queries.presence() == [make_presence(2)]  # 0, replayed last, is older
