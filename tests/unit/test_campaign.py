@@ -286,6 +286,20 @@ def test_a_file_that_is_not_a_contact_list_is_one_clear_error(text: str, error: 
     assert batch.refused is error.startswith("line 1")  # a bad row is not a refused file
 
 
+def test_a_header_too_wide_is_refused_and_no_error_repeats_the_whole_header() -> None:
+    """Issue 13: 100,000 columns (a 789 KB header took minutes when each column's name was
+    counted against all the others); 200 repeated names are listed as five and a count."""
+    wide = read_contacts("number," + ",".join(f"c{n}" for n in range(100_000)) + "\n", CAMPAIGN, [])
+    assert wide.refused and wide.errors == ("line 1: the header has 100001 columns; at most 200",)
+    twice = read_contacts("number," + ",".join(f"c{n % 99}" for n in range(198)) + "\n",
+                          CAMPAIGN, [])  # fmt: skip
+    [error] = twice.errors
+    assert error.startswith("line 1: columns named more than once: ['c0', 'c1', 'c10', 'c11',")
+    assert error.endswith("and 94 more]") and len(error) < 200
+    nameless = read_contacts("phone," + "x," * 150 + "y\n", CAMPAIGN, [])
+    assert nameless.errors[0].endswith("['phone', 'x', 'x', 'x', 'x', and 147 more]")
+
+
 # --- the result of a dial nobody answered ------------------------------------------------------
 
 

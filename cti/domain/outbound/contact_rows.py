@@ -11,12 +11,16 @@ repeated in the file is reported with the line that has it first, and a number t
 campaign already has is counted as already there, not imported again.
 Rule 4: pure: the text, the campaign and the numbers it already has come in; the shell
 stores what comes out.
+Rule 5 (issue 13): a header of more than MAX_COLUMNS columns refuses the file, and every
+check of the header is linear in its width, so no header costs more than reading it; an
+error names at most a few columns, never the whole header back.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +42,8 @@ NUMBER: Final = "number"
 TIMEZONE: Final = "timezone"
 DUE: Final = "due"
 MAX_FIELD: Final = 1000  # characters in one field; longer is a bad row, not a truncation
+MAX_COLUMNS: Final = 200  # columns in the header (rule 5)
+NAMED: Final = 5  # columns an error names at the most (rule 5)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,14 +117,23 @@ def _rows(text: str) -> Iterator[Row]:
 
 
 def _header_problem(names: list[str]) -> str | None:
+    if len(names) > MAX_COLUMNS:
+        return f"the header has {len(names)} columns; at most {MAX_COLUMNS}"
     if NUMBER not in names:
-        return f"no {NUMBER!r} column in the header {names}"
-    repeated = sorted({name for name in names if names.count(name) > 1})
+        return f"no {NUMBER!r} column in the header {_some(names)}"
+    repeated = sorted(name for name, n in Counter(names).items() if n > 1)
     if repeated:
-        return f"columns named more than once: {repeated}"
+        return f"columns named more than once: {_some(repeated)}"
     if "" in names:
         return "a column without a name in the header"
     return None
+
+
+def _some(names: list[str]) -> str:
+    """At most NAMED of the names, and how many more (rule 5)."""
+    shown = ", ".join(repr(name[:40]) for name in names[:NAMED])
+    more = len(names) - NAMED
+    return f"[{shown}{f', and {more} more' if more > 0 else ''}]"
 
 
 def _contact(
