@@ -62,6 +62,13 @@ class Metrics:
         self.events_counter = Counter(
             "cti_ami_events_total", "AMI events received", ["event"], registry=r
         )
+        self.signin_counter = Counter(
+            "cti_signin_attempts_total",
+            "Sign-in outcomes the guard counted: wrong (a failed PIN), refused (429 while a"
+            " key must wait), locked (a key reached the longest wait)",
+            ["outcome"],
+            registry=r,
+        )
         self.malformed_counter = Counter(
             "cti_ami_malformed_events_total",
             "AMI frames or events skipped as malformed",
@@ -112,6 +119,9 @@ class Metrics:
             else:
                 self._event_labels.add(name)
         self.events_counter.labels(name).inc()
+
+    def signin(self, outcome: str) -> None:
+        self.signin_counter.labels(outcome).inc()
 
     def ami_malformed(self) -> None:
         self.malformed_counter.inc()

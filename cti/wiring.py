@@ -31,6 +31,7 @@ from cti.ami.normalize import AmiReader
 from cti.ami.resync import Resyncer
 from cti.ami.timeline import Timeline
 from cti.api.app import ApiContext, Hub, create_app
+from cti.api.signin import SignInGuard
 from cti.dialer.feeder import Dialer
 from cti.domain.commands import LoadConfig, RestoreLogins
 from cti.domain.ids import Clock
@@ -140,6 +141,7 @@ async def assemble(
         database_reachable=database.is_reachable,
         render_metrics=metrics.render,
         run_campaign=dialer.run_campaign,
+        signin=SignInGuard(metrics.signin),
     )
     app = create_app(context)
     return Parts(

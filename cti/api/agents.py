@@ -6,7 +6,10 @@ Rules:
    (404, 409, 422 from its Rejected note); a refused command changes nothing.
 2. Login is the one route without a token: the PIN is checked first and a wrong PIN and
    an unknown agent get the same 401. On success the agent gets a token bound to this
-   login (cti/api/auth.py, rule 3); the token of its previous login is revoked.
+   login (cti/api/auth.py, rule 3); the token of its previous login is revoked. Before the
+   PIN is looked at, the sign-in guard (cti/api/signin.py) may refuse the attempt: 429,
+   the same for a right and a wrong PIN, after too many failures for the agent or from
+   the address.
 3. The same status routes serve supervisors forcing an agent's state (C8); the command
    records who asked (`by`), which the core uses to tell a forced logout from an own one.
 """
@@ -86,18 +89,22 @@ def _answer(ctx: ApiContext, state: AcdState, agent: AgentId, **extra: Any) -> w
     body=Login,
     answer=answers.LoginAnswer,
     summary="Log in with the agent's PIN on a device; returns the agent's token (P3)",
-    errors=(401, *ACT),
+    errors=(401, 429, *ACT),
     public=True,
 )
 async def log_in(request: web.Request, body: Login) -> web.Response:
     ctx, agent = context_of(request), agent_id(request)
+    address = request.remote or ""
+    ctx.signin.check(agent, address, ctx.now())  # before the PIN is looked at (rule 2)
     if not await ctx.directory.verify_pin(agent, body.pin):
+        ctx.signin.failed(agent, address, ctx.now())
         raise ApiError(401, "wrong agent or PIN")
+    ctx.signin.succeeded(agent)
     command = LogIn(
         at=ctx.now(),
         agent=agent,
         device=device_of(body.device),
-        address=request.remote or "",
+        address=address,
         takeover=body.takeover,
         by=f"agent:{agent}",
     )

@@ -17,6 +17,7 @@ from aiohttp import web
 from cti.api.errors import rejected
 from cti.api.hub import Hub
 from cti.api.ports import Callbacks, Campaigns, Directory, HistoryReader
+from cti.api.signin import SignInGuard
 from cti.domain.commands import Command
 from cti.domain.effects import Rejected
 from cti.domain.ids import AgentId, Instant
@@ -58,6 +59,7 @@ class ApiContext:
     # (cti/dialer/feeder.py rule 1); None when the core is told on a later round instead.
     run_campaign: Callable[[CampaignConfig], Awaitable[Decision | None]]
     command_timeout: float = 5.0
+    signin: SignInGuard = field(default_factory=SignInGuard)
     login_tokens: LoginTokens = field(default_factory=LoginTokens)
     admin_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

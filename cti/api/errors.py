@@ -35,15 +35,23 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, reason: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        *,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.status, self.reason, self.field = status, reason, field
+        self.headers = headers or {}
 
     def response(self) -> web.Response:
         body: dict[str, str] = {"error": self.reason}
         if self.field is not None:
             body["field"] = self.field
-        return web.json_response(body, status=self.status)
+        return web.json_response(body, status=self.status, headers=self.headers)
 
 
 def bad_request(reason: str, field: str | None = None) -> ApiError:

@@ -39,6 +39,8 @@ ERROR_STATUSES: Final = {
     413: "Request body too large",
     415: "The body is not of the media type the operation takes",
     422: "A well-formed value the configuration refuses (`field` names it)",
+    429: "Too many failed sign-ins for the agent or from the address: try again after the"
+    " Retry-After seconds (the same answer for a right and a wrong PIN)",
     503: "The engine is busy or storage is unavailable",
 }
 INFO: Final = {

@@ -5,7 +5,8 @@ Rule 1: every configuration change is one transaction that first bumps config_re
 then builds the whole resulting AcdConfig and validates it (config.validate()) before it
 writes anything; a ConfigError rolls the transaction back, so nothing is half-applied.
 Rule 2: PINs are stored as scrypt hashes and tokens as SHA-256 digests (cti.storage.
-credentials); hashing runs in a worker thread (asyncio.to_thread), never on the loop.
+credentials); hashing runs in a pool of its own (PIN_POOL, two threads), never on the loop
+and never queued behind other work in the default pool (an upload's parse, a file read).
 Rule 3: a deleted agent stays as an inactive row (history names it) without PIN, skills,
 queues or live tokens; load() returns active agents only.
 Rule 4: every await on the database is bounded by a timeout.
@@ -15,12 +16,14 @@ Errors a user can fix are ConfigError subclasses whose message says what to do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection, Mapping
+import functools
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -38,6 +41,18 @@ SNAPSHOT_ATTEMPTS: Final = 5
 
 def _no_pins() -> Mapping[AgentId, str]:
     return MappingProxyType({})
+
+
+PIN_POOL: Final = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cti-pin")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+async def _hashing(work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """scrypt in PIN_POOL: logins wait only for other logins."""
+    return await asyncio.get_running_loop().run_in_executor(
+        PIN_POOL, functools.partial(work, *args, **kwargs)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,8 +110,7 @@ class ConfigStore(StoreClient):
         """Upserts every value of the change in one transaction, or none of them."""
         _refuse_duplicates(change)
         hashes = {
-            agent: await asyncio.to_thread(credentials.hash_pin, pin)
-            for agent, pin in change.pins.items()
+            agent: await _hashing(credentials.hash_pin, pin) for agent, pin in change.pins.items()
         }
         async with self._change() as (connection, current, now):
             summary = _summary(current, change)
@@ -180,7 +194,7 @@ class ConfigStore(StoreClient):
         query = select(AgentRow.pin_hash).where(AgentRow.id == agent, AgentRow.active.is_(True))
         async with self._reading() as connection:
             stored = (await connection.execute(query)).scalar()
-        return await asyncio.to_thread(credentials.pin_matches, pin, stored)
+        return await _hashing(credentials.pin_matches, pin, stored)
 
     @asynccontextmanager
     async def _change(self) -> AsyncIterator[tuple[AsyncConnection, AcdConfig, datetime]]:
