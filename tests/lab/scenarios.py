@@ -50,6 +50,18 @@ async def history_written(server: ServerProcess) -> bool:
     return await server.metric("cti_history_records_pending") == 0
 
 
+async def agent_state(server: ServerProcess, agent: str) -> str:
+    _, answer = await server.get(f"/api/v1/agents/{agent}")
+    return str(answer["agent"]["state"])
+
+
+async def until_state(server: ServerProcess, agent: str, state: str, within: float = 15) -> None:
+    async def reached() -> bool:
+        return await agent_state(server, agent) == state
+
+    await eventually(reached, within=within, what=f"agent {agent} {state}", every=0.1)
+
+
 async def dialer_rounds(server: ServerProcess, more: int) -> None:
     """Wait until the dialer has completed `more` rounds from now: what it would have done
     by then (dial a contact that is due, close a blocked one) it has done."""

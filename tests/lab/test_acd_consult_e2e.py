@@ -16,8 +16,8 @@ import pytest
 
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Softphone, place_call
-from tests.lab.scenarios import acd_yaml, phones, start
-from tests.lab.server import EventTap, ServerProcess, eventually
+from tests.lab.scenarios import acd_yaml, agent_state, phones, start, until_state
+from tests.lab.server import ServerProcess
 
 pytestmark = pytest.mark.lab
 
@@ -32,18 +32,6 @@ def seconds(segment: dict[str, Any]) -> float:
     return float(segment["end"]) - float(segment["start"])
 
 
-async def agent_state(server: ServerProcess, agent: str) -> str:
-    _, answer = await server.get(f"/api/v1/agents/{agent}")
-    return str(answer["agent"]["state"])
-
-
-async def until_state(server: ServerProcess, tap: EventTap, agent: str, state: str) -> None:
-    async def reached() -> bool:
-        return await agent_state(server, agent) == state
-
-    await eventually(reached, within=15, what=f"agent {agent} {state}", every=0.1)
-
-
 async def test_consult_then_complete_moves_the_caller_to_the_consulted_agent(
     lab: LabInstance, server: ServerProcess
 ) -> None:
@@ -52,12 +40,12 @@ async def test_consult_then_complete_moves_the_caller_to_the_consulted_agent(
     async with tap, phones(Softphone(lab, "1011", "answer"), consulted):
         first = await server.log_in("1011")
         call = place_call(lab, "support", "5551101", survey_digit=4)
-        await until_state(server, tap, "1011", "on_call")
+        await until_state(server, "1011", "on_call")
         await server.log_in("1012")
         await asyncio.sleep(2.0)
 
         await server.post("/api/v1/agents/1011/consult", {"agent": "1012"}, token=first)
-        await until_state(server, tap, "1012", "on_call")  # answered the consultation
+        await until_state(server, "1012", "on_call")  # answered the consultation
         await asyncio.sleep(1.0)
         answer = await server.post("/api/v1/agents/1011/consult/complete", token=first)
         assert answer["agent"]["state"] == "wrap_up"
@@ -94,7 +82,7 @@ async def test_a_consultation_not_answered_within_n_rings_gives_the_caller_back(
     async with tap, phones(Softphone(lab, "1013", "answer"), Softphone(lab, "1014", "no_answer")):
         first = await server.log_in("1013")
         call = place_call(lab, "support", "5551301", hangup_after_ms=14000)
-        await until_state(server, tap, "1013", "on_call")
+        await until_state(server, "1013", "on_call")
         await server.log_in("1014")
         await asyncio.sleep(1.0)
 

@@ -28,6 +28,7 @@ from tests.lab.scenarios import (
     admin_token,
     campaign_body,
     contact_of,
+    history_written,
     outbound_yaml,
     phones,
     set_up_campaign,
@@ -132,7 +133,9 @@ async def test_attempts_ended_while_the_database_is_down_survive_a_kill(
             await server.start()  # PostgreSQL is back; the phones are still registered
 
             await eventually(
-                lambda: _no_pending(server), within=30, what="the spool replayed into PostgreSQL"
+                lambda: history_written(server),
+                within=30,
+                what="the spool replayed into PostgreSQL",
             )
             async with store_of(server) as store:
                 stored = {n: await store.attempts_of(contact_of(n)) for n in numbers}
@@ -184,10 +187,6 @@ async def presence(server: ServerProcess) -> AgentStates | None:
         _, body = await server.get(f"/api/v1/agents/{agent}")
         seen[agent] = (body["agent"]["state"], body["agent"]["reason"])
     return _settled(seen)
-
-
-async def _no_pending(server: ServerProcess) -> bool:
-    return await server.metric("cti_history_records_pending") == 0
 
 
 async def _window_held(server: ServerProcess) -> tuple[float, float] | None:

@@ -35,7 +35,7 @@ from cti.ami.link import AmiLink, LinkCallbacks, LinkSettings
 from cti.lab import instance
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Customers, Softphone, customer_number, place_call
-from tests.lab.scenarios import admin_token, phones, set_up_campaign
+from tests.lab.scenarios import admin_token, history_written, phones, set_up_campaign, until_state
 from tests.lab.server import ServerProcess, eventually
 from tests.replay.record import scrub
 
@@ -87,7 +87,7 @@ class Take:
 
     async def calls(self, count: int, within: float = 40) -> None:
         async def ended() -> bool:
-            return await self.server.metric("cti_history_records_pending") == 0 and bool(
+            return await history_written(self.server) and bool(
                 await _count(self.server, "cti_queue_calls_entered_total") >= count
             )
 
@@ -156,11 +156,11 @@ async def consult_then_complete(take: Take) -> None:
         token = await take.server.log_in("1011")
         await take.server.log_in("1012")
         call = place_call(take.lab, "support", "5551101", survey_digit=4)
-        await _state(take, "1011", "on_call")
+        await until_state(take.server, "1011", "on_call")
         await asyncio.sleep(2.0)  # two seconds of talk before the consultation
         take.command("consult", agent="1011", target="1012")
         await take.server.post("/api/v1/agents/1011/consult", {"agent": "1012"}, token=token)
-        await _state(take, "1012", "on_call")
+        await until_state(take.server, "1012", "on_call")
         await asyncio.sleep(1.0)  # a second of consulting
         take.command("complete_transfer", agent="1011")
         await take.server.post("/api/v1/agents/1011/consult/complete", token=token)
@@ -203,21 +203,9 @@ async def outbound_progressive_connected(take: Take) -> None:
                           "numbers": [number]})  # fmt: skip
 
 
-async def _state(take: Take, agent: str, state: str) -> None:
-    async def reached() -> bool:
-        _, answer = await take.server.get(f"/api/v1/agents/{agent}")
-        return bool(answer["agent"]["state"] == state)
-
-    await eventually(reached, within=20, what=f"{agent} {state}")
-
-
 async def _wrap_up_over(take: Take, agent: str) -> None:
-    await _state(take, agent, "available")
-    await eventually(lambda: _no_pending(take.server), within=20, what="history written")
-
-
-async def _no_pending(server: ServerProcess) -> bool:
-    return await server.metric("cti_history_records_pending") == 0
+    await until_state(take.server, agent, "available")
+    await eventually(lambda: history_written(take.server), within=20, what="history written")
 
 
 def _yaml(setup: dict[str, Any]) -> str:
