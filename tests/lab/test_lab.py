@@ -177,6 +177,9 @@ async def test_down_leaves_no_process_behind() -> None:
         assert not any(process.is_alive(pid) for pid in pids)
         assert not instance.status(other.name).running
         with socket.socket() as probe:
+            # SO_REUSEADDR: a connection of the stopped Asterisk left in TIME_WAIT is not a
+            # listener; a bind still fails while anything listens on the port.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(("127.0.0.1", other.ports.ami))  # the AMI port is free again
         await phone.stop()
     finally:
