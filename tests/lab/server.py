@@ -1,4 +1,5 @@
-"""The server under test: `cti serve` as a real process, pointed at the lab's Asterisk.
+"""The server under test: `cti serve` as a real process, pointed at the lab's Asterisk (or,
+for the API's own tests, at an AMI port where nothing listens: `NO_ASTERISK`).
 
 Tests drive and observe it only through its public surface (HTTP API, /metrics), with the
 client the demo uses (cti/api/client.py): tokens in headers, a timeout on every request.
@@ -32,10 +33,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def no_asterisk() -> str:
+    """An [ami] section for a server without Asterisk: a port nobody listens on (the server
+    keeps trying to connect, which is what it does in production while Asterisk is down)."""
+    return f'[ami]\nhost = "127.0.0.1"\nport = {free_port()}\nusername = "cti"\nsecret = "x"\n'
+
+
 class ServerProcess:
     def __init__(
         self,
-        lab: LabInstance,
+        lab: LabInstance | str,  # the lab, or the [ami] section itself (no_asterisk())
         workdir: Path,
         *,
         ping_interval: float = 1.0,
@@ -48,7 +55,7 @@ class ServerProcess:
         self.config = workdir / "cti.toml"
         self.log = workdir / "server.log"  # its stdout and stderr (and log, unless log_file)
         self.config.write_text(
-            lab.server_config.read_text()
+            (lab if isinstance(lab, str) else lab.server_config.read_text())
             + f"ping_interval = {ping_interval}\nmax_backoff = 2.0\n"
             + f'\n[http]\nhost = "127.0.0.1"\nport = {self.port}\n'
             + f'\n[database]\nurl = "{self.database_url}"\n'
@@ -91,7 +98,8 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> None:
+    async def start(self, *, ami: bool = True) -> None:
+        """Start `cti serve`; wait until AMI is connected (or, `ami=False`, until it answers)."""
         env = None
         if self.ami_port is not None:  # the environment wins over the file (settings rule 2)
             env = {**os.environ, "CTI_AMI_PORT": str(self.ami_port)}
@@ -107,11 +115,18 @@ class ServerProcess:
                 stderr=log,
                 env=env,
             )
-        await eventually(self._ami_connected, within=30, what="server up, AMI connected")
+        if ami:
+            await eventually(self._ami_connected, within=30, what="server up, AMI connected")
+        else:
+            await eventually(self._answering, within=30, what="server answering HTTP")
 
     async def _ami_connected(self) -> bool:
         _, body = await self.get("/healthz")
         return bool(body["ami"]["connected"])
+
+    async def _answering(self) -> bool:
+        status, _ = await self.get("/healthz")
+        return status in (200, 503)
 
     async def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.proc is not None and self.proc.returncode is None:
