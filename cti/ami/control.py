@@ -54,7 +54,7 @@ from cti.domain.effects import (
     StartConsult,
     TargetKind,
 )
-from cti.domain.ids import ChannelId, Instant
+from cti.domain.ids import PLAIN_RULE, QUEUE_RULE, ChannelId, Instant
 from cti.domain.inputs import CallControlFailed, Input
 
 logger = logging.getLogger(__name__)
@@ -81,8 +81,11 @@ DEFAULT_OUTBOUND_DIAL: Final = "PJSIP/{number}@trunk"  # settings: ami.outbound_
 
 # The contexts match queues and extensions with `_[a-zA-Z0-9].`: two characters or more,
 # the first a letter or digit. A Redirect to an extension that does not match is accepted
-# by Asterisk and then hangs the caller up, so such names are refused here.
-EXTEN_RULE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{1,79}")
+# by Asterisk and then hangs the caller up, so such names are refused here, by the rule
+# the configuration checks queue ids with (cti/domain/ids.py rule 3).
+EXTEN_RULE: Final = QUEUE_RULE
+# An agent or campaign id written into a variable: the configuration's rule for them.
+NAME_RULE: Final = PLAIN_RULE
 # A dial string such as PJSIP/1001: no argument separators, option or variable syntax.
 DEVICE_RULE: Final = re.compile(r"[A-Za-z0-9_-]+/[A-Za-z0-9_.@:/+=-]+")
 # A campaign's number as dialled (cti/domain/outbound/contact.py normalize_number).
@@ -140,7 +143,7 @@ def _originate(dial: OriginateCall, outbound_dial: str) -> Action:
     number = _number(dial.number)
     variables = {
         "CTI_CALL_ID": _value(dial.channel, "channel"),
-        "CTI_CAMPAIGN": _value(dial.campaign, "campaign"),
+        "CTI_CAMPAIGN": _name(dial.campaign, "campaign"),
         "CTI_CALLER": number,
         "CTI_PRIORITY": str(dial.priority),
         "CTI_AMD": "1" if dial.machine_detection else "0",
@@ -169,7 +172,7 @@ def _start_consult(consult: StartConsult) -> list[Action]:
     caller, leg = _channel(consult), _value(consult.agent_channel, "agent channel")
     return [
         actions.setvar(leg, "CTI_CONSULT_DIAL", _device(consult.device)),
-        actions.setvar(leg, "CTI_CONSULT_AGENT", _value(consult.agent, "agent")),
+        actions.setvar(leg, "CTI_CONSULT_AGENT", _name(consult.agent, "agent")),
         actions.setvar(leg, "CTI_RING_SECONDS", ring_seconds(_guard(consult.ring_guard))),
         actions.redirect_both(
             caller, (HOLD_CONTEXT, ENTRY, "1"), leg, (CONSULT_CONTEXT, ENTRY, "1")
@@ -198,7 +201,7 @@ def offer_value(offer: ConnectCall) -> str:
     """CTI_OFFER: `<ring seconds>^<dial string>^<agent>`. The dial string and the seconds
     never hold a `^`; the agent, last, may (cti-connect takes field 3 to the end)."""
     guard = ring_seconds(_guard(offer.ring_guard))
-    return OFFER_SEPARATOR.join((guard, _device(offer.device), _value(offer.agent, "agent")))
+    return OFFER_SEPARATOR.join((guard, _device(offer.device), _name(offer.agent, "agent")))
 
 
 def _send_call(send: SendCall) -> Action:
@@ -245,6 +248,12 @@ def _channel(instruction: Instruction) -> str:
 def _exten(name: str, what: str) -> str:
     if not EXTEN_RULE.fullmatch(name):
         raise InvalidInstruction(f"{what} {name!r} is not a dialplan extension name")
+    return name
+
+
+def _name(name: str, what: str) -> str:
+    if not NAME_RULE.fullmatch(name):
+        raise InvalidInstruction(f"{what} {name!r} is not a plain name")
     return name
 
 

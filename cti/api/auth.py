@@ -66,7 +66,8 @@ async def identify(ctx: ApiContext, request: web.Request, *, query: bool = False
 def require(identity: Identity, *roles: Role) -> None:
     if identity.role not in roles:
         wanted = " or ".join(r.value for r in roles)
-        raise ApiError(403, f"this needs a {wanted} token")
+        article = "an" if wanted[0] in "aeiou" else "a"
+        raise ApiError(403, f"this needs {article} {wanted} token")
 
 
 def require_agent(identity: Identity, agent: AgentId) -> None:

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 REJECTION_STATUS: Final[Mapping[str, int]] = {"not_found": 404, "conflict": 409, "invalid": 422}
 MAX_BODY_BYTES: Final = 64 * 1024  # aiohttp's client_max_size: larger bodies are 413
+KEPT_HEADERS: Final = frozenset({"Allow", "Retry-After"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -93,7 +94,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.content_type == "application/json" or exc.status < 400:
             raise
-        return ApiError(exc.status, exc.reason).response()
+        # aiohttp's own refusals carry headers a client needs (405: Allow).
+        kept = {k: v for k, v in exc.headers.items() if k in KEPT_HEADERS}
+        return ApiError(exc.status, exc.reason, headers=kept).response()
     except (SQLAlchemyError, OSError, TimeoutError) as exc:
         logger.warning("storage unavailable for %s %s: %r", request.method, request.path, exc)
         return ApiError(503, "storage unavailable").response()

@@ -41,19 +41,26 @@ def instant(query: Mapping[str, str], name: str) -> Instant | None:
     return parsed
 
 
+LAST_MOMENT: Final = 253_402_300_799.0  # 9999-12-31T23:59:59Z
+
+
 def parse_instant(value: str | float) -> Instant | None:
-    """Epoch seconds, or an ISO 8601 time with its offset; None when it is neither."""
-    if isinstance(value, int | float):
-        return Instant(float(value))
+    """Epoch seconds, or an ISO 8601 time with its offset, from 1970 to 9999 (a moment a
+    calendar can show: not NaN, not infinite, not 1e400); None when it is neither."""
+    number: float | None
     try:
-        return Instant(float(value))
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
+        number = float(value)
+    except (ValueError, OverflowError):  # OverflowError: an int too big for a float
+        number = None
+    if number is None and isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        number = None if parsed.tzinfo is None else parsed.timestamp()
+    if number is None or not 0 <= number <= LAST_MOMENT:
         return None
-    return None if parsed.tzinfo is None else Instant(parsed.timestamp())
+    return Instant(number)
 
 
 def choice(query: Mapping[str, str], name: str, kind: type[E]) -> E | None:

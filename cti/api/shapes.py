@@ -9,6 +9,9 @@ whole value, so a field left out takes the default; the few a body must state ar
 here (a queue's rings and cadence, C3).
 Rule 3: handlers turn a body into commands or values; normalising (a bare device name is
 a PJSIP endpoint, a reason is stripped) is theirs, with the helpers below.
+Rule 4: every text is held to a Text rule (cti/schema/model.py `text`): one printable line
+of bounded length by default, a person's note several lines, an id the rule its
+configuration checks (cti/domain/ids.py); a fault is a 422 naming the field.
 """
 
 from __future__ import annotations
@@ -19,17 +22,26 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, PlainValidator, Wi
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-from cti.api.query import parse_instant
-from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
-from cti.domain.ids import DeviceId, Instant
-from cti.domain.outbound.campaign import CampaignConfig
-from cti.schema.model import STRICT, model_of
+from cti.api.query import LAST_MOMENT, parse_instant
+from cti.domain.config import REASON_CODE, AgentProfile, NotReadyReason, QueueConfig
+from cti.domain.ids import PLAIN_NAME, QUEUE_NAME, DeviceId, Instant
+from cti.domain.outbound.campaign import ZONE_NAME, CampaignConfig
+from cti.domain.setting import LINE, PROSE, Text
+from cti.schema.model import STRICT, Kept, model_of
 
 DEVICE: Final = r"^(?:[A-Za-z][A-Za-z0-9]*/)?[A-Za-z0-9_.@+-]+$"
 DEFAULT_TECHNOLOGY: Final = "PJSIP"
 PIN: Final = r"^[0-9]{4,12}$"
 PIN_TEXT: Final = "4-12 digits; the agent keeps its PIN when left out"
-Name = Annotated[str, Field(min_length=1, pattern=r"\S")]  # not blank
+Line = Annotated[str, Kept(LINE)]  # one printable line
+Note = Annotated[str, Kept(PROSE)]  # what a person wrote: a few lines
+PlainName = Annotated[str, Kept(PLAIN_NAME)]  # an agent or campaign id
+QueueName = Annotated[str, Kept(QUEUE_NAME)]  # a queue or an extension of the dialplan
+ReasonCode = Annotated[str, Kept(REASON_CODE)]
+ZoneName = Annotated[str, Kept(ZONE_NAME)]
+Number = Annotated[str, Kept(Text(length=64, least=1))]  # as given; normalised later
+Secret = Annotated[str, Kept(Text(length=64))]
+DeviceText = Annotated[str, Field(pattern=DEVICE, max_length=120)]
 
 
 def _moment(given: object) -> Instant:
@@ -43,7 +55,13 @@ def _moment(given: object) -> Instant:
     return found
 
 
-Moment = Annotated[Instant, PlainValidator(_moment), WithJsonSchema({"type": ["number", "string"]})]
+MOMENT_SCHEMA: Final[dict[str, JsonValue]] = {
+    "type": ["number", "string"],
+    "minimum": 0,  # a number: epoch seconds from 1970 to 9999 (cti/api/query.py)
+    "maximum": LAST_MOMENT,
+    "maxLength": 64,  # text: ISO 8601
+}
+Moment = Annotated[Instant, PlainValidator(_moment), WithJsonSchema(MOMENT_SCHEMA)]
 
 
 def _examples(*bodies: dict[str, JsonValue]) -> ConfigDict:
@@ -56,29 +74,29 @@ class Empty(BaseModel):
 
 class Login(BaseModel):
     model_config = _examples({"pin": "1234", "device": "PJSIP/1001", "takeover": False})
-    pin: str = Field(description="the agent's PIN")
-    device: str = Field(pattern=DEVICE, description="'1001' means 'PJSIP/1001'")
+    pin: Secret = Field(description="the agent's PIN")
+    device: DeviceText = Field(description="'1001' means 'PJSIP/1001'")
     takeover: bool = Field(False, description="end the agent's other login (P3)")
 
 
 class NotReady(BaseModel):
     model_config = _examples({"reason": "lunch"})
-    reason: Name = Field(description="a configured not-ready reason (P5)")
+    reason: ReasonCode = Field(description="a configured not-ready reason (P5)")
 
 
 class WrapUpEnd(BaseModel):
     model_config = _examples({"disposition": "solved"})
-    disposition: str | None = Field(None, description="one of the queue's codes (C4)")
+    disposition: Line | None = Field(None, description="one of the queue's codes (C4)")
 
 
 class Consult(BaseModel):
     model_config = _examples({"agent": "1002"})
-    agent: Name = Field(description="the agent to consult (available, phone idle)")
+    agent: PlainName = Field(description="the agent to consult (available, phone idle)")
 
 
 class Preview(BaseModel):
     model_config = _examples({"campaign": "renewals"})
-    campaign: Name = Field(description="a preview campaign")
+    campaign: PlainName = Field(description="a preview campaign")
 
 
 class Transfer(BaseModel):
@@ -95,8 +113,8 @@ class Transfer(BaseModel):
             "examples": [{"queue": "sales"}, {"extension": "2001"}, {"survey": True}],
         },
     )
-    queue: str | None = Field(None, description="a queue (P8)")
-    extension: str | None = Field(None, description="an extension of the dialplan")
+    queue: QueueName | None = Field(None, description="a queue (P8)")
+    extension: QueueName | None = Field(None, description="an extension of the dialplan")
     survey: Literal[True] | None = Field(None, description="the post-call survey (P7)")
 
 
@@ -111,18 +129,22 @@ class Callback(BaseModel):
             "note": "about the refund",
         }
     )
-    number: Name
+    number: Number
     at: Moment = Field(description="epoch seconds or ISO 8601 with offset")
     to: Literal["me", "queue"] = Field("me", description="the agent itself, or the queue")
-    queue: str | None = Field(None, description="default: the agent's current call's, or only")
-    timezone: str | None = Field(None, description="the customer's (IANA); default: the campaign's")
-    note: str | None = None
+    queue: QueueName | None = Field(
+        None, description="default: the agent's current call's, or only"
+    )
+    timezone: ZoneName | None = Field(
+        None, description="the customer's (IANA); default: the campaign's"
+    )
+    note: Note | None = None
 
 
 class DoNotCall(BaseModel):
     model_config = _examples({"numbers": ["+441632960001"], "note": "asked on the phone"})
-    numbers: list[str] = Field(description="phone numbers, checked before every dial")
-    note: str | None = None
+    numbers: list[Number] = Field(description="phone numbers, checked before every dial")
+    note: Note | None = None
 
 
 QueueBody: Final = model_of(
@@ -137,7 +159,12 @@ AgentBody: Final = model_of(
     name="AgentBody",
     omit=("id",),
     required=("name",),
-    extra={"pin": (str | None, cast(FieldInfo, Field(None, pattern=PIN, description=PIN_TEXT)))},
+    extra={
+        "pin": (
+            str | None,
+            cast(FieldInfo, Field(None, pattern=PIN, max_length=12, description=PIN_TEXT)),
+        )
+    },
     example={"name": "Ann", "skills": {"english": 5}, "queues": {"support": 0}, "pin": "4321"},
 )
 ReasonBody: Final = model_of(

@@ -17,8 +17,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-from cti.domain.ids import AgentId, QueueId
-from cti.domain.setting import Bounds, SettingError, check, setting
+from cti.domain.ids import PLAIN_NAME, QUEUE_NAME, AgentId, QueueId
+from cti.domain.setting import Bounds, SettingError, Text, check, named, setting
 from cti.domain.setting import ConfigError as ConfigError  # its home is setting.py
 
 # System not-ready reasons: set by the core, never chosen by an agent.
@@ -40,6 +40,24 @@ class MaxWaitAction(StrEnum):
     CALLBACK = "callback"  # offer a callback, keeping the caller's place (P9)
 
 
+# Upper bounds (setting.py rule 6): beyond these a value is a typo, not a policy.
+MINUTE: Final = 60.0
+HOUR: Final = 3600.0
+DAY: Final = 86_400.0
+MOST_RINGS: Final = 50  # N rings, misses in a row
+MOST_SKILL: Final = 9  # skill levels are 0-9
+MOST_PENALTY: Final = 1000
+# A skill is a word of the configuration; a reason code is what agents pick, in any script
+# (one line, no control characters).
+SKILL_NAME: Final = Text(length=80, least=1)
+REASON_CODE: Final = Text(length=80, least=1)
+
+
+def _wait(doc: str) -> Mapping[str, object]:
+    """A caller's wait before something happens: seconds, at most a day."""
+    return setting(doc, ge=0, le=DAY, unit="s")
+
+
 def _empty_levels() -> Mapping[str, int]:
     return MappingProxyType({})
 
@@ -50,22 +68,29 @@ def _empty_penalties() -> Mapping[QueueId, int]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueConfig:
-    id: QueueId = field(metadata=setting("the queue, as the dialplan names it (CTI_QUEUE)"))
+    id: QueueId = field(
+        metadata=setting("the queue, as the dialplan names it (CTI_QUEUE)", text=QUEUE_NAME)
+    )
     name: str = field(default="", metadata=setting("shown to supervisors"))
     strategy: Strategy = field(
         default=Strategy.LONGEST_IDLE, metadata=setting("how a waiting caller's agent is chosen")
     )
-    ring_limit: int = field(default=3, metadata=setting("N rings (C3, P1)", ge=1))
+    ring_limit: int = field(default=3, metadata=setting("N rings (C3, P1)", ge=1, le=MOST_RINGS))
     ring_cadence: float = field(
         default=6.0,
-        metadata=setting("seconds per ring cycle (6 North America, 5 China)", gt=0, unit="s"),
+        metadata=setting(
+            "seconds per ring cycle (6 North America, 5 China)", gt=0, le=MINUTE, unit="s"
+        ),
     )
     misses_before_not_ready: int = field(
-        default=1, metadata=setting('offers missed in a row before "no answer" (C3)', ge=1)
+        default=1,
+        metadata=setting('offers missed in a row before "no answer" (C3)', ge=1, le=MOST_RINGS),
     )
     max_wrap_up: float = field(
         default=60.0,
-        metadata=setting("seconds of wrap-up; then back to available (C4, P6)", ge=0, unit="s"),
+        metadata=setting(
+            "seconds of wrap-up; then back to available (C4, P6)", ge=0, le=HOUR, unit="s"
+        ),
     )
     dispositions: tuple[str, ...] = field(default=(), metadata=setting("disposition codes"))
     disposition_required: bool = field(
@@ -74,18 +99,20 @@ class QueueConfig:
     skill: str | None = field(
         default=None, metadata=setting("the skill the skills strategy ranks by")
     )
-    min_skill_level: int = field(default=1, metadata=setting("the lowest level served", ge=0))
+    min_skill_level: int = field(
+        default=1, metadata=setting("the lowest level served", ge=0, le=MOST_SKILL)
+    )
     widen_after: float | None = field(
-        default=None, metadata=setting("seconds waited before any member may take the call", ge=0)
+        default=None, metadata=_wait("seconds waited before any member may take the call")
     )
     overflow_after: float | None = field(
-        default=None, metadata=setting("seconds waited before moving to overflow_queue", ge=0)
+        default=None, metadata=_wait("seconds waited before moving to overflow_queue")
     )
     overflow_queue: QueueId | None = field(
-        default=None, metadata=setting("where callers overflow to")
+        default=None, metadata=setting("where callers overflow to", text=QUEUE_NAME)
     )
     max_wait: float | None = field(
-        default=None, metadata=setting("seconds waited before max_wait_action", ge=0)
+        default=None, metadata=_wait("seconds waited before max_wait_action")
     )
     max_wait_action: MaxWaitAction = field(
         default=MaxWaitAction.NONE, metadata=setting("what max_wait does: voicemail or callback")
@@ -95,6 +122,7 @@ class QueueConfig:
         metadata=setting(
             "T of the service level: answers within T seconds of entering count (P23)",
             gt=0,
+            le=HOUR,
             unit="s",
         ),
     )
@@ -105,8 +133,7 @@ class QueueConfig:
         return self.ring_limit * self.ring_cadence
 
     def validate(self) -> QueueConfig:
-        where = f"queue {self.id}"
-        _require(bool(self.id) and "/" not in self.id, f"queue id {self.id!r} is not a name", "id")
+        where = named("queue", self.id, QUEUE_NAME)
         check(self, where)
         rules = (
             (
@@ -138,36 +165,40 @@ class QueueConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentProfile:
-    id: AgentId = field(metadata=setting("the agent's id, which it logs in with"))
+    id: AgentId = field(metadata=setting("the agent's id, which it logs in with", text=PLAIN_NAME))
     name: str = field(default="", metadata=setting("the agent's name"))
     skills: Mapping[str, int] = field(
         default_factory=_empty_levels,
-        metadata=setting("skill -> level", each=Bounds(ge=0, le=9)),
+        metadata=setting("skill -> level", each=Bounds(ge=0, le=MOST_SKILL), keys=SKILL_NAME),
     )
     queues: Mapping[QueueId, int] = field(
         default_factory=_empty_penalties,
-        metadata=setting("queue -> penalty (lower is offered first)", each=Bounds(ge=0)),
+        metadata=setting(
+            "queue -> penalty (lower is offered first)",
+            each=Bounds(ge=0, le=MOST_PENALTY),
+            keys=QUEUE_NAME,
+        ),
     )
 
     def validate(self) -> AgentProfile:
-        _require(bool(self.id) and "/" not in self.id, f"agent id {self.id!r} is not a name", "id")
-        _require(all(self.skills), f"agent {self.id}: empty skill name", "skills")
-        check(self, f"agent {self.id}")
+        check(self, named("agent", self.id, PLAIN_NAME))
         return self
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NotReadyReason:
-    code: str = field(metadata=setting("what agents choose, e.g. lunch"))
+    code: str = field(metadata=setting("what agents choose, e.g. lunch", text=REASON_CODE))
     label: str = field(default="", metadata=setting("shown to people"))
     max_seconds: float | None = field(
         default=None,
-        metadata=setting("P5: longer than this is a finding (none: no limit)", gt=0, unit="s"),
+        metadata=setting(
+            "P5: longer than this is a finding (none: no limit)", gt=0, le=DAY, unit="s"
+        ),
     )
 
     def validate(self) -> NotReadyReason:
         _require(bool(self.code.strip()), "not-ready reason with an empty code", "code")
-        check(self, f"reason {self.code}")
+        check(self, named("reason", self.code, REASON_CODE, "code"))
         return self
 
 

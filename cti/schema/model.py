@@ -9,6 +9,10 @@ default (package rule 2). A nested dataclass is a nested model (one per class); 
 mapping of dataclasses, null stands for "none for this key" (a retry rule taken away).
 Rule 3: a time of day is "HH:MM" or "HH:MM:SS"; other text is a value refused (422), not
 a type error (400).
+Rule 3a: a text is held to its setting's Text rule (cti/domain/setting.py rule 7: one
+printable line by default, an id's own rule) by `text(rule)`: the same fault, in the
+same words, as the core's check, refused as a value (422) naming the field; the schema
+states it (pattern, maxLength, minLength), so a client can tell before it sends.
 Rule 4: `updated(base, model)` is `base` with what the model was given: a part (pacing)
 is the base's part updated, a mapping is replaced whole, each part built by its own
 dataclass; a SettingError raised by a part is named from the whole
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import time
 from functools import cache
 from types import MappingProxyType
@@ -33,18 +37,22 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     JsonValue,
     ValidationError,
     WithJsonSchema,
     create_model,
 )
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
-from cti.domain.setting import Bounds, SettingError
+from cti.domain.setting import LINE, Bounds, SettingError, Text
 from cti.schema.hints import (
     Declared,
     TypeForm,
+    base,
     declared,
     is_dataclass_type,
     items_of,
@@ -71,6 +79,39 @@ def clock(text: str) -> time:
 
 
 Clock = Annotated[str, AfterValidator(clock), WithJsonSchema(CLOCK_SCHEMA)]
+
+
+def text_schema(rule: Text) -> JsonDict:
+    """Rule 3a: what the document says of a text."""
+    schema: JsonDict = {"type": "string", "maxLength": rule.length, "pattern": rule.pattern}
+    if rule.least:
+        schema["minLength"] = rule.least
+    return schema
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """Rule 3a, as pydantic metadata: `Annotated[str, Kept(rule)]` is a text held to `rule`."""
+
+    rule: Text
+
+    def __get_pydantic_core_schema__(
+        self, source: object, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._kept, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return dict(text_schema(self.rule))
+
+    def _kept(self, given: str) -> str:
+        fault = self.rule.fault(given)
+        if fault is not None:
+            raise PydanticCustomError(REFUSED, "{fault}", {"fault": fault})
+        return given
+
+
 Fields = dict[str, tuple[object, FieldInfo]]
 JsonDict = dict[str, JsonValue]
 
@@ -105,7 +146,7 @@ def part(cls: type) -> type[BaseModel]:
 
 
 def _field(d: Declared, required: bool) -> tuple[object, FieldInfo]:
-    shape = _shape(d.type)
+    shape = _shape(d.type, d.setting.text, d.setting.keys)
     schema = _bounds(d.setting.bounds) | _each(d.setting.each)
     doc = d.setting.doc or None
     if required:
@@ -117,14 +158,15 @@ def _field(d: Declared, required: bool) -> tuple[object, FieldInfo]:
     return shape | None, left_out  # type: ignore[operator]
 
 
-def _shape(tp: TypeForm) -> object:
-    """The pydantic annotation for a declared type (rules 2 and 3)."""
+def _shape(tp: TypeForm, rule: Text = LINE, keys: Text | None = None) -> object:
+    """The pydantic annotation for a declared type (rules 2, 3 and 3a); `rule` holds its
+    texts (the value's, or each item's), `keys` a mapping's keys."""
     inner, nullable = optional(tp)
-    shape = _inner(inner)
+    shape = _inner(inner, rule, keys)
     return shape | None if nullable else shape  # type: ignore[operator]
 
 
-def _inner(tp: TypeForm) -> object:
+def _inner(tp: TypeForm, rule: Text, keys: Text | None) -> object:
     if tp is time:
         return Clock
     if is_dataclass_type(tp):
@@ -132,11 +174,13 @@ def _inner(tp: TypeForm) -> object:
     pair = mapping_of(tp)
     if pair is not None:
         key, value = pair
-        shaped = _shape(value)
-        return dict[_shape(key), shaped | None if is_dataclass_type(value) else shaped]  # type: ignore[misc, operator]
+        shaped, key_shape = _shape(value), _shape(key, keys or LINE)
+        return dict[key_shape, shaped | None if is_dataclass_type(value) else shaped]  # type: ignore[misc, operator, valid-type]
     item = items_of(tp)
     if item is not None:
-        return tuple[_shape(item), ...]  # type: ignore[misc]
+        return tuple[_shape(item, rule), ...]  # type: ignore[misc]
+    if base(tp) is str:  # a text or an id (a NewType of str); a StrEnum keeps its choices
+        return Annotated[str, Kept(rule)]
     return tp
 
 

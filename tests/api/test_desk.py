@@ -170,7 +170,7 @@ async def test_malformed_json_is_400(api: Api) -> None:
                                     data=b"{reason: lunch")  # fmt: skip
 
     assert status == 400
-    assert answer["error"] == "malformed JSON body"
+    assert answer["error"] == "malformed JSON body: key must be a string at line 1 column 2"
 
 
 async def test_bodies_name_missing_mistyped_and_unknown_fields(api: Api) -> None:

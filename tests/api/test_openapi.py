@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ import pytest
 from cti.api import app as _app  # noqa: F401  (imports every route module: all declared)
 from cti.api.openapi import document
 from cti.api.route import ROUTES
-from tests.api.harness import Api
+from cti.schema.model import CLOCK_SCHEMA
+from tests.api.harness import Api, bearer
 
 DOCUMENT = document()
 METHODS = {"get", "put", "post", "delete", "patch"}
@@ -180,3 +182,155 @@ async def test_answers_are_what_the_document_says(api: Api) -> None:
         model = declared[method, path].answer
         assert model is not None and status in (200, 503), (url, answer)
         model.model_validate_json(json.dumps(answer))  # raises what does not fit
+
+
+# Hostile values (issue 13): each one, in each field of each body (nested ones too), is
+# refused with a 400 or a 422 naming the field; nothing is stored; nothing is logged as an
+# unexpected error. The values are JSON text, written into the body as they are.
+HOSTILE = {
+    "infinity": "Infinity",
+    "nan": "NaN",
+    "1e400": "1e400",
+    "huge int": "99999999999999999999",
+    "huge negative int": "-99999999999999999999",
+    "lone surrogate": '"\\ud800"',
+    "NUL": '"a\\u0000b"',
+    "deep": "[" * 1000 + "]" * 1000,
+    "60k characters": json.dumps("x" * 60_000),
+}
+PLACEHOLDER = "\x01hostile\x01"
+
+
+def filled(schema: dict[str, Any], example: Any) -> Any:
+    """The example with every property it leaves out given its documented default, nested
+    objects' too: a body in which every field of the schema has a value to replace."""
+    if not isinstance(example, dict):
+        return example
+    body = {}
+    for name, prop in schema.get("properties", {}).items():
+        if name in example:
+            body[name] = example[name]
+        elif "default" in prop:
+            body[name] = copy.deepcopy(prop["default"])
+    for name, value in example.items():
+        body.setdefault(name, value)
+    for name, value in body.items():
+        prop = schema.get("properties", {}).get(name) or schema.get("additionalProperties")
+        for option in _objects(prop):
+            body[name] = filled(option, value)
+    return body
+
+
+def _objects(prop: object) -> list[dict[str, Any]]:
+    if not isinstance(prop, dict):
+        return []
+    options = [resolve(s) for s in prop.get("anyOf", [prop])]
+    return [o for o in options if "object" in (o.get("type"), *o.get("type", []))]
+
+
+def places(schema: dict[str, Any], body: Any, prefix: str = "") -> list[str]:
+    """The dotted names of every value of `body`, nested objects', mappings' and lists'."""
+    found = []
+    for name, value in body.items():
+        prop = schema.get("properties", {}).get(name) or schema.get("additionalProperties")
+        if not isinstance(prop, dict):
+            continue
+        found.append(prefix + name)
+        if isinstance(value, list):
+            found += [f"{prefix}{name}.{index}" for index in range(len(value))]
+        for option in _objects(prop):
+            if isinstance(value, dict):
+                found += places(option, value, f"{prefix}{name}.")
+    return found
+
+
+def with_hostile(example: dict[str, Any], place: str, raw: str) -> bytes:
+    body = copy.deepcopy(example)
+    *outer, last = place.split(".")
+    target = body
+    for part in outer:
+        target = target[int(part) if isinstance(target, list) else part]
+    target[int(last) if isinstance(target, list) else last] = PLACEHOLDER
+    text = json.dumps(body).replace(json.dumps(PLACEHOLDER), raw)
+    return text.encode("utf-8")
+
+
+async def stored(api: Api) -> list[Any]:
+    """Everything a refused body could have changed, as the API shows it."""
+    reads = ["/api/v1/admin/config", "/api/v1/campaigns", "/api/v1/dnc", "/api/v1/callbacks"]
+    return [(await api.call("GET", url, api.admin))[1] for url in reads]
+
+
+@pytest.mark.parametrize(("path", "method", "schema"), operations_with_bodies(),
+                         ids=lambda v: v if isinstance(v, str) else "")  # fmt: skip
+async def test_hostile_values_in_every_field_are_refused_by_name_and_store_nothing(
+    api: Api, path: str, method: str, schema: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    await api.log_in("1002")
+    token = None if path.endswith("/login") else api.admin
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    before = await stored(api)
+    for example, _ in alternatives(schema):
+        example = filled(schema, example)
+        for place in places(schema, example):
+            for name, raw in HOSTILE.items():
+                body = with_hostile(example, place, raw)
+                async with api.client.request(
+                    method.upper(), concrete(path), data=body, headers=headers
+                ) as response:
+                    answer = await response.json()
+                assert response.status in (400, 422), (place, name, answer)
+                # Nesting within a list is named by the list ("numbers" for "numbers.0").
+                named = answer.get("field")
+                within = name == "deep" and f"{place}.".startswith(f"{named}.")
+                assert named == place or within, (place, name, answer)
+    assert await stored(api) == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+def test_every_number_and_text_of_a_body_is_bounded_in_the_document() -> None:
+    """A client (or a property-based run) can tell from the document what the server takes:
+    numbers within stated bounds, texts of stated length and characters (issue 13)."""
+    unbounded = []
+
+    def walk(node: Any, where: str) -> None:
+        node = resolve(node)
+        if not isinstance(node, dict):
+            return
+        kinds = node.get("type", [])
+        kinds = {kinds} if isinstance(kinds, str) else set(kinds)
+        choice = "enum" in node or "const" in node
+        if kinds & {"number", "integer"} and not choice:
+            if "maximum" not in node and "exclusiveMaximum" not in node:
+                unbounded.append(f"{where}: number without a maximum")
+            if "minimum" not in node and "exclusiveMinimum" not in node:
+                unbounded.append(f"{where}: number without a minimum")
+        clock = node.get("pattern") == CLOCK_SCHEMA["pattern"]
+        if "string" in kinds and not choice and not clock and "maxLength" not in node:
+            unbounded.append(f"{where}: text without a maxLength")
+        for key in ("anyOf", "oneOf"):
+            for option in node.get(key, []):
+                walk(option, where)
+        for name, prop in node.get("properties", {}).items():
+            walk(prop, f"{where}.{name}")
+        for key in ("additionalProperties", "items", "propertyNames"):
+            if isinstance(node.get(key), dict):
+                walk(node[key], f"{where}.<{key}>")
+
+    for path, method, schema in operations_with_bodies():
+        walk(schema, f"{method.upper()} {path}")
+    assert unbounded == []
+
+
+async def test_a_wrong_method_is_405_with_allow_and_a_wrong_role_is_403_in_words(
+    api: Api,
+) -> None:
+    async with api.client.request("PATCH", "/api/v1/agents", headers=bearer(api.admin)) as r:
+        assert (r.status, await r.json()) == (405, {"error": "Method Not Allowed"})
+        assert set(r.headers["Allow"].split(",")) >= {"GET"}
+
+    status, answer = await api.call("GET", "/api/v1/admin/config", api.supervisor)
+
+    assert (status, answer) == (403, {"error": "this needs an admin token"})

@@ -200,12 +200,12 @@ def test_tokens_are_printed_once_and_can_be_revoked(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["queue", "set", "q", "--ring-limit", "0"], "queue q: ring_limit must be at least 1"),
+        (["queue", "set", "q1", "--ring-limit", "0"], "queue q1: ring_limit must be 1-50"),
         (
-            ["queue", "set", "q", "--ring-cadence", "fast"],
+            ["queue", "set", "q1", "--ring-cadence", "fast"],
             "--ring-cadence: expected a number of seconds, got 'fast'",
         ),
-        (["queue", "set", "q", "--strategy", "random"], "argument --strategy: invalid choice"),
+        (["queue", "set", "q1", "--strategy", "random"], "argument --strategy: invalid choice"),
         (["queue", "delete", "nowhere"], "queue nowhere does not exist"),
         (["agent", "set", "1", "--pin", "12"], "a PIN is 4 to 12 digits (0-9)"),
         (
@@ -213,7 +213,10 @@ def test_tokens_are_printed_once_and_can_be_revoked(
             "argument --skill: expected name=number, got 'french'",
         ),
         (["agent", "set", "1", "--queue", "nowhere=1"], "agent 1: queue nowhere is not configured"),
-        (["reason", "set", "x", "--max-seconds", "0"], "reason x: max_seconds must be positive"),
+        (
+            ["reason", "set", "x", "--max-seconds", "0"],
+            "reason x: max_seconds must be in (0, 86400] s",
+        ),
         (["token", "create", "--role", "agent", "--name", "x"], "an agent token needs --agent"),
         (["token", "revoke", "9"], "token 9 does not exist"),
         (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
@@ -240,7 +243,7 @@ def test_an_import_with_errors_prints_each_and_applies_nothing(
 
     assert (status, out) == (2, "")
     assert err.splitlines() == [
-        "cti admin: queues.csv:3: queue bad: ring_limit must be at least 1",
+        "cti admin: queues.csv:3: queue bad: ring_limit must be 1-50",
         "cti admin: queues.csv:4: queue: missing id",
     ]
     assert stored(url) == AcdConfig()

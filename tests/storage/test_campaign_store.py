@@ -78,7 +78,7 @@ async def test_saving_again_changes_the_settings_and_keeps_the_status(
 async def test_an_invalid_campaign_is_refused_and_nothing_is_stored(store: CampaignStore) -> None:
     await store.save(CAMPAIGN)
 
-    with pytest.raises(ConfigError, match="campaign renewals: ring_timeout must be at least 15"):
+    with pytest.raises(ConfigError, match="campaign renewals: ring_timeout must be 15-300 s"):
         await store.save(replace(CAMPAIGN, name="changed", ring_timeout=10.0))
     with pytest.raises(ConfigError, match="campaign x: queue must name"):
         await store.save(CampaignConfig(id=CampaignId("x"), queue=QueueId("")))

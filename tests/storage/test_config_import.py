@@ -113,7 +113,7 @@ async def test_a_csv_file_full_of_bad_rows_names_each_and_changes_nothing(
     assert failed.value.errors == (
         "queues.csv:3: queue sales: strategy: 'roundrobin' is not one of longest_idle, "
         "fewest_calls, skills",
-        "queues.csv:4: queue vip: ring_limit must be at least 1",
+        "queues.csv:4: queue vip: ring_limit must be 1-50",
         "queues.csv:5: queue: missing id",
         "queues.csv:6: queue support: duplicate id (first at queues.csv:2)",
         "agents.csv:3: agent 1002: pin: a PIN is 4 to 12 digits (0-9)",
@@ -160,7 +160,7 @@ async def test_yaml_errors_name_the_line_and_the_entry(store: ConfigStore, tmp_p
         "staff.yaml:7: agents[1]: agent 1001: pin: write the PIN in quotes (YAML reads 0042 as "
         "a number)",
         "staff.yaml:10: agents[2]: expected a mapping of fields, got 'just a string'",
-        "staff.yaml:12: reasons[0]: reason lunch: max_seconds must be positive",
+        "staff.yaml:12: reasons[0]: reason lunch: max_seconds must be in (0, 86400] s",
     )
 
 

@@ -88,16 +88,16 @@ async def test_an_update_replaces_the_value_and_an_agents_skills_and_queues(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (ConfigChange(queues=(QueueConfig(id=QueueId("q"), ring_limit=0),)),
-         "queue q: ring_limit must be at least 1"),
+        (ConfigChange(queues=(QueueConfig(id=QueueId("q1"), ring_limit=0),)),
+         "queue q1: ring_limit must be 1-50"),
         (ConfigChange(agents=(AgentProfile(id=AgentId("9"), queues=MappingProxyType(
             {QueueId("nowhere"): 0})),)), "agent 9: queue nowhere is not configured"),
-        (ConfigChange(queues=(QueueConfig(id=QueueId("q"), overflow_after=1.0,
+        (ConfigChange(queues=(QueueConfig(id=QueueId("q1"), overflow_after=1.0,
                                           overflow_queue=QueueId("gone")),)),
-         "queue q: overflow queue gone is not configured"),
+         "queue q1: overflow queue gone is not configured"),
         (ConfigChange(queues=(SUPPORT, SUPPORT)), "queue support given more than once"),
         (ConfigChange(reasons=(NotReadyReason(code="x", max_seconds=0),)),
-         "reason x: max_seconds must be positive"),
+         "reason x: max_seconds must be in (0, 86400] s"),
     ],
 )  # fmt: skip
 async def test_an_invalid_change_is_refused_whole_and_changes_nothing(

@@ -16,42 +16,73 @@ from cti.domain.config import (
     QueueConfig,
     Strategy,
 )
-from cti.domain.ids import AgentId, QueueId
+from cti.domain.ids import PLAIN_NAME, QUEUE_NAME, AgentId, QueueId
 
-Q = QueueId("q")
+Q = QueueId("q1")
 
 
 @pytest.mark.parametrize(
     ("queue", "message"),
     [
-        (QueueConfig(id=QueueId("")), "queue id '' is not a name"),
-        (QueueConfig(id=QueueId("a/b")), "queue id 'a/b' is not a name"),
-        (QueueConfig(id=Q, ring_limit=0), "queue q: ring_limit must be at least 1"),
-        (QueueConfig(id=Q, ring_cadence=0), "queue q: ring_cadence must be positive"),
+        (QueueConfig(id=QueueId("")), f"queue: id '' must be {QUEUE_NAME.says}"),
+        (QueueConfig(id=QueueId("a/b")), f"queue: id 'a/b' must be {QUEUE_NAME.says}"),
+        (QueueConfig(id=QueueId("q")), f"queue: id 'q' must be {QUEUE_NAME.says}"),  # Redirect
+        (QueueConfig(id=QueueId("été")), f"queue: id '\\xe9t\\xe9' must be {QUEUE_NAME.says}"),
+        (
+            QueueConfig(id=QueueId("x" * 81)),
+            "queue: id 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' must be at most 80 characters",
+        ),
+        (QueueConfig(id=Q, ring_limit=10**20), "queue q1: ring_limit must be 1-50"),
+        (QueueConfig(id=Q, ring_cadence=1e300), "queue q1: ring_cadence must be in (0, 60] s"),
+        (
+            QueueConfig(id=Q, ring_cadence=float("inf")),
+            "queue q1: ring_cadence must be in (0, 60] s",
+        ),
+        (
+            QueueConfig(id=Q, name="a\x00b"),
+            "queue q1: name must not contain control characters (U+0000)",
+        ),
+        (
+            QueueConfig(id=Q, name="a\nb"),
+            "queue q1: name must not contain control characters (U+000A)",
+        ),
+        (
+            QueueConfig(id=Q, name="\ud800"),
+            "queue q1: name must not contain a lone surrogate (not Unicode text)",
+        ),
+        (
+            QueueConfig(id=Q, dispositions=("ok", "x" * 201)),
+            "queue q1: dispositions.1 must be at most 200 characters",
+        ),
+        (QueueConfig(id=Q, ring_limit=0), "queue q1: ring_limit must be 1-50"),
+        (QueueConfig(id=Q, ring_cadence=0), "queue q1: ring_cadence must be in (0, 60] s"),
         (
             QueueConfig(id=Q, misses_before_not_ready=0),
-            "queue q: misses_before_not_ready must be at least 1",
+            "queue q1: misses_before_not_ready must be 1-50",
         ),
-        (QueueConfig(id=Q, max_wrap_up=-1), "queue q: max_wrap_up must not be negative"),
+        (QueueConfig(id=Q, max_wrap_up=-1), "queue q1: max_wrap_up must be 0-3600 s"),
         (
             QueueConfig(id=Q, disposition_required=True),
-            "queue q: disposition_required needs disposition codes",
+            "queue q1: disposition_required needs disposition codes",
         ),
-        (QueueConfig(id=Q, strategy=Strategy.SKILLS), "queue q: the skills strategy needs a skill"),
-        (QueueConfig(id=Q, min_skill_level=-1), "queue q: min_skill_level must not be negative"),
-        (QueueConfig(id=Q, widen_after=-1), "queue q: widen_after must not be negative"),
-        (QueueConfig(id=Q, max_wait=-0.5), "queue q: max_wait must not be negative"),
+        (
+            QueueConfig(id=Q, strategy=Strategy.SKILLS),
+            "queue q1: the skills strategy needs a skill",
+        ),
+        (QueueConfig(id=Q, min_skill_level=-1), "queue q1: min_skill_level must be 0-9"),
+        (QueueConfig(id=Q, widen_after=-1), "queue q1: widen_after must be 0-86400 s"),
+        (QueueConfig(id=Q, max_wait=-0.5), "queue q1: max_wait must be 0-86400 s"),
         (
             QueueConfig(id=Q, overflow_after=10),
-            "queue q: overflow_after and overflow_queue go together",
+            "queue q1: overflow_after and overflow_queue go together",
         ),
         (
             QueueConfig(id=Q, overflow_after=10, overflow_queue=Q),
-            "queue q: cannot overflow to itself",
+            "queue q1: cannot overflow to itself",
         ),
         (
             QueueConfig(id=Q, max_wait_action=MaxWaitAction.VOICEMAIL),
-            "queue q: max_wait_action needs max_wait",
+            "queue q1: max_wait_action needs max_wait",
         ),
     ],
 )
@@ -85,10 +116,21 @@ def test_a_queue_with_every_option_set_consistently_is_valid() -> None:
 @pytest.mark.parametrize(
     ("agent", "message"),
     [
-        (AgentProfile(id=AgentId("")), "agent id '' is not a name"),
+        (AgentProfile(id=AgentId("")), f"agent: id '' must be {PLAIN_NAME.says}"),
+        (AgentProfile(id=AgentId(" lead")), f"agent: id ' lead' must be {PLAIN_NAME.says}"),
+        (AgentProfile(id=AgentId("\x00")), f"agent: id '\\x00' must be {PLAIN_NAME.says}"),
+        (AgentProfile(id=AgentId("a^b")), f"agent: id 'a^b' must be {PLAIN_NAME.says}"),
         (
             AgentProfile(id=AgentId("1"), skills=MappingProxyType({"": 1})),
-            "agent 1: empty skill name",
+            "agent 1: skills key '' must not be empty",
+        ),
+        (
+            AgentProfile(id=AgentId("1"), queues=MappingProxyType({QueueId("a'b"): 1})),
+            f'agent 1: queues key "a\'b" must be {QUEUE_NAME.says}',
+        ),
+        (
+            AgentProfile(id=AgentId("1"), queues=MappingProxyType({Q: 10**20})),
+            "agent 1: queues.q1 must be 0-1000",
         ),
         (
             AgentProfile(id=AgentId("1"), skills=MappingProxyType({"x": 10})),
@@ -96,7 +138,7 @@ def test_a_queue_with_every_option_set_consistently_is_valid() -> None:
         ),
         (
             AgentProfile(id=AgentId("1"), queues=MappingProxyType({Q: -1})),
-            "agent 1: queues.q must not be negative",
+            "agent 1: queues.q1 must be 0-1000",
         ),
     ],
 )
@@ -111,7 +153,10 @@ def test_an_agent_profile_is_refused_by_field(agent: AgentProfile, message: str)
     ("reason", "message"),
     [
         (NotReadyReason(code=" "), "not-ready reason with an empty code"),
-        (NotReadyReason(code="x", max_seconds=0), "reason x: max_seconds must be positive"),
+        (
+            NotReadyReason(code="x", max_seconds=0),
+            r"reason x: max_seconds must be in \(0, 86400\] s",
+        ),
     ],
 )
 def test_a_reason_is_refused_by_field(reason: NotReadyReason, message: str) -> None:
@@ -123,8 +168,10 @@ def test_a_reason_is_refused_by_field(reason: NotReadyReason, message: str) -> N
     ("config", "message"),
     [
         (
-            AcdConfig(queues={Q: QueueConfig(id=Q, overflow_after=1, overflow_queue=QueueId("z"))}),
-            "queue q: overflow queue z is not configured",
+            AcdConfig(
+                queues={Q: QueueConfig(id=Q, overflow_after=1, overflow_queue=QueueId("z1"))}
+            ),
+            "queue q1: overflow queue z1 is not configured",
         ),
         (
             AcdConfig(
@@ -132,7 +179,7 @@ def test_a_reason_is_refused_by_field(reason: NotReadyReason, message: str) -> N
                     AgentId("1"): AgentProfile(id=AgentId("1"), queues=MappingProxyType({Q: 0}))
                 }
             ),
-            "agent 1: queue q is not configured",
+            "agent 1: queue q1 is not configured",
         ),
     ],
 )

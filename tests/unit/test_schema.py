@@ -79,7 +79,7 @@ def test_a_float_setting_must_be_finite_and_the_error_names_it() -> None:
 
     assert (refused.value.field, str(refused.value)) == (
         "ring_cadence",
-        "queue sales: ring_cadence must be positive",
+        "queue sales: ring_cadence must be in (0, 60] s",
     )
 
 
@@ -116,7 +116,7 @@ def test_a_part_given_in_part_keeps_the_rest_of_the_base() -> None:
     model = model_of(CampaignConfig, omit=("id",))
     base = CampaignConfig(id=CAMPAIGN.id, queue=CAMPAIGN.queue)  # pacing: progressive
 
-    read = updated(base, model.model_validate_json('{"queue": "q", "pacing": {"hold": 1}}'))
+    read = updated(base, model.model_validate_json('{"queue": "q1", "pacing": {"hold": 1}}'))
 
     assert (read.pacing.mode, read.pacing.hold) == (DialMode.PROGRESSIVE, 1.0)
 
@@ -124,11 +124,11 @@ def test_a_part_given_in_part_keeps_the_rest_of_the_base() -> None:
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
-        ('{"queue": "q", "pacing": {"speed": 3}}', 400, "pacing.speed"),
-        ('{"queue": "q", "seat": {"max_dials": "many"}}', 400, "seat.max_dials"),
-        ('{"queue": "q", "window": {"start": "25:00"}}', 422, "window.start"),
-        ('{"queue": "q", "retries": {"bogus": null}}', 400, "retries.bogus"),
-        ('{"queue": "q", "ring_timeout": 1e999}', 400, "ring_timeout"),  # no inf or NaN
+        ('{"queue": "q1", "pacing": {"speed": 3}}', 400, "pacing.speed"),
+        ('{"queue": "q1", "seat": {"max_dials": "many"}}', 400, "seat.max_dials"),
+        ('{"queue": "q1", "window": {"start": "25:00"}}', 422, "window.start"),
+        ('{"queue": "q1", "retries": {"bogus": null}}', 400, "retries.bogus"),
+        ('{"queue": "q1", "ring_timeout": 1e999}', 400, "ring_timeout"),  # no inf or NaN
         ("{}", 400, "queue"),
     ],
 )

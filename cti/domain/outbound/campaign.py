@@ -33,14 +33,19 @@ from types import MappingProxyType
 from typing import Final, NewType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cti.domain.ids import QueueId
+from cti.domain.ids import PLAIN_NAME, QUEUE_NAME, QueueId
 from cti.domain.outbound.pacing import DialMode, PacingConfig
-from cti.domain.setting import SettingError, check, setting
+from cti.domain.setting import PROSE, SettingError, Text, check, named, setting
 
 CampaignId = NewType("CampaignId", str)
 
 HOUR: Final = 3600.0
+DAY: Final = 24 * HOUR
 MIN_RING_TIMEOUT: Final = 15.0  # "no answer" only after at least 15 s of ringing (issue 4)
+MAX_RING_TIMEOUT: Final = 300.0
+MOST_ATTEMPTS: Final = 100  # P17 says 3-5; more is a typo, not a policy
+MOST_A_DAY: Final = 10_000  # a seat's dials or successes a day
+ZONE_NAME: Final = Text(length=64)  # IANA names are short ("America/Argentina/Buenos_Aires")
 
 
 class CampaignStatus(StrEnum):
@@ -77,9 +82,15 @@ RETRIED: Final = frozenset(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryRule:
-    delay: float = field(metadata=setting("seconds after the attempt ended", ge=0, unit="s"))
+    delay: float = field(
+        metadata=setting("seconds after the attempt ended", ge=0, le=30 * DAY, unit="s")
+    )
     max_attempts: int = field(
-        metadata=setting("attempts in all, after which the contact is closed (P17: 3-5)", ge=1)
+        metadata=setting(
+            "attempts in all, after which the contact is closed (P17: 3-5)",
+            ge=1,
+            le=MOST_ATTEMPTS,
+        )
     )
 
     def validate(self, where: str) -> None:
@@ -117,14 +128,18 @@ class CallingWindow:
         return self.start <= local < self.end
 
 
+def _daily(doc: str) -> Mapping[str, object]:
+    return setting(doc, ge=0, le=MOST_A_DAY)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SeatTargets:
     """P16: an outbound seat's daily dials and successful contacts; outside: a finding."""
 
-    min_dials: int = field(default=70, metadata=setting("fewest dials a seat's day", ge=0))
-    max_dials: int = field(default=100, metadata=setting("most dials a seat's day", ge=0))
-    min_successes: int = field(default=60, metadata=setting("fewest successes a day", ge=0))
-    max_successes: int = field(default=80, metadata=setting("most successes a day", ge=0))
+    min_dials: int = field(default=70, metadata=_daily("fewest dials a seat's day"))
+    max_dials: int = field(default=100, metadata=_daily("most dials a seat's day"))
+    min_successes: int = field(default=60, metadata=_daily("fewest successes a day"))
+    max_successes: int = field(default=80, metadata=_daily("most successes a day"))
 
     def validate(self) -> None:
         check(self, "seat targets")
@@ -139,16 +154,18 @@ def _progressive() -> PacingConfig:
 
 
 def _period(doc: str) -> Mapping[str, object]:
-    return setting(doc, gt=0, unit="s")
+    return setting(doc, gt=0, le=31 * DAY, unit="s")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CampaignConfig:
-    id: CampaignId = field(metadata=setting("the campaign's id"))
+    id: CampaignId = field(metadata=setting("the campaign's id", text=PLAIN_NAME))
     name: str = field(default="", metadata=setting("shown to people"))
-    queue: QueueId = field(metadata=setting("a configured queue; its agents serve the campaign"))
+    queue: QueueId = field(
+        metadata=setting("a configured queue; its agents serve the campaign", text=QUEUE_NAME)
+    )
     caller_id: str = field(default="", metadata=setting("the number the called party sees"))
-    script: str = field(default="", metadata=setting("what the agent reads (P25)"))
+    script: str = field(default="", metadata=setting("what the agent reads (P25)", text=PROSE))
     shown_fields: tuple[str, ...] = field(
         default=(), metadata=setting("the contact's fields shown to the agent (P25)")
     )
@@ -156,7 +173,9 @@ class CampaignConfig:
         default_factory=CallingWindow,
         metadata=setting("calling window in the called party's local time"),
     )
-    timezone: str = field(default="UTC", metadata=setting("IANA, for contacts without one"))
+    timezone: str = field(
+        default="UTC", metadata=setting("IANA, for contacts without one", text=ZONE_NAME)
+    )
     retries: Mapping[AttemptResult, RetryRule] = field(
         default_factory=default_retries,
         metadata=setting("by the last attempt's result (rule 3); left out: no retry (P17)"),
@@ -179,7 +198,10 @@ class CampaignConfig:
     ring_timeout: float = field(
         default=25.0,
         metadata=setting(
-            'seconds a dial rings before it is "no answer"', ge=MIN_RING_TIMEOUT, unit="s"
+            'seconds a dial rings before it is "no answer"',
+            ge=MIN_RING_TIMEOUT,
+            le=MAX_RING_TIMEOUT,
+            unit="s",
         ),
     )
     machine_detection: bool = field(
@@ -193,9 +215,7 @@ class CampaignConfig:
     )
 
     def validate(self) -> None:
-        if not self.id.strip():
-            raise SettingError("campaign: id must not be empty", "id")
-        where = f"campaign {self.id}"
+        where = named("campaign", self.id, PLAIN_NAME)
         if not self.queue.strip():
             raise SettingError(f"{where}: queue must name the queue whose agents serve it", "queue")
         check(self, where)

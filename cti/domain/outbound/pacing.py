@@ -36,17 +36,24 @@ class PacingConfig:
     window: float = field(
         default=86_400.0,
         metadata=setting(
-            "seconds the rate is measured over (24 h; 30 days 2592000)", gt=0, unit="s"
+            "seconds the rate is measured over (24 h; 30 days 2592000)",
+            gt=0,
+            le=31 * 86_400,
+            unit="s",
         ),
     )
     hold: float = field(
         default=2.0,
         metadata=setting(
-            "seconds an answered person may wait for an agent (the law: 2)", ge=0, unit="s"
+            "seconds an answered person may wait for an agent (the law: 2)",
+            ge=0,
+            le=60,
+            unit="s",
         ),
     )
     max_lines_per_agent: float = field(
-        default=3.0, metadata=setting("runaway guard: calls ringing per logged-in agent", ge=1)
+        default=3.0,
+        metadata=setting("runaway guard: calls ringing per logged-in agent", ge=1, le=50),
     )
     max_risk: float = field(
         default=0.04, metadata=setting("rule 3: accepted risk of the next call", ge=0, lt=1)
@@ -56,7 +63,8 @@ class PacingConfig:
         metadata=setting("rule 2: share of the cap from which risk shrinks", ge=0, lt=1),
     )
     full_room: float = field(
-        default=10.0, metadata=setting("rule 2: abandons of room for the full risk", ge=1)
+        default=10.0,
+        metadata=setting("rule 2: abandons of room for the full risk", ge=1, le=10_000),
     )
 
     def __post_init__(self) -> None:
