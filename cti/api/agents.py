@@ -97,7 +97,8 @@ async def log_in(request: web.Request, body: Login) -> web.Response:
     address = request.remote or ""
     ctx.signin.check(agent, address, ctx.now())  # before the PIN is looked at (rule 2)
     if not await ctx.directory.verify_pin(agent, body.pin):
-        ctx.signin.failed(agent, address, ctx.now())
+        for flag in ctx.signin.failed(agent, address, ctx.now()):
+            await ctx.execute(flag)  # the finding (P22); a busy engine is a 503, as anywhere
         raise ApiError(401, "wrong agent or PIN")
     ctx.signin.succeeded(agent)
     command = LogIn(

@@ -5,6 +5,8 @@ Rule 2: a refused attempt is 429 with Retry-After (whole seconds), the same for 
 a wrong PIN (domain rule 2); a failure otherwise stays the route's 401.
 Rule 3: the table is bounded: past MAX_KEYS keys, the forgotten ones are dropped first,
 then the oldest.
+Rule 4: `failed` returns the FlagSignIns commands of the keys that this failure made start
+waiting (domain rule 5); the route hands them to the core, which raises the findings.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from typing import Final
 
 from cti.api.errors import ApiError
+from cti.domain.commands import FlagSignIns
+from cti.domain.ids import AgentId, Instant
 from cti.domain.signin import (
     ADDRESS_POLICY,
     AGENT_POLICY,
@@ -23,6 +27,7 @@ from cti.domain.signin import (
     current,
     failed,
     locked,
+    throttled,
     wait,
 )
 
@@ -56,17 +61,24 @@ class SignInGuard:
                 headers={"Retry-After": str(seconds)},
             )
 
-    def failed(self, agent: str, address: str, now: float) -> None:
+    def failed(self, agent: str, address: str, now: float) -> list[FlagSignIns]:
+        """Count the failure; the findings it calls for (rule 4)."""
         self._count("wrong")
-        for table, key, policy in (
-            (self._agents, agent, AGENT_POLICY),
-            (self._addresses, address, ADDRESS_POLICY),
+        flags = []
+        for table, key, policy, who in (
+            (self._agents, agent, AGENT_POLICY, AgentId(agent)),
+            (self._addresses, address, ADDRESS_POLICY, None),
         ):
-            table[key] = failed(table.get(key), policy, now)
+            before = table.get(key)
+            table[key] = failed(before, policy, now)
             _bound(table, policy, now)
+            if throttled(before, table[key], policy, now):
+                at, failures = Instant(now), table[key].count
+                flags.append(FlagSignIns(at=at, agent=who, address=address, failures=failures))
             if locked(table[key], policy, now):
                 self._count("locked")
                 audit.warning("sign-in locked for %s after %d failures", key, table[key].count)
+        return flags
 
     def succeeded(self, agent: str) -> None:
         self._agents.pop(agent, None)

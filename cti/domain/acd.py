@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
-from cti.domain import adopt, callback, consult, desk, telephony
+from cti.domain import adopt, callback, consult, desk, signin, telephony
 from cti.domain.commands import (
     BlockNumbers,
     CancelConsult,
@@ -32,6 +32,7 @@ from cti.domain.commands import (
     EndWrapUp,
     FeedContacts,
     FlagOverdue,
+    FlagSignIns,
     HaltCampaign,
     HangUp,
     LoadConfig,
@@ -188,6 +189,8 @@ def _apply(work: Work, event: Input) -> None:
             running.on_tally(work, event)
         case FlagOverdue():
             callback.on_flag_overdue(work, event)
+        case FlagSignIns():
+            signin.on_flag_signins(work, event)
         case PreviewNext():
             preview.on_preview_next(work, event)
         case PreviewDial():

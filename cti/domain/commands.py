@@ -218,6 +218,19 @@ class FlagOverdue:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FlagSignIns:
+    """Sign-in protection started making a key wait (P3, P22): `failures` failed sign-ins
+    in a row for the agent, or from the address when `agent` is None. The core raises a
+    finding (cti/domain/signin.py rule 5)."""
+
+    at: Instant
+    agent: AgentId | None
+    address: str
+    failures: int
+    by: str = "system"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PreviewNext:
     """Preview (P25): the agent takes the next contact of a preview campaign to look at;
     the agent is reserved for it until it is dialled or skipped."""
@@ -264,6 +277,7 @@ Command = (
     | UnblockNumbers
     | TallyContacts
     | FlagOverdue
+    | FlagSignIns
     | PreviewNext
     | PreviewDial
     | PreviewSkip

@@ -208,6 +208,7 @@ class Rule(StrEnum):
     SECOND_LOGIN = "P3.second_login"  # an agent logged in while already logged in
     CALLBACK_OVERDUE = "P9.callback_overdue"  # a promised callback not dialled by its due time
     FOLLOW_UP_OVERDUE = "P18.follow_up_overdue"  # a complaint's follow-up not done by its due
+    SIGNIN_FAILURES = "P22.signin_failures"  # failed sign-ins in a row: logins now wait
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

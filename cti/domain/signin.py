@@ -10,12 +10,25 @@ Rule 3: a success forgets the agent's failures (not the address's: one right PIN
 wash away guesses at others); a key's failures are forgotten `forget` seconds after its last
 one.
 Rule 4: pure: time is passed in; the shell keeps the table and says what happened.
+Rule 5: the failure that first makes a key wait (the `free`-th in a row) is a finding
+(P22, P3: someone may be guessing an agent's PIN): the shell says so with FlagSignIns, and
+the finding names the agent (an unknown one by its text in the detail) or the address.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+from cti.domain.commands import FlagSignIns
+from cti.domain.effects import FindingRaised
+from cti.domain.ids import AgentId
+from cti.domain.records import Finding, Rule
+
+if TYPE_CHECKING:
+    from cti.domain.work import Work
+
+NO_AGENT: Final = AgentId("")  # an address's finding: no agent's
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,3 +73,33 @@ def failed(record: Failures | None, policy: Policy, now: float) -> Failures:
 def locked(record: Failures | None, policy: Policy, now: float) -> bool:
     """The key waits the longest wait: a lock worth a finding (P22)."""
     return wait(record, policy, now) >= policy.lock
+
+
+def throttled(before: Failures | None, after: Failures, policy: Policy, now: float) -> bool:
+    """Rule 5: this failure is the one that first makes the key wait."""
+    return after.count == policy.free and wait(before, policy, now) == 0
+
+
+def on_flag_signins(work: Work, command: FlagSignIns) -> None:
+    """Rule 5: one finding per key starting to wait."""
+    known = command.agent is not None and command.agent in work.config.agents
+    if command.agent is None:
+        who, agent = f"from {command.address or 'an unknown address'}", NO_AGENT
+    elif known:
+        who, agent = f"for agent {command.agent} from {command.address}", command.agent
+    else:  # an id nobody has: named in the text only, so findings stay by real agents
+        who, agent = f"for unknown agent {command.agent[:40]!a} from {command.address}", NO_AGENT
+    policy = ADDRESS_POLICY if command.agent is None else AGENT_POLICY
+    work.emit(
+        FindingRaised(
+            finding=Finding(
+                rule=Rule.SIGNIN_FAILURES,
+                agent=agent,
+                at=command.at,
+                measured=float(command.failures),
+                limit=float(policy.free - 1),
+                detail=f"{command.failures} failed sign-ins in a row {who}: "
+                f"each attempt now waits, up to {policy.lock / 60:g} minutes",
+            )
+        )
+    )

@@ -2,14 +2,17 @@
 after five wrong PINs the agent must wait, doubling; while it waits a right PIN gets the
 same refusal as a wrong one (with a bad device too: nothing tells a right PIN); the wait
 passes, a right PIN logs in and forgets the failures; an address guessing at many agents
-is held back too; every outcome is counted."""
+is held back too; every outcome is counted, and each key that starts waiting is a finding
+(P22)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cti.domain.inputs import DeviceState
+from cti.domain.records import Finding, Rule
 from tests.api.harness import Api
+from tests.waiting import eventually
 
 LOGIN = "/api/v1/agents/{}/login"
 
@@ -59,3 +62,36 @@ async def test_an_address_guessing_at_many_agents_is_held_back(api: Api) -> None
         assert (await login(api, f"90{n:02d}", "1111", "1001"))[0] == 401
     status, answer, after = await login(api, "1002", "5678", "1002")
     assert (status, after) == (429, "1"), answer  # the address waits, a right PIN too
+
+
+def signin_findings(api: Api) -> list[Finding]:
+    found = [r for r in api.history.records if isinstance(r, Finding)]
+    return [f for f in found if f.rule is Rule.SIGNIN_FAILURES]
+
+
+async def test_a_key_starting_to_wait_is_one_finding_naming_the_agent_or_the_address(
+    api: Api,
+) -> None:
+    for _ in range(5):
+        await login(api, "1001", "9999", "1001")
+    api.clock.advance(1.0)
+    await login(api, "1001", "9999", "1001")  # a 6th failure: a longer wait, no new finding
+
+    (agent,) = signin_findings(api)
+    assert (agent.agent, agent.measured, agent.limit) == ("1001", 5.0, 4.0)
+    assert agent.detail.startswith("5 failed sign-ins in a row for agent 1001 from 127.0.0.1")
+
+    for n in range(14):  # the address reaches 20 failures; unknown ids are not findings' agents
+        await login(api, f"90{n:02d}", "1111", "1001")
+    _, address = signin_findings(api)
+    assert (address.agent, address.measured) == ("", 20.0)
+    assert address.detail.startswith("20 failed sign-ins in a row from 127.0.0.1")
+
+    async def listed() -> list[Any]:
+        url = "/api/v1/findings?rule=P22.signin_failures"
+        status, answer = await api.call("GET", url, api.supervisor)
+        assert status == 200, answer
+        return list(answer["findings"]) if len(answer["findings"]) == 2 else []
+
+    stored = await eventually(listed, what="both findings stored and listed")
+    assert [f["agent"] for f in stored] == ["1001", ""]
