@@ -30,7 +30,7 @@ from cti.api.context import ApiContext, context_of
 from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
 from cti.api.errors import ApiError, invalid
 from cti.api.identity import Identity
-from cti.api.query import positive_int, query_fields
+from cti.api.query import count, flag, positive_int, query_fields, true_or_false
 from cti.api.route import route
 from cti.api.shapes import Callback
 from cti.domain.callback import promised_contact
@@ -98,8 +98,8 @@ async def schedule(request: web.Request, body: Callback) -> web.Response:
     query={
         "queue": "one queue's",
         "agent": "promised to this agent",
-        "all": "true: closed and done ones too",
-        "limit": f"at most this many (1-{LISTED}, default {LISTED})",
+        "all": flag("true: closed and done ones too"),
+        "limit": count(LISTED, LISTED),
         PARAMETER: DESCRIBED,
     },
     tag="callbacks",
@@ -110,7 +110,7 @@ async def list_callbacks(request: web.Request) -> web.Response:
     query_fields(query, {"queue", "agent", "all", "limit", PARAMETER})
     agent = _agent_filter(identity, query.get("agent"))
     queue = QueueId(query["queue"]) if query.get("queue") else None
-    everything = query.get("all", "false").lower() in ("1", "true", "yes")
+    everything = true_or_false(query, "all")
     bound: Filters = {"queue": queue, "agent": agent, "all": everything}
     page = await ctx.callbacks.listed(
         queue=queue,

@@ -30,7 +30,16 @@ from cti.api.context import ApiContext, context_of
 from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
 from cti.api.errors import bad_request
 from cti.api.identity import Identity
-from cti.api.query import choice, positive_int, query_fields, time_range
+from cti.api.query import (
+    calendar_day,
+    choice,
+    count,
+    moment,
+    one_of,
+    positive_int,
+    query_fields,
+    time_range,
+)
 from cti.api.route import route
 from cti.api.views import Json
 from cti.domain.ids import Instant
@@ -55,7 +64,6 @@ MAX_ATTEMPTS: Final = 1000
 DEFAULT_ATTEMPTS: Final = 100
 DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY_ZONE: Final = "UTC"  # rule 4
-WHEN: Final = "epoch seconds or ISO 8601 with an offset"
 ATTEMPTS: Final = Listing("attempts", str)
 
 
@@ -82,7 +90,7 @@ def _range(request: web.Request, *others: str) -> tuple[Instant | None, Instant 
     answer=answers.CampaignStats,
     roles=READERS,
     errors=(400, 404),
-    query={"since": WHEN, "until": WHEN},
+    query={"since": moment(), "until": moment()},
     tag="campaigns",
 )
 async def campaign_stats(request: web.Request) -> web.Response:
@@ -108,10 +116,10 @@ async def campaign_stats(request: web.Request) -> web.Response:
     roles=READERS,
     errors=(400, 404),
     query={
-        "result": "only attempts with this result, e.g. abandoned",
-        "since": WHEN,
-        "until": WHEN,
-        "limit": f"at most this many (1-{MAX_ATTEMPTS}, default {DEFAULT_ATTEMPTS})",
+        "result": one_of("only attempts with this result, e.g. abandoned", AttemptResult),
+        "since": moment(),
+        "until": moment(),
+        "limit": count(MAX_ATTEMPTS, DEFAULT_ATTEMPTS),
         PARAMETER: DESCRIBED,
     },
     tag="campaigns",
@@ -142,7 +150,7 @@ async def campaign_attempts(request: web.Request) -> web.Response:
     roles=READERS,
     errors=(400, 404),
     query={
-        "day": "YYYY-MM-DD, a day in UTC (default: today)",
+        "day": calendar_day("YYYY-MM-DD, a day in UTC (default: today)"),
         "campaign": "one campaign's dials, against its seat targets",
     },
     tag="campaigns",

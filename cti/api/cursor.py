@@ -27,11 +27,15 @@ from dataclasses import dataclass
 from typing import Final
 
 from cti.api.errors import ApiError, bad_request
+from cti.api.query import CURSOR, CURSOR_TEXT, Param
 from cti.storage.page import Position
 
 VERSION: Final = 1
-PARAMETER: Final = "cursor"
-DESCRIBED: Final = "the `next` of the previous page; send the same filters with it"
+PARAMETER: Final = CURSOR
+DESCRIBED: Final = Param(
+    "the `next` of the previous page, opaque; send the same filters with it",
+    {"type": "string", "pattern": "^[A-Za-z0-9_=-]*$", "maxLength": CURSOR_TEXT.length},
+)
 SHAPE: Final = ("version", "listing", "digest", "time", "id")  # rule 3
 Filters = Mapping[str, str | float | bool | None]
 

@@ -22,14 +22,13 @@ from cti.api.agents import agent_id
 from cti.api.auth import identify, require_agent
 from cti.api.context import context_of
 from cti.api.errors import ApiError
-from cti.api.query import figures_range, query_fields
+from cti.api.query import WHEN, figures_range, moment, query_fields
 from cti.api.route import route
 from cti.domain.ids import QueueId
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
 
-WHEN: Final = "epoch seconds or ISO 8601 with an offset"
 SINCE: Final = f"{WHEN} (default: 24 hours before until)"
 UNTIL: Final = f"{WHEN} (default: now)"
 READERS: Final = (Role.SUPERVISOR, Role.ADMIN)
@@ -42,7 +41,7 @@ READERS: Final = (Role.SUPERVISOR, Role.ADMIN)
     summary="An agent's figures over [since, until)",
     answer=answers.Figures,
     errors=(400,),
-    query={"since": SINCE, "until": UNTIL},
+    query={"since": moment(SINCE), "until": moment(UNTIL)},
     tag="history",
 )
 async def agent_figures(request: web.Request) -> web.Response:
@@ -64,7 +63,7 @@ async def agent_figures(request: web.Request) -> web.Response:
     answer=answers.QueueFiguresAnswer,
     roles=READERS,
     errors=(400, 404),
-    query={"since": SINCE, "until": UNTIL},
+    query={"since": moment(SINCE), "until": moment(UNTIL)},
     tag="history",
 )
 async def queue_figures(request: web.Request) -> web.Response:

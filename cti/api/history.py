@@ -27,7 +27,16 @@ from cti.api.context import context_of
 from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
 from cti.api.errors import ApiError
 from cti.api.identity import Identity
-from cti.api.query import choice, positive_int, query_fields, time_range
+from cti.api.query import (
+    WHEN,
+    choice,
+    count,
+    moment,
+    one_of,
+    positive_int,
+    query_fields,
+    time_range,
+)
 from cti.api.route import route
 from cti.domain.ids import AgentId, CallId, QueueId
 from cti.domain.records import CallOutcome, Rule
@@ -40,7 +49,6 @@ routes = web.RouteTableDef()
 MAX_FINDINGS: Final = 1000
 MAX_CALLS: Final = 1000
 DEFAULT_CALLS: Final = 100
-WHEN: Final = "epoch seconds or ISO 8601 with an offset"
 CALLS: Final = Listing("calls", int)
 FINDINGS: Final = Listing("findings", int)
 
@@ -79,10 +87,10 @@ async def get_call(request: web.Request) -> web.Response:
     query={
         "queue": "calls that visited this queue",
         "agent": "calls this agent was offered or talked to (agents: their own only)",
-        "outcome": "answered, abandoned or unanswered",
-        "since": f"entered at or after ({WHEN})",
-        "until": f"entered before ({WHEN})",
-        "limit": f"at most this many (1-{MAX_CALLS}, default {DEFAULT_CALLS})",
+        "outcome": one_of("answered, abandoned or unanswered", CallOutcome),
+        "since": moment(f"entered at or after ({WHEN})"),
+        "until": moment(f"entered before ({WHEN})"),
+        "limit": count(MAX_CALLS, DEFAULT_CALLS),
         PARAMETER: DESCRIBED,
     },
     tag="history",
@@ -120,11 +128,11 @@ async def list_calls(request: web.Request) -> web.Response:
     answer=answers.Findings,
     errors=(400,),
     query={
-        "rule": "a rule id, e.g. C3.ring_limit",
+        "rule": one_of("a rule id, e.g. C3.ring_limit", Rule),
         "agent": "an agent id (agents: their own only)",
-        "since": WHEN,
-        "until": WHEN,
-        "limit": f"at most this many (1-{MAX_FINDINGS}, default {MAX_FINDINGS})",
+        "since": moment(),
+        "until": moment(),
+        "limit": count(MAX_FINDINGS, MAX_FINDINGS),
         PARAMETER: DESCRIBED,
     },
     tag="history",

@@ -23,6 +23,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_jso
 from pydantic_core import core_schema
 
 from cti.api import answers
+from cti.api.query import Param
 from cti.api.route import ROUTES, Route, route
 
 routes = web.RouteTableDef()
@@ -154,10 +155,14 @@ def _operation(declared: Route, ref: Mapping[type[BaseModel], Schema]) -> Schema
 
 def _errors(declared: Route) -> list[int]:
     statuses = {*declared.errors, 503}
+    for given in declared.query.values():
+        statuses |= set(given.errors) if isinstance(given, Param) else {400}
     if not declared.public:
         statuses |= {401, 403}
     if declared.body is not None:
         statuses |= {400, 413}
+        if declared.body.model_fields:  # a text or a number out of its rule (shapes rule 4)
+            statuses.add(422)
     return sorted(statuses)
 
 
@@ -165,20 +170,20 @@ def _parameters(path: str) -> dict[str, object]:
     names = PARAMETER.findall(path)
     if not names:
         return {}
-    schema = {"type": "string"}
+    schema = {"type": "string", "minLength": 1, "maxLength": 200}
     return {
         "parameters": [{"name": n, "in": "path", "required": True, "schema": schema} for n in names]
     }
 
 
-def _query(name: str, description: str) -> Schema:
-    schema = {"type": "string"}
+def _query(name: str, declared: str | Param) -> Schema:
+    param = declared if isinstance(declared, Param) else Param(declared)
     return {
         "name": name,
         "in": "query",
         "required": False,
-        "schema": schema,
-        "description": description,
+        "schema": param.schema,
+        "description": param.doc,
     }
 
 

@@ -3,29 +3,85 @@
 Rule 1: a query may hold only the parameters its route reads; any other is a 400 naming it
 (so a misspelt filter never silently returns everything).
 Rule 2: instants are epoch seconds or ISO 8601 with an offset, as bodies take them.
-Rule 3: a time range is half-open, [since, until); `since` must be before `until` (a 400
-naming `since`). A listing's range may leave either end open; a figures range ends now
-and starts its length before its end unless told.
+Rule 3: a time range is half-open, [since, until); `since` must be before `until` (a 422
+naming `since`: each is well formed, the pair is refused). A listing's range may leave
+either end open; a figures range ends now and starts its length before its end unless told.
+Rule 4: a route declares each parameter it reads with a `Param` (its meaning and its JSON
+Schema: an instant, a count within bounds, one of an enum's values, a flag, a day, an
+opaque cursor), from which the OpenAPI document says what the parameter takes; a plain
+text filter is a description alone (one printable line). A parameter given empty
+(`?since=`) is as if left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Final, TypeVar
 
-from cti.api.errors import bad_request
+from cti.api.errors import ApiError, bad_request
 from cti.domain.ids import Instant
+from cti.domain.setting import LINE, Text
 
 DAY: Final = 86_400.0
+FIRST_MOMENT: Final = -62_135_596_800.0  # 0001-01-01T00:00:00Z: the calendar's range
+LAST_MOMENT: Final = 253_402_300_799.0  # 9999-12-31T23:59:59Z
 E = TypeVar("E", bound=StrEnum)
+WHEN: Final = "epoch seconds or ISO 8601 with an offset"
+CURSOR: Final = "cursor"  # a listing's page (cti/api/cursor.py)
+CURSOR_TEXT: Final = Text(length=2000)
+LINE_SCHEMA: Final = {"type": "string", "maxLength": LINE.length, "pattern": LINE.pattern}
+Schema = dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """Rule 4: one query parameter as the document states it."""
+
+    doc: str
+    schema: Schema = field(default_factory=lambda: dict(LINE_SCHEMA))
+    errors: tuple[int, ...] = (400,)  # a bad value; 422: well formed, refused with another
+
+
+def moment(doc: str = WHEN) -> Param:
+    """An instant (rule 2): epoch seconds from year 1 to 9999, or RFC 3339 text; as an
+    end of a range, out of order with the other end (rule 3: 422)."""
+    number: Schema = {"type": "number", "minimum": FIRST_MOMENT, "maximum": LAST_MOMENT}
+    text: Schema = {"type": "string", "format": "date-time", "maxLength": 64}
+    return Param(doc, {"anyOf": [number, text]}, errors=(400, 422))
+
+
+def count(most: int, default: int) -> Param:
+    return Param(
+        f"at most this many (1-{most}, default {default})",
+        {"type": "integer", "minimum": 1, "maximum": most},
+    )
+
+
+def one_of(doc: str, kind: type[StrEnum]) -> Param:
+    return Param(doc, {"type": "string", "enum": [member.value for member in kind]})
+
+
+def flag(doc: str) -> Param:
+    return Param(doc, {"type": "boolean"})
+
+
+def calendar_day(doc: str) -> Param:
+    return Param(doc, {"type": "string", "format": "date"})
 
 
 def query_fields(query: Mapping[str, str], allowed: set[str]) -> None:
+    """Rule 1, and every value one printable line of at most 200 characters (LINE; a
+    cursor 2,000)."""
     unknown = sorted(set(query) - allowed)
     if unknown:
         raise bad_request(f"unknown query parameter '{unknown[0]}'", unknown[0])
+    for name, value in query.items():
+        fault = (CURSOR_TEXT if name == CURSOR else LINE).fault(value)
+        if fault is not None:
+            raise bad_request(f"query parameter '{name}' {fault}", name)
 
 
 def instant(query: Mapping[str, str], name: str) -> Instant | None:
@@ -41,12 +97,9 @@ def instant(query: Mapping[str, str], name: str) -> Instant | None:
     return parsed
 
 
-LAST_MOMENT: Final = 253_402_300_799.0  # 9999-12-31T23:59:59Z
-
-
 def parse_instant(value: str | float) -> Instant | None:
-    """Epoch seconds, or an ISO 8601 time with its offset, from 1970 to 9999 (a moment a
-    calendar can show: not NaN, not infinite, not 1e400); None when it is neither."""
+    """Epoch seconds, or an ISO 8601 time with its offset, within the calendar (years 1 to
+    9999: not NaN, not infinite, not 1e400); None when it is neither."""
     number: float | None
     try:
         number = float(value)
@@ -55,10 +108,10 @@ def parse_instant(value: str | float) -> Instant | None:
     if number is None and isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
+            number = None if parsed.tzinfo is None else parsed.timestamp()
+        except (ValueError, OverflowError):  # OverflowError: an offset past year 1 or 9999
             return None
-        number = None if parsed.tzinfo is None else parsed.timestamp()
-    if number is None or not 0 <= number <= LAST_MOMENT:
+    if number is None or not FIRST_MOMENT <= number <= LAST_MOMENT:
         return None
     return Instant(number)
 
@@ -75,11 +128,20 @@ def choice(query: Mapping[str, str], name: str, kind: type[E]) -> E | None:
         raise bad_request(f"query parameter '{name}' must be one of {choices}", name) from None
 
 
+def true_or_false(query: Mapping[str, str], name: str) -> bool:
+    """A flag: `true` or `false` (left out: false); anything else is a 400 naming it."""
+    value = query.get(name, "").lower()
+    if value not in ("", "true", "false"):
+        raise bad_request(f"query parameter '{name}' must be true or false", name)
+    return value == "true"
+
+
 def positive_int(query: Mapping[str, str], name: str, default: int, most: int) -> int:
     value = query.get(name)
-    if value is None:
+    if not value:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= most:
+    # isdigit alone takes "²", which int() refuses; a short ASCII run is a number int() reads.
+    if not (value.isascii() and value.isdigit() and len(value) <= 9) or not 1 <= int(value) <= most:
         raise bad_request(f"query parameter '{name}' must be an integer from 1 to {most}", name)
     return int(value)
 
@@ -88,8 +150,12 @@ def time_range(query: Mapping[str, str]) -> tuple[Instant | None, Instant | None
     """Rule 3: `since` and `until`, either left open (None)."""
     since, until = instant(query, "since"), instant(query, "until")
     if since is not None and until is not None and since >= until:
-        raise bad_request("query parameter 'since' must be before 'until'", "since")
+        raise _unordered()
     return since, until
+
+
+def _unordered() -> ApiError:
+    return ApiError(422, "query parameter 'since' must be before 'until'", field="since")
 
 
 def figures_range(
@@ -100,5 +166,5 @@ def figures_range(
     until = now if until is None else until
     since = Instant(until - length) if since is None else since
     if since >= until:
-        raise bad_request("query parameter 'since' must be before 'until'", "since")
+        raise _unordered()
     return since, until

@@ -10,7 +10,8 @@ validated (a missing body is `{}`): a malformed, missing, mistyped or unknown fi
 Rule 3: what needs the path to decide (an agent acting only on itself) is the handler's
 check (cti/api/auth.py require_agent).
 Rule 4: `errors` are the statuses an operation can answer besides its success; 401 and
-403 are added unless `public`, 400 and 413 with a body, 503 always.
+403 are added unless `public`, 400 and 413 with a body (and 422 with a body that has
+fields: a text or number out of its rule), 503 always.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from cti.api.auth import identify, require
 from cti.api.context import context_of
 from cti.api.errors import ApiError
+from cti.api.query import Param
 from cti.schema.refusal import refusal
 from cti.storage.tokens import Role
 
@@ -35,7 +37,7 @@ BodyHandler = Callable[[web.Request, B], Awaitable[web.StreamResponse]]
 EVERYONE: Final = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 
 
-def _no_query() -> Mapping[str, str]:
+def _no_query() -> Mapping[str, str | Param]:
     return MappingProxyType({})
 
 
@@ -52,7 +54,7 @@ class Route:
     roles: tuple[Role, ...] = EVERYONE
     public: bool = False
     errors: tuple[int, ...] = ()
-    query: Mapping[str, str] = field(default_factory=_no_query)  # name -> description
+    query: Mapping[str, str | Param] = field(default_factory=_no_query)  # name -> meaning
     tag: str = "agents"
     status: int = 200
     content: str = "application/json"  # of the body: an upload is text/csv
@@ -70,7 +72,7 @@ class Declared(TypedDict):
     roles: NotRequired[tuple[Role, ...]]
     public: NotRequired[bool]
     errors: NotRequired[tuple[int, ...]]
-    query: NotRequired[Mapping[str, str]]
+    query: NotRequired[Mapping[str, str | Param]]
     tag: NotRequired[str]
     status: NotRequired[int]
     content: NotRequired[str]

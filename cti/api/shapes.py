@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, PlainValidator, Wi
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-from cti.api.query import LAST_MOMENT, parse_instant
+from cti.api.query import moment, parse_instant
 from cti.domain.config import REASON_CODE, AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import PLAIN_NAME, QUEUE_NAME, DeviceId, Instant
 from cti.domain.outbound.campaign import ZONE_NAME, CampaignConfig
@@ -55,12 +55,7 @@ def _moment(given: object) -> Instant:
     return found
 
 
-MOMENT_SCHEMA: Final[dict[str, JsonValue]] = {
-    "type": ["number", "string"],
-    "minimum": 0,  # a number: epoch seconds from 1970 to 9999 (cti/api/query.py)
-    "maximum": LAST_MOMENT,
-    "maxLength": 64,  # text: ISO 8601
-}
+MOMENT_SCHEMA: Final = cast(dict[str, JsonValue], moment().schema)  # query.py rule 2
 Moment = Annotated[Instant, PlainValidator(_moment), WithJsonSchema(MOMENT_SCHEMA)]
 
 
@@ -105,10 +100,9 @@ class Transfer(BaseModel):
     model_config = ConfigDict(
         **STRICT,
         json_schema_extra={
-            "oneOf": [
-                {"required": ["queue"]},
-                {"required": ["extension"]},
-                {"required": ["survey"]},
+            "oneOf": [  # the one given is not null
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in ("queue", "extension", "survey")
             ],
             "examples": [{"queue": "sales"}, {"extension": "2001"}, {"survey": True}],
         },

@@ -13,6 +13,8 @@ Rule 3a: a text is held to its setting's Text rule (cti/domain/setting.py rule 7
 printable line by default, an id's own rule) by `text(rule)`: the same fault, in the
 same words, as the core's check, refused as a value (422) naming the field; the schema
 states it (pattern, maxLength, minLength), so a client can tell before it sends.
+Rule 3b: an integer setting takes a JSON number with no fraction (10.0), as JSON Schema's
+"integer" does; a fraction, text or a boolean is a type error (400).
 Rule 4: `updated(base, model)` is `base` with what the model was given: a part (pacing)
 is the base's part updated, a mapping is replaced whole, each part built by its own
 dataclass; a SettingError raised by a part is named from the whole
@@ -35,6 +37,7 @@ from typing import Annotated, Final, TypeVar, cast
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
@@ -112,6 +115,14 @@ class Kept:
         return given
 
 
+def _whole(given: object) -> object:
+    """Rule 3b: 3.0 is the integer 3, as JSON Schema says; 3.5, "3" and true stay refused."""
+    if isinstance(given, float) and given.is_integer():
+        return int(given)
+    return given
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
 Fields = dict[str, tuple[object, FieldInfo]]
 JsonDict = dict[str, JsonValue]
 
@@ -181,6 +192,8 @@ def _inner(tp: TypeForm, rule: Text, keys: Text | None) -> object:
         return tuple[_shape(item, rule), ...]  # type: ignore[misc]
     if base(tp) is str:  # a text or an id (a NewType of str); a StrEnum keeps its choices
         return Annotated[str, Kept(rule)]
+    if base(tp) is int:
+        return Whole
     return tp
 
 

@@ -114,5 +114,5 @@ async def test_queue_figures_are_refused_to_agents_unknown_queues_and_bad_ranges
 
     assert agent[0] == 403
     assert unknown[0] == 404
-    assert (backwards[0], backwards[1]["field"]) == (400, "since")
+    assert (backwards[0], backwards[1]["field"]) == (422, "since")
     assert (misspelt[0], misspelt[1]["field"]) == (400, "from")
