@@ -138,7 +138,7 @@ async def assemble(
         now=clock.now,
         ami_up=telephony.up,
         ami_reconnects=telephony.reconnects,
-        database_reachable=database.is_reachable,
+        database_health=database.health,
         render_metrics=metrics.render,
         run_campaign=dialer.run_campaign,
         signin=SignInGuard(metrics.signin),
