@@ -10,6 +10,9 @@ listening socket.
 Rule 4: the history writer starts first, and the logins to restore (C1) are read once the
 spool a previous run left is in the database (within PRESENCE_SETTLE): a login or logout
 spooled during an outage before a crash is part of who is logged in.
+Rule 5: the database opened is the one the spool belongs to (cti/storage/stamp.py): one that
+vanished under the server is refused before anything is written (DatabaseVanished: `cti
+serve` prints why and exits 1), and the spool's stamp names the database once it is open.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from cti.storage.config_store import ConfigStore
 from cti.storage.config_watch import ConfigWatch
 from cti.storage.database import Database, open_database
 from cti.storage.spool import BatchingHistory, Progress, settled
+from cti.storage.stamp import remember
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +142,7 @@ async def assemble(
         now=clock.now,
         ami_up=telephony.up,
         ami_reconnects=telephony.reconnects,
-        database_reachable=database.is_reachable,
+        database_health=database.health,
         render_metrics=metrics.render,
         run_campaign=dialer.run_campaign,
         signin=SignInGuard(metrics.signin),
@@ -153,8 +157,14 @@ async def assemble(
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
     clock = SystemClock()
-    database = await open_database(settings.database.url)
-    history = BatchingHistory(database.history(), Path(settings.database.spool))
+    spool = Path(settings.database.spool)
+    database = await open_database(settings.database.url, spool=spool)  # rule 5
+    try:
+        await remember(spool, database.identity, database.where)
+    except BaseException:
+        await database.close()
+        raise
+    history = BatchingHistory(database.history(), spool)
     parts: Parts | None = None
 
     def submit(item: Input) -> None:

@@ -6,11 +6,14 @@ modules) build it as JSON and may say more (extra fields allowed), never less or
 tests/api/test_openapi.py validates real answers against these models.
 Rule 2: what is a configuration value is the core's shape, derived (cti/schema): a
 campaign's `config` is its PUT body, a queue's view the queue's settings.
+Rule 3: an answer is the body of its route's success; one that is also the body of an
+error status lists it in `statuses` (Health: /healthz answers 503 with it, saying what is
+down), and the document says so; every other error is an Error.
 """
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import ClassVar, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +32,8 @@ Instant = float | None  # epoch seconds
 
 class Answer(BaseModel):
     model_config = OPEN
+    # Error statuses answered with this model rather than Error (cti/api/openapi.py).
+    statuses: ClassVar[tuple[int, ...]] = ()
 
 
 class Error(Answer):
@@ -344,8 +349,34 @@ class Callbacks(Answer):
     next: str | None = Field(description=NEXT)
 
 
+class AmiHealth(Answer):
+    connected: bool = Field(description="the AMI session is logged in")
+    reconnects: int = Field(description="logins since the start, the first one excluded")
+
+
+class DatabaseHealth(Answer):
+    reachable: bool = Field(
+        description="a new connection answers within 2 s (SQLite: none is opened while the"
+        " file open is not at its path)"
+    )
+    writable: bool = Field(
+        description="a write would be committed now: a transaction took the write lock within"
+        " 0.5 s (and was rolled back), and, SQLite, the file open is the file at its path"
+    )
+    file: Literal["same", "moved", "replaced"] | None = Field(
+        description="SQLite: the file at the configured path is the one open (same), there is"
+        " none (moved away or deleted) or it is another one (replaced); null: PostgreSQL"
+    )
+    reason: str | None = Field(description="what is wrong; null when reachable and writable")
+
+
 class Health(Answer):
-    status: Literal["ok", "degraded"]
+    """The body of 200 and of 503 alike (`statuses`): 503 says what is down."""
+
+    statuses: ClassVar[tuple[int, ...]] = (503,)
+    status: Literal["ok", "degraded"] = Field(description="ok: AMI connected, database writable")
+    ami: AmiHealth
+    database: DatabaseHealth
 
 
 class Document(Answer):

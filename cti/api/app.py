@@ -45,7 +45,7 @@ routes = web.RouteTableDef()
     routes,
     "GET",
     "/healthz",
-    summary="AMI and database health",
+    summary="AMI and database health: 200 when both are up, else 503 saying what is down",
     answer=answers.Health,
     public=True,
     tag="operations",
@@ -53,13 +53,19 @@ routes = web.RouteTableDef()
 async def healthz(request: web.Request) -> web.Response:
     ctx = context_of(request)
     ami_up = ctx.ami_up()
-    db_ok = await ctx.database_reachable()
-    body = {
-        "status": "ok" if ami_up and db_ok else "degraded",
-        "ami": {"connected": ami_up, "reconnects": ctx.ami_reconnects()},
-        "database": {"reachable": db_ok},
-    }
-    return web.json_response(body, status=200 if ami_up and db_ok else 503)
+    database = await ctx.database_health()  # at most one probe a second (storage/health.py)
+    healthy = ami_up and database.ok
+    body = answers.Health(
+        status="ok" if healthy else "degraded",
+        ami=answers.AmiHealth(connected=ami_up, reconnects=ctx.ami_reconnects()),
+        database=answers.DatabaseHealth(
+            reachable=database.reachable,
+            writable=database.writable,
+            file=None if database.file is None else database.file.value,
+            reason=database.reason,
+        ),
+    )
+    return web.json_response(body.model_dump(mode="json"), status=200 if healthy else 503)
 
 
 @route(

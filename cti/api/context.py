@@ -24,6 +24,7 @@ from cti.domain.ids import AgentId, Instant
 from cti.domain.outbound.campaign import CampaignConfig
 from cti.domain.state import Decision
 from cti.engine.engine import Engine
+from cti.storage.health import DatabaseHealth
 
 
 class LoginTokens:
@@ -53,7 +54,7 @@ class ApiContext:
     now: Callable[[], Instant]
     ami_up: Callable[[], bool]
     ami_reconnects: Callable[[], int]
-    database_reachable: Callable[[], Awaitable[bool]]
+    database_health: Callable[[], Awaitable[DatabaseHealth]]  # cti/storage/health.py
     render_metrics: Callable[[], bytes]
     # RunCampaign with the window rebuilt from stored attempts, by the dialer's one rule
     # (cti/dialer/feeder.py rule 1); None when the core is told on a later round instead.

@@ -5,7 +5,8 @@ Rule 1: nothing here describes a route or a field: a route declared is documente
 its schemas are what its models validate; tests/api/test_openapi.py checks the paths
 against aiohttp's router and sends each body's example, broken field by field.
 Rule 2: every operation lists its error statuses (route rule 4), each answered as
-`{"error": reason}` with `field` for 400 and 422.
+`{"error": reason}` with `field` for 400 and 422, except those its answer model is the
+body of too (answers rule 3: /healthz's 503 is a Health).
 Rule 3: `X | None` is written `"type": [X, "null"]` where X is a plain type, as JSON
 Schema 2020-12 allows; schemas carry no titles (the names are the components').
 """
@@ -131,7 +132,11 @@ def _operation(declared: Route, ref: Mapping[type[BaseModel], Schema]) -> Schema
         answer |= _json(ref[declared.answer])
     responses: dict[str, object] = {str(declared.status): answer}
     for status in _errors(declared):
-        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+        if declared.answer is not None and status in _answered_too(declared.answer):
+            same = {"description": "The same answer, saying what is down"}
+            responses[str(status)] = same | _json(ref[declared.answer])
+        else:
+            responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
     op: Schema = {
         "summary": declared.summary,
         "tags": [declared.tag],
@@ -151,6 +156,11 @@ def _operation(declared: Route, ref: Mapping[type[BaseModel], Schema]) -> Schema
         upload = {"schema": {"type": "string", "description": "a header row with a number column"}}
         op["requestBody"] = {"required": True, "content": {declared.content: upload}}
     return op
+
+
+def _answered_too(answer: type[BaseModel]) -> tuple[int, ...]:
+    """Rule 2: the error statuses whose body is the answer model (answers rule 3)."""
+    return answer.statuses if issubclass(answer, answers.Answer) else ()
 
 
 def _errors(declared: Route) -> list[int]:

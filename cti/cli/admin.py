@@ -4,7 +4,9 @@ Rule 1: errors a user can fix (arguments, values, files, unknown ids, settings) 
 clear line per problem to stderr and exit 2, with no traceback; a database that cannot be
 reached prints one line and exits 1.
 Rule 2: each command loads the settings as `cti serve` does (--config, CTI_CONFIG, then
-CTI_DATABASE_URL ...), opens the database (which applies migrations) and closes it after.
+CTI_DATABASE_URL ...), opens the database (which applies migrations) and closes it after;
+a database that is not the one the server's spool belongs to is refused, as by `cti
+serve` (cti/storage/stamp.py rule 5: checked, never written).
 Rule 4: with a server configured (`server.url`), changes go through its API and reading
 stays on the database (cti/cli/server.py); an import, which the API has no route for, is
 stored here and the server told to reload.
@@ -75,7 +77,7 @@ def run_cli(prog: str, parser: Callable[[], Parser], argv: list[str], run: Runne
         args = parser().parse_args(argv)
         conf = settings.load(getattr(args, "config", None))
         args.server = _server(conf.server)
-        return asyncio.run(_run(run, args, conf.database.url))
+        return asyncio.run(_run(run, args, conf.database))
     except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else 0
     except ImportFailed as exc:
@@ -108,8 +110,9 @@ def _server(conf: settings.ServerSettings) -> Server | None:
     return Server(ApiClient(conf.url, conf.token))
 
 
-async def _run(run: Runner, args: argparse.Namespace, url: str) -> int:
-    database = await open_database(url)
+async def _run(run: Runner, args: argparse.Namespace, conf: settings.DatabaseSettings) -> int:
+    # The spool's stamp is checked, never written (cti/storage/stamp.py rule 5).
+    database = await open_database(conf.url, spool=Path(conf.spool))
     try:
         return await run(args, database)
     finally:

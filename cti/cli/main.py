@@ -1,12 +1,16 @@
 """The `cti` command: serve, admin, campaign, dnc, lab, demo.
 
 Rule 1: errors a user can fix are printed as one clear line and exit 2; no traceback.
+Rule 2: `cti serve` on a database it cannot open, or that is not the one its history spool
+belongs to (cti/storage/stamp.py), logs one clear line (and prints it, when the log goes
+to a file) and exits 1, as `cti admin` does.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 
 from cti import logs, settings
@@ -57,7 +61,14 @@ def _serve(config: str | None) -> int:
     except (settings.SettingsError, logs.LogFileError) as exc:
         print(f"cti: {exc}", file=sys.stderr)
         return 2
+    from cti.storage.database import DatabaseUnavailable
     from cti.wiring import serve
 
-    asyncio.run(serve(conf))
+    try:
+        asyncio.run(serve(conf))
+    except DatabaseUnavailable as exc:  # rule 2: nothing was started
+        logging.getLogger("cti.wiring").error("not started: %s", exc)
+        if conf.log.file:  # the log is in the file; the one who started it reads stderr
+            print(f"cti: not started: {exc}", file=sys.stderr)
+        return 1
     return 0

@@ -310,6 +310,15 @@ class ConfigRevisionRow(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class DatabaseIdentityRow(Base):
+    """One row: the database's random id, drawn by migration 0008 and never changed
+    (cti/storage/stamp.py compares it with the id remembered beside the spool)."""
+
+    __tablename__ = "database_identity"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+
+
 # Campaigns ---------------------------------------------------------------------------------
 # In their own module; importing it here (after Base exists) puts them on Base.metadata for
 # everyone who imports this one: the migrations' environment and the schema test.

@@ -50,7 +50,7 @@ def append(path: Path, records: Sequence[Record]) -> None:
             spool.truncate(size)
             raise
     if created:
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
 
 
 def count(path: Path) -> tuple[int, int]:
@@ -102,7 +102,7 @@ def _last_byte(spool: BinaryIO) -> bytes:
     return last
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     descriptor = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -30,6 +30,8 @@ Cli = Callable[[list[str]], int]
 def server(api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Api:
     monkeypatch.delenv("CTI_CONFIG", raising=False)
     monkeypatch.setenv("CTI_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cti.sqlite3'}")
+    # the spool (and its stamp, which the CLI checks) of this test, not the working directory's
+    monkeypatch.setenv("CTI_DATABASE_SPOOL", str(tmp_path / "cli.spool"))
     monkeypatch.setenv("CTI_SERVER_URL", str(api.client.make_url("")))
     monkeypatch.setenv("CTI_SERVER_TOKEN", api.admin)
     return api

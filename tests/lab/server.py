@@ -69,21 +69,28 @@ class ServerProcess:
 
     async def admin(self, *args: str) -> str:
         """Run `cti admin` against this server's database; its stdout, or AssertionError."""
+        status, out, err = await self.run("admin", *args)
+        assert status == 0, f"cti admin {' '.join(args)}: {err}"
+        return out
+
+    async def run(self, command: str, *args: str, within: float = 60) -> tuple[int, str, str]:
+        """Run `cti COMMAND --config <this server's> ARGS...` until it exits (within
+        `within` seconds): its exit status, stdout and stderr."""
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "cti",
-            "admin",
+            command,
             "--config",
             str(self.config),
             *args,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(within):
             out, err = await proc.communicate()
-        assert proc.returncode == 0, f"cti admin {' '.join(args)}: {err.decode()}"
-        return out.decode()
+        assert proc.returncode is not None
+        return proc.returncode, out.decode(), err.decode()
 
     async def configure(self, yaml_text: str) -> None:
         """Import queues, agents and reasons, and create the supervisor token."""

@@ -23,6 +23,8 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("CTI_CONFIG", raising=False)
     url = f"sqlite+aiosqlite:///{tmp_path / 'cti.sqlite3'}"
     monkeypatch.setenv("CTI_DATABASE_URL", url)
+    # the spool (and its stamp, which the CLI checks) of this test, not the working directory's
+    monkeypatch.setenv("CTI_DATABASE_SPOOL", str(tmp_path / "cli.spool"))
     return url
 
 

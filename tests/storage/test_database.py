@@ -41,7 +41,7 @@ async def test_migrations_apply_to_a_fresh_database_and_again_to_a_migrated_one(
 
     second = await open_database(database_url)
 
-    assert await _revision(second) == "0007"
+    assert await _revision(second) == "0008"
     assert await second.queue_visits() == [make_visit(1)]
     await second.close()
 
@@ -156,7 +156,7 @@ async def test_a_database_at_the_first_revision_keeps_its_visits_through_the_upg
 
     database = await open_database(database_url)
 
-    assert await _revision(database) == "0007"
+    assert await _revision(database) == "0008"
     assert await database.queue_visits() == make_visits(3)
     await database.close()
 
@@ -169,10 +169,17 @@ async def test_a_database_at_revision_0002_gains_the_presence_table_and_keeps_it
 
     database = await open_database(database_url)
 
-    assert await _revision(database) == "0007"
+    assert await _revision(database) == "0008"
     async with database.engine.connect() as connection:
         added = await connection.run_sync(tables) - before
-    assert added == {"agent_presence", "campaigns", "contacts", "dial_attempts", "do_not_call"}
+    assert added == {
+        "agent_presence",
+        "campaigns",
+        "contacts",
+        "dial_attempts",
+        "do_not_call",
+        "database_identity",
+    }
     assert await database.queries().presence() == []
     assert (await database.queries().findings()).items == [make_finding(1)]
     await database.history().record([make_presence(2)])
