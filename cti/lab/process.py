@@ -3,7 +3,9 @@
 Rule 1: every process is started in its own session, so it outlives the command that
 started it and its process group id equals its PID; stopping signals that group.
 Rule 2: a PID is signalled only while /proc says it still runs the program we started
-(the PID may have been reused since it was recorded). Zombies count as gone.
+(the PID may have been reused since it was recorded). Zombies count as gone, but only
+once every thread is: a thread-group leader shows 'Z' as soon as its own thread exits,
+while the other threads (Asterisk's, during exit) still hold its sockets open.
 Rule 3: stopping is SIGTERM, then SIGKILL after a grace period, and returns only when the
 process is gone (reaped, when it is our own child).
 """
@@ -63,9 +65,22 @@ def is_alive(pid: int, *, expect: str = "") -> bool:
 
 
 def _state(pid: int) -> str:
-    """The one-letter state from /proc/PID/stat ('R', 'S', 'Z', ...), or '' when gone."""
+    """The process's one-letter state ('R', 'S', 'Z', ...), or '' when gone: a zombie
+    leader takes the state of a thread still running, if any (rule 2)."""
+    state = _stat_state(Path(f"/proc/{pid}/stat"))
+    if state not in ("Z", "X"):
+        return state
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return state
+    running = (_stat_state(thread / "stat") for thread in threads)
+    return next((s for s in running if s not in ("", "Z", "X")), state)
+
+
+def _stat_state(stat_file: Path) -> str:
+    try:
+        stat = stat_file.read_text()
     except OSError:
         return ""
     # The command name in parentheses may itself contain spaces or parentheses.

@@ -8,6 +8,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from cti.lab import instance, process
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Behaviour, Softphone, place_call
 from tests.lab.ami_tap import connect
+from tests.waiting import eventually
 
 from .conftest import unique_lab_name
 
@@ -197,6 +199,38 @@ async def cti_lab(*args: str) -> tuple[int, str, str]:
         out, err = await proc.communicate()
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
+
+
+LEADER_EXITS_FIRST = """
+import ctypes, socket, sys, threading, time
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen()
+print(listener.getsockname()[1], flush=True)
+threading.Thread(target=time.sleep, args=(60,)).start()
+ctypes.CDLL(None).pthread_exit(None)  # the leader shows Z; its thread keeps the socket
+"""
+
+
+async def test_a_process_whose_leader_exited_first_is_alive_until_its_threads_are(
+    tmp_path: Path,
+) -> None:
+    """As Asterisk's threads during exit: the port is held, so the process is not gone."""
+    output = tmp_path / "out"
+    pid = process.spawn([sys.executable, "-c", LEADER_EXITS_FIRST], output=output)
+    try:
+        await eventually(lambda: output.read_text().strip().isdigit(), within=10, what="port")
+        await eventually(lambda: _stat(pid) == "Z", within=10, what="the leader exited")
+        assert process.is_alive(pid)
+    finally:
+        await asyncio.to_thread(process.stop, pid, expect=sys.executable, grace_s=2.0)
+    assert not process.is_alive(pid)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", int(output.read_text())))
+
+
+def _stat(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
 
 
 async def test_up_json_describes_the_lab_and_down_remove_removes_its_folder() -> None:
