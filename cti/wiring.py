@@ -13,6 +13,9 @@ spooled during an outage before a crash is part of who is logged in.
 Rule 5: the database opened is the one the spool belongs to (cti/storage/stamp.py): one that
 vanished under the server is refused before anything is written (DatabaseVanished: `cti
 serve` prints why and exits 1), and the spool's stamp names the database once it is open.
+Rule 6: a stop (SIGTERM, SIGINT) is prompt whatever is in flight: a contacts upload is
+cancelled at once (cti/api/upload_slot.py; it is read in slices on the loop, so the cancel
+lands within a slice), other requests get STOP_GRACE_S to finish; then rule 1.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ from cti.storage.stamp import remember
 logger = logging.getLogger(__name__)
 
 PRESENCE_SETTLE: Final = 10.0  # seconds the restore of logins waits for the spool (rule 4)
+STOP_GRACE_S: Final = 2.0  # seconds a stop waits for requests in flight (rule 6)
 
 
 class Recorder(HistoryRecorder, Progress, Protocol):
@@ -190,7 +194,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     parts.metrics.registry.register(
         HistoryCollector(lambda: (history.written, history.spooled, history.pending))
     )
-    runner = web.AppRunner(parts.app, access_log=None)
+    # A stop waits STOP_GRACE_S for requests in flight, then cancels them (rule 6).
+    runner = web.AppRunner(parts.app, access_log=None, shutdown_timeout=STOP_GRACE_S)
     await runner.setup()
     await web.TCPSite(runner, settings.http.host, settings.http.port).start()
     logger.info("listening on http://%s:%d", settings.http.host, settings.http.port)

@@ -100,4 +100,5 @@ def create_app(context: ApiContext) -> web.Application:
     ):
         app.add_routes(table)
     app.on_shutdown.append(context.hub.close_all)
+    app.on_shutdown.append(context.uploads.cancel)
     return app

@@ -16,6 +16,11 @@ Rules:
    within UPLOAD_SECONDS (408 after). Bad rows do not fail it: they come back as
    "line <n>: reason" errors and the good rows are stored; a file without a usable header
    is refused whole (422). Storage awaits are bounded by the store's timeout.
+4a. One upload is received, read and stored at a time: another one meanwhile is a 503
+   with Retry-After, answered before its body is read. Why not more: the database has one
+   writer (SQLite), so two big imports only make each other's transactions wait and fail,
+   and imports are an admin's occasional act; a refusal says when to come back. A stop
+   cancels the upload in flight (cti/api/upload_slot.py): nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ routes = web.RouteTableDef()
 Json = dict[str, object]
 MAX_CSV_BYTES: Final = 10 * 1024 * 1024
 UPLOAD_SECONDS: Final = 60.0
+UPLOAD_RETRY_S: Final = 5
 CSV: Final = "text/csv"
 ADMIN: Final = (Role.ADMIN,)
 READERS: Final = (Role.ADMIN, Role.SUPERVISOR)
@@ -145,7 +151,16 @@ async def put_campaign(request: web.Request, body: BaseModel) -> web.Response:
 )
 async def post_contacts(request: web.Request) -> web.Response:
     ctx = await _allowed(request, Role.ADMIN)
-    upload = await upload_contacts(ctx.campaigns, _campaign(request), await _csv_text(request))
+    if ctx.uploads.busy:  # rule 4a: one at a time, the others told when to come back
+        raise ApiError(
+            503,
+            f"another contacts upload is being read: uploads go one at a time; "
+            f"try again in {UPLOAD_RETRY_S} s",
+            headers={"Retry-After": str(UPLOAD_RETRY_S)},
+        )
+    async with ctx.uploads.holding():
+        text = await _csv_text(request)
+        upload = await upload_contacts(ctx.campaigns, _campaign(request), text)
     if upload.refused:
         raise ApiError(422, upload.errors[0])
     body = {"imported": upload.imported, "already": upload.already, "errors": upload.errors}

@@ -18,6 +18,7 @@ from cti.api.errors import rejected
 from cti.api.hub import Hub
 from cti.api.ports import Callbacks, Campaigns, Directory, HistoryReader
 from cti.api.signin import SignInGuard
+from cti.api.upload_slot import UploadSlot
 from cti.domain.commands import Command
 from cti.domain.effects import Rejected
 from cti.domain.ids import AgentId, Instant
@@ -63,6 +64,7 @@ class ApiContext:
     signin: SignInGuard = field(default_factory=SignInGuard)
     login_tokens: LoginTokens = field(default_factory=LoginTokens)
     admin_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    uploads: UploadSlot = field(default_factory=UploadSlot)  # one contacts upload at once
 
     async def execute(self, command: Command) -> Decision:
         """The engine's decision on the command; ApiError when it was rejected."""

@@ -140,11 +140,13 @@ class CampaignStore(CampaignFigures):
         async with asyncio.timeout(self._timeout) as bound, self._source.engine.begin() as c:
             if await _lock(c, campaign, now) is S.FINISHED:
                 raise CampaignRefused(f"campaign {campaign} is finished: it takes no contacts")
-            rows = [campaign_rows.contact_row(contact, now) for contact in new.values()]
-            added = 0
-            for start in range(0, len(rows), CHUNK):
+            added, pending = 0, list(new.values())
+            for start in range(0, len(pending), CHUNK):  # rows made a chunk at a time, so
+                # the loop runs other work while each chunk is written
                 bound.reschedule(asyncio.get_running_loop().time() + self._timeout)
-                added += await _insert_new(c, ContactRow, rows[start : start + CHUNK])
+                chunk = pending[start : start + CHUNK]
+                rows = [campaign_rows.contact_row(contact, now) for contact in chunk]
+                added += await _insert_new(c, ContactRow, rows)
             return added
 
     async def numbers(self, campaign: CampaignId) -> set[str]:

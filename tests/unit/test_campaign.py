@@ -288,9 +288,14 @@ def test_a_file_that_is_not_a_contact_list_is_one_clear_error(text: str, error: 
 
 def test_a_header_too_wide_is_refused_and_no_error_repeats_the_whole_header() -> None:
     """Issue 13: 100,000 columns (a 789 KB header took minutes when each column's name was
-    counted against all the others); 200 repeated names are listed as five and a count."""
+    counted against all the others) and a 10 MB line of commas (millions of fields) are
+    refused before they are split; 200 repeated names are listed as five and a count."""
     wide = read_contacts("number," + ",".join(f"c{n}" for n in range(100_000)) + "\n", CAMPAIGN, [])
-    assert wide.refused and wide.errors == ("line 1: the header has 100001 columns; at most 200",)
+    assert wide.refused and wide.errors == ("line 1: the header is longer than 65536 characters",)
+    short = read_contacts("number," + ",".join(f"c{n}" for n in range(200)) + "\n", CAMPAIGN, [])
+    assert short.errors == ("line 1: the header has 201 columns; at most 200",)
+    commas = read_contacts("number\n+441632960001\n" + "," * 10_000_000, CAMPAIGN, [])
+    assert commas.refused and commas.errors[0].startswith("line 3: longer than 200600 characters")
     twice = read_contacts("number," + ",".join(f"c{n % 99}" for n in range(198)) + "\n",
                           CAMPAIGN, [])  # fmt: skip
     [error] = twice.errors

@@ -14,6 +14,11 @@ stores what comes out.
 Rule 5 (issue 13): a header of more than MAX_COLUMNS columns refuses the file, and every
 check of the header is linear in its width, so no header costs more than reading it; an
 error names at most a few columns, never the whole header back.
+Rule 6 (issue 13): no row costs more than a bounded piece of work: a line of the file
+longer than MAX_LINE characters (a header longer than MAX_HEADER) refuses the file before
+the CSV reader splits it (a 10 MB line of commas would be millions of fields at once);
+`reading` is the reader one row at a time, a generator the shell steps through in slices
+of its choosing (cti/storage/contact_upload.py), and `read_contacts` is it run whole.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -43,6 +48,8 @@ TIMEZONE: Final = "timezone"
 DUE: Final = "due"
 MAX_FIELD: Final = 1000  # characters in one field; longer is a bad row, not a truncation
 MAX_COLUMNS: Final = 200  # columns in the header (rule 5)
+MAX_HEADER: Final = 64 * 1024  # characters of the header's line (rule 6)
+MAX_LINE: Final = MAX_COLUMNS * (MAX_FIELD + 3)  # characters of any other line (rule 6)
 NAMED: Final = 5  # columns an error names at the most (rule 5)
 
 
@@ -60,6 +67,27 @@ def contact_id(campaign: CampaignConfig, number: str) -> ContactId:
 
 def read_contacts(text: str, campaign: CampaignConfig, known: Iterable[str]) -> ContactBatch:
     """The contacts of a CSV text for `campaign`, given the numbers it already has."""
+    steps = reading(text, campaign, known)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            batch: ContactBatch = done.value
+            return batch
+
+
+Reading = Generator[None, None, ContactBatch]
+
+
+def reading(text: str, campaign: CampaignConfig, known: Iterable[str]) -> Reading:
+    """read_contacts one row at a time (rule 6): yields after each row, returns the batch."""
+    try:
+        return (yield from _read(text, campaign, known))
+    except _LineTooLong as long:
+        return _refused(str(long))
+
+
+def _read(text: str, campaign: CampaignConfig, known: Iterable[str]) -> Reading:
     rows = _rows(text)
     header = next(rows, None)
     if header is None:
@@ -75,6 +103,7 @@ def read_contacts(text: str, campaign: CampaignConfig, known: Iterable[str]) -> 
     errors: list[str] = []
     already = 0
     for line, values in rows:
+        yield
         if not isinstance(values, ContactError) and not any(v.strip() for v in values):
             continue
         try:
@@ -94,6 +123,21 @@ def read_contacts(text: str, campaign: CampaignConfig, known: Iterable[str]) -> 
     return ContactBatch(contacts=tuple(contacts), errors=tuple(errors), already=already)
 
 
+class _LineTooLong(Exception):
+    """Rule 6: a line the file may not have; its message is the refusal."""
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The file's lines for the CSV reader, each within its bound (rule 6)."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if number == 1 and len(line) > MAX_HEADER:
+            raise _LineTooLong(f"line 1: the header is longer than {MAX_HEADER} characters")
+        if len(line) > MAX_LINE:
+            why = f"a row has at most {MAX_COLUMNS} fields of {MAX_FIELD} characters"
+            raise _LineTooLong(f"line {number}: longer than {MAX_LINE} characters ({why})")
+        yield line
+
+
 def _refused(error: str) -> ContactBatch:
     return ContactBatch(contacts=(), errors=(error,), already=0, refused=True)
 
@@ -103,7 +147,7 @@ Row = tuple[int, list[str] | ContactError]  # the line the row starts on, and it
 
 def _rows(text: str) -> Iterator[Row]:
     """Each row with the line it starts on; a row that is not CSV comes as its error."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
+    reader = csv.reader(_lines(text.lstrip("\ufeff")), strict=True)
     line = 1
     while True:
         try:
