@@ -27,14 +27,14 @@ from cti.api.identity import Identity
 from cti.api.route import route
 from cti.api.shapes import AgentBody, Empty, QueueBody, ReasonBody
 from cti.domain.commands import LoadConfig
-from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
+from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, QueueId
 from cti.schema.model import updated
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
 ADMIN = (Role.ADMIN,)
-Change = Callable[[ApiContext], Awaitable[None]]
+Change = Callable[[ApiContext], Awaitable[AcdConfig | None]]
 
 
 async def _admin(request: web.Request) -> tuple[ApiContext, Identity]:
@@ -45,11 +45,11 @@ async def _admin(request: web.Request) -> tuple[ApiContext, Identity]:
 
 
 async def _changed(request: web.Request, change: Change) -> None:
-    """Rule 2: the change stored, then the stored configuration loaded, one at a time."""
+    """Rule 2: the change stored, then the stored configuration loaded, one at a time (the
+    store answers it with the change: ConfigStore rule 6; a reload reads it)."""
     ctx, identity = await _admin(request)
     async with ctx.admin_lock:
-        await change(ctx)
-        config = await ctx.directory.load()
+        config = await change(ctx) or await ctx.directory.load()
         await ctx.execute(LoadConfig(at=ctx.now(), config=config, by=identity.by))
 
 
@@ -151,10 +151,10 @@ async def put_agent(request: web.Request, body: BaseModel) -> web.Response:
 async def delete_agent(request: web.Request) -> web.Response:
     agent = AgentId(request.match_info["agent_id"])
 
-    async def delete(ctx: ApiContext) -> None:
+    async def delete(ctx: ApiContext) -> AcdConfig:
         if agent in ctx.engine.state.agents:  # rule 3, checked under the lock
             raise ApiError(409, f"agent {agent} is logged in; log it out first")
-        await ctx.directory.delete_agent(agent)
+        return await ctx.directory.delete_agent(agent)
 
     await _changed(request, delete)
     return web.json_response({"deleted": {"agent": agent}})

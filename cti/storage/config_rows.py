@@ -96,8 +96,12 @@ def _queue(row: RowMapping) -> QueueConfig:
 
 def _agent(row: RowMapping) -> AgentProfile:
     agent = AgentId(value(row, "id", str))
-    read = read_document(AgentProfile(id=agent), row["settings"], ID, f"agent {agent}")
-    return replace(read, skills=_by_key(read.skills), queues=_by_key(read.queues))
+    return as_read(read_document(AgentProfile(id=agent), row["settings"], ID, f"agent {agent}"))
+
+
+def as_read(agent: AgentProfile) -> AgentProfile:
+    """The agent as read_config reads it back: skills and queues by key."""
+    return replace(agent, skills=_by_key(agent.skills), queues=_by_key(agent.queues))
 
 
 def _reason(row: RowMapping) -> NotReadyReason:

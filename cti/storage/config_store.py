@@ -10,6 +10,16 @@ and never queued behind other work in the default pool (an upload's parse, a fil
 Rule 3: a deleted agent stays as an inactive row (history names it) without PIN, skills,
 queues or live tokens; load() returns active agents only.
 Rule 4: every await on the database is bounded by a timeout.
+Rule 5: who a token speaks for is remembered for a moment (cti/storage/token_cache.py);
+every change this store makes (a configuration change, a revoked token) forgets it all.
+Rule 6: each change answers the configuration stored once it committed (the one load()
+would read next, in the same order), so that the caller need not read it again.
+Rule 7: the store keeps the configuration it last read whole or wrote, with its revision;
+a change whose bump finds the revision right after that one (no other commit since, from
+this process or another: every change bumps it, rule 1) changes that configuration
+instead of reading it again. Anything else is read from the tables. An edit made in the
+tables by hand, without a bump, is seen at the next full read (load(): ConfigWatch does
+one every few seconds, POST /admin/reload at once).
 Errors a user can fix are ConfigError subclasses whose message says what to do.
 """
 
@@ -31,9 +41,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cti.domain.config import AcdConfig, AgentProfile, ConfigError, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, QueueId
 from cti.storage import config_rows, credentials, tokens
-from cti.storage.client import StoreClient
+from cti.storage.client import EngineSource, StoreClient, utc_now
 from cti.storage.errors import ConfigConflict, ConfigNotFound
 from cti.storage.models import AgentRow, ApiTokenRow, ConfigRevisionRow, NotReadyReasonRow, QueueRow
+from cti.storage.token_cache import TokenCache
 from cti.storage.tokens import IssuedToken, Role, TokenIdentity, TokenInfo
 
 SNAPSHOT_ATTEMPTS: Final = 5
@@ -46,6 +57,8 @@ def _no_pins() -> Mapping[AgentId, str]:
 PIN_POOL: Final = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cti-pin")
 P = ParamSpec("P")
 R = TypeVar("R")
+K = TypeVar("K", bound=str)
+V = TypeVar("V")
 
 
 async def _hashing(work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -87,6 +100,18 @@ class ConfigSnapshot:
 class ConfigStore(StoreClient):
     """The configuration and API tokens in the database; see the module rules."""
 
+    def __init__(
+        self,
+        source: EngineSource,
+        *,
+        timeout: float = 10.0,
+        now: Callable[[], datetime] = utc_now,
+        identities: TokenCache | None = None,
+    ) -> None:
+        super().__init__(source, timeout=timeout, now=now)
+        self._identities = identities or TokenCache()
+        self._known: ConfigSnapshot | None = None  # rule 7: the last one read or written
+
     async def load(self) -> AcdConfig:
         """The current configuration, validated."""
         return (await self.snapshot()).config
@@ -102,66 +127,80 @@ class ConfigStore(StoreClient):
                 before = await _revision(connection)
                 config = await config_rows.read_config(connection)
                 if await _revision(connection) == before:
-                    return ConfigSnapshot(revision=before, config=config.validate())
+                    self._known = ConfigSnapshot(revision=before, config=config.validate())
+                    return self._known
                 await connection.rollback()
         raise ConfigConflict("the configuration kept changing while it was read; try again")
 
     async def apply(self, change: ConfigChange) -> ChangeSummary:
         """Upserts every value of the change in one transaction, or none of them."""
+        return (await self._applied(change))[0]
+
+    async def put_queue(self, queue: QueueConfig) -> AcdConfig:
+        """Creates or replaces the queue; the configuration now stored (rule 6)."""
+        return (await self._applied(ConfigChange(queues=(queue,))))[1]
+
+    async def put_agent(self, agent: AgentProfile, pin: str | None = None) -> AcdConfig:
+        """Creates or updates the agent; a None pin keeps the agent's PIN (if any)."""
+        pins = {} if pin is None else {agent.id: credentials.check_pin(pin)}
+        return (await self._applied(ConfigChange(agents=(agent,), pins=MappingProxyType(pins))))[1]
+
+    async def put_reason(self, reason: NotReadyReason) -> AcdConfig:
+        return (await self._applied(ConfigChange(reasons=(reason,))))[1]
+
+    async def delete_queue(self, queue: QueueId) -> AcdConfig:
+        """Deletes the queue; refused while agents are members or queues overflow to it."""
+        async with self._change() as change:
+            if queue not in change.current.queues:
+                raise ConfigNotFound(f"queue {queue} does not exist")
+            _refuse_if_referenced(change.current, queue)
+            await change.connection.execute(delete(QueueRow).where(QueueRow.id == queue))
+            change.result = _without(change.current, queues=(queue,))
+        return change.result
+
+    async def delete_agent(self, agent: AgentId) -> AcdConfig:
+        """Deactivates the agent: no PIN, skills, queues or live tokens remain."""
+        async with self._change() as change:
+            if agent not in change.current.agents:
+                raise ConfigNotFound(f"agent {agent} does not exist")
+            retired = change.current.agents[agent]
+            await config_rows.retire_agent(change.connection, retired, change.now)
+            await change.connection.execute(
+                update(ApiTokenRow).where(
+                    ApiTokenRow.agent_id == agent, ApiTokenRow.revoked_at.is_(None)
+                ),
+                {"revoked_at": change.now},
+            )
+            change.result = _without(change.current, agents=(agent,))
+        return change.result
+
+    async def delete_reason(self, code: str) -> AcdConfig:
+        async with self._change() as change:
+            if code not in change.current.reasons:
+                raise ConfigNotFound(f"not-ready reason {code} does not exist")
+            await change.connection.execute(
+                delete(NotReadyReasonRow).where(NotReadyReasonRow.code == code)
+            )
+            change.result = _without(change.current, reasons=(code,))
+        return change.result
+
+    async def _applied(self, change: ConfigChange) -> tuple[ChangeSummary, AcdConfig]:
         _refuse_duplicates(change)
         hashes = {
             agent: await _hashing(credentials.hash_pin, pin) for agent, pin in change.pins.items()
         }
-        async with self._change() as (connection, current, now):
+        async with self._change() as changing:
+            connection, current, now = changing.connection, changing.current, changing.now
             summary = _summary(current, change)
-            _merged(current, change).validate()
+            merged = _merged(current, change).validate()
             for queue in change.queues:
                 await config_rows.write_queue(connection, queue, now)
             for agent in change.agents:
                 await config_rows.write_agent(connection, agent, hashes.get(agent.id), now)
             for reason in change.reasons:
                 await config_rows.write_reason(connection, reason)
-        return summary
-
-    async def put_queue(self, queue: QueueConfig) -> None:
-        await self.apply(ConfigChange(queues=(queue,)))
-
-    async def put_agent(self, agent: AgentProfile, pin: str | None = None) -> None:
-        """Creates or updates the agent; a None pin keeps the agent's PIN (if any)."""
-        pins = {} if pin is None else {agent.id: credentials.check_pin(pin)}
-        await self.apply(ConfigChange(agents=(agent,), pins=MappingProxyType(pins)))
-
-    async def put_reason(self, reason: NotReadyReason) -> None:
-        await self.apply(ConfigChange(reasons=(reason,)))
-
-    async def delete_queue(self, queue: QueueId) -> None:
-        """Deletes the queue; refused while agents are members or queues overflow to it."""
-        async with self._change() as (connection, current, _now):
-            if queue not in current.queues:
-                raise ConfigNotFound(f"queue {queue} does not exist")
-            _refuse_if_referenced(current, queue)
-            await connection.execute(delete(QueueRow).where(QueueRow.id == queue))
-
-    async def delete_agent(self, agent: AgentId) -> None:
-        """Deactivates the agent: no PIN, skills, queues or live tokens remain."""
-        async with self._change() as (connection, current, now):
-            if agent not in current.agents:
-                raise ConfigNotFound(f"agent {agent} does not exist")
-            await config_rows.retire_agent(connection, current.agents[agent], now)
-            await connection.execute(
-                update(ApiTokenRow).where(
-                    ApiTokenRow.agent_id == agent, ApiTokenRow.revoked_at.is_(None)
-                ),
-                {"revoked_at": now},
-            )
-
-    async def delete_reason(self, code: str) -> None:
-        async with self._change() as (connection, current, _now):
-            if code not in current.reasons:
-                raise ConfigNotFound(f"not-ready reason {code} does not exist")
-            await connection.execute(
-                delete(NotReadyReasonRow).where(NotReadyReasonRow.code == code)
-            )
+            changing.result = merged
+        return summary, merged
 
     async def create_token(self, name: str, role: Role | str, agent: AgentId | None = None) -> str:
         """A new token's secret, shown only now (only its SHA-256 is stored)."""
@@ -175,14 +214,25 @@ class ConfigStore(StoreClient):
             return await tokens.issue(connection, name, role, agent, self._now())
 
     async def token_identity(self, secret: str) -> TokenIdentity | None:
-        """Who the token speaks for; None when it is unknown, revoked or its agent deleted."""
+        """Who the token speaks for; None when it is unknown, revoked or its agent deleted
+        (rule 5: a live one remembered for a moment)."""
+        digest = credentials.token_hash(secret)
+        remembered = self._identities.get(digest)
+        if remembered is not None:
+            return remembered
+        generation = self._identities.begin()
         async with self._reading() as connection:
-            return await tokens.identity(connection, secret)
+            found = await tokens.identity(connection, digest)
+        self._identities.put(digest, found, generation)
+        return found
 
     async def revoke_token(self, token_id: int) -> None:
         """Revokes the token (again is a no-op); ConfigNotFound when there is none."""
-        async with self._writing() as connection:
-            await tokens.revoke(connection, token_id, self._now())
+        try:
+            async with self._writing() as connection:
+                await tokens.revoke(connection, token_id, self._now())
+        finally:  # rule 5, also when the commit's outcome is unknown (a timeout)
+            self._identities.forget_all()
 
     async def list_tokens(self) -> list[TokenInfo]:
         """Every token, revoked ones included, by id."""
@@ -197,14 +247,38 @@ class ConfigStore(StoreClient):
         return await _hashing(credentials.pin_matches, pin, stored)
 
     @asynccontextmanager
-    async def _change(self) -> AsyncIterator[tuple[AsyncConnection, AcdConfig, datetime]]:
-        now = self._now()
-        async with self._writing() as connection:
-            bump = update(ConfigRevisionRow).where(ConfigRevisionRow.id == 1)
-            await connection.execute(
-                bump.values(revision=ConfigRevisionRow.revision + 1, changed_at=now)
-            )
-            yield connection, await config_rows.read_config(connection), now
+    async def _change(self) -> AsyncIterator[Changing]:
+        """Rule 1's transaction on the configuration as it is (rule 7); the body sets
+        `result`, the configuration once its writes commit."""
+        known, self._known = self._known, None
+        try:
+            async with self._writing() as connection:
+                now = self._now()
+                bump = update(ConfigRevisionRow).where(ConfigRevisionRow.id == 1)
+                bumped = bump.values(revision=ConfigRevisionRow.revision + 1, changed_at=now)
+                revision = (
+                    await connection.execute(bumped.returning(ConfigRevisionRow.revision))
+                ).scalar_one()
+                if known is not None and known.revision == revision - 1:
+                    current = known.config  # no change committed since it was read
+                else:
+                    current = await config_rows.read_config(connection)
+                changing = Changing(connection, current, now)
+                yield changing
+            if changing.result is not None:  # committed
+                self._known = ConfigSnapshot(revision=revision, config=changing.result)
+        finally:  # rule 5: a retired agent's tokens, a changed agent
+            self._identities.forget_all()
+
+
+@dataclass(slots=True)
+class Changing:
+    """One configuration change in its transaction (ConfigStore._change)."""
+
+    connection: AsyncConnection
+    current: AcdConfig  # as committed before this change
+    now: datetime
+    result: AcdConfig | None = None  # as it will be once this change commits
 
 
 async def _revision(connection: AsyncConnection) -> int:
@@ -228,11 +302,33 @@ def _refuse_duplicates(change: ConfigChange) -> None:
 
 
 def _merged(current: AcdConfig, change: ConfigChange) -> AcdConfig:
+    """The configuration with the change, as load() would read it back (rule 6)."""
+    agents = [config_rows.as_read(agent) for agent in change.agents]
     return AcdConfig(
-        queues=MappingProxyType({**current.queues, **{q.id: q for q in change.queues}}),
-        agents=MappingProxyType({**current.agents, **{a.id: a for a in change.agents}}),
-        reasons=MappingProxyType({**current.reasons, **{r.code: r for r in change.reasons}}),
+        queues=_sorted({**current.queues, **{q.id: q for q in change.queues}}),
+        agents=_sorted({**current.agents, **{a.id: a for a in agents}}),
+        reasons=_sorted({**current.reasons, **{r.code: r for r in change.reasons}}),
     )
+
+
+def _without(
+    current: AcdConfig,
+    *,
+    queues: Collection[str] = (),
+    agents: Collection[str] = (),
+    reasons: Collection[str] = (),
+) -> AcdConfig:
+    """The configuration without the deleted values (rule 6)."""
+    return AcdConfig(
+        queues=_sorted({k: v for k, v in current.queues.items() if k not in queues}),
+        agents=_sorted({k: v for k, v in current.agents.items() if k not in agents}),
+        reasons=_sorted({k: v for k, v in current.reasons.items() if k not in reasons}),
+    ).validate()
+
+
+def _sorted(values: Mapping[K, V]) -> Mapping[K, V]:
+    """By key, as read_config reads them (ORDER BY id)."""
+    return MappingProxyType(dict(sorted(values.items())))
 
 
 def _summary(current: AcdConfig, change: ConfigChange) -> ChangeSummary:

@@ -12,6 +12,9 @@ Rule 5: SQLite runs in WAL mode with a busy timeout, so readers never block the 
 Rule 6: a SQLite file is watched (cti/storage/sqlite_file.py): once open, it is never created
 again, and commits are refused while its path does not name it. health() is the probe of
 cti/storage/health.py, on an engine of its own with short timeouts.
+Rule 7: SQLite gets a fixed pool of SQLITE_POOL connections: a burst of requests queues
+for one (bounded by the timeout) rather than opening and closing a connection each, which
+costs a thread and a file open every time (issue 13, item 7).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
 # Below BatchingHistory's 5 s write timeout: on a locked file the driver gives up first, so
 # SQLite writes end on their own and are never cancelled midway (see spool._bounded).
 SQLITE_BUSY_TIMEOUT: Final = 3.0
+SQLITE_POOL: Final = 8  # connections, each with its thread (rule 7)
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -199,7 +203,15 @@ async def _create_engine(url: URL, seconds: float, file: SqliteFile | None) -> A
     backend = url.get_backend_name()
     if backend == "sqlite":
         await _create_parent_directory(url)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT},
+            # A fixed pool (rule 7): under a burst, requests queue for a connection
+            # instead of each opening one (a thread and a file) to close it again.
+            pool_size=SQLITE_POOL,
+            max_overflow=0,
+            pool_timeout=seconds,
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite(SQLITE_BUSY_TIMEOUT))
         if file is not None:
             file.attach(engine)

@@ -19,7 +19,8 @@ queue, else to the queue of the last agent talk before it in the call, else to t
 first queue. AHT = (talk + hold + wrap-up) / wrap-ups, each agent handling a call doing
 one wrap-up.
 Rule 5: sums are read in double precision (cti.storage.figures rule 4); two aggregate
-queries, nothing read row by row.
+queries, nothing read row by row. Both are built once, with bound parameters, and only
+executed per request (building them was most of a request's cost: issue 13, item 7).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Final
 
-from sqlalchemy import ColumnElement, Double, Select, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Double, Select, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -101,15 +103,16 @@ async def queue_figures(
     """The queue's figures over [since, until), T = `threshold` seconds."""
     visits = dict.fromkeys(VisitOutcome, 0)
     within, waited = 0, 0.0
+    window = {"queue": queue, "since": utc(since), "until": utc(until)}
     for outcome, count, quick, wait in await connection.execute(
-        _visits(queue, threshold, since, until)
+        VISITS, {**window, "threshold": threshold}
     ):
         visits[VisitOutcome(outcome)] = count
         if outcome == VisitOutcome.CONNECTED.value:
             within, waited = int(quick or 0), float(wait or 0.0)
     handled = {TALK: 0.0, HOLD: 0.0, WRAP_UP: 0.0}
     wrap_ups = 0
-    for kind, count, seconds in await connection.execute(_handling(queue, since, until)):
+    for kind, count, seconds in await connection.execute(HANDLING, window):
         handled[kind] = float(seconds or 0.0)
         wrap_ups = count if kind == WRAP_UP else wrap_ups
     return QueueFigures(
@@ -125,20 +128,22 @@ async def queue_figures(
     )
 
 
-def _visits(
-    queue: QueueId, threshold: float, since: Instant, until: Instant
-) -> Select[str, int, int, float]:
+def _visits() -> Select[str, int, int, float]:
     """Rules 1-3: visits by outcome, those within T, and their total wait."""
     v = QueueVisitRow
-    quick = case((v.wait_seconds <= threshold, 1), else_=0)
+    quick = case((v.wait_seconds <= bindparam("threshold", type_=Double), 1), else_=0)
     return (
         select(v.outcome, func.count(), func.sum(quick), cast(func.sum(v.wait_seconds), Double))
-        .where(v.queue == queue, v.entered_at >= utc(since), v.entered_at < utc(until))
+        .where(
+            v.queue == bindparam("queue"),
+            v.entered_at >= bindparam("since"),
+            v.entered_at < bindparam("until"),
+        )
         .group_by(v.outcome)
     )
 
 
-def _handling(queue: QueueId, since: Instant, until: Instant) -> Select[str, int, float]:
+def _handling() -> Select[str, int, float]:
     """Rule 4: talk, hold and wrap-up segments credited to the queue, by kind."""
     s, c = CallSegmentRow, CallRecordRow
     handling = or_(and_(s.kind == TALK, s.agent_id.is_not(None)), s.kind.in_((HOLD, WRAP_UP)))
@@ -147,9 +152,9 @@ def _handling(queue: QueueId, since: Instant, until: Instant) -> Select[str, int
         .join(c, c.call_id == s.call_id)
         .where(
             handling,
-            _credited_queue() == queue,
-            s.started_at >= utc(since),
-            s.started_at < utc(until),
+            _credited_queue() == bindparam("queue"),
+            s.started_at >= bindparam("since"),
+            s.started_at < bindparam("until"),
         )
         .group_by(s.kind)
     )
@@ -173,3 +178,7 @@ def _credited_queue() -> ColumnElement[str]:
         .scalar_subquery()
     )
     return func.coalesce(s.queue, last_talk_queue, c.queue)
+
+
+VISITS: Final = _visits()
+HANDLING: Final = _handling()

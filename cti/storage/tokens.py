@@ -87,12 +87,13 @@ async def issue(
     return IssuedToken(id=result.scalar_one(), secret=secret)
 
 
-async def identity(connection: AsyncConnection, secret: str) -> TokenIdentity | None:
+async def identity(connection: AsyncConnection, digest: str) -> TokenIdentity | None:
+    """Who the token whose SHA-256 digest this is speaks for (credentials.token_hash)."""
     query = (
         select(ApiTokenRow.role, ApiTokenRow.name, ApiTokenRow.agent_id)
         .outerjoin(AgentRow, AgentRow.id == ApiTokenRow.agent_id)
         .where(
-            ApiTokenRow.token_hash == credentials.token_hash(secret),
+            ApiTokenRow.token_hash == digest,
             ApiTokenRow.revoked_at.is_(None),
             or_(ApiTokenRow.agent_id.is_(None), AgentRow.active.is_(True)),
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
@@ -25,6 +26,7 @@ from cti.storage.config_store import ConfigChange, ConfigStore, Counts
 from cti.storage.database import Database
 from cti.storage.errors import ConfigConflict, ConfigNotFound, InvalidPin
 from cti.storage.models import AgentRow, ApiTokenRow
+from cti.storage.token_cache import TTL_S, TokenCache
 from cti.storage.tokens import Role, TokenIdentity
 
 SUPPORT = QueueConfig(id=QueueId("support"))
@@ -142,6 +144,7 @@ async def test_a_deleted_agent_leaves_no_pin_no_membership_and_no_live_token(
     await store.apply(ConfigChange(queues=(SUPPORT, SALES), agents=(ALICE,)))
     await store.put_agent(ALICE, pin="123456")
     secret = await store.create_token("alice desk", Role.AGENT, ALICE.id)
+    assert await store.token_identity(secret) is not None  # remembered (rule 5)
 
     await store.delete_agent(ALICE.id)
 
@@ -227,6 +230,73 @@ async def test_tokens_identify_their_holder_until_revoked_and_only_a_hash_is_kep
     assert [(t.name, t.revoked_at is not None) for t in await store.list_tokens()] == [
         ("wallboard", True), ("alice", False)
     ]  # fmt: skip
+
+
+async def test_each_change_answers_the_configuration_load_reads_next(store: ConfigStore) -> None:
+    """Rule 6: what a change answers is what load() reads back, in the same order (the
+    API hands it to the engine without reading it again)."""
+    bob = AgentProfile(
+        id=AgentId("1000"), skills=MappingProxyType({"zulu": 1, "billing": 3}),
+        queues=MappingProxyType({QueueId("support"): 1, QueueId("sales"): 0}),
+    )  # fmt: skip
+    changes = (
+        lambda: store.put_queue(SUPPORT),
+        lambda: store.put_queue(SALES),
+        lambda: store.put_agent(ALICE, pin="123456"),
+        lambda: store.put_agent(bob),
+        lambda: store.put_reason(LUNCH),
+        lambda: store.put_reason(NotReadyReason(code="break", max_seconds=600.0)),
+        lambda: store.delete_reason("lunch"),
+        lambda: store.delete_agent(ALICE.id),
+        lambda: store.put_agent(replace(bob, queues=MappingProxyType({QueueId("support"): 2}))),
+        lambda: store.delete_queue(QueueId("sales")),
+    )
+    for change in changes:
+        answered = await change()
+        loaded = await store.load()
+        assert answered == loaded
+        for kind in ("queues", "agents", "reasons"):
+            assert list(getattr(answered, kind)) == list(getattr(loaded, kind))
+        for agent_id, agent in answered.agents.items():
+            assert list(agent.queues) == list(loaded.agents[agent_id].queues)
+            assert list(agent.skills) == list(loaded.agents[agent_id].skills)
+
+
+async def test_a_change_sees_what_another_process_committed_since_this_one_read(
+    database: Database,
+) -> None:
+    """Rule 7: the configuration kept from the last change is used only while no other
+    commit came between; here another store (another process) made the queue non-empty."""
+    store, other = ConfigStore(database), ConfigStore(database)
+    await store.put_queue(SUPPORT)  # this store now keeps the configuration it wrote
+    await other.put_agent(
+        AgentProfile(id=AgentId("1001"), queues=MappingProxyType({SUPPORT.id: 0}))
+    )
+
+    with pytest.raises(ConfigConflict, match="still has members"):
+        await store.delete_queue(SUPPORT.id)
+    assert SUPPORT.id in (await store.put_reason(LUNCH)).queues
+    assert (await store.put_reason(LUNCH)).agents.keys() == {"1001"}
+
+
+async def test_a_token_revoked_by_another_process_stops_working_within_the_cache_time(
+    database: Database,
+) -> None:
+    """Rule 5: this store remembers a live token for TTL_S; another store on the same
+    database (`cti admin token revoke`, another process) revokes it meanwhile."""
+    now = [100.0]
+    store = ConfigStore(database, identities=TokenCache(clock=lambda: now[0]))
+    other = ConfigStore(database)
+    issued = await store.issue_token("wallboard", "supervisor")
+    assert await store.token_identity(issued.secret) is not None
+
+    await other.revoke_token(issued.id)
+
+    assert await other.token_identity(issued.secret) is None
+    now[0] += TTL_S - 0.01
+    assert await store.token_identity(issued.secret) is not None  # the documented moment
+    now[0] += 0.01
+    assert await store.token_identity(issued.secret) is None
 
 
 @pytest.mark.parametrize(
