@@ -29,6 +29,7 @@ bench: bootstrap
 	$(PY) bench/core_decisions.py
 	$(PY) bench/dialer_sim.py
 	$(PY) bench/route_latency.py
+	$(PY) bench/api_load.py
 
 lab-up: bootstrap
 	.venv/bin/cti lab up

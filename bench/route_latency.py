@@ -97,7 +97,7 @@ from route_marks import AmiMarks, ami_listener, read_traces  # noqa: E402
 from cti.lab import instance  # noqa: E402
 from cti.lab.instance import LabInstance  # noqa: E402
 from cti.lab.ports import pick_sipp_block  # noqa: E402
-from cti.lab.sipp import CALLER_IP, SCENARIOS, SippError, Softphone, _Run  # noqa: E402
+from cti.lab.sipp import CALLER_IP, SCENARIOS, Softphone, _Run  # noqa: E402
 from tests.lab.server import ServerProcess, eventually  # noqa: E402
 
 CTI_QUEUE: Final = "bench"  # the server's queue (configured by this bench)
@@ -164,17 +164,6 @@ def bind_rtp_to_loopback(lab: LabInstance) -> bool:
     path.write_text(text)
     lab.cli("module reload res_pjsip.so")
     return True
-
-
-async def start_phone(phone: Softphone, attempts: int = 3) -> None:
-    """Start and register; again on failure (other labs on this host race for SIPp ports)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            await phone.start()
-            return
-        except SippError:
-            if attempt == attempts:
-                raise
 
 
 async def wait_for_quiet(lab: LabInstance) -> None:
@@ -283,7 +272,7 @@ async def all_systems(
     same phones; prints the figures."""
     async with contextlib.AsyncExitStack() as stack:
         for phone in phones:  # one by one: each picks free ports, then binds them
-            await start_phone(phone)
+            await phone.start_retrying()
             stack.push_async_callback(phone.stop)
         async with ami_listener(lab, breakdown=args.breakdown) as listener:
             print(f"{len(phones)} agent phones registered; cti ...", flush=True)

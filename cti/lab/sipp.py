@@ -159,6 +159,16 @@ class Softphone:
             await self._run.kill(self._proc)
             raise
 
+    async def start_retrying(self, attempts: int = 3) -> None:
+        """start(), again on failure: other labs on this host race for SIPp ports."""
+        for attempt in range(1, attempts + 1):
+            try:
+                await self.start()
+                return
+            except SippError:
+                if attempt == attempts:
+                    raise
+
     async def stop(self) -> None:
         """Unregister (expires 0) and stop the answering SIPp; safe to repeat."""
         if self._proc is None:

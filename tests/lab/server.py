@@ -66,6 +66,7 @@ class ServerProcess:
         self.proc: asyncio.subprocess.Process | None = None
         self.token: str | None = None  # the supervisor token `get` sends
         self.ami_port: int | None = None  # AMI somewhere else than the lab's (a proxy)
+        self.profile: Path | None = None  # run under cProfile, its figures written here at stop
 
     async def admin(self, *args: str) -> str:
         """Run `cti admin` against this server's database; its stdout, or AssertionError."""
@@ -111,8 +112,10 @@ class ServerProcess:
         if self.ami_port is not None:  # the environment wins over the file (settings rule 2)
             env = {**os.environ, "CTI_AMI_PORT": str(self.ami_port)}
         with self.log.open("ab") as log:
+            profiling = ("-m", "cProfile", "-o", str(self.profile)) if self.profile else ()
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
+                *profiling,
                 "-m",
                 "cti",
                 "serve",
