@@ -35,10 +35,23 @@ class AmiSettings:
     outbound_dial: str = "PJSIP/{number}@trunk"  # how a campaign's number is dialled
 
 
+SESSION_HOURS: Final = 12.0  # a supervisor's session in the pages, by default
+SESSION_SECONDS: Final = SESSION_HOURS * 3600
+SESSION_RANGE: Final = (0.25, 168.0)  # hours: a quarter of an hour to a week
+
+
 @dataclass(frozen=True, slots=True)
 class HttpSettings:
     host: str = "127.0.0.1"
     port: int = 8080
+    session_hours: float = SESSION_HOURS
+
+    def __post_init__(self) -> None:
+        low, high = SESSION_RANGE
+        if not low <= self.session_hours <= high:  # also refuses NaN
+            raise SettingsError(
+                f"http.session_hours: {self.session_hours!r} is not within {low}-{high} hours"
+            )
 
 
 @dataclass(frozen=True, slots=True)

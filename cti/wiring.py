@@ -53,7 +53,7 @@ from cti.metrics import (
     LiveCollector,
     Metrics,
 )
-from cti.settings import Settings
+from cti.settings import SESSION_SECONDS, Settings
 from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
@@ -105,7 +105,12 @@ class Parts:
 
 
 async def assemble(
-    *, clock: Clock, database: Database, history: Recorder, telephony: Telephony
+    *,
+    clock: Clock,
+    database: Database,
+    history: Recorder,
+    telephony: Telephony,
+    session_seconds: float = SESSION_SECONDS,
 ) -> Parts:
     """Rule 3: the one assembly of the engine, the dialer, the API and the metrics, for
     `cti serve` and for the API tests alike; the configuration and the agents logged in
@@ -150,6 +155,7 @@ async def assemble(
         render_metrics=metrics.render,
         run_campaign=dialer.run_campaign,
         signin=SignInGuard(metrics.signin),
+        session_seconds=session_seconds,
     )
     app = create_app(context)
     return Parts(
@@ -186,7 +192,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     )
     writer = _task(history.run(), "history-writer")  # first: it replays the spool (rule 4)
     try:
-        parts = await assemble(clock=clock, database=database, history=history, telephony=telephony)
+        parts = await assemble(
+            clock=clock,
+            database=database,
+            history=history,
+            telephony=telephony,
+            session_seconds=settings.http.session_hours * 3600,
+        )
     except BaseException:
         writer.cancel()
         await history.close()

@@ -85,6 +85,16 @@ class AgentAnswer(Answer):
     agent: AgentView
 
 
+class SessionAnswer(Answer):
+    name: str = Field(description="who is signed in")
+    role: str = Field(description="supervisor or admin: what the session may do")
+    expires_at: float | None = Field(description="epoch seconds; null for an API token")
+
+
+class SignedOut(Answer):
+    signed_out: bool = Field(description="a session was ended (false: there was none)")
+
+
 class LoginAnswer(AgentAnswer):
     token: str = Field(description="the agent's token while this login lasts")
 

@@ -29,6 +29,7 @@ from cti.api import (
     history,
     openapi,
     queues,
+    session,
 )
 from cti.api.context import ApiContext, LoginTokens, context_key, context_of
 from cti.api.errors import MAX_BODY_BYTES, error_middleware
@@ -97,6 +98,7 @@ def create_app(context: ApiContext) -> web.Application:
         campaigns.routes,
         campaign_stats.routes,
         callbacks.routes,
+        session.routes,
     ):
         app.add_routes(table)
     app.on_shutdown.append(context.hub.close_all)

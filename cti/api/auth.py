@@ -1,9 +1,16 @@
 """Who is asking: bearer tokens, roles, and what each role may do (P3, P22).
 
 Rules:
-1. Every /api/v1 route needs a token, except the OpenAPI document and agent login (which
-   checks the agent's PIN and issues one). Tokens come as `Authorization: Bearer <token>`;
-   the WebSocket route also takes `?token=`, since browsers cannot set its headers.
+1. Every /api/v1 route needs a token, except the OpenAPI document, agent login (which
+   checks the agent's PIN and issues one) and a supervisor's sign-in (cti/api/session.py,
+   which checks the password and sets a session). A token comes as `Authorization: Bearer
+   <token>` or, from the pages, as the session cookie (SESSION_COOKIE, HttpOnly); never in
+   a URL. The header wins when both come.
+1a. A request that the cookie alone signs must prove it comes from the pages themselves:
+   a change (any method but GET and HEAD) carries the header CSRF_HEADER, which a page of
+   another site cannot send without a CORS preflight this server never grants, and the
+   WebSocket upgrade (a GET browsers send cross-site too) an Origin of this server's own
+   host. Otherwise 403, before anything is looked at. The cookie is SameSite=Strict too.
 2. Roles: an agent acts only on itself; a supervisor on any agent; an admin on everything.
 3. An agent token issued at login is named after that login (agent and login instant) and
    is valid only while that login lasts: after a logout or a takeover from another desk it
@@ -32,29 +39,52 @@ from cti.storage.tokens import Role
 logger = logging.getLogger(__name__)
 
 BEARER: Final = "bearer "
+SESSION_COOKIE: Final = "cti_session"
+CSRF_HEADER: Final = "X-CTI-CSRF"
+SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
 identity_key: Final = web.RequestKey("identity", Identity)  # rule 5
 
 
-def token_of(request: web.Request, *, query: bool = False) -> str | None:
+def token_of(request: web.Request) -> str | None:
+    """The bearer token, else the session cookie's (rule 1), after rule 1a's check."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith(BEARER):
         return header[len(BEARER) :].strip() or None
-    if query:
-        return request.query.get("token") or None
-    return None
+    secret = request.cookies.get(SESSION_COOKIE) or None
+    if secret is not None:
+        _from_the_pages(request)
+    return secret
 
 
-async def identify(ctx: ApiContext, request: web.Request, *, query: bool = False) -> Identity:
+def _from_the_pages(request: web.Request) -> None:
+    """Rule 1a."""
+    if request.method not in SAFE_METHODS and CSRF_HEADER not in request.headers:
+        raise ApiError(403, f"a change signed by the session cookie needs the {CSRF_HEADER} header")
+    if request.headers.get("Upgrade", "").lower() == "websocket" and not same_origin(request):
+        raise ApiError(403, "the live feed takes the session cookie from this server's pages only")
+
+
+def same_origin(request: web.Request) -> bool:
+    """The Origin header names this server's own host (and the scheme it was reached by)."""
+    origin = request.headers.get("Origin", "")
+    return origin == f"{request.scheme}://{request.host}"
+
+
+async def identify(ctx: ApiContext, request: web.Request) -> Identity:
     """The identity behind the request's token; 401 when there is none (rule 5)."""
     if identity_key in request:
         return request[identity_key]
-    secret = token_of(request, query=query)
+    secret = token_of(request)
+    if secret is None and "token" in request.query:  # rule 1: a URL ends up in logs
+        reason = "a token never goes in the URL: send Authorization: Bearer, or sign in"
+        raise ApiError(400, reason, field="token")
     if secret is None:
-        raise ApiError(401, "missing bearer token")
+        raise ApiError(401, "not signed in: send a bearer token or sign in")
     found = await ctx.directory.token_identity(secret)
     if found is None:
         raise ApiError(401, "invalid or revoked token")
-    role, name, agent = found
+    role, agent = found.role, found.agent
+    name = found.supervisor or found.name  # a session speaks as its supervisor
     login = login_of(name) if role is Role.AGENT else None
     identity = Identity(role=role, name=name, agent=agent, login=login)
     if not login_current(identity, ctx.engine.state):

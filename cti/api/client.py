@@ -2,8 +2,8 @@
 
 Rule 1: every request has a timeout on the whole exchange, the answer's body included, and
 so does opening a WebSocket; nothing awaited here can hang.
-Rule 2: the token travels in the Authorization header only, the WebSocket's too (the
-events route reads the header before `?token=`); never in a URL, a message or a repr.
+Rule 2: the token travels in the Authorization header only, the WebSocket's too; never in
+a URL, a message or a repr.
 Rule 3: each request opens its own session, so a client holds nothing that needs closing
 and can be made anywhere; the demo and the tests send a few requests a second, where
 pooling connections would buy nothing.

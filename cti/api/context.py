@@ -25,6 +25,7 @@ from cti.domain.ids import AgentId, Instant
 from cti.domain.outbound.campaign import CampaignConfig
 from cti.domain.state import Decision
 from cti.engine.engine import Engine
+from cti.settings import SESSION_SECONDS
 from cti.storage.health import DatabaseHealth
 
 
@@ -65,6 +66,7 @@ class ApiContext:
     login_tokens: LoginTokens = field(default_factory=LoginTokens)
     admin_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     uploads: UploadSlot = field(default_factory=UploadSlot)  # one contacts upload at once
+    session_seconds: float = SESSION_SECONDS  # a supervisor's session (cti/api/session.py)
 
     async def execute(self, command: Command) -> Decision:
         """The engine's decision on the command; ApiError when it was rejected."""

@@ -1,7 +1,8 @@
-"""The WebSocket route: `GET /api/v1/events?token=...` joins the live feed (C7, C8).
+"""The WebSocket route: `GET /api/v1/events` joins the live feed (C7, C8).
 
-Rule 1: the token is checked before the upgrade (401/403 as plain JSON answers); browsers
-cannot set headers on a WebSocket, so `?token=` is accepted here and only here.
+Rule 1: the token is checked before the upgrade (401/403 as plain JSON answers): a bearer
+header from a program, the session cookie from the pages (cti/api/auth.py rules 1, 1a: no
+credential in the URL; browsers cannot set headers on a WebSocket, but send the cookie).
 Rule 2: what each role receives is the hub's business (cti/api/hub.py).
 """
 
@@ -25,11 +26,10 @@ routes = web.RouteTableDef()
     answer=None,
     status=101,
     errors=(400,),
-    query={"token": "the bearer token (browsers cannot set headers)"},
     tag="supervisors",
 )
 async def events(request: web.Request) -> web.StreamResponse:
     ctx = context_of(request)
-    query_fields(request.query, {"token"})
-    identity = await identify(ctx, request, query=True)
+    query_fields(request.query, set())
+    identity = await identify(ctx, request)
     return await ctx.hub.serve(request, identity)

@@ -24,7 +24,8 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_jso
 from pydantic_core import core_schema
 
 from cti.api import answers
-from cti.api.query import Param
+from cti.api.auth import SESSION_COOKIE
+from cti.api.query import LINE_SCHEMA, Param
 from cti.api.route import ROUTES, Route, route
 
 routes = web.RouteTableDef()
@@ -111,7 +112,7 @@ def document() -> Schema:
             },
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
-                "query": {"type": "apiKey", "in": "query", "name": "token"},
+                "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
             },
         },
     }
@@ -141,7 +142,7 @@ def _operation(declared: Route, ref: Mapping[type[BaseModel], Schema]) -> Schema
         "summary": declared.summary,
         "tags": [declared.tag],
         "responses": responses,
-        "security": [] if declared.public else [{"bearer": []}],
+        "security": [] if declared.public else [{"bearer": []}, {"session": []}],
     }
     if not declared.public:
         op["description"] = "Who: " + ", ".join(role.value for role in declared.roles)
@@ -169,6 +170,8 @@ def _errors(declared: Route) -> list[int]:
         statuses |= set(given.errors) if isinstance(given, Param) else {400}
     if not declared.public:
         statuses |= {401, 403}
+    if PARAMETER.search(declared.path):  # a path parameter out of its rule (route rule 2a)
+        statuses.add(400)
     if declared.body is not None:
         statuses |= {400, 413}
         if declared.body.model_fields:  # a text or a number out of its rule (shapes rule 4)
@@ -180,7 +183,7 @@ def _parameters(path: str) -> dict[str, object]:
     names = PARAMETER.findall(path)
     if not names:
         return {}
-    schema = {"type": "string", "minLength": 1, "maxLength": 200}
+    schema = {**LINE_SCHEMA, "minLength": 1}  # checked by the route (route rule 2a)
     return {
         "parameters": [{"name": n, "in": "path", "required": True, "schema": schema} for n in names]
     }

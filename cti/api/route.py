@@ -7,6 +7,9 @@ Rule 2: before the handler runs, a route that is not `public` checks the token (
 `roles` (403); then a route with a `body` model reads the body and hands it over
 validated (a missing body is `{}`): a malformed, missing, mistyped or unknown field is a
 400 naming it, a value refused as such a 422 (cti/schema/refusal.py).
+Rule 2a: first of all, every path parameter is one printable line of at most 200
+characters (LINE, as a query value), else a 400 naming it: an id that long or that
+broken names nothing here, and must not reach a lookup or a log whole.
 Rule 3: what needs the path to decide (an agent acting only on itself) is the handler's
 check (cti/api/auth.py require_agent).
 Rule 4: `errors` are the statuses an operation can answer besides its success; 401 and
@@ -28,6 +31,7 @@ from cti.api.auth import identify, require
 from cti.api.context import context_of
 from cti.api.errors import ApiError
 from cti.api.query import Param
+from cti.domain.setting import LINE
 from cti.schema.refusal import refusal
 from cti.storage.tokens import Role
 
@@ -113,10 +117,9 @@ def route(
         handler: Callable[..., Awaitable[web.StreamResponse]],
     ) -> Callable[..., Awaitable[web.StreamResponse]]:
         async def checked(request: web.Request) -> web.StreamResponse:
+            _path_parameters(request)  # rule 2a
             if not declared.get("public", False):  # rule 2: who asks, before the body
-                ctx = context_of(request)
-                wanted = declared.get("query", {})
-                require(await identify(ctx, request, query="token" in wanted), *roles)
+                require(await identify(context_of(request), request), *roles)
             if body is None:
                 return await handler(request)
             return await handler(request, await read_body(request, body))
@@ -125,6 +128,13 @@ def route(
         return handler
 
     return register
+
+
+def _path_parameters(request: web.Request) -> None:
+    for name, value in request.match_info.items():
+        fault = LINE.fault(value)
+        if fault is not None:
+            raise ApiError(400, f"path parameter '{name}' {fault}", field=name)
 
 
 async def read_body(request: web.Request, model: type[B]) -> B:

@@ -41,6 +41,7 @@ ReasonCode = Annotated[str, Kept(REASON_CODE)]
 ZoneName = Annotated[str, Kept(ZONE_NAME)]
 Number = Annotated[str, Kept(Text(length=64, least=1))]  # as given; normalised later
 Secret = Annotated[str, Kept(Text(length=64))]
+Password = Annotated[str, Kept(Text(length=200))]
 DeviceText = Annotated[str, Field(pattern=DEVICE, max_length=120)]
 
 
@@ -72,6 +73,12 @@ class Login(BaseModel):
     pin: Secret = Field(description="the agent's PIN")
     device: DeviceText = Field(description="'1001' means 'PJSIP/1001'")
     takeover: bool = Field(False, description="end the agent's other login (P3)")
+
+
+class SignIn(BaseModel):
+    model_config = _examples({"name": "ann", "password": "correct horse battery"})
+    name: PlainName = Field(description="the supervisor's name (`cti admin supervisor add`)")
+    password: Password = Field(description="the supervisor's password")
 
 
 class NotReady(BaseModel):

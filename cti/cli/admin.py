@@ -1,4 +1,5 @@
-"""`cti admin`: the configuration store (queues, agents, reasons, tokens) from a shell.
+"""`cti admin`: the configuration store (queues, agents, reasons, tokens, supervisors) from
+a shell.
 
 Rule 1: errors a user can fix (arguments, values, files, unknown ids, settings) print one
 clear line per problem to stderr and exit 2, with no traceback; a database that cannot be
@@ -13,12 +14,15 @@ stored here and the server told to reload.
 Rule 3: what scripts read goes to stdout (export YAML, a token's secret, listings,
 summaries); notes go to stderr. A PIN or token secret is never printed, except a new
 token's secret, once.
+Rule 3a: a supervisor's password is never an argument (other users see a process's
+arguments): it is typed twice at a terminal, or read as the first line of stdin.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -193,6 +197,27 @@ async def _token_revoke(args: argparse.Namespace, store: ConfigStore) -> None:
     print(f"token {args.id} revoked")
 
 
+async def _supervisor_add(args: argparse.Namespace, store: ConfigStore) -> None:
+    password = await asyncio.to_thread(_password_from_stdin, args.name)
+    await store.put_supervisor(args.name, args.role, password)
+    print(f"supervisor {args.name} set ({args.role}); any session of theirs has ended")
+
+
+def _password_from_stdin(name: str) -> str:
+    """Rule 3a: typed twice at a terminal (not echoed), else the first line of stdin."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"password for {name}: ")
+    if getpass.getpass("the same again: ") != first:
+        raise ConfigError("the two passwords differ; nothing was changed")
+    return first
+
+
+async def _supervisor_remove(args: argparse.Namespace, store: ConfigStore) -> None:
+    await store.remove_supervisor(args.name)
+    print(f"supervisor {args.name} removed; their sessions ended")
+
+
 async def _list(_args: argparse.Namespace, store: ConfigStore) -> None:
     for line in _listing(await store.load()):
         print(line)
@@ -200,6 +225,9 @@ async def _list(_args: argparse.Namespace, store: ConfigStore) -> None:
         agent = "" if token.agent is None else f" for agent {token.agent}"
         revoked = " (revoked)" if token.revoked_at is not None else ""
         print(f"token {token.id} {token.name}: {token.role}{agent}{revoked}")
+    for person in await store.list_supervisors():
+        state = "" if person.active else " (removed)"
+        print(f"supervisor {person.name}: {person.role}{state}")
 
 
 # Helpers ------------------------------------------------------------------------------
@@ -258,7 +286,7 @@ def _parser() -> Parser:
     parser = Parser(
         prog=PROG,
         parents=[COMMON],
-        description="Manage queues, agents, not-ready reasons and API tokens.",
+        description="Manage queues, agents, not-ready reasons, API tokens and supervisors.",
     )
     # No set_defaults(config=...) here: parents share their actions, so it would reset the
     # default of every subcommand's --config and drop a --config given before the command.
@@ -286,6 +314,13 @@ def _parser() -> Parser:
     token.add_argument("--name", required=True)
     token.add_argument("--agent", help="the agent the token speaks for (required for agent)")
     add_command(tokens, "revoke", _token_revoke, "revoke an API token").add_argument("id", type=int)
+    people = add_group(sub, "supervisor", "add or remove the supervisors who sign in to the pages")
+    person = add_command(
+        people, "add", _supervisor_add, "add a supervisor or set a new password (read from stdin)"
+    )
+    person.add_argument("name")
+    person.add_argument("--role", default="supervisor", choices=["supervisor", "admin"])
+    add_command(people, "remove", _supervisor_remove, "remove a supervisor").add_argument("name")
     return parser
 
 

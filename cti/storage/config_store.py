@@ -1,4 +1,5 @@
-"""ConfigStore: queues, agents, not-ready reasons and API tokens, kept in the database.
+"""ConfigStore: queues, agents, not-ready reasons, API tokens and the supervisors who sign
+in to the pages (cti/storage/supervisors.py), kept in the database.
 
 Rule 1: every configuration change is one transaction that first bumps config_revision
 (serialising changes on every dialect: a row lock on PostgreSQL, the write lock on SQLite),
@@ -31,7 +32,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Final, ParamSpec, TypeVar
 
@@ -40,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cti.domain.config import AcdConfig, AgentProfile, ConfigError, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, QueueId
-from cti.storage import config_rows, credentials, tokens
+from cti.storage import config_rows, credentials, supervisors, tokens
 from cti.storage.client import EngineSource, StoreClient, utc_now
 from cti.storage.errors import ConfigConflict, ConfigNotFound
 from cti.storage.models import AgentRow, ApiTokenRow, ConfigRevisionRow, NotReadyReasonRow, QueueRow
@@ -222,7 +223,7 @@ class ConfigStore(StoreClient):
             return remembered
         generation = self._identities.begin()
         async with self._reading() as connection:
-            found = await tokens.identity(connection, digest)
+            found = await tokens.identity(connection, digest, self._now())
         self._identities.put(digest, found, generation)
         return found
 
@@ -245,6 +246,61 @@ class ConfigStore(StoreClient):
         async with self._reading() as connection:
             stored = (await connection.execute(query)).scalar()
         return await _hashing(credentials.pin_matches, pin, stored)
+
+    async def put_supervisor(self, name: str, role: Role | str, password: str) -> None:
+        """Creates the supervisor or gives it a new role and password; either way its
+        sessions end (supervisors rule 2: a new password signs every session out)."""
+        checked, name = supervisors.page_role(role), supervisors.checked_name(name)
+        hashed = await _hashing(credentials.hash_password, credentials.check_password(password))
+        try:
+            async with self._writing() as connection:
+                now = self._now()
+                await supervisors.put(connection, name, checked, hashed, now)
+                await supervisors.end_sessions(connection, name, now)
+        finally:
+            self._identities.forget_all()
+
+    async def remove_supervisor(self, name: str) -> None:
+        """Inactive, no password, sessions revoked (supervisors rule 2)."""
+        try:
+            async with self._writing() as connection:
+                await supervisors.remove(connection, name, self._now())
+        finally:
+            self._identities.forget_all()
+
+    async def verify_password(self, name: str, password: str) -> Role | None:
+        """The active supervisor's role when the password is theirs; None otherwise, after
+        the same scrypt work for an unknown name (cti/storage/credentials.py)."""
+        async with self._reading() as connection:
+            found = await supervisors.credentials_of(connection, name)
+        role, stored = found or (None, None)
+        matches = await _hashing(credentials.password_matches, password, stored)
+        return role if matches else None
+
+    async def open_session(self, name: str, role: Role, lifetime: float) -> IssuedToken:
+        """A session token of the supervisor, expiring `lifetime` seconds from now."""
+        async with self._writing() as connection:
+            now = self._now()
+            expires = now + timedelta(seconds=lifetime)
+            return await supervisors.open_session(connection, name, role, now, expires)
+
+    async def end_session(self, secret: str) -> bool:
+        """Revokes the session whose secret this is; False when it is no live session."""
+        live = update(ApiTokenRow).where(
+            ApiTokenRow.token_hash == credentials.token_hash(secret),
+            ApiTokenRow.supervisor.is_not(None),
+            ApiTokenRow.revoked_at.is_(None),
+        )
+        try:
+            async with self._writing() as connection:
+                ended = await connection.execute(live, {"revoked_at": self._now()})
+                return bool(ended.rowcount)
+        finally:
+            self._identities.forget_all()
+
+    async def list_supervisors(self) -> list[supervisors.SupervisorInfo]:
+        async with self._reading() as connection:
+            return await supervisors.listed(connection)
 
     @asynccontextmanager
     async def _change(self) -> AsyncIterator[Changing]:

@@ -1,6 +1,8 @@
-"""Secrets at rest: agent PINs (scrypt) and API tokens (SHA-256).
+"""Secrets at rest: agent PINs and supervisors' passwords (scrypt), API tokens (SHA-256).
 
-Rule 1: a PIN is 4-12 ASCII digits; anything else is an InvalidPin naming the rule.
+Rule 1: a PIN is 4-12 ASCII digits; anything else is an InvalidPin naming the rule. A
+password is 10-200 characters with no control characters (InvalidPassword otherwise);
+PINs and passwords are hashed and checked the same way (rule 2).
 Rule 2: a PIN is stored as "scrypt$n=N,r=R,p=P$salt$hash" (base64, a fresh 16-byte salt per
 hash), so its cost can be raised later without breaking stored PINs; it is checked with
 hmac.compare_digest. Hashing is slow on purpose: callers run it in a worker thread.
@@ -20,9 +22,11 @@ import re
 import secrets
 from typing import Final
 
-from cti.storage.errors import InvalidPin
+from cti.storage.errors import InvalidPassword, InvalidPin
 
 PIN_PATTERN: Final = re.compile(r"[0-9]{4,12}")
+PASSWORD_MIN: Final = 10
+PASSWORD_MAX: Final = 200
 SCRYPT_N: Final = 2**14
 SCRYPT_R: Final = 8
 SCRYPT_P: Final = 1
@@ -39,11 +43,24 @@ def check_pin(pin: str) -> str:
     return pin
 
 
+def check_password(password: str) -> str:
+    """The password, when it is 10-200 characters without control characters."""
+    printable = all(ch.isprintable() for ch in password)
+    if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX and printable):
+        raise InvalidPassword(
+            f"a password is {PASSWORD_MIN} to {PASSWORD_MAX} characters, without control characters"
+        )
+    return password
+
+
 def hash_pin(pin: str) -> str:
     """A fresh salted scrypt hash of a valid PIN (slow: call it in a worker thread)."""
-    salt = os.urandom(16)
-    digest = _scrypt(check_pin(pin), salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    return f"scrypt$n={SCRYPT_N},r={SCRYPT_R},p={SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    return _hashed(check_pin(pin))
+
+
+def hash_password(password: str) -> str:
+    """A fresh salted scrypt hash of a valid password (slow: a worker thread)."""
+    return _hashed(check_password(password))
 
 
 def pin_matches(pin: str, stored: str | None) -> bool:
@@ -51,12 +68,29 @@ def pin_matches(pin: str, stored: str | None) -> bool:
 
     A missing or unreadable stored value, or a PIN of the wrong shape, is False after the
     same amount of work as a real check."""
+    return _matches(pin, stored) and PIN_PATTERN.fullmatch(pin) is not None
+
+
+def password_matches(password: str, stored: str | None) -> bool:
+    """As pin_matches, for a password (a missing one costs a real check too)."""
+    return _matches(password, stored)
+
+
+def _hashed(secret: str) -> str:
+    salt = os.urandom(16)
+    digest = _scrypt(secret, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return f"scrypt$n={SCRYPT_N},r={SCRYPT_R},p={SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def _matches(secret: str, stored: str | None) -> bool:
     parsed = _parse(stored or _DECOY) or _parse(_DECOY)
     assert parsed is not None
     n, r, p, salt, expected = parsed
-    candidate = _scrypt(pin, salt, n, r, p, len(expected))
-    matches = hmac.compare_digest(candidate, expected)
-    return matches and stored is not None and PIN_PATTERN.fullmatch(pin) is not None
+    try:
+        candidate = _scrypt(secret, salt, n, r, p, len(expected))
+    except UnicodeEncodeError:  # a lone surrogate: no stored secret has one
+        candidate = b""
+    return hmac.compare_digest(candidate, expected) and stored is not None
 
 
 def new_token() -> str:
@@ -67,9 +101,9 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int, length: int = 32) -> bytes:
+def _scrypt(secret: str, salt: bytes, n: int, r: int, p: int, length: int = 32) -> bytes:
     return hashlib.scrypt(
-        pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=SCRYPT_MAXMEM, dklen=length
+        secret.encode(), salt=salt, n=n, r=r, p=p, maxmem=SCRYPT_MAXMEM, dklen=length
     )
 
 

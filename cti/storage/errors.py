@@ -17,6 +17,10 @@ class InvalidPin(ConfigError):
     """A PIN that is not 4 to 12 digits."""
 
 
+class InvalidPassword(ConfigError):
+    """A supervisor's password that breaks credentials rule 1."""
+
+
 class CampaignNotFound(ConfigNotFound):
     """The campaign named does not exist."""
 

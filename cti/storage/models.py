@@ -285,8 +285,22 @@ class NotReadyReasonRow(Base):
     settings: Mapped[dict[str, object]] = mapped_column(JSON)
 
 
+class SupervisorRow(Base):
+    """A person who signs in to the pages with a name and password (issue 14): a
+    supervisor or an admin. A removed one stays, inactive and without a password."""
+
+    __tablename__ = "supervisors"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    role: Mapped[str] = mapped_column(String)  # supervisor | admin
+    password_hash: Mapped[str | None] = mapped_column(String)  # scrypt; see credentials
+    active: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ApiTokenRow(Base):
-    """An API token: only the SHA-256 (hex) of its secret is kept."""
+    """An API token: only the SHA-256 (hex) of its secret is kept. A session of the pages
+    is a token too, of its supervisor, that expires."""
 
     __tablename__ = "api_tokens"
     __table_args__ = (UniqueConstraint("token_hash"),)
@@ -298,6 +312,8 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    supervisor: Mapped[str | None] = mapped_column(String, ForeignKey("supervisors.name"))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ConfigRevisionRow(Base):

@@ -4,6 +4,8 @@ Rule 1: only the SHA-256 of a secret is stored; the secret exists once, in issue
 Rule 2: a token speaks for its role, name and agent until revoked; a token of an agent who
 was deleted speaks for no one (deleting an agent also revokes its tokens).
 Rule 3: an agent token names an agent; any token's agent must exist and be active.
+Rule 4: a session of the pages is a token of its supervisor (who must be active) with an
+expiry; past it, or once the supervisor is removed, it speaks for no one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from cti.domain.config import ConfigError
 from cti.domain.ids import AgentId, Instant
 from cti.storage import credentials
 from cti.storage.errors import ConfigNotFound
-from cti.storage.models import AgentRow, ApiTokenRow
+from cti.storage.models import AgentRow, ApiTokenRow, SupervisorRow
 
 
 class Role(StrEnum):
@@ -35,6 +37,8 @@ class TokenIdentity(NamedTuple):
     role: Role
     name: str
     agent: AgentId | None
+    supervisor: str | None = None  # a session's (rule 4)
+    expires_at: Instant | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,7 +68,14 @@ def role_of(role: Role | str) -> Role:
 
 
 async def issue(
-    connection: AsyncConnection, name: str, role: Role | str, agent: AgentId | None, now: datetime
+    connection: AsyncConnection,
+    name: str,
+    role: Role | str,
+    agent: AgentId | None,
+    now: datetime,
+    *,
+    supervisor: str | None = None,
+    expires_at: datetime | None = None,
 ) -> IssuedToken:
     checked = role_of(role)
     if not name.strip():
@@ -82,27 +93,39 @@ async def issue(
         "agent_id": agent,
         "token_hash": credentials.token_hash(secret),
         "created_at": now,
+        "supervisor": supervisor,
+        "expires_at": expires_at,
     }
     result = await connection.execute(insert(ApiTokenRow).returning(ApiTokenRow.id), [row])
     return IssuedToken(id=result.scalar_one(), secret=secret)
 
 
-async def identity(connection: AsyncConnection, digest: str) -> TokenIdentity | None:
+async def identity(connection: AsyncConnection, digest: str, now: datetime) -> TokenIdentity | None:
     """Who the token whose SHA-256 digest this is speaks for (credentials.token_hash)."""
+    t = ApiTokenRow
     query = (
-        select(ApiTokenRow.role, ApiTokenRow.name, ApiTokenRow.agent_id)
-        .outerjoin(AgentRow, AgentRow.id == ApiTokenRow.agent_id)
+        select(t.role, t.name, t.agent_id, t.supervisor, t.expires_at)
+        .outerjoin(AgentRow, AgentRow.id == t.agent_id)
+        .outerjoin(SupervisorRow, SupervisorRow.name == t.supervisor)
         .where(
-            ApiTokenRow.token_hash == digest,
-            ApiTokenRow.revoked_at.is_(None),
-            or_(ApiTokenRow.agent_id.is_(None), AgentRow.active.is_(True)),
+            t.token_hash == digest,
+            t.revoked_at.is_(None),
+            or_(t.agent_id.is_(None), AgentRow.active.is_(True)),
+            or_(t.supervisor.is_(None), SupervisorRow.active.is_(True)),  # rule 4
+            or_(t.expires_at.is_(None), t.expires_at > now),
         )
     )
     row = (await connection.execute(query)).first()
     if row is None:
         return None
-    role, name, agent = row
-    return TokenIdentity(Role(role), name, None if agent is None else AgentId(agent))
+    role, name, agent, supervisor, expires = row
+    return TokenIdentity(
+        Role(role),
+        name,
+        None if agent is None else AgentId(agent),
+        supervisor,
+        None if expires is None else Instant(expires.timestamp()),
+    )
 
 
 async def revoke(connection: AsyncConnection, token_id: int, now: datetime) -> None:

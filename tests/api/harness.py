@@ -146,7 +146,7 @@ class Api:
     async def call(
         self, method: str, path: str, token: str | None = None, body: Any = None, **kw: Any
     ) -> tuple[int, Any]:
-        headers = bearer(token) if token else {}
+        headers = {**(bearer(token) if token else {}), **kw.pop("headers", {})}
         if body is not None:
             kw["json"] = body
         async with self.client.request(method, path, headers=headers, **kw) as response:

@@ -43,7 +43,7 @@ async def test_an_agent_gets_a_screen_pop_with_the_callers_last_calls(api: Api) 
         [past_call(f"old-{i}", "+15550001111", "1002", earlier + i * 600) for i in range(6)]
     )
     token = await api.log_in("1001")
-    async with api.client.ws_connect(f"{EVENTS}?token={token}") as ws:
+    async with api.client.ws_connect(EVENTS, headers=bearer(token)) as ws:
         snapshot = await next_message(ws, "snapshot")
         assert snapshot["agent"]["state"] == "available"
 
@@ -97,7 +97,7 @@ async def test_a_supervisor_gets_every_agent_change_and_waiting_call(api: Api) -
 
 async def test_an_agents_socket_closes_when_its_login_ends(api: Api) -> None:
     token = await api.log_in("1001")
-    async with api.client.ws_connect(f"{EVENTS}?token={token}") as ws:
+    async with api.client.ws_connect(EVENTS, headers=bearer(token)) as ws:
         await next_message(ws, "snapshot")
 
         await api.call("POST", "/api/v1/agents/1001/logout", api.supervisor)
@@ -134,7 +134,10 @@ async def test_shutdown_closes_every_socket(api: Api) -> None:
 
 async def test_the_event_socket_needs_a_valid_token(api: Api) -> None:
     status, answer = await api.call("GET", EVENTS)
-    bad = await api.call("GET", f"{EVENTS}?token=cti_nope")
+    bad = await api.call("GET", EVENTS, "cti_nope")
+    in_url = await api.call("GET", f"{EVENTS}?token=cti_nope")
 
     assert (status, bad[0]) == (401, 401)
-    assert "token" in answer["error"]
+    assert "bearer token" in answer["error"]
+    assert in_url == (400, {"error": in_url[1]["error"], "field": "token"})  # never in a URL
+    assert "never goes in the URL" in in_url[1]["error"]

@@ -6,6 +6,8 @@ read back from SQL equals the one written.
 
 from __future__ import annotations
 
+from alembic.script import ScriptDirectory
+
 from cti.domain.effects import Record
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.records import (
@@ -25,8 +27,12 @@ from cti.domain.records import (
     StateInterval,
     VisitOutcome,
 )
+from cti.storage.database import MIGRATIONS
 
 BASE = 1_700_000_000.123456
+# The newest migration: what a database is upgraded to (read from the scripts, so that a new
+# migration does not need every test that checks an upgrade changed).
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def at(n: int, offset: float = 0.0) -> Instant:

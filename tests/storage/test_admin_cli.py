@@ -4,6 +4,7 @@ configure queues (C2, C3, C4), agents, reasons (P5) and API tokens (P22)."""
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
 import pytest
@@ -193,7 +194,7 @@ def test_tokens_are_printed_once_and_can_be_revoked(
     secret = out.strip()
     assert status == 0 and secret.startswith("cti_")
     assert err == "token 1 created; its secret is shown only this once\n"
-    assert identity(url, secret) == (Role.AGENT, "alice", AgentId("1001"))
+    assert identity(url, secret) == TokenIdentity(Role.AGENT, "alice", AgentId("1001"))
     assert secret not in admin(capsys, "list")[1]
     assert admin(capsys, "token", "revoke", "1") == (0, "token 1 revoked\n", "")
     assert identity(url, secret) is None
@@ -301,3 +302,46 @@ def test_config_file_is_honoured_before_or_after_the_command(
     assert status == 0
     assert identity(url, out.strip()) == TokenIdentity(Role.SUPERVISOR, "ops", None)
     assert not (tmp_path / "cti.db").exists()
+
+
+def verified(url: str, name: str, password: str) -> Role | None:
+    async def verify() -> Role | None:
+        database = await open_database(url)
+        try:
+            return await ConfigStore(database).verify_password(name, password)
+        finally:
+            await database.close()
+
+    return asyncio.run(verify())
+
+
+def test_a_supervisor_is_added_with_a_password_from_stdin_listed_and_removed(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The password is never an argument (rule 3a): the first line of stdin here."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\nignored\n"))
+
+    status, out, err = admin(capsys, "supervisor", "add", "ann", "--role", "admin")
+
+    assert (status, err) == (0, ""), err
+    assert out == "supervisor ann set (admin); any session of theirs has ended\n"
+    assert verified(url, "ann", "correct horse battery") is Role.ADMIN
+    assert "supervisor ann: admin\n" in admin(capsys, "list")[1]
+
+    assert admin(capsys, "supervisor", "remove", "ann")[:2] == (
+        0, "supervisor ann removed; their sessions ended\n"
+    )  # fmt: skip
+    assert verified(url, "ann", "correct horse battery") is None
+    assert "supervisor ann: admin (removed)\n" in admin(capsys, "list")[1]
+
+
+def test_a_password_too_short_is_refused_in_one_line_and_nothing_is_stored(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+
+    status, out, err = admin(capsys, "supervisor", "add", "ann")
+
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1 and "a password is 10 to 200 characters" in err, err
+    assert "supervisor ann" not in admin(capsys, "list")[1]

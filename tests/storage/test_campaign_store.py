@@ -31,7 +31,7 @@ from tests.storage.campaign_samples import (
     started,
 )
 from tests.storage.conftest import history_at, tables
-from tests.storage.samples import at, make_presence
+from tests.storage.samples import HEAD, at, make_presence
 
 
 @pytest.fixture
@@ -322,8 +322,15 @@ async def test_a_database_at_revision_0003_gains_the_campaign_tables(database_ur
     async with database.engine.connect() as connection:
         added = await connection.run_sync(tables) - before
         revision = await connection.execute(text("SELECT version_num FROM alembic_version"))
-    assert added == {"campaigns", "contacts", "dial_attempts", "do_not_call", "database_identity"}
-    assert revision.scalar() == "0008"
+    assert added == {
+        "campaigns",
+        "contacts",
+        "dial_attempts",
+        "do_not_call",
+        "database_identity",
+        "supervisors",
+    }
+    assert revision.scalar() == HEAD
     assert await database.queries().presence() == [make_presence(1)]
     await database.close()
 

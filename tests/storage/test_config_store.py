@@ -215,7 +215,9 @@ async def test_tokens_identify_their_holder_until_revoked_and_only_a_hash_is_kep
     assert await store.token_identity(issued.secret) == TokenIdentity(
         Role.SUPERVISOR, "wallboard", None
     )
-    assert await store.token_identity(agent_secret) == ("agent", "alice", "1001")
+    assert await store.token_identity(agent_secret) == TokenIdentity(
+        Role.AGENT, "alice", AgentId("1001")
+    )
     assert await store.token_identity(issued.secret + "x") is None
     async with database.engine.connect() as connection:
         stored = (await connection.execute(select(ApiTokenRow.token_hash))).scalars().all()

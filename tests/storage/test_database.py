@@ -19,6 +19,7 @@ from cti.storage.database import (
 from cti.storage.models import QueueVisitRow
 from tests.storage.conftest import PostgresServer, history_at, tables
 from tests.storage.samples import (
+    HEAD,
     make_finding,
     make_presence,
     make_visit,
@@ -41,7 +42,7 @@ async def test_migrations_apply_to_a_fresh_database_and_again_to_a_migrated_one(
 
     second = await open_database(database_url)
 
-    assert await _revision(second) == "0008"
+    assert await _revision(second) == HEAD
     assert await second.queue_visits() == [make_visit(1)]
     await second.close()
 
@@ -156,7 +157,7 @@ async def test_a_database_at_the_first_revision_keeps_its_visits_through_the_upg
 
     database = await open_database(database_url)
 
-    assert await _revision(database) == "0008"
+    assert await _revision(database) == HEAD
     assert await database.queue_visits() == make_visits(3)
     await database.close()
 
@@ -169,7 +170,7 @@ async def test_a_database_at_revision_0002_gains_the_presence_table_and_keeps_it
 
     database = await open_database(database_url)
 
-    assert await _revision(database) == "0008"
+    assert await _revision(database) == HEAD
     async with database.engine.connect() as connection:
         added = await connection.run_sync(tables) - before
     assert added == {
@@ -179,6 +180,7 @@ async def test_a_database_at_revision_0002_gains_the_presence_table_and_keeps_it
         "dial_attempts",
         "do_not_call",
         "database_identity",
+        "supervisors",
     }
     assert await database.queries().presence() == []
     assert (await database.queries().findings()).items == [make_finding(1)]
