@@ -15,6 +15,15 @@ Rules:
 5. An agent's connection is closed (4001, "login ended") once the login it was opened
    under ends (logout, takeover); messages queued before that are still delivered.
 6. `close_all` (app.on_shutdown) closes every connection with 1001 (going away).
+7. Supervisors also get the wallboard's views, coalesced: after a decision that changed a
+   queue (its callers, offers or members) or an agent, the hub waits COALESCE_S, then sends
+   every supervising connection one `views` message with the full view of each queue and
+   agent changed since the last one (as GET /api/v1/queues and /agents show them), built
+   once for all connections from the state of that instant. So a page renders at most
+   1 / COALESCE_S times a second whatever the rate of decisions, and a view it holds is
+   never older than the last message plus COALESCE_S. Changed agents are found by
+   comparing the state's agents with those of the last views (pmap.changed_keys: cheap at
+   any size); a new configuration sends every queue and agent again.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -43,7 +52,8 @@ from cti.domain.effects import (
     OfferMade,
     QueueVisitEnded,
 )
-from cti.domain.ids import AgentId, Instant
+from cti.domain.ids import AgentId, Instant, QueueId
+from cti.domain.pmap import changed_keys
 from cti.domain.state import AcdState, Decision
 from cti.storage.queries import CallSummary
 from cti.storage.tokens import Role
@@ -62,6 +72,7 @@ EVENT_TYPES: Final[dict[type[Effect], str]] = {
     FindingRaised: "finding",
 }
 SUPERVISOR_EVENTS: Final = tuple(EVENT_TYPES)
+COALESCE_S: Final = 0.25  # rule 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +105,7 @@ class Hub:
         send_timeout: float = 5.0,
         history_timeout: float = 2.0,
         heartbeat: float = 30.0,
+        coalesce: float = COALESCE_S,
     ) -> None:
         self._state, self._now, self._history = state, now, history
         self._queue_size = queue_size
@@ -104,6 +116,11 @@ class Hub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         self.dropped = 0  # connections closed for being too slow (rule 1)
+        self._coalesce = coalesce
+        self._viewed: AcdState | None = None  # the state of the last views sent (rule 7)
+        self._dirty: set[QueueId] = set()  # queues changed since
+        self._flush: asyncio.TimerHandle | None = None
+        self.views_sent = 0  # `views` messages built (rule 7)
 
     @property
     def connections(self) -> int:
@@ -117,8 +134,48 @@ class Hub:
         try:
             for effect in decision.effects:
                 self._route(effect)
+            self._mark(decision)
         except Exception:
             logger.exception("live feed: could not publish a decision")
+
+    # Views (rule 7) ------------------------------------------------------------------
+
+    def _mark(self, decision: Decision) -> None:
+        if not any(c.supervising for c in self._connections):
+            return
+        for effect in decision.effects:
+            queue = _queue_of(effect)
+            if queue is not None:
+                self._dirty.add(queue)
+        if self._flush is None:
+            self._flush = asyncio.get_running_loop().call_later(self._coalesce, self._send_views)
+
+    def _send_views(self) -> None:
+        self._flush = None
+        state, now = self._state(), self._now()
+        viewed, self._viewed = self._viewed, state
+        if viewed is None or viewed.config is not state.config:
+            agents, queues = set(views.agent_ids(state)), set(views.queue_ids(state))
+        else:
+            agents = changed_keys(viewed.agents, state.agents)
+            queues = self._dirty | {q for a in agents for q in _queues_of(state, a)}
+        self._dirty = set()
+        known = set(views.queue_ids(state))
+        message = {
+            "type": "views",
+            "at": now,
+            "queues": [
+                views.queue_view(state, q, now, numbers=True) for q in sorted(queues & known)
+            ],
+            "agents": [views.agent_view(state, a, now, numbers=True) for a in sorted(agents)],
+        }
+        if not (message["queues"] or message["agents"]):
+            return
+        text = _dumps(message)
+        self.views_sent += 1
+        for conn in list(self._connections):
+            if conn.supervising:
+                self._put(conn, text)
 
     def _route(self, effect: Effect) -> None:
         if isinstance(effect, OfferMade):
@@ -217,6 +274,8 @@ class Hub:
             return ws
         conn = Connection(ws, identity, asyncio.Queue(self._queue_size))
         self._connections.add(conn)
+        if conn.supervising and self._viewed is None:  # rule 7: views follow the snapshot
+            self._viewed = self._state()
         self._put(conn, _dumps(self._snapshot(identity)))
         conn.pump = asyncio.get_running_loop().create_task(self._pump(conn))
         try:
@@ -271,10 +330,29 @@ class Hub:
     async def close_all(self, _app: web.Application | None = None) -> None:
         """Close every connection (app.on_shutdown), and refuse new ones."""
         self._closed = True
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
         for conn in list(self._connections):
             self._end(conn, WSCloseCode.GOING_AWAY, b"server shutting down")
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _queue_of(effect: Effect) -> QueueId | None:
+    """The queue whose callers or offers an effect changed (rule 7)."""
+    if isinstance(effect, CallWaiting | OfferMade):
+        return effect.call.queue
+    if isinstance(effect, QueueVisitEnded):
+        return effect.visit.queue
+    if isinstance(effect, OfferEnded):
+        return effect.offer.queue
+    return None
+
+
+def _queues_of(state: AcdState, agent: AgentId) -> Iterable[QueueId]:
+    profile = state.config.agents.get(agent)
+    return () if profile is None else profile.queues
 
 
 def _fields(effect: Effect) -> dict[str, object]:

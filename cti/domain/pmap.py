@@ -119,3 +119,22 @@ def drop(mapping: Mapping[K, V], key: K) -> PMap[K, V]:
     """`mapping` without `key`, as a PMap."""
     base = mapping if isinstance(mapping, PMap) else PMap(mapping)
     return base.updated({key: DELETED})
+
+
+def changed_keys(before: Mapping[K, V], after: Mapping[K, V]) -> set[K]:
+    """Keys added, removed or given another value (by identity) between two maps; between
+    two PMaps only the buckets an update copied are looked at (rule 1), so this is cheap
+    after a few updates however large the maps."""
+    if before is after:
+        return set()
+    if not (isinstance(before, PMap) and isinstance(after, PMap)):
+        keys = set(before) | set(after)
+        return {k for k in keys if before.get(k, DELETED) is not after.get(k, DELETED)}
+    changed: set[K] = set()
+    for old, new in zip(before._buckets, after._buckets, strict=True):
+        if old is new:
+            continue
+        for key in old.keys() | new.keys():
+            if old.get(key, DELETED) is not new.get(key, DELETED):
+                changed.add(key)
+    return changed

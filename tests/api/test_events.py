@@ -141,3 +141,30 @@ async def test_the_event_socket_needs_a_valid_token(api: Api) -> None:
     assert "bearer token" in answer["error"]
     assert in_url == (400, {"error": in_url[1]["error"], "field": "token"})  # never in a URL
     assert "never goes in the URL" in in_url[1]["error"]
+
+
+async def test_a_supervisor_gets_the_changed_queues_and_agents_coalesced(api: Api) -> None:
+    """Hub rule 7: 21 decisions within a moment come as one or two `views` messages with
+    the full views of what changed, as the REST routes show them."""
+    async with api.client.ws_connect(EVENTS, headers=bearer(api.supervisor)) as ws:
+        await next_message(ws, "snapshot")
+
+        await api.log_in("1002")
+        for n in range(20):
+            api.caller_queued(f"c{n}", f"+1555000{n:04d}", queue="sales")
+
+        received = []
+        while True:
+            received.append(await next_message(ws, "views"))
+            sales = {q["queue"]: q for q in received[-1]["queues"]}.get("sales")
+            if sales is not None and sales["waiting"] == 20:
+                break
+    assert len(received) <= 3, [len(v["queues"]) for v in received]
+    agents = {a["agent"]: a for v in received for a in v["agents"]}
+    assert agents["1002"]["state"] == "available"
+    assert "1001" not in agents  # unchanged agents are not sent again
+    assert [c["caller"] for c in sales["calls"]][:2] == ["+15550000000", "+15550000001"]
+    status, listed = await api.call("GET", "/api/v1/queues", api.supervisor)
+    assert status == 200, listed
+    assert {q["queue"]: q for q in listed["queues"]}["sales"]["waiting"] == 20
+    assert api.hub.views_sent == len(received)
