@@ -11,6 +11,7 @@ command -v sipp >/dev/null || need_pkgs+=(sip-tester)
 command -v redis-server >/dev/null || need_pkgs+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkgs+=(postgresql)
 python3 -m venv --help >/dev/null 2>&1 || need_pkgs+=(python3-venv)
+command -v chromium >/dev/null || need_pkgs+=(chromium)  # the pages' tests (tests/web)
 
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) != 0 ]]; then

@@ -28,6 +28,7 @@ from cti.api import (
     figures,
     history,
     openapi,
+    pages,
     queues,
     session,
 )
@@ -99,6 +100,7 @@ def create_app(context: ApiContext) -> web.Application:
         campaign_stats.routes,
         callbacks.routes,
         session.routes,
+        pages.routes,
     ):
         app.add_routes(table)
     app.on_shutdown.append(context.hub.close_all)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -44,6 +45,7 @@ from cti.wiring import serve
 
 DEMO_DIR: Final = Path(".cti/demo")
 SERVER_LOG: Final = "server.log"
+DEMO_SUPERVISOR: Final = "demo"  # signs in to the wallboard with the password printed
 STATUS_EVERY_S: Final = 10.0
 READY_AGAIN_EVERY_S: Final = 30.0
 LOGIN_TRIES: Final = 50  # 10 s: the server may still be connecting to Asterisk
@@ -111,7 +113,7 @@ async def _with_lab(
     logs.configure(conf.log.level, conf.log.format, conf.log.file)  # rule 4
     agents = list(lab.devices[: args.agents])
     outbound = out.agents_by_queue(lab.devices[args.agents :]) if args.outbound else {}
-    supervisor, admin = await _configure(conf.database.url, agents, outbound)
+    supervisor, admin, password = await _configure(conf.database.url, agents, outbound)
     api = ApiClient(f"http://127.0.0.1:{args.http_port}", supervisor)
     async with contextlib.AsyncExitStack() as stack:  # rule 1, in the reverse order
         _start_server(stack, conf, stop)
@@ -120,7 +122,11 @@ async def _with_lab(
         traffic = Traffic(lab, replace(TRAFFIC, calls_per_minute=args.calls_per_minute))
         traffic.start()
         stack.push_async_callback(traffic.stop)
-        blocks = [status.where_to_look(api, Path(conf.log.file), len(agents), supervisor)]
+        blocks = [
+            status.where_to_look(
+                api, Path(conf.log.file), len(agents), supervisor, (DEMO_SUPERVISOR, password)
+            )
+        ]
         if dialling is not None:
             blocks.append(status.where_outbound(api, outbound, dialling.preview_agent, admin))
         print("\n".join([*blocks, status.STOPPING]))
@@ -213,8 +219,9 @@ def _demo_settings(lab: instance.LabInstance, port: int) -> settings.Settings:
     )
 
 
-async def _configure(url: str, agents: list[str], outbound: dict[str, str]) -> tuple[str, str]:
-    """Queues, reasons and agents in the demo's database; supervisor and admin tokens."""
+async def _configure(url: str, agents: list[str], outbound: dict[str, str]) -> tuple[str, str, str]:
+    """Queues, reasons and agents in the demo's database; supervisor and admin tokens, and
+    a new password of the supervisor `demo` who signs in to the wallboard."""
     database = await open_database(url)
     try:
         store = ConfigStore(database)
@@ -222,9 +229,12 @@ async def _configure(url: str, agents: list[str], outbound: dict[str, str]) -> t
         path.write_text(_acd_yaml(agents, outbound))
         await import_files(store, [path])
         await out.finish_leftovers(CampaignStore(database))
+        password = secrets.token_urlsafe(12)  # a new one each run: shown once, below
+        await store.put_supervisor(DEMO_SUPERVISOR, "supervisor", password)
         return (
             await store.create_token("demo", "supervisor"),
             await store.create_token("demo-admin", "admin"),
+            password,
         )
     finally:
         await database.close()

@@ -25,6 +25,7 @@ API: Final = "/api/v1"
 FAILURES: Final = (aiohttp.ClientError, TimeoutError, UnexpectedAnswer, KeyError, TypeError)
 WHERE_TO_LOOK: Final = """
 CTI demo running: {inbound} inbound agents logged in (the first never answers), calls coming.
+  wallboard:      {base}/   (sign in as {name}, password {password})
   metrics:        {base}/metrics   (cti_queue_*, cti_offers_total, cti_ring_limit_*)
   queues, agents: {base}/api/v1/queues, {base}/api/v1/agents
   live events:    ws://{host}/api/v1/events   (WebSocket)
@@ -45,7 +46,9 @@ SAMPLE: Final = re.compile(r"^(cti_campaign_\w+)\{(.*)\} (\S+)$", re.MULTILINE)
 LABEL: Final = re.compile(r'(\w+)="([^"]*)"')
 
 
-def where_to_look(api: ApiClient, log: Path, inbound: int, supervisor: str) -> str:
+def where_to_look(
+    api: ApiClient, log: Path, inbound: int, supervisor: str, sign_in: tuple[str, str]
+) -> str:
     base = api.base_url
     return WHERE_TO_LOOK.format(
         base=base,
@@ -53,6 +56,8 @@ def where_to_look(api: ApiClient, log: Path, inbound: int, supervisor: str) -> s
         inbound=inbound,
         log=log,
         supervisor=supervisor,
+        name=sign_in[0],
+        password=sign_in[1],
     )
 
 

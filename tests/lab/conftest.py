@@ -20,11 +20,13 @@ from cti.lab.instance import LabInstance
 from cti.lab.render import RenderError
 from cti.lab.rootfs import LabError
 from cti.lab.sipp import Customers
+from tests.browser import browser, page
 from tests.lab.ami_tap import Tap, connect
 from tests.lab.server import ServerProcess
 from tests.postgres import postgres_server
 
-__all__ = ["postgres_server"]  # the fixture (the outage test's database), used by name
+__all__ = ["browser", "page", "postgres_server"]  # fixtures (the outage test's database,
+# the wallboard's browser), used by name
 
 
 def unique_lab_name(prefix: str) -> str:

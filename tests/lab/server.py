@@ -68,15 +68,17 @@ class ServerProcess:
         self.ami_port: int | None = None  # AMI somewhere else than the lab's (a proxy)
         self.profile: Path | None = None  # run under cProfile, its figures written here at stop
 
-    async def admin(self, *args: str) -> str:
+    async def admin(self, *args: str, stdin: str = "") -> str:
         """Run `cti admin` against this server's database; its stdout, or AssertionError."""
-        status, out, err = await self.run("admin", *args)
+        status, out, err = await self.run("admin", *args, stdin=stdin)
         assert status == 0, f"cti admin {' '.join(args)}: {err}"
         return out
 
-    async def run(self, command: str, *args: str, within: float = 60) -> tuple[int, str, str]:
+    async def run(
+        self, command: str, *args: str, within: float = 60, stdin: str = ""
+    ) -> tuple[int, str, str]:
         """Run `cti COMMAND --config <this server's> ARGS...` until it exits (within
-        `within` seconds): its exit status, stdout and stderr."""
+        `within` seconds), `stdin` its input: its exit status, stdout and stderr."""
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -85,11 +87,12 @@ class ServerProcess:
             "--config",
             str(self.config),
             *args,
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
         async with asyncio.timeout(within):
-            out, err = await proc.communicate()
+            out, err = await proc.communicate(stdin.encode())
         assert proc.returncode is not None
         return proc.returncode, out.decode(), err.decode()
 

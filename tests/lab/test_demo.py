@@ -23,7 +23,9 @@ import pytest
 from cti.domain.outbound.pacing import DialMode
 from cti.lab import instance, process
 from cti.storage.campaign_store import CampaignStore
+from cti.storage.config_store import ConfigStore
 from cti.storage.database import open_database
+from cti.storage.tokens import Role
 from tests.lab.conftest import unique_lab_name
 from tests.lab.server import free_port
 
@@ -92,6 +94,18 @@ async def attempts_by_mode(database: Path) -> dict[DialMode, Counter[str]]:
     return found
 
 
+async def wallboard_sign_in_works(console: str, database: Path) -> bool:
+    """The console names the wallboard and a sign-in that the demo's database takes."""
+    shown = re.search(r"wallboard: +http://\S+/ +\(sign in as (\S+), password (\S+)\)", console)
+    assert shown, f"no wallboard sign-in on the console: {console[:2000]}"
+    opened = await open_database(f"sqlite+aiosqlite:///{database}")
+    try:
+        role = await ConfigStore(opened).verify_password(shown[1], shown[2])
+    finally:
+        await opened.close()
+    return role is Role.SUPERVISOR
+
+
 def inbound_answered(database: Path) -> int:
     with sqlite3.connect(database) as db:
         query = "SELECT count(*) FROM call_records WHERE queue IN ('support', 'sales') AND answered"
@@ -121,6 +135,7 @@ async def test_the_demo_dials_in_every_mode_answers_callers_and_stops_by_itself(
             assert shown, f"no status line for the {mode} campaign"
         assert found[DialMode.PREVIEW]["skipped"] >= 1, found
         assert inbound_answered(database) >= 1
+        assert await wallboard_sign_in_works(output, database)
         passed = True
     finally:  # keep the lab's files (Asterisk's log) when something failed
         await asyncio.to_thread(instance.down, name, purge=passed)

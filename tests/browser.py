@@ -1,0 +1,59 @@
+"""The pages in a real browser: Debian's chromium, headless, driven by Playwright (its own
+browser downloads never used). The fixtures `browser` and `page`, for tests/web and the lab.
+
+Chromium runs with a fresh profile and without its background networking (this machine's
+network is closed: every such connection would be refused, many at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Final
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.lab.server import ServerProcess
+
+CHROMIUM: Final = "/usr/bin/chromium"
+FLAGS: Final = (
+    "--no-sandbox",  # the tests run as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+PASSWORD: Final = "correct horse battery"  # the supervisor ann's
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=list(FLAGS)
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    opened = await context.new_page()
+    opened.set_default_timeout(10_000)
+    try:
+        yield opened
+    finally:
+        await context.close()
+
+
+async def sign_in(page: Page, server: ServerProcess, password: str = PASSWORD) -> None:
+    """Sign ann in through the sign-in page."""
+    await page.goto(server.url + "/signin")
+    await page.get_by_label("Name").fill("ann")
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
