@@ -11,7 +11,8 @@ Rules:
    Reading those calls awaits storage, so it runs in a task; publish stays synchronous.
 3. Supervisors and admins get every event of SUPERVISOR_EVENTS, numbers included (P22).
 4. A connection first gets a snapshot of the state the next published decision follows
-   (no await between taking it and registering), so nothing is missed or doubled.
+   (no await between taking it and registering), so nothing is missed or doubled; it says
+   the server's time (`at`), from which a page shows times on the server's clock.
 5. An agent's connection is closed (4001, "login ended") once the login it was opened
    under ends (logout, takeover); messages queued before that are still delivered.
 6. `close_all` (app.on_shutdown) closes every connection with 1001 (going away).
@@ -293,9 +294,10 @@ class Hub:
         state, now = self._state(), self._now()
         if identity.role is Role.AGENT and identity.agent is not None:
             agent = views.agent_view(state, identity.agent, now, numbers=True)
-            return {"type": "snapshot", "agent": agent}
+            return {"type": "snapshot", "at": now, "agent": agent}
         return {
             "type": "snapshot",
+            "at": now,  # the server's clock: a page places its own on it (rule 4)
             "agents": [
                 views.agent_view(state, a, now, numbers=True) for a in views.agent_ids(state)
             ],

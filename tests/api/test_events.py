@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from aiohttp import ClientWebSocketResponse, WSMsgType
 
 from cti.domain.effects import AgentChanged
@@ -80,6 +81,7 @@ async def test_an_agent_sees_only_its_own_agent_events(api: Api) -> None:
 async def test_a_supervisor_gets_every_agent_change_and_waiting_call(api: Api) -> None:
     async with api.client.ws_connect(EVENTS, headers=bearer(api.supervisor)) as ws:
         snapshot = await next_message(ws, "snapshot")
+        assert snapshot["at"] == pytest.approx(api.now(), abs=2)  # the server's clock
         assert [a["agent"] for a in snapshot["agents"]] == ["1001", "1002"]
         assert {q["queue"] for q in snapshot["queues"]} == {"sales", "support"}
 

@@ -16,6 +16,7 @@ from cti.lab.instance import LabInstance
 from cti.lab.sipp import place_call
 from tests.browser import PASSWORD, sign_in
 from tests.lab.server import ServerProcess, eventually
+from tests.web.test_wallboard import SHOTS
 
 pytestmark = pytest.mark.lab
 QUEUE = "wallboard-e2e"
@@ -48,6 +49,7 @@ async def test_a_caller_shows_within_a_second_and_leaves_when_it_hangs_up(
     await expect(row).to_contain_text(QUEUE, timeout=1000)
     tile = page.locator(f'.tile[data-queue="{QUEUE}"] .waiting')
     await expect(tile).to_have_text("1", timeout=1000)
+    await page.screenshot(path=str(SHOTS / "wallboard-caller-1280.png"), full_page=True)
 
     assert await call.wait(within_s=15) == 0
     await eventually(lambda: _waiting(board, []), within=10, every=0.01, what="it has left")

@@ -33,6 +33,8 @@ async def test_a_supervisor_signs_in_and_sees_queues_and_agents(
     await expect(rows.nth(0).locator(".badge")).to_have_text("Logged out")
     await expect(page.locator("#no-callers")).to_be_visible()
     await page.screenshot(path=str(SHOTS / "wallboard-empty-1280.png"), full_page=True)
+    await page.set_viewport_size({"width": 1920, "height": 1080})
+    await page.screenshot(path=str(SHOTS / "wallboard-empty-1920.png"), full_page=True)
 
 
 async def test_a_change_shows_at_once_without_a_reload(page: Page, board: ServerProcess) -> None:
