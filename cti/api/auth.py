@@ -86,7 +86,7 @@ async def identify(ctx: ApiContext, request: web.Request) -> Identity:
     role, agent = found.role, found.agent
     name = found.supervisor or found.name  # a session speaks as its supervisor
     login = login_of(name) if role is Role.AGENT else None
-    identity = Identity(role=role, name=name, agent=agent, login=login)
+    identity = Identity(role=role, name=name, agent=agent, login=login, expires_at=found.expires_at)
     if not login_current(identity, ctx.engine.state):
         raise ApiError(401, "this login has ended; log in again")
     request[identity_key] = identity

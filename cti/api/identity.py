@@ -24,6 +24,7 @@ class Identity:
     name: str
     agent: AgentId | None = None
     login: Instant | None = None  # the login an agent token was issued for
+    expires_at: Instant | None = None  # a session's end (cti/api/session.py)
 
     @property
     def by(self) -> str:

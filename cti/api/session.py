@@ -87,9 +87,7 @@ async def sign_in(request: web.Request, body: SignIn) -> web.Response:
 async def who(request: web.Request) -> web.Response:
     ctx = context_of(request)
     identity = await identify(ctx, request)  # 401 when nothing speaks
-    found = await ctx.directory.token_identity(token_of(request) or "")  # remembered
-    expires = None if found is None else found.expires_at
-    body = {"name": identity.name, "role": identity.role.value, "expires_at": expires}
+    body = {"name": identity.name, "role": identity.role.value, "expires_at": identity.expires_at}
     return web.json_response(body)
 
 
