@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Final, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENV_PREFIX: Final = "CTI_"
 
@@ -68,6 +69,26 @@ class LogSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CentreSettings:
+    """The contact centre itself: the time zone its "today" is a day of (the wallboard's
+    figures, cti/domain/today.py), an IANA name such as Europe/London."""
+
+    timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        self.zone()  # a name the zone database does not know is refused at load (rule 3)
+
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(
+                f"centre.timezone: {self.timezone!r} is not an IANA time zone "
+                "(such as Europe/London or Asia/Shanghai)"
+            ) from exc
+
+
+@dataclass(frozen=True, slots=True)
 class ServerSettings:
     """The running server that `cti admin`, `cti campaign` and `cti dnc` change things
     through (cti/cli/server.py): its base URL and an admin token; empty: the database."""
@@ -83,6 +104,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     log: LogSettings = field(default_factory=LogSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    centre: CentreSettings = field(default_factory=CentreSettings)
 
 
 def load(path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -47,6 +47,7 @@ DAY: Final = 86_400.0
 MOST_RINGS: Final = 50  # N rings, misses in a row
 MOST_SKILL: Final = 9  # skill levels are 0-9
 MOST_PENALTY: Final = 1000
+MOST_AGENTS: Final = 10_000  # ready agents a threshold counts to
 # A skill is a word of the configuration; a reason code is what agents pick, in any script
 # (one line, no control characters).
 SKILL_NAME: Final = Text(length=80, least=1)
@@ -56,6 +57,16 @@ REASON_CODE: Final = Text(length=80, least=1)
 def _wait(doc: str) -> Mapping[str, object]:
     """A caller's wait before something happens: seconds, at most a day."""
     return setting(doc, ge=0, le=DAY, unit="s")
+
+
+def _members(doc: str) -> Mapping[str, object]:
+    """A count of a queue's agents."""
+    return setting(doc, ge=0, le=MOST_AGENTS)
+
+
+def _percent(doc: str) -> Mapping[str, object]:
+    """A share, in per cent."""
+    return setting(doc, ge=0, le=100, unit="%")
 
 
 def _empty_levels() -> Mapping[str, int]:
@@ -126,6 +137,32 @@ class QueueConfig:
             unit="s",
         ),
     )
+    # The wallboard's thresholds (issue 14; cti/domain/thresholds.py says how each is read).
+    longest_wait_warn: float = field(
+        default=60.0, metadata=_wait("seconds: a longest wait at or over this is a warning")
+    )
+    longest_wait_alert: float = field(
+        default=120.0, metadata=_wait("seconds: a longest wait at or over this is an alert")
+    )
+    ready_agents_warn: int = field(
+        default=2, metadata=_members("fewer ready members than this is a warning (0: never)")
+    )
+    ready_agents_alert: int = field(
+        default=1, metadata=_members("fewer ready members than this is an alert (0: never)")
+    )
+    service_level_warn_pct: float = field(
+        default=90.0, metadata=_percent("today's service level below this is a warning")
+    )
+    service_level_alert_pct: float = field(
+        default=70.0, metadata=_percent("today's service level below this is an alert")
+    )
+    not_ready_warn_pct: float = field(
+        default=80.0,
+        metadata=_percent(
+            "a member not ready for this share of its reason's limit is a warning; "
+            "the limit itself an alert (P5)"
+        ),
+    )
 
     @property
     def ring_seconds(self) -> float:
@@ -156,6 +193,21 @@ class QueueConfig:
                 self.max_wait_action is MaxWaitAction.NONE or self.max_wait is not None,
                 "max_wait_action needs max_wait",
                 "max_wait",
+            ),
+            (
+                self.longest_wait_alert >= self.longest_wait_warn,
+                "longest_wait_alert must be at least longest_wait_warn",
+                "longest_wait_alert",
+            ),
+            (
+                self.ready_agents_alert <= self.ready_agents_warn,
+                "ready_agents_alert must be at most ready_agents_warn",
+                "ready_agents_alert",
+            ),
+            (
+                self.service_level_alert_pct <= self.service_level_warn_pct,
+                "service_level_alert_pct must be at most service_level_warn_pct",
+                "service_level_alert_pct",
             ),
         )
         for ok, reason, name in rules:

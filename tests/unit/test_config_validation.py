@@ -84,6 +84,33 @@ Q = QueueId("q1")
             QueueConfig(id=Q, max_wait_action=MaxWaitAction.VOICEMAIL),
             "queue q1: max_wait_action needs max_wait",
         ),
+        # The wallboard's thresholds (issue 14): bounded, and warn before alert.
+        (QueueConfig(id=Q, longest_wait_warn=-1), "queue q1: longest_wait_warn must be 0-86400 s"),
+        (
+            QueueConfig(id=Q, longest_wait_alert=1e9),
+            "queue q1: longest_wait_alert must be 0-86400 s",
+        ),
+        (
+            QueueConfig(id=Q, longest_wait_warn=90, longest_wait_alert=89.5),
+            "queue q1: longest_wait_alert must be at least longest_wait_warn",
+        ),
+        (QueueConfig(id=Q, ready_agents_warn=-1), "queue q1: ready_agents_warn must be 0-10000"),
+        (
+            QueueConfig(id=Q, ready_agents_warn=2, ready_agents_alert=3),
+            "queue q1: ready_agents_alert must be at most ready_agents_warn",
+        ),
+        (
+            QueueConfig(id=Q, service_level_warn_pct=100.5),
+            "queue q1: service_level_warn_pct must be 0-100 %",
+        ),
+        (
+            QueueConfig(id=Q, service_level_warn_pct=80, service_level_alert_pct=85),
+            "queue q1: service_level_alert_pct must be at most service_level_warn_pct",
+        ),
+        (
+            QueueConfig(id=Q, not_ready_warn_pct=float("nan")),
+            "queue q1: not_ready_warn_pct must be 0-100 %",
+        ),
     ],
 )
 def test_a_queue_that_cannot_be_routed_by_is_refused_by_field(
@@ -107,6 +134,13 @@ def test_a_queue_with_every_option_set_consistently_is_valid() -> None:
         max_wait=600,
         max_wait_action=MaxWaitAction.CALLBACK,
         max_wrap_up=0,
+        longest_wait_warn=45,
+        longest_wait_alert=45,  # equal thresholds: the alert level wins (thresholds rule 4)
+        ready_agents_warn=0,
+        ready_agents_alert=0,
+        service_level_warn_pct=80,
+        service_level_alert_pct=80,
+        not_ready_warn_pct=100,
     )
 
     assert queue.validate() is queue

@@ -51,3 +51,21 @@ def test_bad_configuration_is_an_error_naming_the_setting(
 
     with pytest.raises(SettingsError, match=message):
         load(str(file), environ=environ)
+
+
+def test_the_centres_time_zone_is_utc_unless_set(tmp_path: Path) -> None:
+    """centre.timezone (issue 14): the zone the wallboard's "today" is a day of."""
+    file = tmp_path / "cti.toml"
+    file.write_text('[centre]\ntimezone = "Asia/Shanghai"\n')
+
+    assert load(None, environ={}).centre.zone().key == "UTC"
+    assert load(str(file), environ={}).centre.timezone == "Asia/Shanghai"
+    assert load(str(file), environ={"CTI_CENTRE_TIMEZONE": "Europe/London"}).centre.zone().key == (
+        "Europe/London"
+    )
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus_Mons", "", "../../etc/passwd", "/etc/localtime"])
+def test_a_time_zone_the_zone_database_does_not_know_is_refused(name: str) -> None:
+    with pytest.raises(SettingsError, match=r"centre\.timezone: .* is not an IANA time zone"):
+        load(None, environ={"CTI_CENTRE_TIMEZONE": name})
