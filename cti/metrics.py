@@ -12,7 +12,8 @@ Rules:
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import tzinfo
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -25,12 +26,15 @@ from cti.domain.effects import (
     CallEnded,
     CallWaiting,
     FindingRaised,
+    MonitoringEnded,
+    NoticePlayed,
     OfferEnded,
     QueueVisitEnded,
     ResyncApplied,
     StateIntervalEnded,
 )
 from cti.domain.ids import Instant, QueueId
+from cti.domain.monitoring_quota import WEEKLY_CALLS, quotas, week_of
 from cti.domain.outbound.attempt import DialAttempt
 from cti.domain.outbound.campaign import CampaignId
 from cti.domain.outbound.dial import LiveCampaign
@@ -38,9 +42,11 @@ from cti.domain.outbound.pacing import DialMode
 from cti.domain.records import (
     AgentState,
     CallRecord,
+    MonitoringSession,
     OfferOutcome,
     OfferRecord,
     SegmentKind,
+    SpyMode,
     VisitOutcome,
 )
 
@@ -107,6 +113,25 @@ class Metrics:
             buckets=WAIT_BUCKETS,
             registry=r,
         )
+        self.monitoring = Counter(
+            "cti_monitoring_sessions_total",
+            "Monitoring stretches recorded (C8, P11): a supervisor listening, whispering or"
+            " barging on a call, one per mode",
+            ["mode"],
+            registry=r,
+        )
+        self.monitoring_seconds = Counter(
+            "cti_monitoring_seconds_total",
+            "Time supervisors spent monitoring calls",
+            ["mode"],
+            registry=r,
+        )
+        self.notices = Counter(
+            "cti_outage_notices_played_total",
+            "Callers who heard the queue's outage notice before queueing (P20)",
+            ["queue"],
+            registry=r,
+        )
         self.acd = AcdMetrics(r)
         self.campaigns = CampaignMetrics(r)
         self._event_labels: set[str] = set()
@@ -151,6 +176,11 @@ class Metrics:
                     self.acd.state_seconds.labels(interval.state).inc(interval.seconds)
                 case AttemptEnded(attempt=attempt):
                     self.campaigns.attempt_ended(attempt)
+                case NoticePlayed(queue=queue):
+                    self.notices.labels(queue).inc()
+                case MonitoringEnded(session=session):
+                    self.monitoring.labels(session.mode).inc()
+                    self.monitoring_seconds.labels(session.mode).inc(session.seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -299,7 +329,25 @@ class LiveCollector(Collector):
         connected = GaugeMetricFamily("cti_ami_connected", "1 while the AMI session is logged in")
         connected.add_metric([], 1.0 if self._ami_up() else 0.0)
         yield connected
-        yield from self._queue_gauges(self._state(), self._now())
+        state = self._state()
+        yield from self._queue_gauges(state, self._now())
+        active = GaugeMetricFamily(
+            "cti_monitoring_active",
+            "Supervisors monitoring a call now (their phone ringing included), by mode",
+            labels=["mode"],
+        )
+        modes = Tally(spy.mode for spy in state.spies.values())
+        for mode in SpyMode:
+            active.add_metric([mode], float(modes[mode]))
+        yield active
+        notices = GaugeMetricFamily(
+            "cti_outage_notice_set",
+            "1 while the queue has an outage notice (P20)",
+            labels=["queue"],
+        )
+        for queue in sorted(state.config.queues):
+            notices.add_metric([queue], 1.0 if queue in state.notices else 0.0)
+        yield notices
 
     def _queue_gauges(self, state: AcdState, now: Instant) -> Iterator[GaugeMetricFamily]:
         waiting = GaugeMetricFamily(
@@ -335,6 +383,59 @@ class LiveCollector(Collector):
             for agent_state in AgentState:
                 agents.add_metric([queue, agent_state], float(counts.get((queue, agent_state), 0)))
         return agents
+
+
+class MonitoringWeek(Collector):
+    """`cti_monitoring_week_calls{agent}`: distinct calls of each configured agent monitored
+    this week (P11; cti/domain/monitoring_quota.py), from the week's stored sessions at
+    start, then every MonitoringEnded (a live feed of decisions); the count starts again at
+    the week's turn in the centre's time zone."""
+
+    def __init__(
+        self,
+        state: Callable[[], AcdState],
+        now: Callable[[], Instant],
+        zone: tzinfo,
+        target: int = WEEKLY_CALLS,
+    ) -> None:
+        self._state, self._now, self._zone, self._target = state, now, zone, target
+        self._week = week_of(now(), zone)
+        self._sessions: list[MonitoringSession] = []
+
+    @property
+    def week(self) -> tuple[Instant, Instant]:
+        return self._week
+
+    def load(self, sessions: Iterable[MonitoringSession]) -> None:
+        for session in sessions:
+            self._add(session)
+
+    def publish(self, decision: Decision) -> None:
+        for effect in decision.effects:
+            if isinstance(effect, MonitoringEnded):
+                self._add(effect.session)
+
+    def _add(self, session: MonitoringSession) -> None:
+        self._turn()
+        if self._week[0] <= session.started_at < self._week[1]:
+            self._sessions.append(session)
+
+    def _turn(self) -> None:
+        week = week_of(self._now(), self._zone)
+        if week != self._week:
+            self._week = week
+            self._sessions = [s for s in self._sessions if week[0] <= s.started_at < week[1]]
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        self._turn()
+        calls = GaugeMetricFamily(
+            "cti_monitoring_week_calls",
+            f"Distinct calls of the agent monitored this week (P11: at least {self._target})",
+            labels=["agent"],
+        )
+        for quota in quotas(self._sessions, self._state().config.agents, self._target):
+            calls.add_metric([quota.agent], float(quota.calls))
+        yield calls
 
 
 class HistoryCollector(Collector):

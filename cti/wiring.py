@@ -26,8 +26,10 @@ import logging
 import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Final, Protocol
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -37,9 +39,10 @@ from cti.ami.normalize import AmiReader
 from cti.ami.resync import Resyncer
 from cti.ami.timeline import Timeline
 from cti.api.app import ApiContext, Hub, create_app
+from cti.api.board import Board
 from cti.api.signin import SignInGuard
 from cti.dialer.feeder import Dialer
-from cti.domain.commands import LoadConfig, RestoreLogins
+from cti.domain.commands import LoadConfig, RestoreLogins, RestoreNotices
 from cti.domain.ids import Clock
 from cti.domain.inputs import Input, TelephonyLost
 from cti.engine.clock import SystemClock
@@ -52,6 +55,7 @@ from cti.metrics import (
     HistoryCollector,
     LiveCollector,
     Metrics,
+    MonitoringWeek,
 )
 from cti.settings import SESSION_SECONDS, Settings
 from cti.storage.callback_store import CallbackStore
@@ -92,6 +96,7 @@ class Parts:
     dialer: Dialer
     watch: ConfigWatch
     hub: Hub
+    board: Board
     metrics: Metrics
     context: ApiContext
     app: web.Application
@@ -101,6 +106,7 @@ class Parts:
             ("acd-engine", self.engine.run()),
             ("dialer", self.dialer.run()),
             ("config-watch", self.watch.run()),
+            ("board", self.board.run()),
         ]
 
 
@@ -111,13 +117,19 @@ async def assemble(
     history: Recorder,
     telephony: Telephony,
     session_seconds: float = SESSION_SECONDS,
+    zone: tzinfo | None = None,
 ) -> Parts:
     """Rule 3: the one assembly of the engine, the dialer, the API and the metrics, for
     `cti serve` and for the API tests alike; the configuration and the agents logged in
     when the server stopped (C1) are loaded, their phones' states come with the resync."""
     store, queries, metrics = ConfigStore(database), database.queries(), Metrics()
-    hub = Hub(state=lambda: engine.state, now=clock.now, history=queries)
-    effects = EffectRunner(history=history, control=telephony.control, feeds=[hub])
+    board = Board(
+        state=lambda: engine.state, now=clock.now, history=queries, progress=history,
+        zone=zone or ZoneInfo("UTC"), ami_up=telephony.up, ami_reconnects=telephony.reconnects,
+    )  # fmt: skip
+    hub = Hub(state=lambda: engine.state, now=clock.now, history=queries, board=board)
+    board.attach(hub)
+    effects = EffectRunner(history=history, control=telephony.control, feeds=[board, hub])
     engine = Engine(
         clock=clock,
         reader=telephony.reader,
@@ -138,9 +150,14 @@ async def assemble(
             "history not written within %g s: logins restored as stored", PRESENCE_SETTLE
         )
     engine.submit(RestoreLogins(at=clock.now(), logins=tuple(await queries.presence())))
+    engine.submit(RestoreNotices(at=clock.now(), notices=tuple(await store.queue_notices())))
     metrics.registry.register(LiveCollector(lambda: engine.state, clock.now, telephony.up))
     metrics.registry.register(CampaignCollector(lambda: engine.state, clock.now))
     metrics.registry.register(DialerCollector(lambda: (dialer.rounds, dialer.failed_rounds)))
+    week = MonitoringWeek(lambda: engine.state, clock.now, zone or ZoneInfo("UTC"))  # P11
+    week.load(await queries.monitored(*week.week))
+    effects.add_feed(week)
+    metrics.registry.register(week)
     context = ApiContext(
         engine=engine,
         directory=store,
@@ -156,10 +173,11 @@ async def assemble(
         run_campaign=dialer.run_campaign,
         signin=SignInGuard(metrics.signin),
         session_seconds=session_seconds,
+        zone=zone or ZoneInfo("UTC"),
     )
     app = create_app(context)
     return Parts(
-        engine=engine, dialer=dialer, watch=watch, hub=hub, metrics=metrics,
+        engine=engine, dialer=dialer, watch=watch, hub=hub, board=board, metrics=metrics,
         context=context, app=app,
     )  # fmt: skip
 
@@ -198,6 +216,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             history=history,
             telephony=telephony,
             session_seconds=settings.http.session_hours * 3600,
+            zone=settings.centre.zone(),
         )
     except BaseException:
         writer.cancel()

@@ -13,7 +13,16 @@ from typing import Final
 Action = Mapping[str, str]
 
 CALL_CONTROL: Final = frozenset(
-    {"originate", "redirect", "setvar", "hangup", "bridge", "blindtransfer", "atxfer"}
+    {
+        "originate",
+        "redirect",
+        "setvar",
+        "hangup",
+        "bridge",
+        "blindtransfer",
+        "atxfer",
+        "playdtmf",
+    }
 )
 
 
@@ -48,6 +57,11 @@ def device_state_list() -> Action:
 
 def setvar(channel: str, name: str, value: str) -> Action:
     return {"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value}
+
+
+def set_global(name: str, value: str) -> Action:
+    """Setvar without a Channel sets a global variable (manager.c action_setvar)."""
+    return {"Action": "Setvar", "Variable": name, "Value": value}
 
 
 def redirect(channel: str, context: str, exten: str, priority: int | str = 1) -> Action:
@@ -111,6 +125,12 @@ def originate(
         "Variable": ",".join(f"{name}={value}" for name, value in variables.items()),
         "Async": "true",
     }
+
+
+def play_dtmf(channel: str, digit: str) -> Action:
+    """A DTMF digit as if the channel's own phone had keyed it (`Receive`): what the
+    application running on the channel reads (e.g. ChanSpy's mode keys)."""
+    return {"Action": "PlayDTMF", "Channel": channel, "Digit": digit, "Receive": "true"}
 
 
 def hangup(channel: str, cause: int = 16) -> Action:

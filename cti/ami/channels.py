@@ -1,7 +1,8 @@
 """CoreShowChannels entries read for a resync (C1): callers waiting, calls connected.
 
 Rule 1: a channel in the holding loop (context `cti-queue`) with CTI_QUEUE set waits in
-that queue; its place in line comes back from CTI_ENTERED.
+that queue; its place in line comes back from CTI_ENTERED. One without CTI_ENTERED has
+not entered yet (it hears the queue's outage notice, P20): its CtiQueueEnter will come.
 Rule 2: a connected call is a bridge of exactly two channels, one of them a caller in
 `cti-connect` (the Dial of an offer) and the other the agent's leg, whose name is the
 agent's device plus a serial. Any other bridge (a consultation between two agent legs, a
@@ -53,6 +54,8 @@ def waiting_channel(h: Headers, place: Place) -> WaitingCall | None:
     variables = chan_vars(h)
     queue = variables.get("CTI_QUEUE", "")
     if one(h, "Context") != HOLDING_CONTEXT or not queue:
+        return None
+    if not variables.get("CTI_ENTERED"):  # still hearing the queue's outage notice (P20)
         return None
     channel = one(h, "Uniqueid")
     try:

@@ -1,7 +1,7 @@
 """Call control: the core's instructions performed on Asterisk over AMI (the CallControl port).
 
 Rule 1: `plan` is pure: one instruction becomes the AMI actions that perform it under the
-dialplan contract (dialplan/README.md, version 5). Values that reach the dialplan are
+dialplan contract (dialplan/README.md, version 8). Values that reach the dialplan are
 checked first: a comma or `&` in a dial string would add Dial options or destinations, and
 an extension the contexts' patterns do not match would hang the caller up, so such an
 instruction raises InvalidInstruction instead of being sent.
@@ -43,6 +43,7 @@ from cti.ami import actions
 from cti.ami.actions import Action
 from cti.ami.link import AmiActionFailed, AmiUnavailable
 from cti.domain.effects import (
+    ApplyNotice,
     BridgeCall,
     ConnectCall,
     HangUpChannel,
@@ -51,15 +52,19 @@ from cti.domain.effects import (
     OriginateCall,
     ReturnToQueue,
     SendCall,
+    SpyOnCall,
     StartConsult,
+    SwitchSpy,
     TargetKind,
 )
 from cti.domain.ids import PLAIN_RULE, QUEUE_RULE, ChannelId, Instant
 from cti.domain.inputs import CallControlFailed, Input
+from cti.domain.notice import prompt_problem
+from cti.domain.records import SpyMode
 
 logger = logging.getLogger(__name__)
 
-# Contexts, extensions and labels of the dialplan contract, version 5.
+# Contexts, extensions and labels of the dialplan contract, version 8.
 QUEUE_CONTEXT: Final = "cti-queue"
 HOLD_LABEL: Final = "hold"
 CONNECT_CONTEXT: Final = "cti-connect"
@@ -76,7 +81,21 @@ CONSULT_CONTEXT: Final = "cti-consult"
 BRIDGE_CONTEXT: Final = "cti-bridge"
 OUTBOUND_CONTEXT: Final = "cti-outbound"  # an answered outbound call starts here (v5)
 ABANDON_CONTEXT: Final = "cti-abandon"  # the law's message to an answered call no agent took
+NOTICE_VARIABLE: Final = "CTI_NOTICE_"  # + the queue: its outage notice's prompt (P20, v8)
+SPY_CONTEXT: Final = "cti-spy"  # a supervisor's leg runs ChanSpy on an agent's leg (v8)
 ENTRY: Final = "s"
+# ChanSpy's options per mode (app_chanspy.c): u the target is a Uniqueid, so nothing else
+# matches; E end when that leg does; S stop at once if it is gone already; q no beep, no
+# channel name spoken; d the keys 4, 5 and 6 switch to listen, whisper and barge; then
+# w whisper to the spied-on leg (the agent) only, or B barge: talk to both parties.
+SPY_OPTIONS: Final = {
+    SpyMode.LISTEN: "uESqd",
+    SpyMode.WHISPER: "uESqdw",
+    SpyMode.BARGE: "uESqdB",
+}
+# A switch of mode is ChanSpy's own key (option d), received on the supervisor's leg: a
+# Redirect does not take a channel out of ChanSpy (Asterisk 22, seen in the lab).
+SPY_KEYS: Final = {SpyMode.LISTEN: "4", SpyMode.WHISPER: "5", SpyMode.BARGE: "6"}
 DEFAULT_OUTBOUND_DIAL: Final = "PJSIP/{number}@trunk"  # settings: ami.outbound_dial
 
 # The contexts match queues and extensions with `_[a-zA-Z0-9].`: two characters or more,
@@ -131,6 +150,16 @@ def plan(instruction: Instruction, outbound_dial: str = DEFAULT_OUTBOUND_DIAL) -
             return _bridge(instruction)
         case OriginateCall():
             return [_originate(instruction, outbound_dial)]
+        case SpyOnCall():
+            return [_spy(instruction)]
+        case SwitchSpy():
+            return [actions.play_dtmf(_channel(instruction), SPY_KEYS[instruction.mode])]
+        case ApplyNotice():
+            # A global variable per queue (no Channel: global), read by cti-queue as a
+            # caller enters (contract v8); empty when cleared.
+            queue = _exten(instruction.queue, "queue")
+            prompt = "" if instruction.prompt is None else _prompt(instruction.prompt)
+            return [actions.set_global(NOTICE_VARIABLE + queue, prompt)]
         case _:
             assert_never(instruction)
 
@@ -160,6 +189,34 @@ def _originate(dial: OriginateCall, outbound_dial: str) -> Action:
         )
     except ValueError as exc:  # a comma in a value would split the Variable header
         raise InvalidInstruction(str(exc)) from None
+
+
+def _spy(spy: SpyOnCall) -> Action:
+    """Async Originate of the supervisor's device into cti-spy,s,1 (contract v8), with the
+    agent's leg and ChanSpy's options in channel variables; the phone shows the agent."""
+    agent = _name(spy.agent, "agent")
+    try:
+        return actions.originate(
+            channel_id=_channel(spy),
+            dial=_device(spy.device),
+            to=(SPY_CONTEXT, ENTRY, "1"),
+            ring_ms=round(_guard(spy.ring_timeout) * 1000),
+            caller_id=f'"{spy.mode.value} {agent}" <{agent}>',
+            variables={
+                "CTI_SPY_TARGET": _value(spy.target, "agent channel"),
+                "CTI_SPY_OPTIONS": SPY_OPTIONS[spy.mode],
+                "CTI_SPY_AGENT": agent,
+            },
+        )
+    except ValueError as exc:
+        raise InvalidInstruction(str(exc)) from None
+
+
+def _prompt(prompt: str) -> str:
+    problem = prompt_problem(prompt)
+    if problem is not None:
+        raise InvalidInstruction(f"prompt {prompt!r}: {problem}")
+    return prompt
 
 
 def _number(number: str) -> str:
@@ -242,6 +299,7 @@ def ring_seconds(guard: float) -> str:
 
 
 def _channel(instruction: Instruction) -> str:
+    assert not isinstance(instruction, ApplyNotice)  # the one instruction without a channel
     return _value(instruction.channel, "channel")
 
 
@@ -369,6 +427,9 @@ class AmiCallControl:
         return None
 
     def _failed(self, instruction: Instruction, reason: str) -> None:
+        if isinstance(instruction, ApplyNotice):  # no channel: the next resync applies it again
+            logger.warning("outage notice of %s not applied: %s", instruction.queue, reason)
+            return
         logger.warning("call control on channel %s failed: %s", instruction.channel, reason)
         self._fail(instruction.channel, reason)
 

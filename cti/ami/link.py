@@ -19,7 +19,8 @@ Rules:
 8. An action whose outcome comes later as an event (an async Originate: "successfully
    queued" now, OriginateResponse when the call is answered or fails, up to its ring
    timeout later) is answered by its acknowledgement; the outcome event always goes to
-   `on_frame`, never to a waiting action (so no action timeout can swallow it).
+   `on_frame`, never to a waiting action (so no action timeout can swallow it). So is any
+   action whose acknowledgement says "queued" (PlayDTMF).
 9. Cancelling `run` stops the link: the session closes without `on_down`, which reports a
    link that failed (a warning, and no dialling until the next resync), not one stopped.
 10. Every answered watchdog Ping hands Asterisk's `Timestamp` to `on_pong` (samples of the
@@ -53,7 +54,9 @@ from cti.settings import AmiSettings
 
 logger = logging.getLogger(__name__)
 
-ACKNOWLEDGED: Final = frozenset({"originate"})  # rule 8: answered by their ack
+# Rule 8: answered by their ack. PlayDTMF's ack is "DTMF successfully queued", which
+# panoramisk would also hold open, waiting for events that never come (seen in the lab).
+ACKNOWLEDGED: Final = frozenset({"originate", "playdtmf"})
 OUTCOME_EVENTS: Final = frozenset({"OriginateResponse"})  # rule 8: always to on_frame
 
 

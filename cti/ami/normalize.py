@@ -41,8 +41,11 @@ from cti.domain.inputs import (
     DialStatus,
     HangupRequested,
     MachineAnswered,
+    NoticeHeard,
     OriginateEnded,
     PhoneRinging,
+    SpyStarted,
+    SpyStopped,
     SurveyAnswered,
     TelephonyEvent,
 )
@@ -289,6 +292,30 @@ def _originate_response(h: Headers, at: Instant) -> OriginateEnded:
 @parses("UserEvent/CtiOutboundMachine")
 def _outbound_machine(h: Headers, at: Instant) -> MachineAnswered:
     return MachineAnswered(at=at, channel=ChannelId(one(h, "Uniqueid")), cause=one(h, "Cause"))
+
+
+@parses("UserEvent/CtiNotice")
+def _notice(h: Headers, at: Instant) -> NoticeHeard:
+    queue = one(h, "Queue")
+    if not queue:
+        raise ValueError("empty Queue")
+    return NoticeHeard(at=at, channel=ChannelId(one(h, "Uniqueid")), queue=QueueId(queue))
+
+
+@parses("ChanSpyStart")
+def _spy_start(h: Headers, at: Instant) -> SpyStarted:
+    """ChanSpy on the spyer's channel (a supervisor's leg) began spying on the spyee's."""
+    return SpyStarted(
+        at=at,
+        channel=ChannelId(one(h, "SpyerUniqueid")),
+        target=ChannelId(one(h, "SpyeeUniqueid")),
+    )
+
+
+@parses("ChanSpyStop")
+def _spy_stop(h: Headers, at: Instant) -> SpyStopped:
+    """The spyer stopped; the spyee's headers are absent when its leg is gone already."""
+    return SpyStopped(at=at, channel=ChannelId(one(h, "SpyerUniqueid")))
 
 
 class AmiReader:

@@ -89,6 +89,9 @@ class SessionAnswer(Answer):
     name: str = Field(description="who is signed in")
     role: str = Field(description="supervisor or admin: what the session may do")
     expires_at: float | None = Field(description="epoch seconds; null for an API token")
+    device: str | None = Field(
+        None, description="a session's phone for listen, whisper and barge (C8), if set"
+    )
 
 
 class SignedOut(Answer):
@@ -120,6 +123,10 @@ class Queues(Answer):
 QueueSettings: Final = model_of(QueueConfig, name="QueueSettings")
 AgentSettings: Final = model_of(AgentProfile, name="AgentSettings")
 ReasonSettings: Final = model_of(NotReadyReason, name="ReasonSettings")
+
+
+class Reasons(Answer):
+    reasons: list[ReasonSettings]  # type: ignore[valid-type]
 
 
 class Config(Answer):
@@ -391,3 +398,72 @@ class Health(Answer):
 
 class Document(Answer):
     openapi: str
+
+
+class SpyView(Answer):
+    supervisor: str
+    agent: str
+    call_id: str
+    device: str
+    mode: Literal["listen", "whisper", "barge"]
+    state: Literal["calling", "spying"] = Field(
+        description="the supervisor's phone rings, or ChanSpy runs in `mode` since started_at"
+    )
+    asked_at: float
+    started_at: float | None
+
+
+class MonitoringAnswer(Answer):
+    monitoring: SpyView | None = Field(description="the supervisor's session; null: none")
+
+
+class MonitoringList(Answer):
+    monitoring: list[SpyView]
+
+
+class MonitoringSession(Answer):
+    supervisor: str
+    device: str
+    agent: str
+    call: str
+    mode: Literal["listen", "whisper", "barge"]
+    started_at: float
+    ended_at: float
+    seconds: float
+
+
+class MonitoringSessions(Answer):
+    sessions: list[MonitoringSession]
+    next: str | None = Field(description=NEXT)
+
+
+class AgentQuota(Answer):
+    agent: str
+    calls: int = Field(description="distinct calls monitored in the week (P11)")
+    sessions: int = Field(description="stretches recorded (a switch of mode starts one)")
+    seconds: float
+    target: int
+    met: bool
+
+
+class MonitoringQuota(Answer):
+    since: float
+    until: float
+    target: int = Field(description="calls a week per agent (P11: 2)")
+    agents: list[AgentQuota]
+
+
+class NoticeView(Answer):
+    queue: str
+    prompt: str
+    text: str
+    by: str = Field(description="who set it")
+    since: float
+
+
+class NoticeAnswer(Answer):
+    notice: NoticeView | None = Field(description="null once cleared")
+
+
+class Notices(Answer):
+    notices: list[NoticeView]

@@ -27,6 +27,8 @@ from cti.api import (
     events,
     figures,
     history,
+    monitoring,
+    notices,
     openapi,
     pages,
     queues,
@@ -100,6 +102,8 @@ def create_app(context: ApiContext) -> web.Application:
         campaign_stats.routes,
         callbacks.routes,
         session.routes,
+        monitoring.routes,
+        notices.routes,
         pages.routes,
     ):
         app.add_routes(table)

@@ -17,8 +17,6 @@ Rules:
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Final
 
 from aiohttp import web
@@ -28,12 +26,12 @@ from cti.api.auth import identify, require
 from cti.api.campaigns import READ_BY, READERS, progress_view
 from cti.api.context import ApiContext, context_of
 from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
-from cti.api.errors import bad_request
 from cti.api.identity import Identity
 from cti.api.query import (
     calendar_day,
     choice,
     count,
+    date_of,
     moment,
     one_of,
     positive_int,
@@ -62,7 +60,6 @@ routes = web.RouteTableDef()
 
 MAX_ATTEMPTS: Final = 1000
 DEFAULT_ATTEMPTS: Final = 100
-DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DAY_ZONE: Final = "UTC"  # rule 4
 ATTEMPTS: Final = Listing("attempts", str)
 
@@ -158,7 +155,7 @@ async def campaign_attempts(request: web.Request) -> web.Response:
 async def outbound_seats(request: web.Request) -> web.Response:
     ctx, _ = await _reader(request)
     query_fields(request.query, {"day", "campaign"})
-    day = _day(request.query.get("day")) or day_of(ctx.now())
+    day = date_of(request.query, "day") or day_of(ctx.now())
     named = request.query.get("campaign") or None
     campaign = None if named is None else CampaignId(named)
     targets = SeatTargets()
@@ -169,17 +166,6 @@ async def outbound_seats(request: web.Request) -> web.Response:
     found = review(counts.seats, counts.unassigned, targets)
     head: Json = {"day": day.isoformat(), "timezone": DAY_ZONE, "since": start, "until": end}
     return web.json_response(head | {"campaign": campaign} | seats_view(found, targets))
-
-
-def _day(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        if DAY.fullmatch(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise bad_request("query parameter 'day' must be a date, YYYY-MM-DD", "day")
 
 
 # Views -----------------------------------------------------------------------------------

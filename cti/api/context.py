@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 
 from aiohttp import web
 
@@ -67,6 +68,7 @@ class ApiContext:
     admin_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     uploads: UploadSlot = field(default_factory=UploadSlot)  # one contacts upload at once
     session_seconds: float = SESSION_SECONDS  # a supervisor's session (cti/api/session.py)
+    zone: tzinfo = UTC  # the centre's time zone: its days and weeks (settings centre.timezone)
 
     async def execute(self, command: Command) -> Decision:
         """The engine's decision on the command; ApiError when it was rejected."""

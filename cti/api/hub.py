@@ -25,6 +25,16 @@ Rules:
    never older than the last message plus COALESCE_S. Changed agents are found by
    comparing the state's agents with those of the last views (pmap.changed_keys: cheap at
    any size); a new configuration sends every queue and agent again.
+8. With a board (cti/api/board.py), each queue a supervisor's snapshot or views hold
+   carries the board's `today` (the figures of the centre's today) and `levels` (its
+   thresholds judged), and the snapshot the board's day, AMI link and recent alerts. The
+   board asks for a queue to be sent again (`refresh`, coalesced as rule 7) when those
+   change, and sends its alerts to every supervising connection (`broadcast`).
+9. Supervisors see every monitoring session (listen, whisper, barge: C8): in the snapshot
+   (`monitoring`) and as a `monitoring` message when one is asked for, starts, switches
+   or ends (with `why` it ended). Agents are not told.
+10. Supervisors see the queues' outage notices (P20): in the snapshot (`notices`) and as a
+   `notice` message when one is set, replaced or cleared (`notice` null).
 """
 
 from __future__ import annotations
@@ -35,13 +45,14 @@ import json
 import logging
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from aiohttp import WSCloseCode, web
 
 from cti.api import views
 from cti.api.identity import Identity, login_current
 from cti.api.ports import CallerHistory
+from cti.api.spy_view import spy_view
 from cti.domain.effects import (
     AgentChanged,
     CallEnded,
@@ -49,6 +60,8 @@ from cti.domain.effects import (
     Effect,
     FindingRaised,
     LoginEnded,
+    MonitoringChanged,
+    NoticeChanged,
     OfferEnded,
     OfferMade,
     QueueVisitEnded,
@@ -56,6 +69,7 @@ from cti.domain.effects import (
 from cti.domain.ids import AgentId, Instant, QueueId
 from cti.domain.pmap import changed_keys
 from cti.domain.state import AcdState, Decision
+from cti.schema.plain import plain_object
 from cti.storage.queries import CallSummary
 from cti.storage.tokens import Role
 
@@ -95,6 +109,14 @@ class Connection:
         return self.identity.role is not Role.AGENT
 
 
+class BoardView(Protocol):
+    """What the hub shows of the board (rule 8; cti/api/board.py)."""
+
+    def queue_extras(self, queue: QueueId) -> dict[str, object]: ...
+
+    def snapshot(self) -> dict[str, object]: ...
+
+
 class Hub:
     def __init__(
         self,
@@ -107,6 +129,7 @@ class Hub:
         history_timeout: float = 2.0,
         heartbeat: float = 30.0,
         coalesce: float = COALESCE_S,
+        board: BoardView | None = None,
     ) -> None:
         self._state, self._now, self._history = state, now, history
         self._queue_size = queue_size
@@ -122,6 +145,7 @@ class Hub:
         self._dirty: set[QueueId] = set()  # queues changed since
         self._flush: asyncio.TimerHandle | None = None
         self.views_sent = 0  # `views` messages built (rule 7)
+        self._board = board  # rule 8
 
     @property
     def connections(self) -> int:
@@ -148,6 +172,20 @@ class Hub:
             queue = _queue_of(effect)
             if queue is not None:
                 self._dirty.add(queue)
+        self._schedule()
+
+    def refresh(self, queues: Iterable[QueueId]) -> None:
+        """Send these queues again in the next views (rule 8)."""
+        if not any(c.supervising for c in self._connections):
+            return
+        self._dirty.update(queues)
+        self._schedule()
+
+    def broadcast(self, body: dict[str, object]) -> None:
+        """One message to every supervising connection, at once (rule 8)."""
+        self._to_supervisors(_dumps(body))
+
+    def _schedule(self) -> None:
         if self._flush is None:
             self._flush = asyncio.get_running_loop().call_later(self._coalesce, self._send_views)
 
@@ -165,18 +203,13 @@ class Hub:
         message = {
             "type": "views",
             "at": now,
-            "queues": [
-                views.queue_view(state, q, now, numbers=True) for q in sorted(queues & known)
-            ],
+            "queues": [self._queue_view(state, q, now) for q in sorted(queues & known)],
             "agents": [views.agent_view(state, a, now, numbers=True) for a in sorted(agents)],
         }
         if not (message["queues"] or message["agents"]):
             return
-        text = _dumps(message)
         self.views_sent += 1
-        for conn in list(self._connections):
-            if conn.supervising:
-                self._put(conn, text)
+        self.broadcast(message)
 
     def _route(self, effect: Effect) -> None:
         if isinstance(effect, OfferMade):
@@ -186,12 +219,27 @@ class Hub:
             for conn in self._agent_connections(effect.session.agent):
                 if conn.identity.login in (None, effect.session.start):
                     self._put(conn, _Close(LOGIN_ENDED, b"login ended"))
+        elif isinstance(effect, NoticeChanged):  # rule 10
+            notice = None if effect.notice is None else plain_object(effect.notice)
+            body = {"type": "notice", "queue": effect.queue, "notice": notice, "by": effect.by}
+            self._to_supervisors(_dumps(body | {"at": effect.at}))
+        elif isinstance(effect, MonitoringChanged):  # rule 9
+            spy = None if effect.spy is None else spy_view(effect.spy)
+            body = {"type": "monitoring", "supervisor": effect.supervisor, "agent": effect.agent}
+            self._to_supervisors(
+                _dumps(body | {"monitoring": spy, "at": effect.at, "why": effect.why})
+            )
         elif isinstance(effect, SUPERVISOR_EVENTS):
             text = _dumps({"type": EVENT_TYPES[type(effect)], **_fields(effect)})
             own = effect.agent if isinstance(effect, AgentChanged) else None
             for conn in list(self._connections):
                 if conn.supervising or (own is not None and conn.identity.agent == own):
                     self._put(conn, text)
+
+    def _to_supervisors(self, text: str) -> None:
+        for conn in list(self._connections):
+            if conn.supervising:
+                self._put(conn, text)
 
     def _agent_connections(self, agent: AgentId) -> list[Connection]:
         return [
@@ -301,10 +349,16 @@ class Hub:
             "agents": [
                 views.agent_view(state, a, now, numbers=True) for a in views.agent_ids(state)
             ],
-            "queues": [
-                views.queue_view(state, q, now, numbers=True) for q in views.queue_ids(state)
-            ],
+            "queues": [self._queue_view(state, q, now) for q in views.queue_ids(state)],
+            "monitoring": [spy_view(s) for s in state.spies.values()],  # rule 9
+            "notices": [plain_object(n) for n in state.notices.values()],  # rule 10
+            **(self._board.snapshot() if self._board is not None else {}),
         }
+
+    def _queue_view(self, state: AcdState, queue: QueueId, now: Instant) -> dict[str, object]:
+        """A queue as supervisors see it: its view, and the board's part of it (rule 8)."""
+        view = views.queue_view(state, queue, now, numbers=True)
+        return view if self._board is None else view | self._board.queue_extras(queue)
 
     async def _pump(self, conn: Connection) -> None:
         while True:

@@ -28,6 +28,7 @@ STATIC: Final = {
     "app.css": "text/css",
     "signin.js": "text/javascript",
     "wallboard.js": "text/javascript",
+    "supervise.js": "text/javascript",
 }
 HEADERS: Final = {  # rule 2
     "Content-Security-Policy": (

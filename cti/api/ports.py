@@ -14,11 +14,12 @@ from typing import Protocol
 
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
+from cti.domain.notice import Notice
 from cti.domain.outbound.abandon_window import AbandonWindow
 from cti.domain.outbound.attempt import DialAttempt
 from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
-from cti.domain.records import CallRecord, Finding, Rule
+from cti.domain.records import CallRecord, Finding, MonitoringSession, Rule
 from cti.storage.campaign_stats import AttemptFigures, SeatCounts
 from cti.storage.campaign_store import StoredCampaign
 from cti.storage.page import Page, Position
@@ -50,6 +51,12 @@ class Directory(Protocol):
     async def open_session(self, name: str, role: Role, lifetime: float) -> IssuedToken: ...
 
     async def end_session(self, secret: str) -> bool: ...
+
+    async def supervisor_device(self, name: str) -> str | None: ...
+
+    async def put_notice(self, notice: Notice) -> None: ...
+
+    async def clear_notice(self, queue: QueueId) -> None: ...
 
     async def load(self) -> AcdConfig: ...
 
@@ -91,6 +98,19 @@ class HistoryReader(CallerHistory, Protocol):
         limit: int = 1000,
         after: Position | None = None,
     ) -> Page[Finding]: ...
+
+    async def monitoring_sessions(
+        self,
+        *,
+        agent: AgentId | None = None,
+        supervisor: str | None = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        limit: int = 1000,
+        after: Position | None = None,
+    ) -> Page[MonitoringSession]: ...
+
+    async def monitored(self, since: Instant, until: Instant) -> list[MonitoringSession]: ...
 
     async def agent_figures(
         self, since: Instant, until: Instant, *, agent: AgentId | None = None

@@ -15,9 +15,10 @@ text filter is a description alone (one printable line). A parameter given empty
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Final, TypeVar
 
@@ -26,6 +27,7 @@ from cti.domain.ids import Instant
 from cti.domain.setting import LINE, Text
 
 DAY: Final = 86_400.0
+DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FIRST_MOMENT: Final = -62_135_596_800.0  # 0001-01-01T00:00:00Z: the calendar's range
 LAST_MOMENT: Final = 253_402_300_799.0  # 9999-12-31T23:59:59Z
 E = TypeVar("E", bound=StrEnum)
@@ -70,6 +72,19 @@ def flag(doc: str) -> Param:
 
 def calendar_day(doc: str) -> Param:
     return Param(doc, {"type": "string", "format": "date"})
+
+
+def date_of(query: Mapping[str, str], name: str) -> date | None:
+    """A calendar_day parameter (YYYY-MM-DD) as a date; None when left out or empty."""
+    value = query.get(name)
+    if not value:
+        return None
+    try:
+        if DATE.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise bad_request(f"query parameter {name!r} must be a date, YYYY-MM-DD", name)
 
 
 def query_fields(query: Mapping[str, str], allowed: set[str]) -> None:

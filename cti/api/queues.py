@@ -3,6 +3,8 @@
 Rule 1: every queue seen or configured is listed, even with nobody waiting.
 Rule 2: any role may read it; agents see callers' numbers masked (P22), supervisors and
 admins see them whole.
+Rule 3: the not-ready reasons (P5) are read by any role too: agents choose from them,
+supervisors force them (C8); system reasons (no answer, busy, unavailable) are not listed.
 """
 
 from __future__ import annotations
@@ -32,3 +34,18 @@ async def list_queues(request: web.Request) -> web.Response:
     shown = identity.sees_numbers
     queues = [views.queue_view(state, q, now, numbers=shown) for q in views.queue_ids(state)]
     return web.json_response({"queues": queues})
+
+
+@route(
+    routes,
+    "GET",
+    "/api/v1/reasons",
+    answer=answers.Reasons,
+    tag="supervisors",
+    summary="The not-ready reasons an agent may be put in, with their limits (P5)",
+)
+async def list_reasons(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    await identify(ctx, request)
+    reasons = ctx.engine.state.config.reasons
+    return web.json_response({"reasons": [views.reason_view(reasons[c]) for c in sorted(reasons)]})

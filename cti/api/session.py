@@ -88,6 +88,8 @@ async def who(request: web.Request) -> web.Response:
     ctx = context_of(request)
     identity = await identify(ctx, request)  # 401 when nothing speaks
     body = {"name": identity.name, "role": identity.role.value, "expires_at": identity.expires_at}
+    if identity.expires_at is not None:  # a supervisor's session: their monitoring phone
+        body["device"] = await ctx.directory.supervisor_device(identity.name)
     return web.json_response(body)
 
 

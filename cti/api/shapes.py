@@ -96,6 +96,27 @@ class Consult(BaseModel):
     agent: PlainName = Field(description="the agent to consult (available, phone idle)")
 
 
+class Monitoring(BaseModel):
+    model_config = _examples({"agent": "1001", "mode": "listen", "device": "PJSIP/2001"})
+    agent: PlainName = Field(description="the agent whose call to monitor")
+    mode: Literal["listen", "whisper", "barge"] = Field(
+        description="listen (hear both sides), whisper (talk to the agent only) or barge "
+        "(talk to both), C8"
+    )
+    device: DeviceText | None = Field(
+        None,
+        description="the supervisor's phone; default: the one `cti admin supervisor phone` set",
+    )
+
+
+class NoticeBody(BaseModel):
+    model_config = _examples({"prompt": "all-circuits-busy-now", "text": "Network outage"})
+    prompt: Line = Field(
+        description="what callers hear: sound files as Playback names them, joined by &"
+    )
+    text: Note = Field("", description="what supervisors read on the wallboard")
+
+
 class Preview(BaseModel):
     model_config = _examples({"campaign": "renewals"})
     campaign: PlainName = Field(description="a preview campaign")

@@ -33,7 +33,9 @@ import yaml
 from sqlalchemy.exc import ArgumentError
 
 from cti import settings
+from cti.ami.control import DEVICE_RULE
 from cti.api.client import ApiClient
+from cti.api.shapes import device_of
 from cti.cli.options import add_options, changed
 from cti.cli.server import Server, through
 from cti.domain.config import (
@@ -218,6 +220,14 @@ async def _supervisor_remove(args: argparse.Namespace, store: ConfigStore) -> No
     print(f"supervisor {args.name} removed; their sessions ended")
 
 
+async def _supervisor_phone(args: argparse.Namespace, store: ConfigStore) -> None:
+    device = None if args.device == "none" else str(device_of(args.device))
+    if device is not None and not DEVICE_RULE.fullmatch(device):
+        raise ConfigError(f"device {args.device!r} is not a dial string such as PJSIP/2001")
+    await store.set_supervisor_device(args.name, device)
+    print(f"supervisor {args.name} monitors calls on {device or 'no phone'}")
+
+
 async def _list(_args: argparse.Namespace, store: ConfigStore) -> None:
     for line in _listing(await store.load()):
         print(line)
@@ -227,7 +237,8 @@ async def _list(_args: argparse.Namespace, store: ConfigStore) -> None:
         print(f"token {token.id} {token.name}: {token.role}{agent}{revoked}")
     for person in await store.list_supervisors():
         state = "" if person.active else " (removed)"
-        print(f"supervisor {person.name}: {person.role}{state}")
+        phone = f", phone {person.device}" if person.device else ""
+        print(f"supervisor {person.name}: {person.role}{phone}{state}")
 
 
 # Helpers ------------------------------------------------------------------------------
@@ -321,6 +332,11 @@ def _parser() -> Parser:
     person.add_argument("name")
     person.add_argument("--role", default="supervisor", choices=["supervisor", "admin"])
     add_command(people, "remove", _supervisor_remove, "remove a supervisor").add_argument("name")
+    phone = add_command(
+        people, "phone", _supervisor_phone, "the phone that listen, whisper and barge call (C8)"
+    )
+    phone.add_argument("name")
+    phone.add_argument("device", help="e.g. 2001 or PJSIP/2001; none: no phone")
     return parser
 
 

@@ -23,12 +23,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
-from cti.domain import adopt, callback, consult, desk, signin, telephony
+from cti.domain import adopt, callback, consult, desk, monitoring, outage, signin, telephony
 from cti.domain.commands import (
     BlockNumbers,
     CancelConsult,
+    ClearNotice,
     CompleteTransfer,
     ConsultAgent,
+    EndMonitoring,
     EndWrapUp,
     FeedContacts,
     FlagOverdue,
@@ -38,11 +40,14 @@ from cti.domain.commands import (
     LoadConfig,
     LogIn,
     LogOut,
+    Monitor,
     PreviewDial,
     PreviewNext,
     PreviewSkip,
     RestoreLogins,
+    RestoreNotices,
     RunCampaign,
+    SetNotice,
     SetNotReady,
     SetReady,
     TallyContacts,
@@ -66,9 +71,12 @@ from cti.domain.inputs import (
     HangupRequested,
     Input,
     MachineAnswered,
+    NoticeHeard,
     OriginateEnded,
     PhoneRinging,
     Resynced,
+    SpyStarted,
+    SpyStopped,
     SurveyAnswered,
     TelephonyLost,
     Tick,
@@ -103,6 +111,8 @@ def _apply(work: Work, event: Input) -> None:
         case CallerQueued():
             telephony.on_caller_queued(work, event)
             dialing.on_queued(work, event.entry.channel, event.at)
+        case ChannelHungUp() if monitoring.on_hung_up(work, event.channel):
+            pass
         case ChannelHungUp():
             dial = dialing.is_dial(work, event.channel)
             caller = not dial or event.channel in work.callers
@@ -131,11 +141,15 @@ def _apply(work: Work, event: Input) -> None:
             callback.on_requested(work, event)
         case CallbackDeclined():
             callback.on_declined(work, event)
+        case CallControlFailed() if monitoring.on_control_failed(work, event):
+            pass
         case CallControlFailed():
             if dialing.on_control_failed(work, event.channel):
                 return
             if not consult.on_control_failed(work, event):
                 telephony.on_control_failed(work, event)
+        case OriginateEnded() if monitoring.on_originate_ended(work, event):
+            pass
         case OriginateEnded():
             dialing.on_originate_ended(work, event)
         case MachineAnswered():
@@ -144,6 +158,8 @@ def _apply(work: Work, event: Input) -> None:
             dialing.on_telephony_lost(work)
         case Resynced():
             telephony.on_resynced(work, event, adopted=adopt.on_resynced(work, event))
+            monitoring.on_resynced(work)
+            outage.on_resynced(work)
             work.telephony_up = True
         case Tick():
             on_tick(work)
@@ -197,5 +213,21 @@ def _apply(work: Work, event: Input) -> None:
             preview.on_preview_dial(work, event)
         case PreviewSkip():
             preview.on_preview_skip(work, event)
+        case Monitor():
+            monitoring.on_monitor(work, event)
+        case EndMonitoring():
+            monitoring.on_end(work, event)
+        case SpyStarted():
+            monitoring.on_spy_started(work, event)
+        case SpyStopped():
+            monitoring.on_spy_stopped(work, event)
+        case SetNotice():
+            outage.on_set(work, event)
+        case ClearNotice():
+            outage.on_clear(work, event)
+        case RestoreNotices():
+            outage.on_restore(work, event)
+        case NoticeHeard():
+            outage.on_heard(work, event)
         case _:
             assert_never(event)

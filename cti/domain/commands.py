@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from cti.domain.config import AcdConfig
 from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
+from cti.domain.notice import Notice
 from cti.domain.outbound.abandon_window import AbandonWindow
 from cti.domain.outbound.campaign import CampaignConfig, CampaignId
 from cti.domain.outbound.contact import Contact
-from cti.domain.records import Presence
+from cti.domain.records import Presence, SpyMode
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -255,6 +256,56 @@ class PreviewSkip:
     by: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Monitor:
+    """A supervisor listens to, whispers to or barges in on an agent's call (C8): their own
+    device is called and spies on the agent's leg. Asked again for the same agent, it
+    switches the mode of the running session."""
+
+    at: Instant
+    agent: AgentId
+    supervisor: str
+    device: DeviceId
+    mode: SpyMode
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndMonitoring:
+    """The supervisor's monitoring session ends (their leg is hung up)."""
+
+    at: Instant
+    supervisor: str
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetNotice:
+    """P20: every new caller of the queue hears `prompt` before queueing."""
+
+    at: Instant
+    queue: QueueId
+    prompt: str
+    text: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClearNotice:
+    at: Instant
+    queue: QueueId
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RestoreNotices:
+    """At start: the notices that were set when the server stopped (they stay set)."""
+
+    at: Instant
+    notices: tuple[Notice, ...]
+    by: str = "system"
+
+
 Command = (
     LoadConfig
     | RestoreLogins
@@ -281,4 +332,9 @@ Command = (
     | PreviewNext
     | PreviewDial
     | PreviewSkip
+    | Monitor
+    | EndMonitoring
+    | SetNotice
+    | ClearNotice
+    | RestoreNotices
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+from cti.domain.notice import Notice
 from cti.domain.outbound.attempt import DialAttempt
 from cti.domain.outbound.campaign import CampaignId
 from cti.domain.outbound.contact import Contact, ContactKind
@@ -24,11 +25,14 @@ from cti.domain.records import (
     CallRecord,
     Finding,
     LoginSession,
+    MonitoringSession,
     OfferRecord,
     Presence,
     QueueVisit,
+    SpyMode,
     StateInterval,
 )
+from cti.domain.spy import Spy
 
 # Instructions -------------------------------------------------------------------------
 
@@ -121,6 +125,36 @@ class OriginateCall:
     ring_timeout: float  # seconds before the dial is "no answer"
     machine_detection: bool
     priority: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpyOnCall:
+    """Call a supervisor's device; once answered it spies on the agent's leg `target` in
+    `mode` (C8). `channel` is the new leg's Uniqueid, chosen by the core."""
+
+    channel: ChannelId
+    device: DeviceId
+    target: ChannelId
+    mode: SpyMode
+    agent: AgentId  # shown on the supervisor's phone
+    ring_timeout: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SwitchSpy:
+    """Restart the supervisor's ChanSpy on the same leg in another mode (no new call)."""
+
+    channel: ChannelId
+    target: ChannelId
+    mode: SpyMode
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplyNotice:
+    """Tell Asterisk the queue's outage notice (P20): its prompt, or none (None)."""
+
+    queue: QueueId
+    prompt: str | None
 
 
 # Notifications -----------------------------------------------------------------------
@@ -260,6 +294,44 @@ class CampaignDrained:
     at: Instant
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonitoringChanged:
+    """A supervisor's monitoring session was asked for, started, switched or ended.
+    `spy` is None once it ended; `why` says why it ended or failed, for their page."""
+
+    supervisor: str
+    agent: AgentId
+    spy: Spy | None
+    at: Instant
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonitoringEnded:
+    """A stretch of monitoring in one mode ended: its record (P11)."""
+
+    session: MonitoringSession
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeChanged:
+    """A queue's outage notice was set, replaced or cleared (`notice` None), P20."""
+
+    queue: QueueId
+    notice: Notice | None
+    at: Instant
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticePlayed:
+    """A caller of the queue heard its outage notice (P20)."""
+
+    queue: QueueId
+    channel: ChannelId
+    at: Instant
+
+
 Instruction = (
     ConnectCall
     | ReturnToQueue
@@ -269,6 +341,9 @@ Instruction = (
     | StartConsult
     | BridgeCall
     | OriginateCall
+    | SpyOnCall
+    | SwitchSpy
+    | ApplyNotice
 )
 Notification = (
     CallWaiting
@@ -287,6 +362,10 @@ Notification = (
     | CallbackWanted
     | ContactsWanted
     | CampaignDrained
+    | MonitoringChanged
+    | MonitoringEnded
+    | NoticeChanged
+    | NoticePlayed
 )
 Effect = Instruction | Notification
 Record = (
@@ -300,6 +379,7 @@ Record = (
     | EndedAttempt
     | ContactsRelease
     | CampaignFinish
+    | MonitoringSession
 )
 
 

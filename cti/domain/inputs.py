@@ -164,6 +164,33 @@ class MachineAnswered:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SpyStarted:
+    """ChanSpy began spying from `channel` (the supervisor's leg) on `target` (ChanSpyStart)."""
+
+    at: Instant
+    channel: ChannelId
+    target: ChannelId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpyStopped:
+    """ChanSpy on `channel` stopped spying (ChanSpyStop): the call ended, the supervisor
+    hung up, or a switch of mode restarts it."""
+
+    at: Instant
+    channel: ChannelId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeHeard:
+    """A caller entering `queue` is played its outage notice (UserEvent CtiNotice, P20)."""
+
+    at: Instant
+    channel: ChannelId
+    queue: QueueId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TelephonyLost:
     """The AMI link is down: nothing new may be dialled until the next resync (issue 4)."""
 
@@ -219,5 +246,8 @@ TelephonyEvent = (
     | CallControlFailed
     | OriginateEnded
     | MachineAnswered
+    | SpyStarted
+    | SpyStopped
+    | NoticeHeard
 )
 Input = TelephonyEvent | Resynced | TelephonyLost | Tick | Command

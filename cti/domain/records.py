@@ -222,3 +222,30 @@ class Finding:
     limit: float
     call: CallId | None = None
     detail: str = ""
+
+
+class SpyMode(StrEnum):
+    """How a supervisor monitors an agent's call (C8): ChanSpy's q, w or B."""
+
+    LISTEN = "listen"  # hears both sides; nobody hears the supervisor
+    WHISPER = "whisper"  # talks to the agent only
+    BARGE = "barge"  # talks to both
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonitoringSession:
+    """One stretch of a supervisor spying on one agent's call in one mode (C8, P11): from
+    Asterisk's ChanSpyStart to its ChanSpyStop (or the supervisor's hang-up). A change of
+    mode ends one and starts the next. Key: (supervisor, started_at)."""
+
+    supervisor: str
+    device: DeviceId
+    agent: AgentId
+    call: CallId
+    mode: SpyMode
+    started_at: Instant
+    ended_at: Instant
+
+    @property
+    def seconds(self) -> float:
+        return _span(self.started_at, self.ended_at)

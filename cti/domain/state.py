@@ -21,11 +21,13 @@ from cti.domain.config import AcdConfig
 from cti.domain.effects import Effect, Note
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import DeviceState
+from cti.domain.notice import Notice
 from cti.domain.offer import Offer
 from cti.domain.outbound.campaign import CampaignId
 from cti.domain.outbound.dial import Dial, LiveCampaign
 from cti.domain.pmap import empty
 from cti.domain.queue import WaitingCalls
+from cti.domain.spy import Spy
 
 
 class TimerKind(StrEnum):
@@ -68,6 +70,9 @@ class AcdState:
     dialled: int = 0  # dials started; numbers the next one's channel
     telephony_up: bool = False  # the AMI link is up and resynced: dialling is allowed
     do_not_call: Mapping[str, bool] = field(default_factory=empty)  # numbers never dialled
+    spies: Mapping[ChannelId, Spy] = field(default_factory=empty)  # by the supervisor's leg
+    spied: int = 0  # monitoring sessions asked for; numbers the next one's channel
+    notices: Mapping[QueueId, Notice] = field(default_factory=empty)  # outage notices (P20)
 
     def next_deadline(self) -> Instant | None:
         """The earliest instant at which the core wants a Tick."""

@@ -81,6 +81,9 @@ class Work:
         self.dialled = state.dialled
         self.telephony_up = state.telephony_up
         self.do_not_call = Cow(state.do_not_call)
+        self.spies = Cow(state.spies)
+        self.spied = state.spied
+        self.notices = Cow(state.notices)
         self.effects: list[Effect] = []
         self.notes: list[Note] = []
 
@@ -112,6 +115,9 @@ class Work:
             dialled=self.dialled,
             telephony_up=self.telephony_up,
             do_not_call=self.do_not_call.result(),
+            spies=self.spies.result(),
+            spied=self.spied,
+            notices=self.notices.result(),
         )
         return Decision(state, tuple(self.effects), tuple(self.notes))
 

@@ -21,6 +21,7 @@ from cti.domain.effects import (
     FindingRaised,
     Instruction,
     LoginEnded,
+    MonitoringEnded,
     OfferEnded,
     PresenceChanged,
     QueueVisitEnded,
@@ -52,6 +53,8 @@ def record_of(effect: Effect) -> Record | None:
         case FindingRaised(finding=record):
             return record
         case PresenceChanged(presence=record):
+            return record
+        case MonitoringEnded(session=record):
             return record
         case AttemptEnded(attempt=attempt, contact=contact):
             return EndedAttempt(attempt=attempt, contact=contact)

@@ -49,7 +49,9 @@ CUSTOMER_DIGITS: Final[Mapping[CustomerKind, str]] = {
     "answer_after_ring": "5",  # rings 1 s, answers, waits for Asterisk's BYE
 }
 
-Behaviour = Literal["answer", "answer_hangup_first", "no_answer", "busy"]
+Behaviour = Literal["answer", "answer_media", "answer_hangup_first", "no_answer", "busy"]
+MEDIA_FILE: Final = "cti-silence.ulaw"  # agent_answer_media.xml streams it in a loop
+MEDIA_SILENCE: Final = b"\xff" * 8000  # one second of mu-law silence at 8 kHz
 
 
 class SippError(RuntimeError):
@@ -72,8 +74,12 @@ class _Run:
             argv += ["-trace_err", "-trace_msg"]
         return argv
 
+    @property
+    def workdir(self) -> Path:
+        return self.trace_dir or self.lab.home / "sipp-work"
+
     async def spawn(self, argv: Sequence[str]) -> asyncio.subprocess.Process:
-        workdir = self.trace_dir or self.lab.home / "sipp-work"
+        workdir = self.workdir
         workdir.mkdir(parents=True, exist_ok=True)
         proc = await asyncio.create_subprocess_exec(
             *argv,
@@ -151,6 +157,9 @@ class Softphone:
     async def start(self) -> None:
         """Start answering on a free port, then register the device's Contact there."""
         self.port = pick_sipp_block()
+        if self.behaviour == "answer_media":
+            self._run.workdir.mkdir(parents=True, exist_ok=True)
+            (self._run.workdir / MEDIA_FILE).write_bytes(MEDIA_SILENCE)
         self._proc = await self._run.spawn(self._answering_argv())
         try:
             await self._run.wait_listening(self._proc, self.port, f"softphone {self.device}")
@@ -191,6 +200,7 @@ class Softphone:
     def _answering_argv(self) -> list[str]:
         scenario, extra = {
             "answer": ("agent_answer.xml", ["-d", str(self.ring_ms)]),
+            "answer_media": ("agent_answer_media.xml", ["-d", str(self.ring_ms)]),
             "answer_hangup_first": (
                 "agent_answer_hangup_first.xml",
                 ["-set", "talk_ms", str(self.talk_ms)],

@@ -41,7 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cti.domain.config import AcdConfig, AgentProfile, ConfigError, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, QueueId
-from cti.storage import config_rows, credentials, supervisors, tokens
+from cti.domain.notice import Notice
+from cti.storage import config_rows, credentials, notices, supervisors, tokens
 from cti.storage.client import EngineSource, StoreClient, utc_now
 from cti.storage.errors import ConfigConflict, ConfigNotFound
 from cti.storage.models import AgentRow, ApiTokenRow, ConfigRevisionRow, NotReadyReasonRow, QueueRow
@@ -297,6 +298,28 @@ class ConfigStore(StoreClient):
                 return bool(ended.rowcount)
         finally:
             self._identities.forget_all()
+
+    async def put_notice(self, notice: Notice) -> None:
+        """A queue's outage notice, kept across restarts (P20)."""
+        async with self._writing() as connection:
+            await notices.put(connection, notice)
+
+    async def clear_notice(self, queue: QueueId) -> None:
+        async with self._writing() as connection:
+            await notices.clear(connection, queue)
+
+    async def queue_notices(self) -> list[Notice]:
+        async with self._reading() as connection:
+            return await notices.listed(connection)
+
+    async def set_supervisor_device(self, name: str, device: str | None) -> None:
+        """The phone the supervisor's listen, whisper and barge call (C8); None: none."""
+        async with self._writing() as connection:
+            await supervisors.set_device(connection, name, device, self._now())
+
+    async def supervisor_device(self, name: str) -> str | None:
+        async with self._reading() as connection:
+            return await supervisors.device_of(connection, name)
 
     async def list_supervisors(self) -> list[supervisors.SupervisorInfo]:
         async with self._reading() as connection:

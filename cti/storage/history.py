@@ -40,6 +40,7 @@ from cti.domain.records import (
     CallRecord,
     Finding,
     LoginSession,
+    MonitoringSession,
     OfferRecord,
     Presence,
     QueueVisit,
@@ -54,6 +55,7 @@ from cti.storage.models import (
     CallSegmentRow,
     FindingRow,
     LoginSessionRow,
+    MonitoringSessionRow,
     OfferRow,
     QueueVisitRow,
     StateIntervalRow,
@@ -80,8 +82,19 @@ SEGMENTS: Final = _Table(CallSegmentRow, ("call_id", "ordinal"))
 INTERVALS: Final = _Table(StateIntervalRow, ("agent_id", "started_at"))
 SESSIONS: Final = _Table(LoginSessionRow, ("agent_id", "started_at"))
 FINDINGS: Final = _Table(FindingRow, ("rule", "agent_id", "at"))
+MONITORING: Final = _Table(MonitoringSessionRow, ("supervisor", "started_at"))
 PRESENCE: Final = _Table(AgentPresenceRow, ("agent_id",))  # replaced, not insert-once
-TABLES: Final = (VISITS, OFFERS, CALLS, SEGMENTS, INTERVALS, SESSIONS, FINDINGS, PRESENCE)
+TABLES: Final = (
+    VISITS,
+    OFFERS,
+    CALLS,
+    SEGMENTS,
+    INTERVALS,
+    SESSIONS,
+    FINDINGS,
+    MONITORING,
+    PRESENCE,
+)
 
 
 def insert_ignoring_duplicates(table: _Table, dialect: str) -> Insert:
@@ -128,6 +141,8 @@ def table_rows(records: Sequence[Record], recorded_at: datetime) -> dict[_Table,
                 out[SESSIONS].append(rows.session_row(record, recorded_at))
             case Finding():
                 out[FINDINGS].append(rows.finding_row(record, recorded_at))
+            case MonitoringSession():
+                out[MONITORING].append(rows.monitoring_row(record, recorded_at))
             case Presence():
                 kept = presences.get(record.agent)
                 if kept is None or kept.at <= record.at:

@@ -231,6 +231,40 @@ class FindingRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class MonitoringSessionRow(Base):
+    """A supervisor spying on an agent's call in one mode (MonitoringSession, C8, P11).
+    Key: (supervisor, started_at)."""
+
+    __tablename__ = "monitoring_sessions"
+    __table_args__ = (
+        UniqueConstraint("supervisor", "started_at"),
+        Index(None, "agent_id", "started_at"),
+        Index(None, "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    supervisor: Mapped[str] = mapped_column(String)
+    device: Mapped[str] = mapped_column(String)
+    agent_id: Mapped[str] = mapped_column(String)
+    call_id: Mapped[str] = mapped_column(String)
+    mode: Mapped[str] = mapped_column(String)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class QueueNoticeRow(Base):
+    """A queue's outage notice while it is set (P20): cleared, the row is deleted."""
+
+    __tablename__ = "queue_notices"
+
+    queue: Mapped[str] = mapped_column(String, primary_key=True)
+    prompt: Mapped[str] = mapped_column(String)
+    text: Mapped[str] = mapped_column(String)
+    set_by: Mapped[str] = mapped_column(String)
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class AgentPresenceRow(Base):
     """A logged-in agent's latest Presence; logging out deletes the row. Key: agent_id.
 
@@ -296,6 +330,7 @@ class SupervisorRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String)  # scrypt; see credentials
     active: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    device: Mapped[str | None] = mapped_column(String)  # monitoring calls it (C8)
 
 
 class ApiTokenRow(Base):

@@ -23,6 +23,7 @@ from cti.domain.records import (
     CallRecord,
     Finding,
     LoginSession,
+    MonitoringSession,
     OfferRecord,
     Presence,
     QueueVisit,
@@ -40,6 +41,7 @@ from cti.storage.models import (
     CallSegmentRow,
     FindingRow,
     LoginSessionRow,
+    MonitoringSessionRow,
     OfferRow,
     QueueVisitRow,
     StateIntervalRow,
@@ -55,7 +57,9 @@ INTERVALS = StateIntervalRow.__table__
 SESSIONS = LoginSessionRow.__table__
 VISITS = QueueVisitRow.__table__
 PRESENCE = AgentPresenceRow.__table__
+MONITORING = MonitoringSessionRow.__table__
 FINDING_ORDER = Order(time=FINDINGS.c.at, id=FINDINGS.c.id)
+MONITORING_ORDER = Order(time=MONITORING.c.started_at, id=MONITORING.c.id)
 
 __all__ = [
     "AgentFigures",
@@ -152,6 +156,35 @@ class HistoryQueries(StoreClient):
         async with self._reading() as connection:
             found = (await connection.execute(query)).mappings().all()
         return page_of(found, FINDING_ORDER, limit, rows.finding_from)
+
+    async def monitoring_sessions(
+        self,
+        *,
+        agent: AgentId | None = None,
+        supervisor: str | None = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        limit: int = 1000,
+        after: Position | None = None,
+    ) -> Page[MonitoringSession]:
+        """Monitoring sessions (C8, P11) starting in the range, oldest first, one page."""
+        where = _in_range(MONITORING.c.started_at, since, until)
+        if agent is not None:
+            where.append(MONITORING.c.agent_id == agent)
+        if supervisor is not None:
+            where.append(MONITORING.c.supervisor == supervisor)
+        query = paged(MONITORING.select().where(*where), MONITORING_ORDER, after, limit)
+        async with self._reading() as connection:
+            found = (await connection.execute(query)).mappings().all()
+        return page_of(found, MONITORING_ORDER, limit, rows.monitoring_from)
+
+    async def monitored(self, since: Instant, until: Instant) -> list[MonitoringSession]:
+        """Every monitoring session starting in [since, until): a week's, for the P11
+        quota (at most a few per agent and week)."""
+        where = _in_range(MONITORING.c.started_at, since, until)
+        query = MONITORING.select().where(*where).order_by(MONITORING.c.started_at)
+        async with self._reading() as connection:
+            return list(map(rows.monitoring_from, (await connection.execute(query)).mappings()))
 
     async def state_intervals(
         self, agent: AgentId, *, since: Instant | None = None, until: Instant | None = None

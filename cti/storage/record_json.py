@@ -27,6 +27,7 @@ from cti.domain.records import (
     CallRecord,
     Finding,
     LoginSession,
+    MonitoringSession,
     OfferRecord,
     Presence,
     QueueVisit,
@@ -46,6 +47,7 @@ TAGS: Final[Mapping[str, type[Record]]] = {
     "attempt": EndedAttempt,
     "contacts_release": ContactsRelease,
     "campaign_finish": CampaignFinish,
+    "monitoring": MonitoringSession,
 }
 _TAG_OF: Final = {kind: tag for tag, kind in TAGS.items()}
 _UNTAGGED: Final = "queue_visit"

@@ -22,6 +22,7 @@ from cti.domain.records import (
     Finding,
     LoginEnd,
     LoginSession,
+    MonitoringSession,
     OfferOutcome,
     OfferRecord,
     Presence,
@@ -30,6 +31,7 @@ from cti.domain.records import (
     Segment,
     SegmentKind,
     Side,
+    SpyMode,
     StateInterval,
     VisitOutcome,
 )
@@ -261,6 +263,31 @@ def finding_row(finding: Finding, recorded_at: datetime) -> Row:
         "detail": finding.detail,
         "recorded_at": recorded_at,
     }
+
+
+def monitoring_row(session: MonitoringSession, recorded_at: datetime) -> Row:
+    return {
+        "supervisor": session.supervisor,
+        "device": session.device,
+        "agent_id": session.agent,
+        "call_id": session.call,
+        "mode": session.mode.value,
+        "started_at": utc(session.started_at),
+        "ended_at": utc(session.ended_at),
+        "recorded_at": recorded_at,
+    }
+
+
+def monitoring_from(row: RowMapping) -> MonitoringSession:
+    return MonitoringSession(
+        supervisor=value(row, "supervisor", str),
+        device=DeviceId(value(row, "device", str)),
+        agent=AgentId(value(row, "agent_id", str)),
+        call=CallId(value(row, "call_id", str)),
+        mode=SpyMode(value(row, "mode", str)),
+        started_at=instant(row, "started_at"),
+        ended_at=instant(row, "ended_at"),
+    )
 
 
 def finding_from(row: RowMapping) -> Finding:

@@ -37,6 +37,7 @@ class SupervisorInfo:
     name: str
     role: Role
     active: bool
+    device: str | None = None  # the phone monitoring calls (C8)
 
 
 def checked_name(name: str) -> str:
@@ -98,8 +99,28 @@ async def open_session(
 
 
 async def listed(connection: AsyncConnection) -> list[SupervisorInfo]:
-    query = select(SupervisorRow.name, SupervisorRow.role, SupervisorRow.active)
+    query = select(
+        SupervisorRow.name, SupervisorRow.role, SupervisorRow.active, SupervisorRow.device
+    )
     return [
-        SupervisorInfo(name=name, role=Role(role), active=active)
-        for name, role, active in await connection.execute(query.order_by(SupervisorRow.name))
+        SupervisorInfo(name=name, role=Role(role), active=active, device=device)
+        for name, role, active, device in await connection.execute(
+            query.order_by(SupervisorRow.name)
+        )
     ]
+
+
+async def set_device(
+    connection: AsyncConnection, name: str, device: str | None, now: datetime
+) -> None:
+    """The phone the supervisor's monitoring calls; ConfigNotFound for no such supervisor."""
+    live = update(SupervisorRow).where(SupervisorRow.name == name, SupervisorRow.active.is_(True))
+    if (await connection.execute(live, {"device": device, "updated_at": now})).rowcount == 0:
+        raise ConfigNotFound(f"supervisor {name} does not exist")
+
+
+async def device_of(connection: AsyncConnection, name: str) -> str | None:
+    query = select(SupervisorRow.device).where(
+        SupervisorRow.name == name, SupervisorRow.active.is_(True)
+    )
+    return (await connection.execute(query)).scalar()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import tzinfo
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 from aiohttp.test_utils import TestClient, TestServer
 
 from cti.api.app import Hub, context_key
+from cti.api.board import Board
 from cti.dialer.feeder import Dialer
 from cti.domain.config import AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.effects import Instruction, Record
@@ -139,6 +141,7 @@ class Api:
     engine_task: asyncio.Task[None]
     campaigns: CampaignStore
     dialer: Dialer
+    board: Board
     tokens: dict[str, str] = field(default_factory=dict)
 
     # HTTP -----------------------------------------------------------------------------
@@ -234,10 +237,14 @@ async def running_api(
     command_timeout: float = 5.0,
     stored: Sequence[Record] = (),
     spooled: Sequence[Record] = (),
+    zone: tzinfo | None = None,
+    ami_up: Callable[[], bool] = lambda: True,
+    ami_reconnects: Callable[[], int] = lambda: 0,
 ) -> AsyncIterator[Api]:
     """The server as `cti serve` assembles it (cti/wiring.py assemble), on a temporary
     SQLite database, with call control recording instead of Asterisk. `stored` records
-    are in its database before it starts, `spooled` ones in the spool a previous run left."""
+    are in its database before it starts, `spooled` ones in the spool a previous run left;
+    `zone` is the centre's time zone, `ami_up` and `ami_reconnects` the AMI link's state."""
     database = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'cti.sqlite3'}")
     store = ConfigStore(database)
     await store.apply(seed())
@@ -249,18 +256,21 @@ async def running_api(
     clock, control = ShiftedClock(), RecordingControl()
     history = RecordingHistory(BatchingHistory(database.history(), tmp_path / "history.spool"))
     telephony = Telephony(
-        control=control, reader=NoFrames(), up=lambda: True, reconnects=lambda: 0,
+        control=control, reader=NoFrames(), up=ami_up, reconnects=ami_reconnects,
         request_resync=lambda: None,
     )  # fmt: skip
     tasks = [asyncio.create_task(history.writer.run())]  # first, as serve does (its rule 4)
-    parts = await assemble(clock=clock, database=database, history=history, telephony=telephony)
+    parts = await assemble(
+        clock=clock, database=database, history=history, telephony=telephony, zone=zone
+    )
     context = replace(parts.context, command_timeout=command_timeout)
     parts.app[context_key] = context
     tasks += [asyncio.create_task(coro, name=name) for name, coro in parts.tasks()]
     client: TestClient[Any, Any] = TestClient(TestServer(parts.app))
     await client.start_server()
     api = Api(client, parts.engine, store, database, parts.hub, control, history, clock, admin,
-              supervisor, tasks[1], CampaignStore(database), parts.dialer)  # fmt: skip
+              supervisor, tasks[1], CampaignStore(database), parts.dialer,
+              parts.board)  # fmt: skip
     for agent in PINS:
         api.register(f"PJSIP/{agent}")
     try:

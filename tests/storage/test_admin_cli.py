@@ -345,3 +345,24 @@ def test_a_password_too_short_is_refused_in_one_line_and_nothing_is_stored(
     assert (status, out) == (2, "")
     assert err.count("\n") == 1 and "a password is 10 to 200 characters" in err, err
     assert "supervisor ann" not in admin(capsys, "list")[1]
+
+
+def test_a_supervisors_phone_is_set_listed_cleared_and_checked(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C8: the phone that listen, whisper and barge call."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    admin(capsys, "supervisor", "add", "ann")
+
+    assert admin(capsys, "supervisor", "phone", "ann", "2001")[:2] == (
+        0, "supervisor ann monitors calls on PJSIP/2001\n"
+    )  # fmt: skip
+    assert "supervisor ann: supervisor, phone PJSIP/2001\n" in admin(capsys, "list")[1]
+    status, out, err = admin(capsys, "supervisor", "phone", "ann", "PJSIP/20,01")
+    assert (status, out) == (2, "") and "not a dial string" in err, err
+    status, _, err = admin(capsys, "supervisor", "phone", "bob", "2001")
+    assert status != 0 and "supervisor bob does not exist" in err, err
+    assert admin(capsys, "supervisor", "phone", "ann", "none")[1] == (
+        "supervisor ann monitors calls on no phone\n"
+    )
+    assert "supervisor ann: supervisor\n" in admin(capsys, "list")[1]

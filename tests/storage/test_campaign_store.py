@@ -329,6 +329,8 @@ async def test_a_database_at_revision_0003_gains_the_campaign_tables(database_ur
         "do_not_call",
         "database_identity",
         "supervisors",
+        "monitoring_sessions",
+        "queue_notices",
     }
     assert revision.scalar() == HEAD
     assert await database.queries().presence() == [make_presence(1)]

@@ -181,6 +181,8 @@ async def test_a_database_at_revision_0002_gains_the_presence_table_and_keeps_it
         "do_not_call",
         "database_identity",
         "supervisors",
+        "monitoring_sessions",
+        "queue_notices",
     }
     assert await database.queries().presence() == []
     assert (await database.queries().findings()).items == [make_finding(1)]

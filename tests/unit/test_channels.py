@@ -66,12 +66,24 @@ def test_core_show_channel_elsewhere_is_not_waiting() -> None:
     assert waiting_channel(headers, same_clock) is None
 
 
-def test_core_show_channel_without_entry_time_is_malformed() -> None:
+def test_core_show_channel_without_entry_time_has_not_entered_yet() -> None:
+    """Contract v8: it hears the queue's outage notice; its CtiQueueEnter will come (P20)."""
     headers = {
         "Event": "CoreShowChannel",
         "Context": "cti-queue",
         "Uniqueid": "9.1",
         "ChanVariable": "CTI_QUEUE=sales",
+    }
+
+    assert waiting_channel(headers, same_clock) is None
+
+
+def test_core_show_channel_with_a_bad_entry_time_is_malformed() -> None:
+    headers = {
+        "Event": "CoreShowChannel",
+        "Context": "cti-queue",
+        "Uniqueid": "9.1",
+        "ChanVariable": ["CTI_QUEUE=sales", "CTI_ENTERED=soon"],
     }
 
     with pytest.raises(MalformedEvent, match=r"CoreShowChannel 9\.1"):

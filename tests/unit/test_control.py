@@ -24,12 +24,15 @@ from cti.domain.effects import (
     OriginateCall,
     ReturnToQueue,
     SendCall,
+    SpyOnCall,
     StartConsult,
+    SwitchSpy,
     TargetKind,
 )
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import CallControlFailed, Input
 from cti.domain.outbound.campaign import CampaignId
+from cti.domain.records import SpyMode
 
 CHANNEL = ChannelId("1795466392.23")
 
@@ -166,6 +169,49 @@ def test_bridge_call_marks_the_consultation_over_then_bridges_the_caller() -> No
 
 
 @pytest.mark.parametrize(
+    ("mode", "options"),
+    [(SpyMode.LISTEN, "uESqd"), (SpyMode.WHISPER, "uESqdw"), (SpyMode.BARGE, "uESqdB")],
+)
+def test_spy_on_call_originates_the_supervisors_device_into_cti_spy(
+    mode: SpyMode, options: str
+) -> None:
+    spy = SpyOnCall(
+        channel=ChannelId("spy-1-0"),
+        device=DeviceId("PJSIP/2001"),
+        target=LEG,
+        mode=mode,
+        agent=AgentId("1001"),
+        ring_timeout=30.0,
+    )
+    [action] = plan(spy)
+    assert action == {
+        "Action": "Originate",
+        "ActionID": "originate-spy-1-0",
+        "ChannelId": "spy-1-0",
+        "Channel": "PJSIP/2001",
+        "Context": "cti-spy",
+        "Exten": "s",
+        "Priority": "1",
+        "Timeout": "30000",
+        "CallerID": f'"{mode.value} 1001" <1001>',
+        "Variable": f"CTI_SPY_TARGET={LEG},CTI_SPY_OPTIONS={options},CTI_SPY_AGENT=1001",
+        "Async": "true",
+    }
+
+
+@pytest.mark.parametrize(
+    ("mode", "key"), [(SpyMode.LISTEN, "4"), (SpyMode.WHISPER, "5"), (SpyMode.BARGE, "6")]
+)
+def test_switch_spy_keys_chanspys_mode_key_as_received_on_the_supervisors_leg(
+    mode: SpyMode, key: str
+) -> None:
+    switch = SwitchSpy(channel=CHANNEL, target=LEG, mode=mode)
+    assert plan(switch) == [
+        {"Action": "PlayDTMF", "Channel": CHANNEL, "Digit": key, "Receive": "true"}
+    ]
+
+
+@pytest.mark.parametrize(
     "instruction",
     [
         StartConsult(
@@ -188,6 +234,22 @@ def test_bridge_call_marks_the_consultation_over_then_bridges_the_caller() -> No
         SendCall(channel=CHANNEL, kind=TargetKind.QUEUE, target="-sales"),
         SendCall(channel=CHANNEL, kind=TargetKind.CALLBACK, target=""),
         MoveCall(channel=CHANNEL, queue=QueueId("billing,1")),
+        SpyOnCall(  # a comma would add ChanSpy options or Originate variables
+            channel=CHANNEL,
+            device=DeviceId("PJSIP/2001"),
+            target=ChannelId("1.2,w"),
+            mode=SpyMode.LISTEN,
+            agent=AgentId("1001"),
+            ring_timeout=30.0,
+        ),
+        SpyOnCall(
+            channel=CHANNEL,
+            device=DeviceId("PJSIP/2001&PJSIP/2002"),
+            target=LEG,
+            mode=SpyMode.LISTEN,
+            agent=AgentId("1001"),
+            ring_timeout=30.0,
+        ),
     ],
 )
 def test_values_that_would_break_the_dialplan_are_refused(instruction: Instruction) -> None:

@@ -26,6 +26,8 @@ from cti.domain.inputs import (
     MachineAnswered,
     OriginateEnded,
     PhoneRinging,
+    SpyStarted,
+    SpyStopped,
     SurveyAnswered,
     TelephonyEvent,
 )
@@ -411,3 +413,29 @@ def test_outbound_machine_user_event_becomes_machine_answered() -> None:
     assert normalize(frame, Instant(3.0)) == MachineAnswered(
         at=Instant(3.0), channel=ChannelId("out-1-1"), cause="INITIALSILENCE-2500-2500"
     )
+
+
+def test_chanspy_start_and_stop_name_the_supervisors_leg_and_the_spied_leg() -> None:
+    start = {
+        "Event": "ChanSpyStart",
+        "SpyerChannel": "PJSIP/2001-00000007",
+        "SpyerUniqueid": "spy-1-0",
+        "SpyeeChannel": "PJSIP/1001-00000003",
+        "SpyeeUniqueid": "1700000000.12",
+    }
+    assert normalize(start, Instant(5.0)) == SpyStarted(
+        at=Instant(5.0), channel=ChannelId("spy-1-0"), target=ChannelId("1700000000.12")
+    )
+    stop = {
+        "Event": "ChanSpyStop",
+        "SpyerChannel": "PJSIP/2001-00000007",
+        "SpyerUniqueid": "spy-1-0",
+    }
+    assert normalize(stop, Instant(6.0)) == SpyStopped(
+        at=Instant(6.0), channel=ChannelId("spy-1-0")
+    )
+
+
+def test_chanspy_start_without_the_spied_leg_is_malformed() -> None:
+    with pytest.raises(MalformedEvent, match="ChanSpyStart"):
+        normalize({"Event": "ChanSpyStart", "SpyerUniqueid": "spy-1-0"}, Instant(0.0))

@@ -20,7 +20,20 @@ PAIRS: Final = [
     ("--paper", "--away"), ("--paper", "--off"), ("--ink", "--paper"), ("--ink", "--panel"),
     ("--muted", "--paper"), ("--muted", "--panel"), ("--paper", "--ink"),
     ("#0b4f23", "#d9f2e1"), ("#7a1010", "#fde2e2"), ("#8a1010", "--panel"),
+    # The thresholds' flags and the AMI banner (issue 14).
+    ("--warn-ink", "--warn-bg"), ("--alert-ink", "--alert-bg"), ("--ok-ink", "--ok-bg"),
+    # The supervisor's actions (C8): the chosen row, the monitoring bar, a pressed mode,
+    # a disabled button, a danger button, a failed outcome, an outage notice (P20).
+    ("--ink", "#e3ecfb"), ("--muted", "#e3ecfb"), ("--paper", "--busy"), ("--muted", "--paper"),
+    ("--away", "--paper"), ("--away", "--panel"), ("#8a1010", "#e3ecfb"),
 ]  # fmt: skip
+# Lines that tell a level beside the flag (a tile's or an alert's edge): WCAG 1.4.11 asks
+# 3:1 of a graphical object against what surrounds it.
+EDGES: Final = [
+    ("--warn-line", "--panel"), ("--warn-line", "--paper"),
+    ("--alert-line", "--panel"), ("--alert-line", "--paper"),
+]  # fmt: skip
+SCRIPT: Final = (WEB / "wallboard.js").read_text()
 
 
 class Elements(HTMLParser):
@@ -71,8 +84,38 @@ def luminance(rgb: tuple[float, float, float]) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
+def contrast(one: str, other: str) -> float:
+    light, dark = sorted((luminance(colour(one)), luminance(colour(other))), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 @pytest.mark.parametrize(("text", "background"), PAIRS)
 def test_text_colours_meet_wcag_aa_on_their_backgrounds(text: str, background: str) -> None:
-    light, dark = sorted((luminance(colour(text)), luminance(colour(background))), reverse=True)
-    ratio = (light + 0.05) / (dark + 0.05)
+    ratio = contrast(text, background)
     assert ratio >= 4.5, f"{text} on {background}: {ratio:.2f}:1"
+
+
+@pytest.mark.parametrize(("line", "background"), EDGES)
+def test_the_level_edges_stand_out_from_their_backgrounds(line: str, background: str) -> None:
+    ratio = contrast(line, background)
+    assert ratio >= 3, f"{line} on {background}: {ratio:.2f}:1"
+
+
+def test_a_level_is_never_told_by_colour_alone() -> None:
+    """Every level the stylesheet colours has its words and icon in the page's script
+    (issue 14: "⚠ warn", "✖ alert"), and the flags' colours are the pairs tested above."""
+    coloured = set(re.findall(r"\.flag\.(\w+) \{", CSS))
+    words = dict(re.findall(r'(\w+): "([^"]+)"', re.search(r"LEVEL_TEXT = \{([^}]*)\}", SCRIPT)[1]))
+    assert coloured == {"ok", "warn", "alert"}
+    for level in coloured:
+        assert level in words[level] and not words[level][0].isalnum(), words
+
+
+def test_the_alerts_are_a_live_log_with_a_name() -> None:
+    """New alerts are announced (role="log", aria-live) and the list is named."""
+    page = parsed("wallboard.html")
+    found = next(attrs for tag, attrs in page.found if attrs.get("id") == "alerts")
+    assert (found.get("role"), found.get("aria-live")) == ("log", "polite")
+    assert found.get("aria-labelledby") == "alerts-title"
+    assert ("h2", {"id": "alerts-title"}) in page.found
+    assert found.get("tabindex") == "0"  # it scrolls: reachable by keyboard

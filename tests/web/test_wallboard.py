@@ -9,6 +9,10 @@ from typing import Final
 
 from playwright.async_api import Page, expect
 
+from cti.domain.ids import CallId, ChannelId, QueueId
+from cti.domain.inputs import CallerQueued
+from cti.domain.queue import WaitingCall
+from tests.api.harness import Api
 from tests.browser import sign_in
 from tests.lab.server import ServerProcess
 
@@ -78,3 +82,44 @@ async def test_signing_out_returns_to_the_sign_in_page_and_the_board_is_closed(
     await expect(page).to_have_url(board.url + "/signin")
     await page.goto(board.url + "/")
     await expect(page).to_have_url(board.url + "/signin")
+
+
+async def test_an_urgent_caller_raises_an_alert_and_the_tiles_show_levels_and_today(
+    page: Page, driven: Api
+) -> None:
+    """Issue 14: today's figures on the tile, a threshold's level in words beside its
+    colour, and the alerts as they happen, newest first (P10, the longest wait)."""
+    url = str(driven.client.make_url("")).rstrip("/")
+    await sign_in(page, url)
+    await expect(page.locator("#link")).to_have_text("live")
+    support = page.locator('.tile[data-queue="support"]')
+    await expect(support.locator(".today")).to_contain_text("Offered4")
+    await expect(support.locator(".today")).to_contain_text("Abandon %25 %")
+    await expect(support.locator(".today")).to_contain_text("Service level (20 s)50 %")
+    await expect(support.locator(".today")).to_contain_text("✖ alert")  # 50 % < 70 %
+    await expect(support.locator(".today")).to_contain_text("ASA0:19")
+    await expect(support.locator(".today")).to_contain_text("AHT1:33")
+    await expect(support.locator("dd.at-alert").first).to_contain_text("0 ✖ alert")  # ready
+    alerts = page.locator("#alerts li")
+    await expect(alerts).to_have_count(1)  # judged at start: the service level is below 70 %
+    await expect(alerts.first).to_contain_text("support: today's service level is 50 % (alert")
+    await expect(page.locator("#no-alerts")).to_be_hidden()
+
+    entry = WaitingCall(
+        call=CallId("u1"), channel=ChannelId("u1"), queue=QueueId("support"), priority=5,
+        caller="+15550007777", entered_at=driven.now(),
+    )  # fmt: skip
+    driven.engine.submit(CallerQueued(at=driven.now(), entry=entry))
+
+    await expect(alerts.first).to_contain_text("Urgent caller +15550007777 (priority 5)")
+    await expect(alerts.first.locator(".flag")).to_have_text("✖ alert")
+    driven.clock.advance(61)  # the caller waits on: the longest wait reaches 60 s
+    await expect(alerts.first).to_contain_text("support: a caller has waited 1:0")
+    await expect(alerts.first.locator(".flag")).to_have_text("⚠ warn")
+    await expect(alerts).to_have_count(3)  # newest first
+    wait = support.locator("dd", has_text="⚠ warn")
+    await expect(wait).to_contain_text("1:0")
+    await expect(support).to_have_class("tile level-alert")
+    await page.screenshot(path=str(SHOTS / "wallboard-alerts-1280.png"), full_page=True)
+    await page.set_viewport_size({"width": 1920, "height": 1080})
+    await page.screenshot(path=str(SHOTS / "wallboard-alerts-1920.png"), full_page=True)
