@@ -89,8 +89,10 @@ async function monitor(agent, mode, where = "panel-outcome") {
   const phone = $("phone").value.trim();
   const body = { agent, mode, ...(phone ? { device: phone } : {}) };
   say(where, `${MODES[mode]}…`, true);
+  const switching = desk.mine !== null && desk.mine.agent === agent;
   const { ok, text, answer } = await act("POST", "/api/v1/monitoring", body);
-  say(where, ok ? `${MODES[mode]}: calling your phone` : `${MODES[mode]}: ${text}`, ok);
+  const done = switching ? "switched" : "calling your phone";
+  say(where, ok ? `${MODES[mode]}: ${done}` : `${MODES[mode]}: ${text}`, ok);
   if (ok) take({ type: "monitoring", supervisor: desk.me.name, monitoring: answer.monitoring });
 }
 
@@ -115,6 +117,10 @@ export function take(message) {
     if (message.notice) desk.notices.set(message.queue, message.notice);
     else desk.notices.delete(message.queue);
   } else if (message.type === "monitoring" && message.supervisor === desk.me.name) {
+    if (message.monitoring && message.monitoring.state === "spying" &&
+        (!desk.mine || desk.mine.state !== "spying")) {
+      say("panel-outcome", "", true); // the phone answered: "calling your phone" is over
+    }
     desk.mine = message.monitoring;
     if (!message.monitoring && message.why && message.why !== "ended") {
       say("spy-outcome", `Monitoring ended: ${message.why}`, false);

@@ -1,9 +1,11 @@
-"""Listen, whisper and barge against the lab (C8, P11): a SIPp caller talks to a SIPp
-agent; the supervisor's own SIPp phone is called and ChanSpy runs on the agent's exact
-leg (AMI ChanSpyStart names it); a switch of mode restarts ChanSpy on the same leg
-without a second call; each stretch is a monitoring record with the right agent, mode
-and duration; the call's end ends the session. The server is observed through its API,
-its live feed and /metrics; Asterisk through a plain AMI session."""
+"""Listen, whisper and barge against the lab (C8, P11), from the wallboard in headless
+chromium: a SIPp caller talks to a SIPp agent; the supervisor's own SIPp phone (one that
+sends media, as a real phone does) is called and ChanSpy runs on the agent's exact leg
+(AMI ChanSpyStart names it); a switch of mode is ChanSpy's own key received on the
+supervisor's leg, without a second call; each stretch is a monitoring record with the
+right agent, mode and duration; the call's end ends the session. Also a not-ready click
+on the page, and what is refused. The server is acted on through the page and read
+through its API and /metrics; Asterisk through a plain AMI session."""
 
 from __future__ import annotations
 
@@ -13,23 +15,18 @@ from typing import Any
 
 import pytest
 from panoramisk import Manager
+from playwright.async_api import Page, expect
 
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Softphone, place_call
+from tests.browser import PASSWORD, sign_in
 from tests.lab.ami_tap import Tap
 from tests.lab.scenarios import acd_yaml, phones, start
 from tests.lab.server import ServerProcess, eventually
+from tests.web.test_wallboard import SHOTS
 
 pytestmark = pytest.mark.lab
 SUPERVISOR_PHONE = "1019"
-
-
-async def _monitor(server: ServerProcess, mode: str) -> dict[str, Any]:
-    status, body = await server.request(
-        "POST", "/api/v1/monitoring", {"agent": "1001", "mode": mode, "device": SUPERVISOR_PHONE}
-    )
-    assert status == 200, body
-    return dict(body["monitoring"])
 
 
 async def _live(server: ServerProcess) -> list[dict[str, Any]]:
@@ -38,28 +35,37 @@ async def _live(server: ServerProcess) -> list[dict[str, Any]]:
     return list(body["monitoring"])
 
 
-async def _state_is(server: ServerProcess, state: str) -> bool:
-    return [m["state"] for m in await _live(server)] == [state]
+async def _board(server: ServerProcess) -> None:
+    """The server with agent 1001 in `support`, and the supervisor ann, whose phone is
+    SUPERVISOR_PHONE, signed in to the wallboard."""
+    await server.configure(acd_yaml({"1001": "support"}, max_wrap_up=1))
+    await server.admin("supervisor", "add", "ann", stdin=PASSWORD + "\n")
+    await server.admin("supervisor", "phone", "ann", SUPERVISOR_PHONE)
+    await server.start()
 
 
-async def test_listen_whisper_barge_spy_on_the_agents_exact_leg_and_are_recorded(
-    lab: LabInstance, server: ServerProcess, ami: tuple[Manager, Tap]
+async def test_listen_whisper_barge_from_the_page_spy_on_the_agents_exact_leg_and_are_recorded(
+    lab: LabInstance, server: ServerProcess, ami: tuple[Manager, Tap], page: Page
 ) -> None:
     _manager, tap = ami
-    started = await start(server, acd_yaml({"1001": "support"}, max_wrap_up=1))
-    # A second agent phone whose name the agent's is a prefix of (PJSIP/100 would match
-    # both PJSIP/1001-... and PJSIP/1002-...; ChanSpy's `u` takes the exact leg only).
-    async with (
-        started,
-        phones(Softphone(lab, "1001", "answer"), Softphone(lab, SUPERVISOR_PHONE, "answer_media")),
+    await _board(server)
+    async with phones(
+        Softphone(lab, "1001", "answer"), Softphone(lab, SUPERVISOR_PHONE, "answer_media")
     ):
         await server.log_in("1001")
+        await sign_in(page, server)
+        await expect(page.locator("#link")).to_have_text("live")
         call = place_call(lab, "support", "5557001", hangup_after_ms=14_000)
-        await eventually(lambda: _on_call(server), within=15, what="the agent talks")
+        row = page.locator('#agents tr[data-agent="1001"]')
+        await expect(row.locator(".badge")).to_have_text("On call", timeout=15_000)
+        await row.click()
+        await expect(page.locator("#panel-call")).to_contain_text("5557001")
+        await expect(page.get_by_role("textbox", name="Your phone")).to_have_value(SUPERVISOR_PHONE)
 
         asked = time.monotonic()
-        spy = await _monitor(server, "listen")
-        assert (spy["state"], spy["mode"], spy["device"]) == ("calling", "listen", "PJSIP/1019")
+        await page.locator("#spy-listen").click()
+        bar = page.locator("#spy")
+        await expect(bar).to_contain_text("Listening to agent 1001")
         _, start_event = await tap.first(
             lambda e: e.get("Event") == "ChanSpyStart", what="ChanSpyStart", within=10
         )
@@ -68,24 +74,28 @@ async def test_listen_whisper_barge_spy_on_the_agents_exact_leg_and_are_recorded
         assert start_event["SpyeeUniqueid"] == leg, start_event  # the agent's exact leg
         assert start_event["SpyeeChannel"].startswith("PJSIP/1001-"), start_event
         assert start_event["SpyerChannel"].startswith(f"PJSIP/{SUPERVISOR_PHONE}-"), start_event
-        await eventually(lambda: _state_is(server, "spying"), within=5, what="spying")
-        listen_started = time.monotonic()
-        assert listen_started - asked < 5
+        await expect(bar).not_to_contain_text("ringing")
+        assert time.monotonic() - asked < 5
 
         await asyncio.sleep(1.5)  # a stretch long enough to measure
-        whisper = await _monitor(server, "whisper")
-        assert (whisper["state"], whisper["mode"]) == ("spying", "whisper")
+        await page.locator("#switch-whisper").click()
         await tap.first(lambda e: _key(e, "5"), what="ChanSpy's key 5 (whisper), received")
+        await expect(bar).to_contain_text("Whispering to agent 1001")
         await asyncio.sleep(1.0)
-        await _monitor(server, "barge")
+        await page.locator("#switch-barge").click()
         await tap.first(lambda e: _key(e, "6"), what="ChanSpy's key 6 (barge)")
+        await expect(bar).to_contain_text("Barging in on agent 1001")
+        await page.set_viewport_size({"width": 1920, "height": 1080})
+        await page.screenshot(path=str(SHOTS / "wallboard-barge-lab-1920.png"))
         assert _starts(tap) == 1  # the same ChanSpy on the same leg throughout
         assert not [e for _, e in tap.events if e.get("Event") == "ChanSpyStop"]
         originates = [e for _, e in tap.events if e.get("Event") == "OriginateResponse"]
         assert len(originates) == 1  # the supervisor was called once
 
         assert await call.wait(within_s=30) == 0  # the caller hangs up: ChanSpy's E ends it
-        await eventually(lambda: _no_spies(server), within=10, what="the session ended")
+        await expect(bar).to_be_hidden(timeout=10_000)
+        await expect(page.locator("#spy-outcome")).to_have_text("Monitoring ended")
+        assert await _live(server) == []
 
     async def stored() -> bool:
         _, body = await server.get("/api/v1/monitoring/sessions?agent=1001")
@@ -128,6 +138,24 @@ def _starts(tap: Tap) -> int:
 
 async def _no_spies(server: ServerProcess) -> bool:
     return await _live(server) == []
+
+
+async def test_not_ready_clicked_on_the_page_changes_the_agent_and_the_api_agrees(
+    lab: LabInstance, server: ServerProcess, page: Page
+) -> None:
+    await _board(server)
+    async with phones(Softphone(lab, "1001", "answer")):
+        await server.log_in("1001")
+        await sign_in(page, server)
+        row = page.locator('#agents tr[data-agent="1001"]')
+        await expect(row.locator(".badge")).to_have_text("Ready")
+        await row.click()
+        await page.get_by_label("Reason").select_option("break")
+        await page.get_by_role("button", name="Make not ready").click()
+        await expect(row.locator(".badge")).to_have_text("Not ready")
+        _, body = await server.get("/api/v1/agents/1001")
+        assert (body["agent"]["state"], body["agent"]["reason"]) == ("not_ready", "break")
+        assert body["agent"]["status"]["by"] == "supervisor:ann"
 
 
 async def test_a_spy_on_a_call_that_just_ended_or_an_unregistered_phone_is_refused(

@@ -60,3 +60,18 @@ async def test_a_caller_shows_within_a_second_and_leaves_when_it_hangs_up(
 
 async def _waiting(board: ServerProcess, expected: list[str]) -> bool:
     return await board.waiting(QUEUE) == expected
+
+
+async def test_an_urgent_caller_raises_the_alert_at_once(
+    lab: LabInstance, board: ServerProcess, page: Page
+) -> None:
+    """P10: a caller marked urgent by the trunk (X-CTI-Priority) is an alert on the page."""
+    await sign_in(page, board)
+    await expect(page.locator("#link")).to_have_text("live")
+    call = place_call(lab, QUEUE, "5559999", priority=5, hangup_after_ms=3000)
+    alert = page.locator("#alerts li").first
+    await expect(alert).to_contain_text("Urgent caller 5559999 (priority 5)", timeout=5000)
+    await expect(alert.locator(".flag")).to_have_text("✖ alert")
+    await expect(page.locator("#callers tbody tr")).to_contain_text("▲ 5")
+    await page.screenshot(path=str(SHOTS / "wallboard-urgent-lab-1280.png"), full_page=True)
+    assert await call.wait(within_s=15) == 0
