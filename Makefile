@@ -30,6 +30,7 @@ bench: bootstrap
 	$(PY) bench/dialer_sim.py
 	$(PY) bench/route_latency.py
 	$(PY) bench/api_load.py
+	$(PY) bench/wallboard.py
 
 lab-up: bootstrap
 	.venv/bin/cti lab up
