@@ -91,7 +91,7 @@ def on_monitor(work: Work, command: Monitor) -> None:
             ring_timeout=SPY_RING_SECONDS,
         )
     )
-    _changed(work, spy, spy)
+    _changed(work, spy)
 
 
 def _switch(work: Work, spy: Spy, command: Monitor) -> None:
@@ -112,7 +112,7 @@ def _switch(work: Work, spy: Spy, command: Monitor) -> None:
     switched = replace(spy, mode=command.mode, started_at=work.at)
     work.spies[spy.channel] = switched
     work.emit(SwitchSpy(channel=spy.channel, target=spy.target, mode=command.mode))
-    _changed(work, spy, switched)
+    _changed(work, switched)
 
 
 def _check_device(work: Work, device: DeviceId) -> None:
@@ -144,7 +144,7 @@ def on_spy_started(work: Work, event: SpyStarted) -> None:
         return
     started = replace(spy, started_at=event.at)
     work.spies[spy.channel] = started
-    _changed(work, spy, started)
+    _changed(work, started)
 
 
 def on_spy_stopped(work: Work, event: SpyStopped) -> None:
@@ -155,7 +155,7 @@ def on_spy_stopped(work: Work, event: SpyStopped) -> None:
     _record(work, spy, event.at)
     stopped = replace(spy, started_at=None)
     work.spies[spy.channel] = stopped
-    _changed(work, spy, stopped)
+    _changed(work, stopped)
 
 
 def on_hung_up(work: Work, channel: ChannelId) -> bool:
@@ -218,7 +218,5 @@ def _record(work: Work, spy: Spy, ended_at: Instant) -> None:
     work.emit(MonitoringEnded(session=session))
 
 
-def _changed(work: Work, old: Spy, new: Spy) -> None:
-    if old is not new and old == new:
-        return
-    work.emit(MonitoringChanged(supervisor=new.supervisor, agent=new.agent, spy=new, at=work.at))
+def _changed(work: Work, spy: Spy) -> None:
+    work.emit(MonitoringChanged(supervisor=spy.supervisor, agent=spy.agent, spy=spy, at=work.at))
