@@ -23,15 +23,17 @@ the clients join, then --seconds of it measured.
 The page: /usr/bin/chromium, headless, through Playwright (tests/browser.py's flags),
 1920x1080, a supervisor signed in through the sign-in page, on the wallboard. Beside it
 --clients aiohttp WebSocket clients on /api/v1/events with a supervisor's bearer token,
-each reading every message (so none backpressures); the first, the probe, also parses them.
+each reading every message (so none backpressures): the first, the probe, on the full feed
+(it also parses them), the others on the wallboards' (`?feed=board`, hub rule 7a).
 
 The instants, all on this host's one clock (CLOCK_REALTIME):
   decided: time.time() when the engine hands the decision to the hub (Hub.publish,
            wrapped in the server process to stamp it): right after the core decided, before
            the hub's coalescing (cti/api/hub.py rule 7);
   shown:   performance.timeOrigin + performance.now() in a MutationObserver on the agents'
-           table body (an init script), which runs right after the draw that changed the
-           DOM: the first time an agent row's state cell (its state class and reason)
+           table body and its rows (an init script: rows added, and cells' text or class
+           changed in place), which runs right after the draw that changed the DOM: the
+           first time an agent row's state cell (its state class and reason)
            differs from what that row showed before (page and host clocks are compared at
            the start and the end and printed).
 An observation is matched to the latest change of that agent decided before it that has
@@ -125,23 +127,33 @@ OBSERVER_JS: Final = """(() => {
   };
   const observe = (records) => {
     const at = now();  // a microtask right after the draw's DOM changes
+    const rows = new Set();  // rows added, or changed in place (their cells' text or class)
     for (const record of records) {
-      for (const row of record.addedNodes) {
-        const agent = row.dataset && row.dataset.agent;
-        if (!agent) continue;
-        const shown = label(row);
-        if (bench.shown.get(agent) !== shown) {
-          bench.shown.set(agent, shown);
-          bench.seen.push([at / 1000, agent, shown]);
-        }
+      for (const node of record.addedNodes) {
+        if (node.dataset && node.dataset.agent) rows.add(node);
       }
-      bench.rows = record.target.rows.length;
+      const where = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+      const row = where && where.closest("tr[data-agent]");
+      if (row) rows.add(row);
     }
+    for (const row of rows) {
+      if (!row.isConnected) continue;
+      const agent = row.dataset.agent;
+      const shown = label(row);
+      if (bench.shown.get(agent) !== shown) {
+        bench.shown.set(agent, shown);
+        bench.seen.push([at / 1000, agent, shown]);
+      }
+    }
+    const body = document.querySelector("#agents tbody");
+    bench.rows = body ? body.rows.length : 0;
     bench.observerMs += now() - at;
   };
   document.addEventListener("DOMContentLoaded", () => {
     const body = document.querySelector("#agents tbody");
-    if (body) new MutationObserver(observe).observe(body, { childList: true });
+    const what = { childList: true, subtree: true, characterData: true, attributes: true,
+      attributeFilter: ["class"] };
+    if (body) new MutationObserver(observe).observe(body, what);
   });
   // Each animation-frame callback timed (the page draws in one), and its frame to a message
   // posted from it, which runs once style, layout and paint are done.
@@ -389,7 +401,10 @@ class Listener:
 
 async def listen(session: aiohttp.ClientSession, url: str, token: str, into: Listener) -> None:
     async with asyncio.timeout(NETWORK_S):
-        ws = await session.ws_connect(url + "/api/v1/events", headers=bearer(token), max_msg_size=0)
+        feed = "" if into.probe else "?feed=board"  # the probe also times agent_changed
+        ws = await session.ws_connect(
+            url + "/api/v1/events" + feed, headers=bearer(token), max_msg_size=0
+        )
     try:
         while True:
             message = await ws.receive(timeout=RECEIVE_S)

@@ -17,14 +17,23 @@ Rules:
    under ends (logout, takeover); messages queued before that are still delivered.
 6. `close_all` (app.on_shutdown) closes every connection with 1001 (going away).
 7. Supervisors also get the wallboard's views, coalesced: after a decision that changed a
-   queue (its callers, offers or members) or an agent, the hub waits COALESCE_S, then sends
-   every supervising connection one `views` message with the full view of each queue and
-   agent changed since the last one (as GET /api/v1/queues and /agents show them), built
-   once for all connections from the state of that instant. So a page renders at most
-   1 / COALESCE_S times a second whatever the rate of decisions, and a view it holds is
-   never older than the last message plus COALESCE_S. Changed agents are found by
+   queue (its callers, offers or members) or an agent, the hub sends every supervising
+   connection one `views` message with the full view of each queue and agent changed since
+   the last one (as GET /api/v1/queues and /agents show them), built once for all
+   connections from the state of that instant. The first change after a quiet spell goes
+   at once (on the loop's next turn, so a burst of decisions handled together is one
+   message); later ones wait until COALESCE_S after the last message. So a page renders at
+   most 1 / COALESCE_S times a second whatever the rate of decisions, and a view it holds
+   is never older than the last message plus COALESCE_S. Changed agents are found by
    comparing the state's agents with those of the last views (pmap.changed_keys: cheap at
    any size); a new configuration sends every queue and agent again.
+7a. A connection opened with `feed=board` (the wallboard's) gets the snapshot, the views,
+   the alerts, monitoring and notice messages, and not the per-event messages
+   (agent_changed, call_waiting, ...): the views already carry what they changed, and a
+   board of 1,000 agents would otherwise be sent each change twice.
+7b. Messages are sent uncompressed (no permessage-deflate): a compressor per connection
+   would deflate the same views once per wallboard, the largest cost of the fan-out; the
+   feed is for the centre's own network.
 8. With a board (cti/api/board.py), each queue a supervisor's snapshot or views hold
    carries the board's `today` (the figures of the centre's today) and `levels` (its
    thresholds judged), and the snapshot the board's day, AMI link and recent alerts. The
@@ -87,7 +96,7 @@ EVENT_TYPES: Final[dict[type[Effect], str]] = {
     FindingRaised: "finding",
 }
 SUPERVISOR_EVENTS: Final = tuple(EVENT_TYPES)
-COALESCE_S: Final = 0.25  # rule 7
+COALESCE_S: Final = 0.1  # rule 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +110,7 @@ class Connection:
     ws: web.WebSocketResponse
     identity: Identity
     queue: asyncio.Queue[str | _Close]
+    board_only: bool = False  # rule 7a
     pump: asyncio.Task[None] | None = None
     closing: bool = field(default=False)
 
@@ -143,7 +153,8 @@ class Hub:
         self._coalesce = coalesce
         self._viewed: AcdState | None = None  # the state of the last views sent (rule 7)
         self._dirty: set[QueueId] = set()  # queues changed since
-        self._flush: asyncio.TimerHandle | None = None
+        self._flush: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._flushed_at = float("-inf")  # the loop's time of the last views (rule 7)
         self.views_sent = 0  # `views` messages built (rule 7)
         self._board = board  # rule 8
 
@@ -186,11 +197,18 @@ class Hub:
         self._to_supervisors(_dumps(body))
 
     def _schedule(self) -> None:
-        if self._flush is None:
-            self._flush = asyncio.get_running_loop().call_later(self._coalesce, self._send_views)
+        if self._flush is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._flushed_at + self._coalesce - loop.time()
+        if wait > 0:
+            self._flush = loop.call_later(wait, self._send_views)
+        else:  # rule 7: after a quiet spell, on the loop's next turn
+            self._flush = loop.call_soon(self._send_views)
 
     def _send_views(self) -> None:
         self._flush = None
+        self._flushed_at = asyncio.get_running_loop().time()
         state, now = self._state(), self._now()
         viewed, self._viewed = self._viewed, state
         if viewed is None or viewed.config is not state.config:
@@ -233,7 +251,7 @@ class Hub:
             text = _dumps({"type": EVENT_TYPES[type(effect)], **_fields(effect)})
             own = effect.agent if isinstance(effect, AgentChanged) else None
             for conn in list(self._connections):
-                if conn.supervising or (own is not None and conn.identity.agent == own):
+                if _wants(conn, own):
                     self._put(conn, text)
 
     def _to_supervisors(self, text: str) -> None:
@@ -311,9 +329,11 @@ class Hub:
 
     # Connections ---------------------------------------------------------------------
 
-    async def serve(self, request: web.Request, identity: Identity) -> web.WebSocketResponse:
+    async def serve(
+        self, request: web.Request, identity: Identity, *, board_only: bool = False
+    ) -> web.WebSocketResponse:
         """Run one WebSocket connection until either side closes it."""
-        ws = web.WebSocketResponse(heartbeat=self._heartbeat, max_msg_size=4096)
+        ws = web.WebSocketResponse(heartbeat=self._heartbeat, max_msg_size=4096, compress=False)
         await ws.prepare(request)
         if self._closed:
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
@@ -321,7 +341,7 @@ class Hub:
         if not login_current(identity, self._state()):  # it ended while we upgraded
             await ws.close(code=LOGIN_ENDED, message=b"login ended")
             return ws
-        conn = Connection(ws, identity, asyncio.Queue(self._queue_size))
+        conn = Connection(ws, identity, asyncio.Queue(self._queue_size), board_only)
         self._connections.add(conn)
         if conn.supervising and self._viewed is None:  # rule 7: views follow the snapshot
             self._viewed = self._state()
@@ -393,6 +413,14 @@ class Hub:
             self._end(conn, WSCloseCode.GOING_AWAY, b"server shutting down")
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _wants(conn: Connection, own: AgentId | None) -> bool:
+    """Whether an event goes to this connection: supervisors' full feeds (rules 3, 7a),
+    and an agent's own changes to that agent (rule 2)."""
+    if conn.supervising:
+        return not conn.board_only
+    return own is not None and conn.identity.agent == own
 
 
 def _queue_of(effect: Effect) -> QueueId | None:

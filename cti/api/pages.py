@@ -29,6 +29,9 @@ STATIC: Final = {
     "signin.js": "text/javascript",
     "wallboard.js": "text/javascript",
     "supervise.js": "text/javascript",
+    "format.js": "text/javascript",
+    "rows.js": "text/javascript",
+    "tiles.js": "text/javascript",
 }
 HEADERS: Final = {  # rule 2
     "Content-Security-Policy": (

@@ -40,7 +40,7 @@ Place = tuple[int, float, str]  # a place in line: as WaitingCall.sort_key()
 def dispatch(work: Work) -> None:
     if work.dials:
         _reserved(work)
-    if not work.available:
+    if not work.available or not work.waiting:  # nobody to match: skip listing the agents
         return
     candidates = _candidates(work)
     if not candidates:

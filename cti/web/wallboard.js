@@ -1,128 +1,26 @@
 // The wallboard: a snapshot, then the hub's coalesced `views` over the live feed
 // (cti/api/hub.py rule 7). Nothing is polled; times tick locally from the server's
-// instants, corrected by the clock offset of the last message.
+// instants, corrected by the clock offset of the last message. Each draw writes only what
+// a message changed (cti/web/rows.js, cti/web/tiles.js), and the tick only the clocks on
+// screen, so a board of 1,000 agents stays light at 200 changes a second.
 import * as supervise from "/static/supervise.js";
+import { KeyedRows } from "/static/rows.js";
+import { Tiles } from "/static/tiles.js";
+import { STATE_TEXT, clock, flag, setClass, setText } from "/static/format.js";
 
 const CSRF = { "X-CTI-CSRF": "1" };
-const STATE_TEXT = {
-  available: "Ready", offered: "Ringing", on_call: "On call", wrap_up: "Wrap-up",
-  not_ready: "Not ready", logged_out: "Logged out",
-};
 const board = { queues: new Map(), agents: new Map(), offset: 0, alerts: [], amiUp: true };
+const pending = { all: true, queues: new Set(), agents: new Set(), alerts: true };
 let sortKey = "agent";
 let sortUp = true;
-let drawn = false;
+let drawing = false;
 let retry = 1;
+let tiles, agentRows, callerRows;
+const callerQueue = new Map(); // call id -> the queue it waits in
 
 function $(id) { return document.getElementById(id); }
 
 function serverNow() { return Date.now() / 1000 + board.offset; }
-
-function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  const mm = String(m).padStart(h ? 2 : 1, "0"), ss = String(r).padStart(2, "0");
-  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
-}
-
-function cell(row, text, className) {
-  const td = row.insertCell();
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
-
-// Levels of the queue's thresholds (cti/domain/thresholds.py), said in words and with an
-// icon as well as in colour; "ok" is left unsaid, so what needs a look stands out.
-const LEVEL_TEXT = { ok: "✓ ok", warn: "⚠ warn", alert: "✖ alert" };
-const LEVEL_RANK = { ok: 0, warn: 1, alert: 2 };
-
-function percent(ratio) {
-  return ratio === null || ratio === undefined ? "–" : `${(ratio * 100).toFixed(1).replace(/\.0$/, "")} %`;
-}
-
-function duration(seconds) {
-  return seconds === null || seconds === undefined ? "–" : clock(seconds);
-}
-
-function flag(level, why) {
-  const shown = document.createElement("span");
-  shown.className = `flag ${level}`;
-  shown.textContent = LEVEL_TEXT[level] || "";
-  if (why) shown.title = why;
-  return shown;
-}
-
-function measure(list, label, value, level, why) {
-  const dt = document.createElement("dt");
-  dt.textContent = label;
-  const dd = document.createElement("dd");
-  dd.textContent = value;
-  if (level && level !== "ok") {
-    dd.append(" ", flag(level, why));
-    dt.className = dd.className = `at-${level}`;
-  }
-  list.append(dt, dd);
-}
-
-function tileLevel(levels) {
-  if (!levels) return "ok";
-  const all = [levels.longest_wait.level, levels.ready_agents.level, levels.service_level.level,
-    levels.not_ready.level];
-  return all.reduce((worst, l) => (LEVEL_RANK[l] > LEVEL_RANK[worst] ? l : worst), "ok");
-}
-
-function drawQueues() {
-  const tiles = $("queues");
-  tiles.replaceChildren();
-  for (const q of [...board.queues.values()].sort((a, b) => a.queue.localeCompare(b.queue))) {
-    const levels = q.levels, today = q.today, worst = tileLevel(levels);
-    const tile = document.createElement("article");
-    tile.className = `tile level-${worst}`;
-    tile.dataset.queue = q.queue;
-    const oldest = q.calls.length ? serverNow() - Math.min(...q.calls.map((c) => c.entered_at)) : 0;
-    const members = q.agents;
-    const loggedIn = Object.entries(members).filter(([s]) => s !== "logged_out")
-      .reduce((n, [, ids]) => n + ids.length, 0);
-    tile.innerHTML = `<div class="head"><h3></h3></div>
-      <p class="big"><span class="waiting"></span> <span class="unit">waiting</span></p>
-      <dl class="members live"></dl>
-      <h4>Today</h4>
-      <dl class="members today"></dl>`;
-    const title = tile.querySelector("h3");
-    title.textContent = q.name ? `${q.name} (${q.queue})` : q.queue;
-    if (worst !== "ok") tile.querySelector(".head").append(flag(worst));
-    tile.querySelector(".waiting").textContent = q.calls.length;
-    const live = tile.querySelector(".live");
-    const wait = levels && levels.longest_wait, ready = levels && levels.ready_agents;
-    const away = levels && levels.not_ready;
-    measure(live, "Longest wait", clock(oldest), wait && wait.level,
-      wait && `warn from ${clock(wait.warn)}, alert from ${clock(wait.alert)}`);
-    measure(live, "Logged in", loggedIn);
-    measure(live, "Ready", members.available.length, ready && ready.level,
-      ready && `warn below ${ready.warn}, alert below ${ready.alert}`);
-    measure(live, "On call", members.on_call.length + members.offered.length);
-    measure(live, "Wrap-up", members.wrap_up.length);
-    const over = away ? Object.keys(away.agents) : [];
-    measure(live, "Not ready", members.not_ready.length, away && away.level,
-      over.length ? `near or over the reason's limit: ${over.join(", ")}` : "");
-    const figures = tile.querySelector(".today");
-    if (!today) {
-      measure(figures, "Offered", "–");
-    } else {
-      const sl = levels && levels.service_level;
-      measure(figures, "Offered", today.offered);
-      measure(figures, "Answered", today.answered);
-      measure(figures, "Abandoned", today.abandoned);
-      measure(figures, "Abandon %", percent(today.abandon_rate));
-      measure(figures, `Service level (${today.service_level_seconds} s)`, percent(today.service_level),
-        sl && sl.level, sl && `warn below ${percent(sl.warn)}, alert below ${percent(sl.alert)}`);
-      measure(figures, "ASA", duration(today.asa_seconds));
-      measure(figures, "AHT", duration(today.aht_seconds));
-    }
-    tiles.append(tile);
-  }
-}
 
 // Alerts as they happen (cti/api/board.py rule 3), newest first; the server keeps the
 // last 50 for a reconnecting page, and so does the page.
@@ -163,26 +61,49 @@ function alerted(alert) {
   if (alert.kind === "link_up") board.amiUp = true;
 }
 
-function drawCallers() {
-  const body = $("callers").tBodies[0];
-  body.replaceChildren();
-  const callers = [];
-  for (const q of board.queues.values()) {
-    const rings = new Map(q.offers.map((o) => [o.call_id, o]));
-    for (const c of q.calls) callers.push({ ...c, queue: q.queue, offer: rings.get(c.call_id) });
+function cells(row, count) {
+  for (let n = 0; n < count; n += 1) row.insertCell();
+  return row.cells;
+}
+
+function makeCaller(call) {
+  const row = document.createElement("tr");
+  row.dataset.call = call;
+  cells(row, 6);
+  return row;
+}
+
+function fillCaller(row, c) {
+  const [position, number, queue, priority, , ringing] = row.cells;
+  setText(position, c.position);
+  setText(number, c.caller || "unknown");
+  setText(queue, c.queue);
+  setText(priority, c.priority ? `▲ ${c.priority}` : "0");
+  setClass(priority, c.priority ? "urgent" : "");
+  setText(ringing, c.offer ? `${c.offer.agent}, ring ${c.offer.rings} of ${c.offer.ring_limit}` : "–");
+}
+
+function tickCaller(row, c) { setText(row.cells[4], clock(serverNow() - c.entered_at)); }
+
+function callerOrder(a, b) {
+  return b.priority - a.priority || a.entered_at - b.entered_at || a.call_id.localeCompare(b.call_id);
+}
+
+function drawCallers(queues) {
+  for (const queue of queues) {
+    const q = board.queues.get(queue);
+    const calls = q ? q.calls : [];
+    const rings = new Map((q ? q.offers : []).map((o) => [o.call_id, o]));
+    const now = new Set(calls.map((c) => c.call_id));
+    for (const [call, where] of callerQueue) {
+      if (where === queue && !now.has(call)) { callerQueue.delete(call); callerRows.drop(call); }
+    }
+    for (const c of calls) {
+      callerQueue.set(c.call_id, queue);
+      callerRows.put(c.call_id, { ...c, queue, offer: rings.get(c.call_id) }, pending.all);
+    }
   }
-  callers.sort((a, b) => b.priority - a.priority || a.entered_at - b.entered_at);
-  for (const c of callers) {
-    const row = body.insertRow();
-    row.dataset.call = c.call_id;
-    cell(row, c.position);
-    cell(row, c.caller || "unknown");
-    cell(row, c.queue);
-    cell(row, c.priority ? `▲ ${c.priority}` : "0", c.priority ? "urgent" : "");
-    cell(row, clock(serverNow() - c.entered_at));
-    cell(row, c.offer ? `${c.offer.agent}, ring ${c.offer.rings} of ${c.offer.ring_limit}` : "–");
-  }
-  $("no-callers").hidden = callers.length > 0;
+  $("no-callers").hidden = callerRows.size > 0;
 }
 
 function agentText(a) {
@@ -190,54 +111,96 @@ function agentText(a) {
     .join(" ").toLowerCase();
 }
 
-function drawAgents() {
-  const body = $("agents").tBodies[0];
-  body.replaceChildren();
+function makeAgent(agent) {
+  const row = document.createElement("tr");
+  row.dataset.agent = agent;
+  row.tabIndex = 0; // a row is chosen with a click or Enter: the agent's actions (C8)
+  const [id, , state] = cells(row, 9);
+  id.textContent = agent;
+  const badge = document.createElement("span");
+  badge.className = "badge";
+  state.append(badge, document.createTextNode(""));
+  return row;
+}
+
+function fillAgent(row, a) {
+  const chosen = supervise.selected() === a.agent;
+  setClass(row, chosen ? "selected" : "");
+  if (row.getAttribute("aria-selected") !== String(chosen)) row.setAttribute("aria-selected", String(chosen));
+  const [, name, state, , queues, calls, misses, call, device] = row.cells;
+  setText(name, a.name || "–");
+  setClass(state, `state ${a.state}`);
+  setText(state.firstChild, STATE_TEXT[a.state] || a.state);
+  setText(state.lastChild, a.reason ? ` ${a.reason}` : "");
+  setText(queues, (a.queues || []).join(", ") || "–");
+  setText(calls, a.calls_answered ?? 0);
+  setText(misses, a.misses_in_row ?? 0);
+  setText(call, a.call ? `${a.call.caller || "unknown"} · ${a.call.queue || ""}` : "–");
+  setText(device, a.device || "–");
+}
+
+function tickAgent(row, a) {
+  setText(row.cells[3], a.state === "logged_out" || !a.since ? "–" : clock(serverNow() - a.since));
+}
+
+function agentOrder(a, b) {
+  const x = a[sortKey] ?? "", y = b[sortKey] ?? "";
+  const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+  return (sortUp ? order : -order) || a.agent.localeCompare(b.agent);
+}
+
+function agentShown(a) {
   const needle = $("filter").value.trim().toLowerCase();
-  const rows = [...board.agents.values()].filter((a) => !needle || agentText(a).includes(needle));
-  rows.sort((a, b) => {
-    const x = a[sortKey] ?? "", y = b[sortKey] ?? "";
-    const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
-    return sortUp ? order : -order;
-  });
-  for (const a of rows) {
-    const row = body.insertRow();
-    row.dataset.agent = a.agent;
-    row.tabIndex = 0; // a row is chosen with a click or Enter: the agent's actions (C8)
-    if (supervise.selected() === a.agent) row.className = "selected";
-    row.setAttribute("aria-selected", String(supervise.selected() === a.agent));
-    cell(row, a.agent);
-    cell(row, a.name || "–");
-    const state = cell(row, "", `state ${a.state}`);
-    const badge = document.createElement("span");
-    badge.className = "badge";
-    badge.textContent = STATE_TEXT[a.state] || a.state;
-    state.append(badge);
-    if (a.reason) state.append(` ${a.reason}`);
-    cell(row, a.state === "logged_out" || !a.since ? "–" : clock(serverNow() - a.since));
-    cell(row, (a.queues || []).join(", ") || "–");
-    cell(row, a.calls_answered ?? 0);
-    cell(row, a.misses_in_row ?? 0);
-    const call = a.call;
-    cell(row, call ? `${call.caller || "unknown"} · ${call.queue || ""}` : "–");
-    cell(row, a.device || "–");
+  return !needle || agentText(a).includes(needle);
+}
+
+function drawAgents(changed, arrangeAfter) {
+  for (const agent of changed) {
+    const a = board.agents.get(agent);
+    if (a) agentRows.put(agent, a, arrangeAfter);
+    else agentRows.drop(agent);
   }
 }
 
 function draw() {
-  drawn = false;
-  drawQueues();
-  drawAlerts();
-  drawCallers();
-  drawAgents();
-  supervise.draw(serverNow(), clock, STATE_TEXT);
+  drawing = false;
+  const now = serverNow();
+  if (pending.all) {
+    for (const agent of [...agentRows.keys()]) if (!board.agents.has(agent)) agentRows.drop(agent);
+    for (const call of [...callerQueue.keys()]) if (!board.queues.has(callerQueue.get(call))) {
+      callerQueue.delete(call);
+      callerRows.drop(call);
+    }
+    pending.agents = new Set(board.agents.keys());
+    pending.queues = new Set(board.queues.keys());
+  }
+  tiles.draw(board.queues, pending.all ? null : pending.queues, now);
+  drawCallers(pending.queues);
+  drawAgents(pending.agents, pending.all);
+  if (pending.all) { agentRows.arrange(); callerRows.arrange(); }
+  if (pending.alerts) drawAlerts();
+  Object.assign(pending, { all: false, queues: new Set(), agents: new Set(), alerts: false });
+  supervise.draw(now, clock, STATE_TEXT);
 }
 
-function later() {
-  if (!drawn) {
-    drawn = true;
+function later(what = { all: true }) {
+  if (what.all) pending.all = true;
+  for (const q of what.queues || []) pending.queues.add(q);
+  for (const a of what.agents || []) pending.agents.add(a);
+  if (what.alerts) pending.alerts = true;
+  if (!drawing) {
+    drawing = true;
     requestAnimationFrame(draw);
   }
+}
+
+// The 1 s tick: only what time changes, on screen (cti/web/rows.js rule 4).
+function tick() {
+  const now = serverNow();
+  tiles.tick(now);
+  agentRows.tick();
+  callerRows.tick();
+  supervise.draw(now, clock, STATE_TEXT);
 }
 
 function take(message) {
@@ -253,15 +216,15 @@ function take(message) {
     board.alerts = [...(message.alerts || [])].reverse().slice(0, MOST_ALERTS);
     board.amiUp = message.ami_up !== false;
     board.zone = message.today ? message.today.timezone : undefined;
+    later({ all: true, alerts: true });
   } else if (message.type === "alert") {
     alerted(message);
+    later({ alerts: true });
   } else if (message.type === "views") {
     for (const q of message.queues) board.queues.set(q.queue, q);
     for (const a of message.agents) board.agents.set(a.agent, a);
-  } else {
-    return;
+    later({ queues: message.queues.map((q) => q.queue), agents: message.agents.map((a) => a.agent) });
   }
-  later();
 }
 
 function link(text, ok) {
@@ -272,7 +235,7 @@ function link(text, ok) {
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/api/v1/events`);
+  const socket = new WebSocket(`${scheme}://${location.host}/api/v1/events?feed=board`);
   socket.onopen = () => { retry = 1; link("live", true); };
   socket.onmessage = (event) => take(JSON.parse(event.data));
   socket.onclose = async () => {
@@ -289,12 +252,19 @@ async function main() {
   if (who.status === 401) { location.assign("/signin"); return; }
   const me = await who.json();
   $("who").textContent = `${me.name} (${me.role})`;
-  await supervise.setUp(board, me, later);
+  tiles = new Tiles($("queues"));
+  agentRows = new KeyedRows($("agents").tBodies[0], {
+    make: makeAgent, fill: fillAgent, order: agentOrder, keep: agentShown, tick: tickAgent,
+  });
+  callerRows = new KeyedRows($("callers").tBodies[0], {
+    make: makeCaller, fill: fillCaller, order: callerOrder, tick: tickCaller,
+  });
+  await supervise.setUp(board, me, () => later());
   $("signout").addEventListener("click", async () => {
     await fetch("/api/v1/session", { method: "DELETE", headers: CSRF });
     location.assign("/signin");
   });
-  $("filter").addEventListener("input", later);
+  $("filter").addEventListener("input", () => later());
   for (const button of document.querySelectorAll("th button[data-sort]")) {
     button.addEventListener("click", () => {
       sortUp = sortKey === button.dataset.sort ? !sortUp : true;
@@ -302,7 +272,7 @@ async function main() {
       later();
     });
   }
-  setInterval(later, 1000); // times in state and waits tick locally
+  setInterval(tick, 1000); // times in state and waits tick locally
   connect();
 }
 

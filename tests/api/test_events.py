@@ -170,3 +170,40 @@ async def test_a_supervisor_gets_the_changed_queues_and_agents_coalesced(api: Ap
     assert status == 200, listed
     assert {q["queue"]: q for q in listed["queues"]}["sales"]["waiting"] == 20
     assert api.hub.views_sent == len(received)
+
+
+async def test_the_first_change_after_a_quiet_spell_is_sent_at_once(api: Api) -> None:
+    """Hub rule 7: only later changes wait for the window; the first goes on the loop's
+    next turn. With a window of a minute, the views still come within the receive's 5 s."""
+    async with api.client.ws_connect(EVENTS, headers=bearer(api.supervisor)) as ws:
+        await next_message(ws, "snapshot")
+        while not all(q["today"] for q in (await next_message(ws, "views"))["queues"]):
+            pass  # the board's first figures, sent as the feed opened (hub rule 8)
+        api.hub._coalesce = 60.0  # a window no test could wait out,
+        api.hub._flushed_at = float("-inf")  # which the last views closed long ago
+        await api.log_in("1002")
+        views = await next_message(ws, "views")
+    assert [a["agent"] for a in views["agents"]] == ["1002"]
+    assert views["agents"][0]["state"] == "available"
+
+
+async def test_the_wallboards_feed_has_the_views_without_a_message_per_event(api: Api) -> None:
+    """Hub rule 7a, events rule 3: `feed=board` gets the snapshot and the views, not the
+    agent_changed of the full feed (which the hub queues before the views it causes)."""
+    full = api.client.ws_connect(EVENTS, headers=bearer(api.supervisor))
+    board = api.client.ws_connect(f"{EVENTS}?feed=board", headers=bearer(api.supervisor))
+    async with full as everything, board as wallboard:
+        await next_message(everything, "snapshot")
+        await next_message(wallboard, "snapshot")
+        await api.log_in("1002")
+        changed = await next_message(everything, "agent_changed")
+        kinds = []
+        while True:
+            message = json.loads((await wallboard.receive(timeout=5)).data)
+            kinds.append(message["type"])
+            if message["type"] == "views" and any(a["agent"] == "1002" for a in message["agents"]):
+                break
+    assert (changed["agent"], changed["state"]) == ("1002", "available")
+    assert "agent_changed" not in kinds, kinds
+    status, refused = await api.call("GET", f"{EVENTS}?feed=all", api.supervisor)
+    assert (status, refused["field"]) == (400, "feed"), refused

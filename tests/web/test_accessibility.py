@@ -33,7 +33,7 @@ EDGES: Final = [
     ("--warn-line", "--panel"), ("--warn-line", "--paper"),
     ("--alert-line", "--panel"), ("--alert-line", "--paper"),
 ]  # fmt: skip
-SCRIPT: Final = (WEB / "wallboard.js").read_text()
+SCRIPT: Final = (WEB / "format.js").read_text()  # the levels in words
 
 
 class Elements(HTMLParser):

@@ -7,7 +7,7 @@ real Asterisk (tests/lab/test_monitoring_e2e.py)."""
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, WebSocketRoute, expect
 
 from cti.domain.effects import HangUpChannel, SpyOnCall, SwitchSpy
 from cti.domain.ids import ChannelId
@@ -58,11 +58,21 @@ async def test_forcing_not_ready_ready_and_logout_from_the_agents_row(
 async def test_an_action_on_an_agent_who_logged_out_meanwhile_says_why(
     page: Page, driven: Api
 ) -> None:
+    """The page has not heard of the logout yet (its feed is held back, as on a slow
+    network) when the supervisor presses Log out: the server's refusal is shown."""
+    held: list[str | bytes] = []
+
+    def feed(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        server.on_message(lambda message: held.append(message) if held else ws.send(message))
+
+    await page.route_web_socket("**/api/v1/events*", feed)
     token = await driven.log_in("1001")
     await _open(page, driven)
     await page.locator('#agents tr[data-agent="1001"]').click()
+    held.append("")  # from here the server's messages are held back
     await driven.call("POST", "/api/v1/agents/1001/logout", token)
-    await page.get_by_role("button", name="Log out").click(force=True)  # pressed as it changed
+    await page.get_by_role("button", name="Log out").click()
     await expect(page.locator("#panel-outcome")).to_contain_text("not logged in")
 
 

@@ -123,3 +123,34 @@ async def test_an_urgent_caller_raises_an_alert_and_the_tiles_show_levels_and_to
     await page.screenshot(path=str(SHOTS / "wallboard-alerts-1280.png"), full_page=True)
     await page.set_viewport_size({"width": 1920, "height": 1080})
     await page.screenshot(path=str(SHOTS / "wallboard-alerts-1920.png"), full_page=True)
+
+
+async def test_the_agents_table_sorts_filters_and_moves_a_changed_row_to_its_place(
+    page: Page, driven: Api
+) -> None:
+    """Rows are kept and updated in place (cti/web/rows.js): a sort puts them in order, a
+    live change moves only the changed row to where the order now puts it, the filter
+    takes rows out and gives them back."""
+    token = await driven.log_in("1001")
+    await driven.log_in("1002")
+    await sign_in(page, str(driven.client.make_url("")).rstrip("/"))
+    rows = page.locator("#agents tbody tr")
+    await expect(rows.locator(".badge")).to_have_text(["Ready", "Ready"])
+    await page.evaluate("window.sameDocument = true")
+
+    await page.get_by_role("button", name="State", exact=True).click()  # ascending: ready first
+    await driven.call("POST", "/api/v1/agents/1001/not-ready", token, {"reason": "lunch"})
+    await expect(rows).to_contain_text(["1002", "1001"])  # moved behind, live
+    await page.get_by_role("button", name="State", exact=True).click()  # descending
+    await expect(rows).to_contain_text(["1001", "1002"])
+    await page.get_by_role("button", name="State", exact=True).click()  # ascending again
+    await expect(rows).to_contain_text(["1002", "1001"])
+
+    await page.get_by_label("Filter").fill("lunch")
+    await expect(rows).to_contain_text(["1001"])
+    await driven.call("POST", "/api/v1/agents/1001/ready", token, {})
+    await expect(rows).to_have_count(0)  # no longer matches: out of the table
+    await page.get_by_label("Filter").fill("")
+    await expect(rows).to_contain_text(["1001", "1002"])  # both ready: by id
+    await expect(rows.locator(".badge")).to_have_text(["Ready", "Ready"])
+    assert await page.evaluate("window.sameDocument") is True
