@@ -51,10 +51,13 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         await context.close()
 
 
-async def sign_in(page: Page, server: ServerProcess | str, password: str = PASSWORD) -> None:
-    """Sign ann in through the sign-in page of the server (or the server at this URL)."""
+async def sign_in(
+    page: Page, server: ServerProcess | str, password: str = PASSWORD, name: str = "ann"
+) -> None:
+    """Sign ann (or `name`) in through the sign-in page of the server (or the server at
+    this URL)."""
     url = server if isinstance(server, str) else server.url
     await page.goto(url + "/signin")
-    await page.get_by_label("Name").fill("ann")
+    await page.get_by_label("Name").fill(name)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()

@@ -22,11 +22,11 @@ from typing import Any, Final
 from aiohttp import web
 
 from cti.api import answers, views
-from cti.api.auth import identify, require, require_agent, revoke_quietly
+from cti.api.auth import identify, require_agent, revoke_quietly
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError, bad_request
-from cti.api.identity import Identity, login_token_name
-from cti.api.route import route
+from cti.api.identity import login_token_name
+from cti.api.route import BOARD, route
 from cti.api.shapes import Consult, Empty, Login, NotReady, Preview, Transfer, WrapUpEnd, device_of
 from cti.domain.commands import (
     CancelConsult,
@@ -261,22 +261,17 @@ async def get_agent(request: web.Request) -> web.Response:
     "GET",
     "/api/v1/agents",
     answer=answers.Agents,
-    roles=SUPERVISING,
-    summary="Every configured agent with its live state (C8)",
+    roles=BOARD,
+    summary="Every configured agent with its live state (C8; numbers masked to viewers, P22)",
     tag="supervisors",
 )
 async def list_agents(request: web.Request) -> web.Response:
     """Every configured agent with its live state; logged-out ones as logged_out (C8)."""
     ctx = context_of(request)
-    identity = await identify(ctx, request)
-    _supervising(identity)
+    shown = (await identify(ctx, request)).sees_numbers
     state, now = ctx.engine.state, ctx.now()
-    agents = [views.agent_view(state, a, now, numbers=True) for a in views.agent_ids(state)]
+    agents = [views.agent_view(state, a, now, numbers=shown) for a in views.agent_ids(state)]
     return web.json_response({"agents": agents})
-
-
-def _supervising(identity: Identity) -> None:
-    require(identity, *SUPERVISING)
 
 
 # Preview dialling (issue 4, P25) ---------------------------------------------------------

@@ -60,7 +60,7 @@ class Supervisors(Protocol):
 
     def refresh(self, queues: Iterable[QueueId]) -> None: ...
 
-    def broadcast(self, body: Json) -> None: ...
+    def broadcast(self, body: Json, *, masked: Json | None = None) -> None: ...
 
 
 class Board:
@@ -116,8 +116,9 @@ class Board:
             "levels": None if levels is None else levels_view(levels),
         }
 
-    def snapshot(self) -> Json:
-        """The board's part of a supervisor's snapshot: the day, the link, recent alerts."""
+    def snapshot(self, *, numbers: bool = True) -> Json:
+        """The board's part of a supervisor's snapshot: the day, the link, recent alerts
+        (their callers' numbers masked unless `numbers`: a viewer's, P22)."""
         day = self._day
         return {
             "today": None
@@ -125,7 +126,7 @@ class Board:
             else {"date": day.date.isoformat(), "since": day.start, "until": day.end,
                   "timezone": str(self._zone)},
             "ami_up": self._ami_up(),
-            "alerts": [alert_view(a) for a in self._alerts],
+            "alerts": [alert_view(a, numbers=numbers) for a in self._alerts],
         }  # fmt: skip
 
     @property
@@ -213,7 +214,8 @@ class Board:
         self._alerts.append(alert)
         logger.info("alert: %s", alert.text)
         if self._out is not None:
-            self._out.broadcast({"type": "alert", **alert_view(alert)})
+            whole, masked = alert_view(alert, numbers=True), alert_view(alert, numbers=False)
+            self._out.broadcast({"type": "alert", **whole}, masked={"type": "alert", **masked})
 
 
 def _ended_queues(decision: Decision) -> set[QueueId]:
@@ -233,8 +235,13 @@ def _span(day: Day) -> tuple[Instant, Instant]:
     return day.start, day.end
 
 
-def alert_view(alert: Alert) -> Json:
-    return plain_object(alert)
+def alert_view(alert: Alert, *, numbers: bool) -> Json:
+    """An alert as the feed sends it; a number it names masked unless `numbers` (P22)."""
+    body = plain_object(alert)
+    number = body.pop("number", None)
+    if isinstance(number, str) and not numbers:
+        body["text"] = alert.text.replace(number, views.mask(number))
+    return body
 
 
 def reading_view(reading: Reading) -> Json:

@@ -18,7 +18,7 @@ from aiohttp import web
 from cti.api.auth import identify
 from cti.api.context import context_of
 from cti.api.query import choice, one_of, query_fields
-from cti.api.route import route
+from cti.api.route import WATCHING, route
 
 routes = web.RouteTableDef()
 
@@ -36,6 +36,7 @@ class Feed(StrEnum):
     answer=None,
     status=101,
     errors=(400,),
+    roles=WATCHING,
     query={"feed": one_of("events (every message, the default) or board (rule 3)", Feed)},
     tag="supervisors",
 )

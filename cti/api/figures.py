@@ -23,15 +23,13 @@ from cti.api.auth import identify, require_agent
 from cti.api.context import context_of
 from cti.api.errors import ApiError
 from cti.api.query import WHEN, figures_range, moment, query_fields
-from cti.api.route import route
+from cti.api.route import BOARD, route
 from cti.domain.ids import QueueId
-from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
 
 SINCE: Final = f"{WHEN} (default: 24 hours before until)"
 UNTIL: Final = f"{WHEN} (default: now)"
-READERS: Final = (Role.SUPERVISOR, Role.ADMIN)
 
 
 @route(
@@ -59,9 +57,9 @@ async def agent_figures(request: web.Request) -> web.Response:
     "GET",
     "/api/v1/queues/{queue_id}/figures",
     summary="A queue's offered, answered and abandoned calls, service level, ASA and AHT "
-    "over [since, until) (supervisors, admins)",
+    "over [since, until) (supervisors, admins, viewers)",
     answer=answers.QueueFiguresAnswer,
-    roles=READERS,
+    roles=BOARD,
     errors=(400, 404),
     query={"since": moment(SINCE), "until": moment(UNTIL)},
     tag="history",

@@ -44,6 +44,10 @@ Rules:
    or ends (with `why` it ended). Agents are not told.
 10. Supervisors see the queues' outage notices (P20): in the snapshot (`notices`) and as a
    `notice` message when one is set, replaced or cleared (`notice` null).
+11. A viewer (a wall display, P22) gets the wallboard's feed (rule 7a) with every caller's
+   number masked (cti/api/views.py mask): the snapshot, views built a second time masked
+   (only while a viewer is connected), alerts with the number in their text masked, and
+   the notices; no monitoring session, no message per event.
 """
 
 from __future__ import annotations
@@ -116,7 +120,15 @@ class Connection:
 
     @property
     def supervising(self) -> bool:
-        return self.identity.role is not Role.AGENT
+        return self.identity.supervises
+
+    @property
+    def viewing(self) -> bool:  # rule 11
+        return self.identity.role is Role.VIEWER
+
+    @property
+    def watching(self) -> bool:  # gets the views: supervising or viewing
+        return self.identity.watches
 
 
 class BoardView(Protocol):
@@ -124,7 +136,7 @@ class BoardView(Protocol):
 
     def queue_extras(self, queue: QueueId) -> dict[str, object]: ...
 
-    def snapshot(self) -> dict[str, object]: ...
+    def snapshot(self, *, numbers: bool = True) -> dict[str, object]: ...
 
 
 class Hub:
@@ -177,7 +189,7 @@ class Hub:
     # Views (rule 7) ------------------------------------------------------------------
 
     def _mark(self, decision: Decision) -> None:
-        if not any(c.supervising for c in self._connections):
+        if not any(c.watching for c in self._connections):
             return
         for effect in decision.effects:
             queue = _queue_of(effect)
@@ -187,14 +199,19 @@ class Hub:
 
     def refresh(self, queues: Iterable[QueueId]) -> None:
         """Send these queues again in the next views (rule 8)."""
-        if not any(c.supervising for c in self._connections):
+        if not any(c.watching for c in self._connections):
             return
         self._dirty.update(queues)
         self._schedule()
 
-    def broadcast(self, body: dict[str, object]) -> None:
-        """One message to every supervising connection, at once (rule 8)."""
+    def broadcast(
+        self, body: dict[str, object], *, masked: dict[str, object] | None = None
+    ) -> None:
+        """One message to every supervising connection, at once (rule 8); to viewers the
+        `masked` one, if any (rule 11)."""
         self._to_supervisors(_dumps(body))
+        if masked is not None:
+            self._to_viewers(_dumps(masked))
 
     def _schedule(self) -> None:
         if self._flush is not None:
@@ -217,17 +234,29 @@ class Hub:
             agents = changed_keys(viewed.agents, state.agents)
             queues = self._dirty | {q for a in agents for q in _queues_of(state, a)}
         self._dirty = set()
-        known = set(views.queue_ids(state))
-        message = {
-            "type": "views",
-            "at": now,
-            "queues": [self._queue_view(state, q, now) for q in sorted(queues & known)],
-            "agents": [views.agent_view(state, a, now, numbers=True) for a in sorted(agents)],
-        }
-        if not (message["queues"] or message["agents"]):
+        queues &= set(views.queue_ids(state))
+        if not (queues or agents):
             return
         self.views_sent += 1
-        self.broadcast(message)
+        self._to_supervisors(_dumps(self._views(state, now, queues, agents, numbers=True)))
+        if any(c.viewing for c in self._connections):  # rule 11
+            self._to_viewers(_dumps(self._views(state, now, queues, agents, numbers=False)))
+
+    def _views(
+        self,
+        state: AcdState,
+        now: Instant,
+        queues: set[QueueId],
+        agents: set[AgentId],
+        *,
+        numbers: bool,
+    ) -> dict[str, object]:
+        return {
+            "type": "views",
+            "at": now,
+            "queues": [self._queue_view(state, q, now, numbers) for q in sorted(queues)],
+            "agents": [views.agent_view(state, a, now, numbers=numbers) for a in sorted(agents)],
+        }
 
     def _route(self, effect: Effect) -> None:
         if isinstance(effect, OfferMade):
@@ -240,7 +269,9 @@ class Hub:
         elif isinstance(effect, NoticeChanged):  # rule 10
             notice = None if effect.notice is None else plain_object(effect.notice)
             body = {"type": "notice", "queue": effect.queue, "notice": notice, "by": effect.by}
-            self._to_supervisors(_dumps(body | {"at": effect.at}))
+            text = _dumps(body | {"at": effect.at})
+            self._to_supervisors(text)
+            self._to_viewers(text)  # rule 11: a notice names no caller
         elif isinstance(effect, MonitoringChanged):  # rule 9
             spy = None if effect.spy is None else spy_view(effect.spy)
             body = {"type": "monitoring", "supervisor": effect.supervisor, "agent": effect.agent}
@@ -259,11 +290,16 @@ class Hub:
             if conn.supervising:
                 self._put(conn, text)
 
+    def _to_viewers(self, text: str) -> None:
+        for conn in list(self._connections):
+            if conn.viewing:
+                self._put(conn, text)
+
     def _agent_connections(self, agent: AgentId) -> list[Connection]:
         return [
             c
             for c in self._connections
-            if not c.supervising and c.identity.agent == agent and not c.closing
+            if c.identity.role is Role.AGENT and c.identity.agent == agent and not c.closing
         ]
 
     def _put(self, conn: Connection, item: str | _Close) -> None:
@@ -341,9 +377,10 @@ class Hub:
         if not login_current(identity, self._state()):  # it ended while we upgraded
             await ws.close(code=LOGIN_ENDED, message=b"login ended")
             return ws
+        board_only = board_only or identity.role is Role.VIEWER  # rule 11
         conn = Connection(ws, identity, asyncio.Queue(self._queue_size), board_only)
         self._connections.add(conn)
-        if conn.supervising and self._viewed is None:  # rule 7: views follow the snapshot
+        if conn.watching and self._viewed is None:  # rule 7: views follow the snapshot
             self._viewed = self._state()
         self._put(conn, _dumps(self._snapshot(identity)))
         conn.pump = asyncio.get_running_loop().create_task(self._pump(conn))
@@ -363,21 +400,24 @@ class Hub:
         if identity.role is Role.AGENT and identity.agent is not None:
             agent = views.agent_view(state, identity.agent, now, numbers=True)
             return {"type": "snapshot", "at": now, "agent": agent}
+        shown = identity.sees_numbers  # rule 11
         return {
             "type": "snapshot",
             "at": now,  # the server's clock: a page places its own on it (rule 4)
             "agents": [
-                views.agent_view(state, a, now, numbers=True) for a in views.agent_ids(state)
+                views.agent_view(state, a, now, numbers=shown) for a in views.agent_ids(state)
             ],
-            "queues": [self._queue_view(state, q, now) for q in views.queue_ids(state)],
-            "monitoring": [spy_view(s) for s in state.spies.values()],  # rule 9
+            "queues": [self._queue_view(state, q, now, shown) for q in views.queue_ids(state)],
+            "monitoring": [spy_view(s) for s in state.spies.values()] if shown else [],  # 9, 11
             "notices": [plain_object(n) for n in state.notices.values()],  # rule 10
-            **(self._board.snapshot() if self._board is not None else {}),
+            **(self._board.snapshot(numbers=shown) if self._board is not None else {}),
         }
 
-    def _queue_view(self, state: AcdState, queue: QueueId, now: Instant) -> dict[str, object]:
+    def _queue_view(
+        self, state: AcdState, queue: QueueId, now: Instant, numbers: bool
+    ) -> dict[str, object]:
         """A queue as supervisors see it: its view, and the board's part of it (rule 8)."""
-        view = views.queue_view(state, queue, now, numbers=True)
+        view = views.queue_view(state, queue, now, numbers=numbers)
         return view if self._board is None else view | self._board.queue_extras(queue)
 
     async def _pump(self, conn: Connection) -> None:
@@ -420,7 +460,7 @@ def _wants(conn: Connection, own: AgentId | None) -> bool:
     and an agent's own changes to that agent (rule 2)."""
     if conn.supervising:
         return not conn.board_only
-    return own is not None and conn.identity.agent == own
+    return conn.identity.role is Role.AGENT and own is not None and conn.identity.agent == own
 
 
 def _queue_of(effect: Effect) -> QueueId | None:

@@ -1,6 +1,9 @@
 """An authenticated caller of the API, and the names of the tokens issued at agent login.
 
 Rule 1: `by` is how commands record who asked ("agent:1001", "supervisor:ann") (P3 audit).
+Rule 1a: supervisors and admins supervise: they see callers' numbers and act on any agent.
+A viewer (a wall display, P22) watches the wallboard only: numbers masked, no action, no
+history. An agent acts on itself and sees its own calls' numbers.
 Rule 2: a token issued at login is named `login:<agent>:<login instant>`, so the token
 itself says which login it belongs to (cti/api/auth.py, rule 3).
 """
@@ -16,6 +19,7 @@ from cti.storage.tokens import Role
 
 LOGIN_PREFIX: Final = "login:"
 LOGIN_PRECISION: Final = 1e-6  # seconds: how exactly a stored login instant comes back
+SUPERVISING: Final = frozenset({Role.SUPERVISOR, Role.ADMIN})  # rule 1a
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,12 +38,22 @@ class Identity:
         return f"{self.role.value}:{self.name}"
 
     @property
-    def sees_numbers(self) -> bool:
-        """Supervisors and admins see callers' numbers everywhere (P22)."""
+    def supervises(self) -> bool:
+        """Rule 1a: a supervisor or an admin."""
+        return self.role in SUPERVISING
+
+    @property
+    def watches(self) -> bool:
+        """Rule 1a: gets the wallboard (a supervisor, an admin or a viewer)."""
         return self.role is not Role.AGENT
 
+    @property
+    def sees_numbers(self) -> bool:
+        """Supervisors and admins see callers' numbers everywhere (P22)."""
+        return self.supervises
+
     def may_act_on(self, agent: AgentId) -> bool:
-        return self.role is not Role.AGENT or self.agent == agent
+        return self.supervises or (self.role is Role.AGENT and self.agent == agent)
 
 
 def login_token_name(agent: AgentId, login: Instant) -> str:

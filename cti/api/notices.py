@@ -22,7 +22,7 @@ from cti.api.auth import identify, require
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError, invalid
 from cti.api.identity import Identity
-from cti.api.route import route
+from cti.api.route import BOARD, route
 from cti.api.shapes import Empty, NoticeBody
 from cti.domain.commands import ClearNotice, SetNotice
 from cti.domain.ids import QueueId
@@ -102,11 +102,12 @@ async def clear_notice(request: web.Request, _body: Empty) -> web.Response:
     "/api/v1/notices",
     answer=answers.Notices,
     summary="The outage notices set now, by queue (P20)",
+    roles=BOARD,
     errors=(403,),
     tag="supervisors",
 )
 async def list_notices(request: web.Request) -> web.Response:
     ctx = context_of(request)
-    require(await identify(ctx, request), *SUPERVISING)
+    require(await identify(ctx, request), *BOARD)
     notices = ctx.engine.state.notices
     return web.json_response({"notices": [notice_view(notices[q]) for q in sorted(notices)]})

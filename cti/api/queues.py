@@ -14,7 +14,7 @@ from aiohttp import web
 from cti.api import answers, views
 from cti.api.auth import identify
 from cti.api.context import context_of
-from cti.api.route import route
+from cti.api.route import WATCHING, route
 
 routes = web.RouteTableDef()
 
@@ -24,6 +24,7 @@ routes = web.RouteTableDef()
     "GET",
     "/api/v1/queues",
     answer=answers.Queues,
+    roles=WATCHING,
     tag="supervisors",
     summary="Every queue: callers in serve order, members by state, offers (C8)",
 )

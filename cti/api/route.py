@@ -12,6 +12,8 @@ characters (LINE, as a query value), else a 400 naming it: an id that long or th
 broken names nothing here, and must not reach a lookup or a log whole.
 Rule 3: what needs the path to decide (an agent acting only on itself) is the handler's
 check (cti/api/auth.py require_agent).
+Rule 3a: a viewer (P22) may call only the routes that list it (WATCHING, BOARD): the
+wallboard's reads, never an action, a call record or a callback.
 Rule 4: `errors` are the statuses an operation can answer besides its success; 401 and
 403 are added unless `public`, 400 and 413 with a body (and 422 with a body that has
 fields: a text or number out of its rule), 503 always.
@@ -38,7 +40,9 @@ from cti.storage.tokens import Role
 B = TypeVar("B", bound=BaseModel)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BodyHandler = Callable[[web.Request, B], Awaitable[web.StreamResponse]]
-EVERYONE: Final = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+EVERYONE: Final = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)  # the default: not viewers
+WATCHING: Final = (*EVERYONE, Role.VIEWER)  # routes a viewer's wallboard reads too (P22)
+BOARD: Final = (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER)  # the board's, not agents'
 
 
 def _no_query() -> Mapping[str, str | Param]:

@@ -28,7 +28,7 @@ from cti.api import answers
 from cti.api.auth import SESSION_COOKIE, identify, token_of
 from cti.api.context import context_of
 from cti.api.errors import ApiError
-from cti.api.route import route
+from cti.api.route import WATCHING, route
 from cti.api.shapes import SignIn
 
 routes = web.RouteTableDef()
@@ -82,6 +82,7 @@ async def sign_in(request: web.Request, body: SignIn) -> web.Response:
     "/api/v1/session",
     summary="Who the session cookie (or the bearer token) speaks for",
     answer=answers.SessionAnswer,
+    roles=WATCHING,
     tag="supervisors",
 )
 async def who(request: web.Request) -> web.Response:

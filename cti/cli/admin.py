@@ -51,6 +51,7 @@ from cti.storage.config_import import ImportFailed, document, import_files
 from cti.storage.config_store import ChangeSummary, ConfigChange, ConfigStore
 from cti.storage.database import Database, DatabaseUnavailable, open_database
 from cti.storage.dialect import UnsupportedDatabase
+from cti.storage.supervisors import PAGE_ROLES
 from cti.storage.tokens import Role
 
 PROG: Final = "cti admin"
@@ -330,7 +331,12 @@ def _parser() -> Parser:
         people, "add", _supervisor_add, "add a supervisor or set a new password (read from stdin)"
     )
     person.add_argument("name")
-    person.add_argument("--role", default="supervisor", choices=["supervisor", "admin"])
+    person.add_argument(
+        "--role",
+        default="supervisor",
+        choices=[role.value for role in PAGE_ROLES],
+        help="viewer: the wallboard only, callers' numbers masked (P22)",
+    )
     add_command(people, "remove", _supervisor_remove, "remove a supervisor").add_argument("name")
     phone = add_command(
         people, "phone", _supervisor_phone, "the phone that listen, whisper and barge call (C8)"

@@ -53,6 +53,7 @@ class Alert:
     queue: QueueId | None = None
     agent: AgentId | None = None
     call: CallId | None = None
+    number: str | None = None  # the caller's number the text names, for masking it (P22)
 
 
 def clock(seconds: float) -> str:
@@ -86,6 +87,7 @@ def _decision_alerts(decision: Decision, at: Instant) -> Iterator[Alert]:
                     text=f"Urgent caller {who} (priority {call.priority}) waiting in {call.queue}",
                     queue=call.queue,
                     call=call.call,
+                    number=call.caller or None,
                 )
         elif isinstance(effect, FindingRaised):
             found = _finding_alert(effect.finding, decision.effects, at)

@@ -2,8 +2,9 @@
 behind ConfigStore's supervisor methods.
 
 Rule 1: a supervisor has a name (cti.domain.ids PLAIN_RULE: what `by` records, e.g.
-"supervisor:ann"), a role (supervisor or admin: what its sessions may do, as a token of
-that role) and a password, stored only as a scrypt hash (cti/storage/credentials.py).
+"supervisor:ann"), a role (supervisor, admin or viewer: what its sessions may do, as a
+token of that role; a viewer only watches the wallboard, numbers masked: P22) and a
+password, stored only as a scrypt hash (cti/storage/credentials.py).
 Rule 2: removing a supervisor keeps the row (the audit trail names them), inactive and
 without a password, and revokes its live sessions in the same transaction; adding the
 name again makes it active with the new password.
@@ -29,7 +30,7 @@ from cti.storage.models import ApiTokenRow, SupervisorRow
 from cti.storage.tokens import IssuedToken, Role
 
 SESSION_PREFIX: Final = "session:"
-PAGE_ROLES: Final = (Role.SUPERVISOR, Role.ADMIN)
+PAGE_ROLES: Final = (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,7 +50,7 @@ def checked_name(name: str) -> str:
 def page_role(role: Role | str) -> Role:
     checked = tokens.role_of(role)
     if checked not in PAGE_ROLES:
-        raise ConfigError("a supervisor's role is supervisor or admin")
+        raise ConfigError("a supervisor's role is supervisor, admin or viewer")
     return checked
 
 

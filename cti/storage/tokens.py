@@ -29,6 +29,7 @@ class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    VIEWER = "viewer"  # a display: the wallboard with numbers masked, nothing else (P22)
 
 
 class TokenIdentity(NamedTuple):

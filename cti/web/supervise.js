@@ -3,6 +3,8 @@
 // phone, switching mode during the session. Every action goes through the API, signed by
 // the session cookie with the X-CTI-CSRF header; the server records who did it. Nothing
 // here changes what the page shows: the live feed brings the outcome, as for any change.
+// A viewer (a wall display, P22) gets none of it: no panel, no notice form, no controls;
+// the server refuses a viewer's actions anyway.
 const CSRF = { "X-CTI-CSRF": "1", "Content-Type": "application/json" };
 const MODES = { listen: "Listen", whisper: "Whisper", barge: "Barge" };
 const DOING = { listen: "Listening to", whisper: "Whispering to", barge: "Barging in on" };
@@ -37,8 +39,15 @@ async function run(label, method, path, body) {
   return ok;
 }
 
+export function viewing() { return desk.me !== null && desk.me.role === "viewer"; }
+
 export async function setUp(board, me, redraw) {
   Object.assign(desk, { board, me, redraw });
+  if (viewing()) {
+    document.body.classList.add("viewer");
+    $("notice-form").hidden = true;
+    return;
+  }
   const found = await act("GET", "/api/v1/reasons");
   desk.reasons = found.ok ? found.answer.reasons : [];
   const select = $("reason");
@@ -152,12 +161,15 @@ function drawNotices(now, clock) {
     const what = document.createElement("span");
     what.textContent = `Notice on ${n.queue}: ${n.text || "(no text)"} · plays ${n.prompt} · set by ` +
       `${n.by.replace(/^[a-z]+:/, "")} ${clock(now - n.since)} ago`;
-    const clear = document.createElement("button");
-    clear.type = "button";
-    clear.textContent = "Clear";
-    clear.setAttribute("aria-label", `Clear the outage notice of ${n.queue}`);
-    clear.addEventListener("click", () => clearNotice(n.queue));
-    item.append(what, " ", clear);
+    item.append(what);
+    if (!viewing()) {
+      const clear = document.createElement("button");
+      clear.type = "button";
+      clear.textContent = "Clear";
+      clear.setAttribute("aria-label", `Clear the outage notice of ${n.queue}`);
+      clear.addEventListener("click", () => clearNotice(n.queue));
+      item.append(" ", clear);
+    }
     list.append(item);
   }
   $("no-notices").hidden = desk.notices.size > 0;

@@ -103,7 +103,6 @@ function drawCallers(queues) {
       callerRows.put(c.call_id, { ...c, queue, offer: rings.get(c.call_id) }, pending.all);
     }
   }
-  $("no-callers").hidden = callerRows.size > 0;
 }
 
 function agentText(a) {
@@ -114,7 +113,7 @@ function agentText(a) {
 function makeAgent(agent) {
   const row = document.createElement("tr");
   row.dataset.agent = agent;
-  row.tabIndex = 0; // a row is chosen with a click or Enter: the agent's actions (C8)
+  if (!supervise.viewing()) row.tabIndex = 0; // chosen with a click or Enter: its actions (C8)
   const [id, , state] = cells(row, 9);
   id.textContent = agent;
   const badge = document.createElement("span");
@@ -178,6 +177,7 @@ function draw() {
   drawCallers(pending.queues);
   drawAgents(pending.agents, pending.all);
   if (pending.all) { agentRows.arrange(); callerRows.arrange(); }
+  $("no-callers").hidden = callerRows.size > 0;
   if (pending.alerts) drawAlerts();
   Object.assign(pending, { all: false, queues: new Set(), agents: new Set(), alerts: false });
   supervise.draw(now, clock, STATE_TEXT);
@@ -251,7 +251,8 @@ async function main() {
   const who = await fetch("/api/v1/session");
   if (who.status === 401) { location.assign("/signin"); return; }
   const me = await who.json();
-  $("who").textContent = `${me.name} (${me.role})`;
+  $("who").textContent = me.role === "viewer"
+    ? `${me.name} (view only: numbers masked)` : `${me.name} (${me.role})`;
   tiles = new Tiles($("queues"));
   agentRows = new KeyedRows($("agents").tBodies[0], {
     make: makeAgent, fill: fillAgent, order: agentOrder, keep: agentShown, tick: tickAgent,

@@ -177,12 +177,14 @@ class Api:
     def register(self, device: str, state: DeviceState = DeviceState.NOT_IN_USE) -> None:
         self.engine.submit(DeviceStateChanged(at=self.now(), device=DeviceId(device), state=state))
 
-    def caller_queued(self, channel: str, caller: str, queue: str = "support") -> None:
+    def caller_queued(
+        self, channel: str, caller: str, queue: str = "support", priority: int = 0
+    ) -> None:
         entry = WaitingCall(
             call=CallId(channel),
             channel=ChannelId(channel),
             queue=QueueId(queue),
-            priority=0,
+            priority=priority,
             caller=caller,
             entered_at=self.now(),
         )

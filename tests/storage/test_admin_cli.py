@@ -347,6 +347,20 @@ def test_a_password_too_short_is_refused_in_one_line_and_nothing_is_stored(
     assert "supervisor ann" not in admin(capsys, "list")[1]
 
 
+def test_a_viewer_is_added_for_a_wall_display(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """P22: the role that only watches the wallboard, numbers masked."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+
+    status, out, err = admin(capsys, "supervisor", "add", "lobby", "--role", "viewer")
+
+    assert (status, err) == (0, ""), err
+    assert out == "supervisor lobby set (viewer); any session of theirs has ended\n"
+    assert verified(url, "lobby", "correct horse battery") is Role.VIEWER
+    assert "supervisor lobby: viewer\n" in admin(capsys, "list")[1]
+
+
 def test_a_supervisors_phone_is_set_listed_cleared_and_checked(
     url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -304,7 +304,7 @@ async def test_a_token_revoked_by_another_process_stops_working_within_the_cache
 @pytest.mark.parametrize(
     ("name", "role", "agent", "error", "message"),
     [
-        ("x", "root", None, ConfigError, "unknown role 'root' (choose agent, supervisor, admin)"),
+        ("x", "root", None, ConfigError, "unknown role 'root' (choose agent, supervisor, admin, viewer)"),
         ("x", "agent", None, ConfigError, "an agent token needs --agent"),
         ("x", "admin", "404", ConfigNotFound, "agent 404 does not exist"),
         (" ", "admin", None, ConfigError, "a token needs a name"),

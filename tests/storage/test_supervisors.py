@@ -67,7 +67,7 @@ async def test_a_supervisor_signs_in_with_the_password_and_only_its_hash_is_kept
         ("ann", "supervisor", "x" * 201, InvalidPassword, "10 to 200 characters"),
         ("ann", "supervisor", "tab\there is long", InvalidPassword, "control characters"),
         (" ann", "supervisor", PASSWORD, ConfigError, "supervisor: name"),
-        ("ann", "agent", PASSWORD, ConfigError, "supervisor or admin"),
+        ("ann", "agent", PASSWORD, ConfigError, "supervisor, admin or viewer"),
     ],
 )
 async def test_a_supervisor_that_cannot_be_set_is_refused_with_the_reason(

@@ -48,7 +48,7 @@ def test_an_urgent_caller_entering_a_queue_is_an_alert() -> None:
         Alert(
             kind=AlertKind.URGENT_CALLER, level=Level.ALERT, at=acd.now,
             text="Urgent caller +1555c1 (priority 5) waiting in support",
-            queue=SUPPORT, call=CallId("c1"),
+            queue=SUPPORT, call=CallId("c1"), number="+1555c1",  # to be masked (P22)
         )
     ]  # fmt: skip
 

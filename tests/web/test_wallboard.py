@@ -13,7 +13,7 @@ from cti.domain.ids import CallId, ChannelId, QueueId
 from cti.domain.inputs import CallerQueued
 from cti.domain.queue import WaitingCall
 from tests.api.harness import Api
-from tests.browser import sign_in
+from tests.browser import PASSWORD, sign_in
 from tests.lab.server import ServerProcess
 
 SHOTS: Final = Path(__file__).parent / "shots"  # screenshots for a person to look at
@@ -154,3 +154,34 @@ async def test_the_agents_table_sorts_filters_and_moves_a_changed_row_to_its_pla
     await expect(rows).to_contain_text(["1001", "1002"])  # both ready: by id
     await expect(rows.locator(".badge")).to_have_text(["Ready", "Ready"])
     assert await page.evaluate("window.sameDocument") is True
+
+
+async def test_a_viewer_sees_the_board_with_numbers_masked_and_no_actions(
+    page: Page, driven: Api
+) -> None:
+    """P22: a wall display's account (role viewer) gets the live board, every caller's
+    number masked, in the callers, the agents' current calls and the alerts; choosing a
+    row opens no actions, and there is no notice form."""
+    await driven.store.put_supervisor("wall", "viewer", PASSWORD)
+    await driven.log_in("1001")
+    driven.caller_queued("c1", "+15550001234")
+    await driven.until_state("1001", "offered")
+    driven.answered("c1", "1001")
+    await driven.until_state("1001", "on_call")
+    driven.caller_queued("u1", "+15550007777", priority=5)
+
+    await sign_in(page, str(driven.client.make_url("")).rstrip("/"), name="wall")
+    await expect(page.locator("#link")).to_have_text("live")
+    await expect(page.locator("#who")).to_have_text("wall (view only: numbers masked)")
+    await expect(page.locator("#callers tbody tr")).to_contain_text(["********7777"])
+    row = page.locator('#agents tr[data-agent="1001"]')
+    await expect(row).to_contain_text("********1234 · support")
+    await expect(page.locator("#alerts li").first).to_contain_text("Urgent caller ********7777")
+    await expect(page.locator("#notice-form")).to_be_hidden()
+    await row.click()
+    await expect(row).not_to_have_class("selected")
+    await expect(page.locator("#agent-panel")).to_be_hidden()
+    assert "+1555000" not in await page.content()
+    await expect(page.locator("#no-callers")).to_be_hidden()
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(SHOTS / "wallboard-viewer-1280.png"), full_page=True)
