@@ -32,6 +32,7 @@ STATIC: Final = {
     "format.js": "text/javascript",
     "rows.js": "text/javascript",
     "tiles.js": "text/javascript",
+    "icon.svg": "image/svg+xml",
 }
 HEADERS: Final = {  # rule 2
     "Content-Security-Policy": (

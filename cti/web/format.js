@@ -2,7 +2,7 @@
 // tables and the panels say the same thing the same way.
 
 export const STATE_TEXT = {
-  available: "Ready", offered: "Ringing", on_call: "On call", wrap_up: "Wrap-up",
+  available: "Ready", reserved: "Reserved", offered: "Ringing", on_call: "On call", wrap_up: "Wrap-up",
   not_ready: "Not ready", logged_out: "Logged out",
 };
 

@@ -53,6 +53,7 @@ function measures(list, names) {
 
 function setMeasure(m, value, level, why) {
   setText(m.value, value);
+  if (!level && why && m.dd.title !== why) m.dd.title = why; // what the count includes
   const at = level && level !== "ok" ? `at-${level}` : "";
   setClass(m.dt, at);
   setClass(m.dd, at);
@@ -119,7 +120,8 @@ export class Tiles {
     setMeasure(live.in, loggedIn);
     setMeasure(live.ready, members.available.length, ready && ready.level,
       ready && `warn below ${ready.warn}, alert below ${ready.alert}`);
-    setMeasure(live.call, members.on_call.length + members.offered.length);
+    const busy = members.on_call.length + members.offered.length + (members.reserved || []).length;
+    setMeasure(live.call, busy, null, "talking, ringing, or reserved for an outbound dial");
     setMeasure(live.wrap, members.wrap_up.length);
     const over = away ? Object.keys(away.agents) : [];
     setMeasure(live.away, members.not_ready.length, away && away.level,

@@ -304,12 +304,13 @@ async def test_a_token_revoked_by_another_process_stops_working_within_the_cache
 @pytest.mark.parametrize(
     ("name", "role", "agent", "error", "message"),
     [
-        ("x", "root", None, ConfigError, "unknown role 'root' (choose agent, supervisor, admin, viewer)"),
+        ("x", "root", None, ConfigError,
+         "unknown role 'root' (choose agent, supervisor, admin, viewer)"),
         ("x", "agent", None, ConfigError, "an agent token needs --agent"),
         ("x", "admin", "404", ConfigNotFound, "agent 404 does not exist"),
         (" ", "admin", None, ConfigError, "a token needs a name"),
     ],
-)
+)  # fmt: skip
 async def test_a_token_that_cannot_be_issued_is_refused_with_the_reason(
     store: ConfigStore, name: str, role: str, agent: str | None, error: type, message: str
 ) -> None:
