@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cti.devices import parse_devices
+from cti.softphone import check_secret
+
 ENV_PREFIX: Final = "CTI_"
 
 
@@ -98,6 +101,35 @@ class ServerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SoftphoneSettings:
+    """The browsers' softphones of the agent desktop (issue 15): where they connect (SIP
+    over WebSocket: ws:// on a loopback lab, wss:// anywhere else), which PJSIP devices
+    they are (cti/devices.py lists, e.g. "1901-1904"), and the secret their passwords are
+    derived from (cti/softphone.py; better in CTI_SOFTPHONE_SECRET than in the file).
+    Empty websocket_url: the desktop offers no softphone."""
+
+    websocket_url: str = ""
+    devices: str = ""
+    secret: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.websocket_url:
+            return
+        if not self.websocket_url.startswith(("ws://", "wss://")):
+            raise SettingsError(
+                f"softphone.websocket_url: {self.websocket_url!r} is not ws:// or wss://"
+            )
+        try:
+            parse_devices(self.devices)
+            check_secret(self.secret)
+        except ValueError as exc:
+            raise SettingsError(f"softphone: {exc}") from None
+
+    def phones(self) -> list[str]:
+        return parse_devices(self.devices) if self.websocket_url else []
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     ami: AmiSettings = field(default_factory=AmiSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
@@ -105,6 +137,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     centre: CentreSettings = field(default_factory=CentreSettings)
+    softphone: SoftphoneSettings = field(default_factory=SoftphoneSettings)
 
 
 def load(path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -12,6 +12,7 @@ command -v redis-server >/dev/null || need_pkgs+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkgs+=(postgresql)
 python3 -m venv --help >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 command -v chromium >/dev/null || need_pkgs+=(chromium)  # the pages' tests (tests/web)
+command -v npm >/dev/null || need_pkgs+=(nodejs npm)  # the pages' JsSIP bundle
 
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) != 0 ]]; then
@@ -35,5 +36,16 @@ if [[ ! -f $stamp ]]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[dev]'
   rm -f .venv/.installed-* && touch "$stamp"
+fi
+# The pages' JavaScript dependencies, from the lockfile, and the bundle they load
+# (cti/web/build/: generated, never committed).
+npm_stamp=node_modules/.installed-$(sha1sum package-lock.json | cut -c1-12)
+if [[ ! -f $npm_stamp ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$npm_stamp"
+fi
+if [[ ! -f cti/web/build/jssip.js || cti/web/build/jssip.js -ot $npm_stamp ||
+      cti/web/build/jssip.js -ot cti/web/src/jssip.js ]]; then
+  npm run -s build --loglevel=error >/dev/null
 fi
 echo "bootstrap: ready"

@@ -7,6 +7,7 @@ network is closed: every such connection would be refused, many at a time).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Final
 
@@ -26,13 +27,22 @@ FLAGS: Final = (
     "--disable-sync",
 )
 PASSWORD: Final = "correct horse battery"  # the supervisor ann's
+# WebRTC without a person (DESIGN.md section 8): the microphone's prompt granted, a fake
+# device (a tone, or the file a test names), peer connections on loopback, and host
+# candidates by address rather than mDNS names, which Asterisk cannot resolve.
+MEDIA_FLAGS: Final = (
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+)
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+@contextlib.asynccontextmanager
+async def _chromium(args: list[str]) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=list(FLAGS)
+            executable_path=CHROMIUM, headless=True, args=args
         )
         try:
             yield launched
@@ -40,8 +50,8 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
+@contextlib.asynccontextmanager
+async def _page_of(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     opened = await context.new_page()
     opened.set_default_timeout(10_000)
@@ -49,6 +59,32 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
         yield opened
     finally:
         await context.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with _chromium(list(FLAGS)) as launched:
+        yield launched
+
+
+@pytest.fixture
+async def media_browser() -> AsyncIterator[Browser]:
+    """The browser with fake media (MEDIA_FLAGS), for the softphone's tests."""
+    async with _chromium([*FLAGS, *MEDIA_FLAGS]) as launched:
+        yield launched
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    async with _page_of(browser) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def media_page(media_browser: Browser) -> AsyncIterator[Page]:
+    """A page of the browser with fake media."""
+    async with _page_of(media_browser) as opened:
+        yield opened
 
 
 async def sign_in(

@@ -3,8 +3,10 @@
 Rule 1: an instance lives in ROOTFS/srv/cti-lab/NAME: etc/ (rendered config), lib/, log/,
 run/, spool/, asterisk.out (Asterisk's own output), lab.json (what `load` reads back),
 cti.toml (the server's configuration) and sipp/ (PIDs of SIPp processes still running).
-Rule 2: AMI, SIP and RTP bind 127.0.0.1 only, on ports picked free at `up`, so instances
-coexist. The AMI secret is random per instance; lab.json and cti.toml are mode 0600.
+Rule 2: AMI, SIP, HTTP and RTP bind 127.0.0.1 only, on ports picked free at `up`, so
+instances coexist. The AMI secret is random per instance, and so is the password of the
+browsers' softphones (WEBRTC_DEVICES, SIP over ws://127.0.0.1:HTTP/ws); lab.json and
+cti.toml are mode 0600.
 Rule 3: every process the lab starts it stops by the PID it recorded; `down` is
 idempotent and leaves no Asterisk or SIPp of the instance running.
 Rule 4: `up` returns only once AMI greets and the CLI answers, or raises LabError with
@@ -24,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Final
 
+from cti import softphone
 from cti.lab import process
 from cti.lab.ports import LabPorts, pick_lab_ports
 from cti.lab.readiness import ami_greets, wait_until_ready
@@ -37,6 +40,7 @@ HOST: Final = "127.0.0.1"
 AMI_USER: Final = "cti"
 DEFAULT_NAME: Final = "default"
 DEFAULT_DEVICES: Final = tuple(str(n) for n in range(1001, 1021))
+WEBRTC_DEVICES: Final = ("1901", "1902", "1903", "1904")  # browsers' softphones (issue 15)
 INSTANCES: Final = "srv/cti-lab"  # inside the rootfs
 ASTERISK: Final = "/usr/sbin/asterisk"
 CLI_TIMEOUT_S: Final = 10.0
@@ -65,6 +69,17 @@ class LabInstance:
     ami_secret: str = field(repr=False)
     devices: tuple[str, ...]
     host: str = HOST
+    webrtc: tuple[str, ...] = ()  # the browsers' softphones (rule 2)
+    webrtc_secret: str = field(default="", repr=False)
+
+    def softphone_password(self, device: str) -> str:
+        """The SIP password of one of the browsers' softphones (cti/softphone.py)."""
+        return softphone.password(self.webrtc_secret, device)
+
+    @property
+    def websocket_url(self) -> str:
+        """Where a browser's softphone connects: SIP over the HTTP server's WebSocket."""
+        return f"ws://{self.host}:{self.ports.http}/ws"
 
     @property
     def home(self) -> Path:
@@ -137,6 +152,7 @@ class LabInstance:
             "ports": asdict(self.ports),
             "ami": {"username": self.ami_user, "secret": self.ami_secret},
             "devices": list(self.devices),
+            "webrtc": {"devices": list(self.webrtc), "secret": self.webrtc_secret},
             "asterisk_config": self.config_path,
             "server_config": str(self.server_config),
         }
@@ -146,7 +162,9 @@ class LabInstance:
         ami = data["ami"]
         ports = data["ports"]
         devices = data["devices"]
+        webrtc = data.get("webrtc", {"devices": [], "secret": ""})
         assert isinstance(ami, dict) and isinstance(ports, dict) and isinstance(devices, list)
+        assert isinstance(webrtc, dict)
         return cls(
             name=str(data["name"]),
             root=Path(str(data["root"])),
@@ -156,6 +174,8 @@ class LabInstance:
             ami_secret=str(ami["secret"]),
             devices=tuple(str(d) for d in devices),
             host=str(data.get("host", HOST)),
+            webrtc=tuple(str(d) for d in webrtc["devices"]),
+            webrtc_secret=str(webrtc["secret"]),
         )
 
 
@@ -172,6 +192,8 @@ def up(name: str = DEFAULT_NAME, devices: tuple[str, ...] = DEFAULT_DEVICES) -> 
         ami_user=AMI_USER,
         ami_secret=secrets.token_hex(16),
         devices=tuple(devices),
+        webrtc=WEBRTC_DEVICES,
+        webrtc_secret=secrets.token_hex(16),
     )
     _prepare_home(lab)
     lab._start_asterisk()
@@ -208,9 +230,14 @@ def status(name: str = DEFAULT_NAME) -> LabStatus:
 
 
 def server_toml(lab: LabInstance) -> str:
-    """The server's configuration for this lab: where AMI is and how to log in."""
-    return (
-        "[ami]\n"
+    """The server's configuration for this lab: where AMI is and how to log in, and the
+    browsers' softphones."""
+    return (  # [ami] last: a caller may add to it (tests/lab/server.py does)
+        "[softphone]\n"
+        f'websocket_url = "{lab.websocket_url}"\n'
+        f'devices = "{",".join(lab.webrtc)}"\n'
+        f'secret = "{lab.webrtc_secret}"\n'
+        "\n[ami]\n"
         f'host = "{lab.host}"\n'
         f"port = {lab.ports.ami}\n"
         f'username = "{lab.ami_user}"\n'
@@ -246,7 +273,7 @@ def _ports_of_other_labs(root: Path, name: str) -> set[int]:
 def _prepare_home(lab: LabInstance) -> None:
     etc = lab.home / "etc"
     shutil.rmtree(etc, ignore_errors=True)
-    for sub in ("etc", "lib", "log", "run", "spool", "sipp"):
+    for sub in ("etc", "lib", "lib/keys", "log", "run", "spool", "sipp"):  # keys: res_crypto
         (lab.home / sub).mkdir(parents=True, exist_ok=True)
     (lab.home / "asterisk.out").unlink(missing_ok=True)
     try:
@@ -256,7 +283,8 @@ def _prepare_home(lab: LabInstance) -> None:
     for file_name, text in rendered.items():
         (etc / file_name).write_text(text)
     _write_private(etc / "manager.conf", (etc / "manager.conf").read_text())
-    (etc / DEVICES_FILE).write_text(devices_conf(lab.devices))
+    devices = devices_conf(lab.devices, lab.webrtc, lab.webrtc_secret)
+    _write_private(etc / DEVICES_FILE, devices)  # the softphones' password
     shutil.copyfile(DIALPLAN, etc / DIALPLAN.name)
 
 
@@ -283,6 +311,8 @@ def _values(lab: LabInstance) -> dict[str, str]:
         "RTP_END": str(lab.ports.rtp_end),
         "SIP_BIND": lab.host,
         "SIP_PORT": str(lab.ports.sip),
+        "HTTP_BIND": lab.host,
+        "HTTP_PORT": str(lab.ports.http),
         "TRUNK_CONTACT": f"{lab.host}:{lab.ports.trunk}",
         "TRUNK_MATCH": lab.host,
         # Each SIPp softphone registers from one port with a Contact naming another.

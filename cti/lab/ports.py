@@ -4,7 +4,7 @@ Rule 1: a port is handed out only after binding it on 0.0.0.0 succeeded (TCP, UD
 both, as its user needs), and never when another lab instance has it recorded.
 Rule 2: ports come from fixed bands below Linux's ephemeral range (32768 and up), so an
 outgoing connection made by some client cannot take a port a lab is about to bind:
-  15000-19999  AMI, SIP and trunk ports of lab instances
+  15000-19999  AMI, SIP, trunk and HTTP ports of lab instances
   20000-29999  RTP ranges of lab instances
   30000-32599  SIPp processes (signalling, control and media ports)
 Rule 3: picking is random within a band, so two labs starting at once rarely collide,
@@ -38,9 +38,11 @@ class LabPorts:
     trunk: int  # UDP: where calls to customers go (a SIPp customer may listen here)
     rtp_start: int
     rtp_end: int
+    http: int = 0  # TCP: Asterisk's HTTP server, the browsers' SIP WebSocket (0: older record)
 
     def all(self) -> set[int]:
-        return {self.ami, self.sip, self.trunk, *range(self.rtp_start, self.rtp_end + 1)}
+        ports = {self.ami, self.sip, self.trunk, *range(self.rtp_start, self.rtp_end + 1)}
+        return ports | ({self.http} if self.http else set())
 
 
 def is_free(port: int, *, tcp: bool, udp: bool) -> bool:
@@ -76,16 +78,23 @@ def pick_block(
 
 
 def pick_lab_ports(avoid: Collection[int] = ()) -> LabPorts:
-    """AMI, SIP, trunk and an RTP range, all free now and distinct from avoid."""
+    """AMI, SIP, trunk, HTTP and an RTP range, all free now and distinct from avoid."""
     taken = set(avoid)
     ami = pick_block(1, LAB_BAND, tcp=True, udp=False, avoid=taken)
     taken.add(ami)
     sip = pick_block(1, LAB_BAND, avoid=taken)
     taken.add(sip)
     trunk = pick_block(1, LAB_BAND, avoid=taken)
+    taken.add(trunk)
+    http = pick_block(1, LAB_BAND, tcp=True, udp=False, avoid=taken)
     rtp_start = pick_block(RTP_PORTS, RTP_BAND, avoid=taken)
     return LabPorts(
-        ami=ami, sip=sip, trunk=trunk, rtp_start=rtp_start, rtp_end=rtp_start + RTP_PORTS - 1
+        ami=ami,
+        sip=sip,
+        trunk=trunk,
+        rtp_start=rtp_start,
+        rtp_end=rtp_start + RTP_PORTS - 1,
+        http=http,
     )
 
 

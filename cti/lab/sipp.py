@@ -310,13 +310,16 @@ def place_call(
     hangup_after_ms: int | None = None,
     *,
     survey_digit: int | None = None,
+    media: bool = False,
     timeout_s: float = 600.0,
     trace: bool = False,
 ) -> CallHandle:
     """Dial queue from the trunk. With hangup_after_ms the caller hangs up that long after
     the queue answered; without it, the caller waits for the far end's BYE. With
     survey_digit the caller keeps keying that digit by SIP INFO until the far end's BYE, so
-    it answers the post-call survey once the agent has hung up (P7)."""
+    it answers the post-call survey once the agent has hung up (P7). With media (and
+    hangup_after_ms) the caller streams silence from the answer on, so the far end receives
+    RTP."""
     run = _Run(lab, _trace_dir(trace, f"caller-{caller}"))
     keys = ["-s", queue, "-key", "caller", caller, "-key", "priority", str(priority), "-m", "1"]
     if survey_digit is not None:
@@ -325,6 +328,10 @@ def place_call(
         scenario, keys = "caller_survey.xml", [*keys, "-key", "digit", str(survey_digit)]
     elif hangup_after_ms is None:
         scenario = "caller_wait_for_bye.xml"
+    elif media:
+        run.workdir.mkdir(parents=True, exist_ok=True)
+        (run.workdir / MEDIA_FILE).write_bytes(MEDIA_SILENCE)
+        scenario, keys = "caller_media.xml", [*keys, "-d", str(hangup_after_ms)]
     else:
         scenario, keys = "caller_hangup_after.xml", [*keys, "-d", str(hangup_after_ms)]
     target = f"{lab.host}:{lab.ports.sip}"

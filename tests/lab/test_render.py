@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from cti.lab.render import RenderError, devices_conf, parse_devices, render_files, render_text
+from cti.lab.instance import TEMPLATES
+from cti.lab.render import (
+    PLACEHOLDER,
+    RenderError,
+    devices_conf,
+    parse_devices,
+    render_files,
+    render_text,
+)
+from cti.softphone import password
 
 
 def test_every_placeholder_in_code_is_filled() -> None:
@@ -46,6 +57,28 @@ def test_devices_conf_has_an_endpoint_and_aor_per_device() -> None:
     ]
 
 
+def test_a_browsers_softphone_has_a_webrtc_endpoint_with_its_password() -> None:
+    secret = "0123456789abcdef"
+    first, second = password(secret, "1901"), password(secret, "1902")
+    assert devices_conf(["1001"], ["1901", "1902"], secret).splitlines()[4:11] == [
+        "[1901](webrtc-device)",
+        "aors=1901",
+        "auth=1901",
+        "[1901](webrtc-auth)",
+        "username=1901",
+        f"password={first}",
+        "[1901](agent-aor)",
+    ]
+    assert len(first) == 32 and first != second  # one phone's tells nothing of another's
+    # The docker route's entrypoint derives it with openssl: the same password.
+    command = ["openssl", "dgst", "-sha256", "-hmac", secret]
+    done = subprocess.run(command, input=b"1901", capture_output=True, check=True)
+    assert done.stdout.decode().split()[-1][:32] == first
+    for bad in ("", "short", "x" * 15, "0123456789abcdef;evil"):
+        with pytest.raises(RenderError, match="secret"):
+            devices_conf([], ["1901"], bad)
+
+
 def test_device_specs_mix_ranges_and_lists_without_duplicates() -> None:
     assert parse_devices("1001-1003, 1002,2001") == ["1001", "1002", "1003", "2001"]
 
@@ -54,3 +87,16 @@ def test_device_specs_mix_ranges_and_lists_without_duplicates() -> None:
 def test_bad_device_specs_are_refused(spec: str) -> None:
     with pytest.raises(RenderError):
         parse_devices(spec)
+
+
+def test_the_docker_route_fills_every_placeholder_the_templates_use() -> None:
+    """asterisk-config/docker/entrypoint.sh renders with sed, not with render_files: each
+    placeholder of the templates' settings (comments aside) must be one it fills."""
+    used = {
+        name
+        for template in TEMPLATES.glob("*.conf")
+        for line in template.read_text().splitlines()
+        for name in PLACEHOLDER.findall(line.split(";", 1)[0])
+    }
+    filled = set(PLACEHOLDER.findall((TEMPLATES / "docker" / "entrypoint.sh").read_text()))
+    assert used and used <= filled, sorted(used - filled)

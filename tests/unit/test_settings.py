@@ -69,3 +69,42 @@ def test_the_centres_time_zone_is_utc_unless_set(tmp_path: Path) -> None:
 def test_a_time_zone_the_zone_database_does_not_know_is_refused(name: str) -> None:
     with pytest.raises(SettingsError, match=r"centre\.timezone: .* is not an IANA time zone"):
         load(None, environ={"CTI_CENTRE_TIMEZONE": name})
+
+
+def test_the_softphones_come_from_the_file_and_the_secret_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    """softphone.* (issue 15): none by default; set, the devices as a list."""
+    assert load(None, environ={}).softphone.phones() == []
+    file = tmp_path / "cti.toml"
+    file.write_text(
+        '[softphone]\nwebsocket_url = "wss://pbx.example.com:8089/ws"\ndevices = "1901-1903,web1"\n'
+    )
+    secret = "s3cretS3cretS3cret"
+
+    phones = load(str(file), environ={"CTI_SOFTPHONE_SECRET": secret}).softphone
+
+    assert phones.phones() == ["1901", "1902", "1903", "web1"]
+    assert (phones.websocket_url, phones.secret) == ("wss://pbx.example.com:8089/ws", secret)
+    assert secret not in repr(phones)
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"CTI_SOFTPHONE_WEBSOCKET_URL": "http://pbx/ws"}, "is not ws:// or wss://"),
+        ({"CTI_SOFTPHONE_DEVICES": "1905-1901"}, "runs backwards"),
+        ({"CTI_SOFTPHONE_DEVICES": ""}, "no devices"),
+        ({"CTI_SOFTPHONE_SECRET": "short"}, "16 to 200 letters or digits"),
+    ],
+)
+def test_bad_softphone_settings_are_refused_at_load(
+    variables: dict[str, str], message: str
+) -> None:
+    good = {
+        "CTI_SOFTPHONE_WEBSOCKET_URL": "ws://127.0.0.1:8088/ws",
+        "CTI_SOFTPHONE_DEVICES": "1901",
+        "CTI_SOFTPHONE_SECRET": "s3cretS3cretS3cret",
+    }
+    with pytest.raises(SettingsError, match=message):
+        load(None, environ=good | variables)
