@@ -57,7 +57,7 @@ from cti.metrics import (
     Metrics,
     MonitoringWeek,
 )
-from cti.settings import SESSION_SECONDS, Settings
+from cti.settings import SESSION_SECONDS, Settings, SoftphoneSettings
 from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
@@ -118,6 +118,7 @@ async def assemble(
     telephony: Telephony,
     session_seconds: float = SESSION_SECONDS,
     zone: tzinfo | None = None,
+    softphones: SoftphoneSettings | None = None,
 ) -> Parts:
     """Rule 3: the one assembly of the engine, the dialer, the API and the metrics, for
     `cti serve` and for the API tests alike; the configuration and the agents logged in
@@ -174,6 +175,7 @@ async def assemble(
         signin=SignInGuard(metrics.signin),
         session_seconds=session_seconds,
         zone=zone or ZoneInfo("UTC"),
+        softphones=softphones or SoftphoneSettings(),
     )
     app = create_app(context)
     return Parts(
@@ -217,6 +219,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             telephony=telephony,
             session_seconds=settings.http.session_hours * 3600,
             zone=settings.centre.zone(),
+            softphones=settings.softphone,
         )
     except BaseException:
         writer.cancel()

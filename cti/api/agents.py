@@ -22,7 +22,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from cti.api import answers, views
-from cti.api.auth import identify, require_agent, revoke_quietly
+from cti.api.auth import identify, require_agent, revoke_quietly, set_session_cookie
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError, bad_request
 from cti.api.identity import login_token_name
@@ -95,12 +95,7 @@ def _answer(ctx: ApiContext, state: AcdState, agent: AgentId, **extra: Any) -> w
 async def log_in(request: web.Request, body: Login) -> web.Response:
     ctx, agent = context_of(request), agent_id(request)
     address = request.remote or ""
-    ctx.signin.check(agent, address, ctx.now())  # before the PIN is looked at (rule 2)
-    if not await ctx.directory.verify_pin(agent, body.pin):
-        for flag in ctx.signin.failed(agent, address, ctx.now()):
-            await ctx.execute(flag)  # the finding (P22); a busy engine is a 503, as anywhere
-        raise ApiError(401, "wrong agent or PIN")
-    ctx.signin.succeeded(agent)
+    await check_pin(ctx, agent, body.pin, address)
     command = LogIn(
         at=ctx.now(),
         agent=agent,
@@ -115,7 +110,21 @@ async def log_in(request: web.Request, body: Login) -> web.Response:
     # again with takeover recovers, and no one else can act under this login meanwhile.
     issued = await ctx.directory.issue_token(login_token_name(agent, login), Role.AGENT, agent)
     await revoke_quietly(ctx, ctx.login_tokens.swap(agent, issued.id))
-    return _answer(ctx, state, agent, token=issued.secret)
+    if not body.session:
+        return _answer(ctx, state, agent, token=issued.secret)
+    response = _answer(ctx, state, agent, token=None)  # the desktop: the cookie holds it
+    set_session_cookie(response, request, issued.secret, ctx.session_seconds)
+    return response
+
+
+async def check_pin(ctx: ApiContext, agent: AgentId, pin: str, address: str) -> None:
+    """The agent's PIN, under the sign-in guard (rule 2): 401 when wrong, 429 when waiting."""
+    ctx.signin.check(agent, address, ctx.now())  # before the PIN is looked at
+    if not await ctx.directory.verify_pin(agent, pin):
+        for flag in ctx.signin.failed(agent, address, ctx.now()):
+            await ctx.execute(flag)  # the finding (P22); a busy engine is a 503, as anywhere
+        raise ApiError(401, "wrong agent or PIN")
+    ctx.signin.succeeded(agent)
 
 
 async def _agent_command(request: web.Request, build: Build) -> web.Response:

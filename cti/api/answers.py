@@ -87,11 +87,14 @@ class AgentAnswer(Answer):
 
 class SessionAnswer(Answer):
     name: str = Field(description="who is signed in")
-    role: str = Field(description="supervisor or admin: what the session may do")
+    role: str = Field(description="agent, supervisor, admin or viewer: what it may do")
     expires_at: float | None = Field(description="epoch seconds; null for an API token")
     device: str | None = Field(
-        None, description="a session's phone for listen, whisper and barge (C8), if set"
+        None,
+        description="a supervisor's phone for listen, whisper and barge (C8), if set; an "
+        "agent's login device",
     )
+    agent: str | None = Field(None, description="the agent an agent's token speaks for")
 
 
 class SignedOut(Answer):
@@ -99,7 +102,22 @@ class SignedOut(Answer):
 
 
 class LoginAnswer(AgentAnswer):
-    token: str = Field(description="the agent's token while this login lasts")
+    token: str | None = Field(
+        description="the agent's token while this login lasts (null: it is in the session "
+        "cookie, for the desktop page)"
+    )
+
+
+class SoftphoneView(Answer):
+    device: str = Field(description="the PJSIP device the browser registers as, e.g. PJSIP/1901")
+    websocket_url: str = Field(description="Asterisk's SIP WebSocket (ws:// or wss://)")
+    uri: str = Field(description="the SIP URI to register, sip:<device id>@<host>")
+    username: str = Field(description="the SIP user (the device id)")
+    password: str = Field(description="the softphone's SIP password (cti/softphone.py)")
+
+
+class SoftphoneAnswer(Answer):
+    softphone: SoftphoneView
 
 
 class Agents(Answer):

@@ -33,6 +33,7 @@ from cti.api import (
     pages,
     queues,
     session,
+    softphones,
 )
 from cti.api.context import ApiContext, LoginTokens, context_key, context_of
 from cti.api.errors import MAX_BODY_BYTES, error_middleware
@@ -104,6 +105,7 @@ def create_app(context: ApiContext) -> web.Application:
         session.routes,
         monitoring.routes,
         notices.routes,
+        softphones.routes,
         pages.routes,
     ):
         app.add_routes(table)

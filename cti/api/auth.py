@@ -45,6 +45,21 @@ SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
 identity_key: Final = web.RequestKey("identity", Identity)  # rule 5
 
 
+def set_session_cookie(
+    response: web.StreamResponse, request: web.Request, secret: str, seconds: float
+) -> None:
+    """The pages' session (rule 1): HttpOnly, SameSite=Strict, Secure over HTTPS."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(seconds),
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure,
+    )
+
+
 def token_of(request: web.Request) -> str | None:
     """The bearer token, else the session cookie's (rule 1), after rule 1a's check."""
     header = request.headers.get("Authorization", "")

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from typing import Final
 
 from aiohttp import web
 
@@ -22,11 +23,11 @@ from cti.api.signin import SignInGuard
 from cti.api.upload_slot import UploadSlot
 from cti.domain.commands import Command
 from cti.domain.effects import Rejected
-from cti.domain.ids import AgentId, Instant
+from cti.domain.ids import AgentId, DeviceId, Instant
 from cti.domain.outbound.campaign import CampaignConfig
 from cti.domain.state import Decision
 from cti.engine.engine import Engine
-from cti.settings import SESSION_SECONDS
+from cti.settings import SESSION_SECONDS, SoftphoneSettings
 from cti.storage.health import DatabaseHealth
 
 
@@ -44,6 +45,24 @@ class LoginTokens:
 
     def pop(self, agent: AgentId) -> int | None:
         return self._ids.pop(agent, None)
+
+
+CLAIM_S: Final = 60.0  # a softphone handed out is kept for its agent this long (issue 15)
+
+
+class Claims:
+    """Softphones handed out and not yet logged in on (cti/api/softphones.py rule 2)."""
+
+    def __init__(self) -> None:
+        self._held: dict[DeviceId, tuple[AgentId, Instant]] = {}
+
+    def taken(self, device: DeviceId, agent: AgentId, now: Instant) -> bool:
+        holder = self._held.get(device)
+        return holder is not None and holder[0] != agent and now - holder[1] < CLAIM_S
+
+    def claim(self, device: DeviceId, agent: AgentId, now: Instant) -> None:
+        self._held = {d: h for d, h in self._held.items() if now - h[1] < CLAIM_S}
+        self._held[device] = (agent, now)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +88,8 @@ class ApiContext:
     uploads: UploadSlot = field(default_factory=UploadSlot)  # one contacts upload at once
     session_seconds: float = SESSION_SECONDS  # a supervisor's session (cti/api/session.py)
     zone: tzinfo = UTC  # the centre's time zone: its days and weeks (settings centre.timezone)
+    softphones: SoftphoneSettings = field(default_factory=SoftphoneSettings)  # issue 15
+    softphone_claims: Claims = field(default_factory=Claims)
 
     async def execute(self, command: Command) -> Decision:
         """The engine's decision on the command; ApiError when it was rejected."""

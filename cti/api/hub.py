@@ -6,9 +6,10 @@ Rules:
    full, or whose send takes longer than `send_timeout`, is dropped (closed with 1013,
    "too slow") and counted in `dropped`, so one slow client can neither grow memory nor
    delay the engine.
-2. An agent gets its own AgentChanged events and, when a call is offered to it, a screen
-   pop: the caller's number, the queue, the time waited and the caller's last five calls.
-   Reading those calls awaits storage, so it runs in a task; publish stays synchronous.
+2. An agent gets its own AgentChanged events, the findings about itself (e.g. a not-ready
+   overrun, P5: the desktop says so) and, when a call is offered to it, a screen pop: the
+   caller's number, the queue, the time waited and the caller's last five calls. Reading
+   those calls awaits storage, so it runs in a task; publish stays synchronous.
 3. Supervisors and admins get every event of SUPERVISOR_EVENTS, numbers included (P22).
 4. A connection first gets a snapshot of the state the next published decision follows
    (no await between taking it and registering), so nothing is missed or doubled; it says
@@ -280,7 +281,7 @@ class Hub:
             )
         elif isinstance(effect, SUPERVISOR_EVENTS):
             text = _dumps({"type": EVENT_TYPES[type(effect)], **_fields(effect)})
-            own = effect.agent if isinstance(effect, AgentChanged) else None
+            own = _own_agent(effect)
             for conn in list(self._connections):
                 if _wants(conn, own):
                     self._put(conn, text)
@@ -453,6 +454,15 @@ class Hub:
             self._end(conn, WSCloseCode.GOING_AWAY, b"server shutting down")
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _own_agent(effect: Effect) -> AgentId | None:
+    """The agent an event is that agent's own news of (rule 2): its changes, its findings."""
+    if isinstance(effect, AgentChanged):
+        return effect.agent
+    if isinstance(effect, FindingRaised):
+        return effect.finding.agent
+    return None
 
 
 def _wants(conn: Connection, own: AgentId | None) -> bool:

@@ -25,7 +25,7 @@ from typing import Final
 from aiohttp import web
 
 from cti.api import answers
-from cti.api.auth import SESSION_COOKIE, identify, token_of
+from cti.api.auth import SESSION_COOKIE, identify, set_session_cookie, token_of
 from cti.api.context import context_of
 from cti.api.errors import ApiError
 from cti.api.route import WATCHING, route
@@ -64,15 +64,7 @@ async def sign_in(request: web.Request, body: SignIn) -> web.Response:
     response = web.json_response(
         {"name": body.name, "role": role.value, "expires_at": ctx.now() + lifetime}
     )
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.secret,
-        max_age=int(lifetime),
-        path="/",
-        httponly=True,
-        samesite="Strict",
-        secure=request.secure,
-    )
+    set_session_cookie(response, request, issued.secret, lifetime)
     return response
 
 
@@ -89,7 +81,10 @@ async def who(request: web.Request) -> web.Response:
     ctx = context_of(request)
     identity = await identify(ctx, request)  # 401 when nothing speaks
     body = {"name": identity.name, "role": identity.role.value, "expires_at": identity.expires_at}
-    if identity.expires_at is not None:  # a supervisor's session: their monitoring phone
+    if identity.agent is not None:  # an agent's desktop (issue 15): who and on which phone
+        live = ctx.engine.state.agents.get(identity.agent)
+        body |= {"agent": identity.agent, "device": live.device if live else None}
+    elif identity.expires_at is not None:  # a supervisor's session: their monitoring phone
         body["device"] = await ctx.directory.supervisor_device(identity.name)
     return web.json_response(body)
 

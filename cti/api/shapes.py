@@ -73,6 +73,16 @@ class Login(BaseModel):
     pin: Secret = Field(description="the agent's PIN")
     device: DeviceText = Field(description="'1001' means 'PJSIP/1001'")
     takeover: bool = Field(False, description="end the agent's other login (P3)")
+    session: bool = Field(
+        False,
+        description="the agent desktop's sign-in: the login's token goes in the session "
+        "cookie (HttpOnly, SameSite=Strict) and not in the answer",
+    )
+
+
+class SoftphoneAsk(BaseModel):
+    model_config = _examples({"pin": "1234"})
+    pin: Secret = Field(description="the agent's PIN")
 
 
 class SignIn(BaseModel):

@@ -50,6 +50,7 @@ STATUS_EVERY_S: Final = 10.0
 READY_AGAIN_EVERY_S: Final = 30.0
 LOGIN_TRIES: Final = 50  # 10 s: the server may still be connecting to Asterisk
 PIN: Final = "1234"
+DESK_AGENT: Final = "1099"  # no SIPp phone: a person signs in on the desktop's softphone
 QUEUES_YAML: Final = """\
 queues:
   - {id: support, ring_limit: 3, ring_cadence: 2, max_wrap_up: 8}
@@ -113,7 +114,9 @@ async def _with_lab(
     logs.configure(conf.log.level, conf.log.format, conf.log.file)  # rule 4
     agents = list(lab.devices[: args.agents])
     outbound = out.agents_by_queue(lab.devices[args.agents :]) if args.outbound else {}
-    supervisor, admin, password = await _configure(conf.database.url, agents, outbound)
+    desk = DESK_AGENT if conf.softphone.websocket_url else None
+    people = agents + ([desk] if desk else [])
+    supervisor, admin, password = await _configure(conf.database.url, people, outbound)
     api = ApiClient(f"http://127.0.0.1:{args.http_port}", supervisor)
     async with contextlib.AsyncExitStack() as stack:  # rule 1, in the reverse order
         _start_server(stack, conf, stop)
@@ -127,6 +130,8 @@ async def _with_lab(
                 api, Path(conf.log.file), len(agents), supervisor, (DEMO_SUPERVISOR, password)
             )
         ]
+        if desk:
+            blocks.append(status.where_desk(api, desk, PIN))
         if dialling is not None:
             blocks.append(status.where_outbound(api, outbound, dialling.preview_agent, admin))
         print("\n".join([*blocks, status.STOPPING]))

@@ -33,6 +33,9 @@ CTI demo running: {inbound} inbound agents logged in (the first never answers), 
   server log:     {log}
   supervisor token: {supervisor}
   (send a token as the header `Authorization: Bearer <token>`)"""
+WHERE_DESK: Final = """\
+Agent desktop:    {base}/desk   (agent {agent}, PIN {pin}, phone "This browser": it rings
+                  with the demo's calls once you go ready; your microphone and speaker)"""
 WHERE_OUTBOUND: Final = """\
 Outbound: agents {agents} serve outbound-preview, -progressive and -predictive.
   campaigns:      {base}/api/v1/campaigns[/<id>] (preview-N, progressive-N, predictive-N)
@@ -59,6 +62,10 @@ def where_to_look(
         name=sign_in[0],
         password=sign_in[1],
     )
+
+
+def where_desk(api: ApiClient, agent: str, pin: str) -> str:
+    return WHERE_DESK.format(base=api.base_url, agent=agent, pin=pin)
 
 
 def where_outbound(api: ApiClient, agents: Iterable[str], preview: str, admin: str) -> str:

@@ -5,7 +5,8 @@
 // here changes what the page shows: the live feed brings the outcome, as for any change.
 // A viewer (a wall display, P22) gets none of it: no panel, no notice form, no controls;
 // the server refuses a viewer's actions anyway.
-const CSRF = { "X-CTI-CSRF": "1", "Content-Type": "application/json" };
+import { act, say } from "/static/api.js";
+
 const MODES = { listen: "Listen", whisper: "Whisper", barge: "Barge" };
 const DOING = { listen: "Listening to", whisper: "Whispering to", barge: "Barging in on" };
 const SPY_STATE = { calling: "your phone is ringing", spying: "" };
@@ -17,20 +18,6 @@ const desk = {
 
 function $(id) { return document.getElementById(id); }
 
-async function act(method, path, body) {
-  const response = await fetch(path, {
-    method, headers: CSRF, body: body === undefined ? undefined : JSON.stringify(body),
-  }).catch(() => null);
-  if (response === null) return { ok: false, text: "the server cannot be reached" };
-  const answer = await response.json().catch(() => ({}));
-  return { ok: response.ok, text: answer.error || "", answer };
-}
-
-function say(id, text, ok) {
-  const shown = $(id);
-  shown.textContent = text;
-  shown.className = ok ? "outcome ok" : "outcome failed";
-}
 
 async function run(label, method, path, body) {
   say("panel-outcome", `${label}…`, true);

@@ -40,6 +40,7 @@ from cti.domain.queue import WaitingCall
 from cti.domain.records import CallRecord, OfferOutcome, OfferRecord, Segment, SegmentKind, Side
 from cti.domain.state import Decision
 from cti.engine.engine import Engine
+from cti.settings import SoftphoneSettings
 from cti.storage import spool_file
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigChange, ConfigStore
@@ -242,6 +243,7 @@ async def running_api(
     zone: tzinfo | None = None,
     ami_up: Callable[[], bool] = lambda: True,
     ami_reconnects: Callable[[], int] = lambda: 0,
+    softphones: SoftphoneSettings | None = None,
 ) -> AsyncIterator[Api]:
     """The server as `cti serve` assembles it (cti/wiring.py assemble), on a temporary
     SQLite database, with call control recording instead of Asterisk. `stored` records
@@ -263,8 +265,9 @@ async def running_api(
     )  # fmt: skip
     tasks = [asyncio.create_task(history.writer.run())]  # first, as serve does (its rule 4)
     parts = await assemble(
-        clock=clock, database=database, history=history, telephony=telephony, zone=zone
-    )
+        clock=clock, database=database, history=history, telephony=telephony, zone=zone,
+        softphones=softphones,
+    )  # fmt: skip
     context = replace(parts.context, command_timeout=command_timeout)
     parts.app[context_key] = context
     tasks += [asyncio.create_task(coro, name=name) for name, coro in parts.tasks()]
