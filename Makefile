@@ -31,6 +31,7 @@ bench: bootstrap
 	$(PY) bench/route_latency.py
 	$(PY) bench/api_load.py
 	$(PY) bench/wallboard.py
+	$(PY) bench/desk_pop.py
 
 lab-up: bootstrap
 	.venv/bin/cti lab up

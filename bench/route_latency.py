@@ -76,7 +76,6 @@ import secrets
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -93,6 +92,7 @@ if str(REPO) not in sys.path:  # `python bench/route_latency.py` puts bench/ fir
 from floor_router import RouterSummary, floor_router  # noqa: E402
 from route_figures import TrafficRun, figures, report  # noqa: E402
 from route_marks import AmiMarks, ami_listener, read_traces  # noqa: E402
+from workdir import in_workdir  # noqa: E402
 
 from cti.lab import instance  # noqa: E402
 from cti.lab.instance import LabInstance  # noqa: E402
@@ -345,15 +345,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="cti-bench-route-"))
-    try:
-        async with asyncio.timeout(BUDGET_S):
-            await bench(args, workdir)
-    finally:
-        if args.keep:
-            print(f"kept: the server's files in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    await in_workdir("cti-bench-route-", BUDGET_S, args.keep, lambda workdir: bench(args, workdir))
 
 
 def main() -> None:

@@ -64,6 +64,13 @@ class Outbound(Answer):
     preview: bool
 
 
+class WrapUpView(Answer):
+    queue: str | None = Field(description="the queue whose call it wraps up")
+    dispositions: list[str] = Field(description="the queue's disposition codes")
+    required: bool = Field(description="wrap-up must end with one of them (C4)")
+    ends_at: Instant | None = Field(description="when the queue's maximum ends it (null: none)")
+
+
 class AgentView(Answer):
     agent: str
     name: str
@@ -79,6 +86,7 @@ class AgentView(Answer):
     calls_answered: int
     misses_in_row: int
     outbound: Outbound | None = Field(None, description="the contact of a campaign (P25)")
+    wrap_up: WrapUpView | None = Field(None, description="while in wrap-up: what ends it (C4)")
 
 
 class AgentAnswer(Answer):
@@ -95,6 +103,9 @@ class SessionAnswer(Answer):
         "agent's login device",
     )
     agent: str | None = Field(None, description="the agent an agent's token speaks for")
+    today: dict[str, object] | None = Field(
+        None, description="the centre's today: {date, since, until, timezone} (its figures)"
+    )
 
 
 class SignedOut(Answer):

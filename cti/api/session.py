@@ -30,6 +30,7 @@ from cti.api.context import context_of
 from cti.api.errors import ApiError
 from cti.api.route import WATCHING, route
 from cti.api.shapes import SignIn
+from cti.domain.today import day_of
 
 routes = web.RouteTableDef()
 audit = logging.getLogger("cti.audit")
@@ -80,7 +81,14 @@ async def sign_in(request: web.Request, body: SignIn) -> web.Response:
 async def who(request: web.Request) -> web.Response:
     ctx = context_of(request)
     identity = await identify(ctx, request)  # 401 when nothing speaks
-    body = {"name": identity.name, "role": identity.role.value, "expires_at": identity.expires_at}
+    body: dict[str, object] = {
+        "name": identity.name,
+        "role": identity.role.value,
+        "expires_at": identity.expires_at,
+    }
+    day = day_of(ctx.now(), ctx.zone)  # a page's "today" is the centre's (centre.timezone)
+    body["today"] = {"date": day.date.isoformat(), "since": day.start, "until": day.end,
+                     "timezone": str(ctx.zone)}  # fmt: skip
     if identity.agent is not None:  # an agent's desktop (issue 15): who and on which phone
         live = ctx.engine.state.agents.get(identity.agent)
         body |= {"agent": identity.agent, "device": live.device if live else None}

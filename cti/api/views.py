@@ -16,7 +16,7 @@ from cti.domain.agent import Agent
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
 from cti.domain.records import AgentState, CallRecord, SegmentKind
-from cti.domain.state import AcdState
+from cti.domain.state import AcdState, TimerKind
 from cti.schema.plain import plain as plain
 from cti.schema.plain import plain_object
 from cti.storage.figures import AgentFigures
@@ -88,6 +88,21 @@ def agent_view(state: AcdState, agent_id: AgentId, now: Instant, *, numbers: boo
         "calls_answered": agent.answered,
         "misses_in_row": agent.misses_in_row,
         "outbound": _outbound(state, agent, numbers),
+        "wrap_up": _wrap_up(state, agent),
+    }
+
+
+def _wrap_up(state: AcdState, agent: Agent) -> Json | None:
+    """While in wrap-up: the queue's dispositions, whether one is required, and when the
+    queue's maximum ends it (C4), for the desktop's wrap-up panel."""
+    if agent.state is not AgentState.WRAP_UP:
+        return None
+    queue = state.config.queues.get(agent.queue) if agent.queue else None
+    return {
+        "queue": agent.queue,
+        "dispositions": list(queue.dispositions) if queue else [],
+        "required": bool(queue and queue.disposition_required),
+        "ends_at": state.timers.get((TimerKind.WRAP_UP, agent.id)),
     }
 
 

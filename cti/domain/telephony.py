@@ -214,11 +214,14 @@ def on_device_state(work: Work, event: DeviceStateChanged) -> None:
 
 
 def _unreachable(work: Work, device: DeviceId) -> None:
-    """An available agent whose phone is not registered cannot take calls: not ready."""
+    """An agent whose phone is not registered cannot take calls: not ready (unavailable),
+    at once when available, and when its call and wrap-up are over otherwise, so a login is
+    never left ready on a dead phone (a desktop's softphone closed mid-call, issue 15)."""
     for agent in work.agents.values():
-        if agent.device == device and agent.state is AgentState.AVAILABLE:
-            gone = agent.with_status(ready=False, reason=REASON_UNAVAILABLE, by="system")
-            work.put_agent(agent, gone.fire(Trigger.NOT_READY, work.at))
+        if agent.device != device or not agent.ready or agent.state is AgentState.LOGGED_OUT:
+            continue
+        gone = agent.with_status(ready=False, reason=REASON_UNAVAILABLE, by="system")
+        work.put_agent(agent, gone.fire(Trigger.NOT_READY, work.at))
 
 
 def on_survey(work: Work, event: SurveyAnswered) -> None:

@@ -8,6 +8,7 @@ import { STATE_TEXT, clock, setClass, setText } from "/static/format.js";
 import { Softphone, microphone } from "/static/softphone.js";
 
 const desk = { me: null, agent: null, offset: 0, pop: null, reasons: new Map(), phone: null, retry: 1 };
+const HISTORY_S = 2; // a call's record is in the history within this after it ends
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 function $(id) { return document.getElementById(id); }
@@ -97,6 +98,8 @@ async function openDesk() {
   const who = await act("GET", "/api/v1/session");
   if (!who.ok || who.answer.role !== "agent") { show("signin"); return; }
   desk.me = who.answer;
+  const queues = await act("GET", "/api/v1/queues");
+  desk.queues = queues.ok ? queues.answer.queues.map((q) => q.queue) : [];
   const reasons = await act("GET", "/api/v1/reasons");
   desk.reasons = new Map((reasons.ok ? reasons.answer.reasons : []).map((r) => [r.code, r]));
   $("reason").replaceChildren(...[...desk.reasons.values()].map((r) => new Option(r.label || r.code, r.code)));
@@ -104,6 +107,23 @@ async function openDesk() {
   show("desk");
   await listDevices();
   connect();
+  await figures();
+}
+
+// My day: the agent's figures over the centre's today (GET /api/v1/session's `today`),
+// read again after each call.
+async function figures() {
+  const day = desk.me && desk.me.today;
+  if (!day) return;
+  const range = `since=${day.since}&until=${day.until}`;
+  const read = await act("GET", `${agentPath("figures")}?${range}`);
+  if (!read.ok) return;
+  const f = read.answer.figures;
+  const handled = f.calls_answered ? (f.talk_seconds + f.wrap_up_seconds) / f.calls_answered : null;
+  setText($("today-calls"), f.calls_answered);
+  setText($("today-aht"), handled === null ? "–" : clock(handled));
+  setText($("today-csat"), f.survey_average === null ? "–" : `${f.survey_average.toFixed(1)} of 5 (${f.survey_count})`);
+  setText($("today-misses"), (f.offers && f.offers.no_answer) || 0);
 }
 
 async function reRegister() { // a reloaded page: the softphone its login is on, if any
@@ -159,6 +179,10 @@ async function take(message) {
     const now = await act("GET", `/api/v1/agents/${encodeURIComponent(desk.me.agent)}`);
     if (now.ok) desk.agent = now.answer.agent;
     if (before && desk.agent && before.state !== desk.agent.state) say("status-outcome", "", true);
+    const after = desk.agent && desk.agent.state;
+    if (before && ((before.state === "wrap_up" && after !== "wrap_up") || (before.state === "offered" && after === "not_ready"))) {
+      setTimeout(figures, HISTORY_S * 1000); // once the call's record is written
+    }
     missed(before, desk.agent);
   } else {
     return;
@@ -194,7 +218,84 @@ function draw() {
   $("ready").disabled = a.state !== "not_ready"; // wrap-up ends with "done", a call with its end
   $("not-ready").disabled = !["available", "not_ready"].includes(a.state) || !desk.reasons.size;
   drawCall(a);
+  drawWrapUp(a);
+  drawMove(a);
+  drawOutbound(a);
+  $("promise").hidden = !(a.call && ["on_call", "wrap_up"].includes(a.state));
   tick();
+}
+
+// An outbound call's contact (P25): the campaign's script and the fields it shows; a
+// previewed contact is dialled or skipped by the agent.
+function drawOutbound(a) {
+  const out = a.outbound;
+  $("outbound").hidden = !out;
+  if (!out) return;
+  setText($("out-number"), out.number);
+  setText($("out-campaign"), `Campaign ${out.campaign} · contact ${out.contact}${out.preview ? " · preview: dial or skip" : ""}`);
+  $("out-fields").replaceChildren(...Object.entries(out.fields || {}).flatMap(([name, value]) => {
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    return [dt, dd];
+  }));
+  setText($("out-script"), out.script || "–");
+  $("out-preview").hidden = !out.preview;
+}
+
+// Wrap-up (C4): the queue's dispositions, one required when the queue says so, the time
+// left before the queue's maximum ends it, and "Done".
+function drawWrapUp(a) {
+  const wrap = a.state === "wrap_up" ? a.wrap_up : null;
+  $("wrap").hidden = !wrap;
+  if (!wrap) { desk.codes = null; return; }
+  const key = `${wrap.queue}|${wrap.dispositions.join(",")}`;
+  if (desk.codes !== key) { // a new wrap-up: its queue's codes, none chosen
+    desk.codes = key;
+    $("wrap-codes").replaceChildren(legend(wrap), ...wrap.dispositions.map(codeChoice));
+    $("wrap-codes").hidden = !wrap.dispositions.length;
+    say("wrap-outcome", "", true);
+  }
+  $("wrap-done").disabled = wrap.required && !chosenCode();
+}
+
+function legend(wrap) {
+  const shown = document.createElement("legend");
+  shown.textContent = wrap.required ? "Disposition (required)" : "Disposition";
+  return shown;
+}
+
+function codeChoice(code) {
+  const label = document.createElement("label");
+  label.className = "choice";
+  const input = document.createElement("input");
+  Object.assign(input, { type: "radio", name: "disposition", value: code });
+  input.addEventListener("change", () => draw());
+  label.append(input, ` ${code}`);
+  return label;
+}
+
+function chosenCode() {
+  const chosen = document.querySelector('input[name="disposition"]:checked');
+  return chosen ? chosen.value : null;
+}
+
+// Transfers (P8) and the survey (P7), while on a call.
+function drawMove(a) {
+  const talking = a.state === "on_call" && a.call;
+  $("move").hidden = !talking;
+  if (!talking) return;
+  const queues = $("to-queue");
+  if (!queues.options.length) queues.replaceChildren(...(desk.queues || []).map((q) => new Option(q, q)));
+  const consult = a.call.consult;
+  const mine = consult && consult.by === a.agent;
+  $("consult").disabled = Boolean(consult);
+  $("consult-complete").disabled = !(mine && consult.answered);
+  $("consult-cancel").disabled = !mine;
+  setText($("consult-state"), !consult ? "" : mine
+    ? (consult.answered ? `Talking with ${consult.agent}: complete, or take the caller back.` : `Ringing ${consult.agent}; the caller is on hold.`)
+    : `${consult.by} is consulting you about this call.`);
 }
 
 function drawCall(a) {
@@ -242,6 +343,8 @@ function tick() { // times from the server's instants, on the server's clock
   if (!a) return;
   const now = serverNow();
   setText($("state-clock"), a.since && a.state !== "logged_out" ? clock(now - a.since) : "");
+  const wrap = a.state === "wrap_up" && a.wrap_up ? a.wrap_up : null;
+  setText($("wrap-left"), wrap && wrap.ends_at ? `${clock(wrap.ends_at - now)} left before the queue ends it (C4)` : "");
   const reason = a.state === "not_ready" ? desk.reasons.get(a.status && a.status.reason) : null;
   const left = reason && reason.max_seconds ? reason.max_seconds - (now - a.since) : null;
   setText($("limit"), left === null ? "" : left >= 0
@@ -296,6 +399,41 @@ function setUp() {
     button.addEventListener("click", () => desk.phone && desk.phone.dtmf(key));
     return button;
   }));
+  $("wrap-done").addEventListener("click", async () => {
+    const code = chosenCode();
+    const done = await act("POST", agentPath("wrap-up/end"), code ? { disposition: code } : {});
+    say("wrap-outcome", done.ok ? "" : `Done: ${done.text}`, done.ok);
+  });
+  const move = async (label, path, body) => {
+    const done = await act("POST", agentPath(path), body);
+    say("move-outcome", done.ok ? `${label}: done` : `${label}: ${done.text}`, done.ok);
+  };
+  $("blind-queue").addEventListener("click", () => move("Transfer", "transfer", { queue: $("to-queue").value }));
+  $("blind-extension").addEventListener("click", () =>
+    move("Transfer", "transfer", { extension: $("to-extension").value.trim() }));
+  $("consult").addEventListener("click", () => move("Consult", "consult", { agent: $("to-agent").value.trim() }));
+  $("consult-complete").addEventListener("click", () => move("Transfer", "consult/complete", {}));
+  $("consult-cancel").addEventListener("click", () => move("Caller taken back", "consult/cancel", {}));
+  $("survey").addEventListener("click", () => move("Survey", "transfer", { survey: true }));
+  $("promise-send").addEventListener("click", async () => {
+    const when = $("promise-at").value; // the browser's local time, sent with its offset
+    if (!when) { say("promise-outcome", "Say when to call back.", false); return; }
+    const call = desk.agent && desk.agent.call;
+    const body = {
+      number: call ? call.caller : "", at: new Date(when).getTime() / 1000, to: $("promise-to").value,
+      ...($("promise-note").value.trim() ? { note: $("promise-note").value.trim() } : {}),
+    };
+    const done = await act("POST", agentPath("callbacks"), body);
+    say("promise-outcome", done.ok ? `Callback promised for ${new Date(when).toLocaleString("en-GB")}` : `Promise: ${done.text}`, done.ok);
+  });
+  $("out-dial").addEventListener("click", async () => {
+    const done = await act("POST", agentPath("preview/dial"), {});
+    say("out-outcome", done.ok ? "Dialling…" : `Dial: ${done.text}`, done.ok);
+  });
+  $("out-skip").addEventListener("click", async () => {
+    const done = await act("POST", agentPath("preview/skip"), {});
+    say("out-outcome", done.ok ? "Skipped" : `Skip: ${done.text}`, done.ok);
+  });
   $("mic").addEventListener("change", () => { if (desk.phone) desk.phone.input = $("mic").value; });
   $("speaker").addEventListener("change", () => desk.phone && desk.phone.speaker($("speaker").value));
   window.addEventListener("pagehide", () => stopPhone()); // unregister: no ringing a closed page

@@ -37,7 +37,8 @@ SETUP_AND_TEARDOWN_S = 120  # lab up, softphones registered; then everything sto
 LOG_RECORD = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")
 # What the console may show: the demo's own lines and its where-to-look block.
 CONSOLE_LINE = re.compile(
-    r"\[demo\] |  |CTI demo running: |Outbound: |Ctrl-C stops |starting the lab's |demo stopped"
+    r"\[demo\] |  |CTI demo running: |Outbound: |Agent desktop: |Ctrl-C stops |starting the lab's "
+    r"|demo stopped"
 )
 
 
@@ -71,6 +72,8 @@ def server_log_of(console: str) -> Path:
     assert named, f"the console names no server log: {console[:2000]}"
     stray = [line for line in console.splitlines() if line and not CONSOLE_LINE.match(line)]
     assert stray == [], stray[:20]
+    # Issue 15: the desktop's address and an agent without a SIPp phone, for a person.
+    assert re.search(r"^Agent desktop: +http://\S+/desk +\(agent 1099, PIN 1234,", console, re.M)
     assert not LOG_RECORD.search(console), "a server log record on the console"
     log = Path(named[1])
     records = [line for line in log.read_text().splitlines() if LOG_RECORD.match(line)]

@@ -601,3 +601,24 @@ def test_the_ring_limit_runs_from_a_ring_stamped_ahead_of_now_only_from_now() ->
     acd.feed(PhoneRinging(at=acd.at(30), channel=ChannelId("c1"), agent_channel=leg("c1")))
 
     assert acd.state.offers[ChannelId("c1")].deadline == acd.now + 10.0
+
+
+def test_a_phone_gone_during_a_call_leaves_the_agent_not_ready_after_the_wrap_up() -> None:
+    """A softphone's page closed mid-call (issue 15): its device goes unavailable while the
+    agent talks; the call ends as any does, and the agent resumes not ready (unavailable),
+    never ready on a phone that cannot ring."""
+    acd = acd_with("1001", max_wrap_up=5)
+    acd.log_in("1001")
+    _talking(acd, "c1", "1001")
+
+    acd.feed(DeviceStateChanged(at=acd.now, device=device("1001"), state=DeviceState.UNAVAILABLE))
+    assert acd.state.agents[A1].state is AgentState.ON_CALL  # the call goes on
+    acd.hang_up(leg("c1"))
+    acd.hang_up("c1", request=False)
+    assert acd.state.agents[A1].state is AgentState.WRAP_UP
+    acd.tick_to(200)  # the queue's 5 s of wrap-up are over
+
+    agent = acd.state.agents[A1]
+    assert (agent.state, agent.reason, agent.reason_by) == (
+        AgentState.NOT_READY, "unavailable", "system"
+    )  # fmt: skip

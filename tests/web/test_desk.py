@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from cti.domain.effects import HangUpChannel
+from cti.domain.effects import HangUpChannel, SendCall, TargetKind
 from cti.domain.inputs import Tick
 from tests.api.harness import PINS, Api, past_call
 from tests.waiting import eventually
@@ -60,7 +60,7 @@ async def test_an_offer_pops_the_caller_with_its_history_then_the_call(
     await _sign_in(page, driven)
     await expect(page.locator("#state .badge")).to_have_text("Ready")
 
-    driven.caller_queued("c1", "+15557770001")
+    driven.caller_queued("d1", "+15557770001")
 
     await expect(page.locator("#pop-caller")).to_have_text("+15557770001")
     await expect(page.locator("#pop-queue")).to_have_text("support")
@@ -70,13 +70,13 @@ async def test_an_offer_pops_the_caller_with_its_history_then_the_call(
     await expect(page.get_by_role("button", name="Answer on your phone")).to_be_disabled()
     await page.screenshot(path=str(SHOTS / "desk-ringing-1280.png"), full_page=True)
 
-    driven.answered("c1", "1001")
+    driven.answered("d1", "1001")
     await expect(page.locator("#state .badge")).to_have_text("On call")
     await expect(page.get_by_role("button", name="Hang up")).to_be_enabled()
     await page.get_by_role("button", name="Hang up").click()  # a SIP phone: through the API
 
     async def hung_up() -> bool:
-        return any(h.channel == "c1-agent" for h in driven.control.of(HangUpChannel))
+        return any(h.channel == "d1-agent" for h in driven.control.of(HangUpChannel))
 
     await eventually(hung_up, what="the agent's leg hung up")
 
@@ -86,7 +86,7 @@ async def test_an_offer_not_answered_within_the_rings_says_why(page: Page, drive
     ready (no answer), and the page says so."""
     await _sign_in(page, driven)
     await expect(page.locator("#state .badge")).to_have_text("Ready")
-    driven.caller_queued("c1", "+15550002222")
+    driven.caller_queued("d1", "+15550002222")
     await expect(page.locator("#state .badge")).to_have_text("Ringing")
     driven.clock.advance(19)
     driven.engine.submit(Tick(at=driven.now()))
@@ -112,3 +112,80 @@ async def test_a_wrong_pin_says_so_and_a_login_ended_elsewhere_returns_to_sign_i
     await driven.call("POST", "/api/v1/agents/1001/logout", driven.supervisor)
     await expect(page.locator("#signin-error")).to_contain_text("Your login ended")
     await expect(page.locator("#signin")).to_be_visible()
+
+
+async def test_after_the_call_the_wrap_up_takes_a_disposition_and_the_record_has_it(
+    page: Page, driven: Api
+) -> None:
+    """C4: support's codes (solved, callback) on the wrap-up panel, the time left, Done."""
+    await _sign_in(page, driven)
+    await expect(page.locator("#state .badge")).to_have_text("Ready")
+    driven.caller_queued("d1", "+15557770002")
+    await expect(page.locator("#state .badge")).to_have_text("Ringing")
+    driven.answered("d1", "1001")
+    await expect(page.locator("#move")).to_be_visible()  # the transfer panel, on the call
+    await expect(page.locator("#to-queue option")).to_have_text(["sales", "support"])
+    driven.hung_up("d1")  # the caller hangs up, and Asterisk ends the agent's leg
+    driven.hung_up("d1-agent")
+
+    await expect(page.locator("#state .badge")).to_have_text("Wrap-up")
+    await expect(page.locator("#wrap")).to_be_visible()
+    await expect(page.locator("#wrap-codes label")).to_have_text(["solved", "callback"])
+    await page.get_by_label("callback", exact=True).check()
+    await page.screenshot(path=str(SHOTS / "desk-wrap-up-1280.png"), full_page=True)
+    await page.get_by_role("button", name="Done").click()
+    await expect(page.locator("#state .badge")).to_have_text("Ready")
+    await expect(page.locator("#wrap")).to_be_hidden()
+    # The seeded call (c1) and this one, read once this one's record is written.
+    await expect(page.locator("#today-calls")).to_have_text("2", timeout=10_000)
+
+    async def recorded() -> str | None:
+        status, answer = await driven.call("GET", "/api/v1/calls/d1", driven.supervisor)
+        if status != 200:
+            return None
+        wraps = [s for s in answer["call"]["segments"] if s["kind"] == "wrap_up"]
+        return wraps[0]["disposition"] if wraps else None
+
+    assert await eventually(recorded, what="the call record") == "callback"
+
+
+async def test_a_transfer_to_a_queue_from_the_page_moves_the_caller(
+    page: Page, driven: Api
+) -> None:
+    """P8: blind to a queue; Asterisk is told to send the caller to sales, the agent goes
+    to wrap-up (the lab's test sees the caller arrive there)."""
+    await _sign_in(page, driven)
+    driven.caller_queued("d1", "+15557770003")
+    await expect(page.locator("#state .badge")).to_have_text("Ringing")
+    driven.answered("d1", "1001")
+    await page.get_by_label("Queue", exact=True).select_option("sales")
+    await page.get_by_role("button", name="Transfer to the queue").click()
+    await expect(page.locator("#move-outcome")).to_have_text("Transfer: done")
+
+    sent = driven.control.of(SendCall)[-1]  # Asterisk is told to take the caller there
+    assert (sent.kind, sent.target) == (TargetKind.QUEUE, "sales")
+    await expect(page.locator("#state .badge")).to_have_text("Wrap-up")
+
+
+async def test_a_callback_is_promised_from_the_call(page: Page, driven: Api) -> None:
+    """P9: during the call, the agent promises a callback to itself for tomorrow."""
+    await _sign_in(page, driven)
+    driven.caller_queued("d1", "+15557770004")
+    await expect(page.locator("#state .badge")).to_have_text("Ringing")
+    driven.answered("d1", "1001")
+    await expect(page.locator("#promise")).to_be_visible()
+    tomorrow = await page.evaluate(
+        """() => { const d = new Date(Date.now() + 86400000); d.setHours(18, 0, 0, 0);
+                   const p = (n) => String(n).padStart(2, "0");
+                   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T18:00`; }"""
+    )
+    await page.get_by_label("When").fill(tomorrow)
+    await page.get_by_label("Note").fill("about the refund")
+    await page.get_by_role("button", name="Promise").click()
+    await expect(page.locator("#promise-outcome")).to_contain_text("Callback promised for")
+
+    status, listed = await driven.call("GET", "/api/v1/callbacks", driven.supervisor)
+    assert status == 200, listed
+    promised = [c for c in listed["callbacks"] if c["number"] == "+15557770004"]
+    assert len(promised) == 1, listed
+    assert promised[0]["fields"]["note"] == "about the refund" and promised[0]["agent"] == "1001"
