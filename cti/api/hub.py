@@ -7,9 +7,10 @@ Rules:
    "too slow") and counted in `dropped`, so one slow client can neither grow memory nor
    delay the engine.
 2. An agent gets its own AgentChanged events, the findings about itself (e.g. a not-ready
-   overrun, P5: the desktop says so) and, when a call is offered to it, a screen pop: the
-   caller's number, the queue, the time waited and the caller's last five calls. Reading
-   those calls awaits storage, so it runs in a task; publish stays synchronous.
+   overrun, P5: the desktop says so), the changes of an agent it consults (P8) and, when
+   a call is offered to it, a screen pop: the caller's number, the queue, the time waited
+   and the caller's last five calls. Reading those calls awaits storage, so it runs in a
+   task; publish stays synchronous.
 3. Supervisors and admins get every event of SUPERVISOR_EVENTS, numbers included (P22).
 4. A connection first gets a snapshot of the state the next published decision follows
    (no await between taking it and registering), so nothing is missed or doubled; it says
@@ -182,7 +183,7 @@ class Hub:
             return
         try:
             for effect in decision.effects:
-                self._route(effect)
+                self._route(effect, decision.state)
             self._mark(decision)
         except Exception:
             logger.exception("live feed: could not publish a decision")
@@ -259,7 +260,7 @@ class Hub:
             "agents": [views.agent_view(state, a, now, numbers=numbers) for a in sorted(agents)],
         }
 
-    def _route(self, effect: Effect) -> None:
+    def _route(self, effect: Effect, state: AcdState) -> None:
         if isinstance(effect, OfferMade):
             if self._agent_connections(effect.agent):
                 self._spawn(self._screen_pop(effect))
@@ -282,8 +283,9 @@ class Hub:
         elif isinstance(effect, SUPERVISOR_EVENTS):
             text = _dumps({"type": EVENT_TYPES[type(effect)], **_fields(effect)})
             own = _own_agent(effect)
+            watching = _consulting(state, own) if isinstance(effect, AgentChanged) else set()
             for conn in list(self._connections):
-                if _wants(conn, own):
+                if _wants(conn, own) or (conn.identity.agent in watching and not conn.supervising):
                     self._put(conn, text)
 
     def _to_supervisors(self, text: str) -> None:
@@ -463,6 +465,12 @@ def _own_agent(effect: Effect) -> AgentId | None:
     if isinstance(effect, FindingRaised):
         return effect.finding.agent
     return None
+
+
+def _consulting(state: AcdState, consulted: AgentId | None) -> set[AgentId]:
+    """The agents consulting this one (P8): told of its changes (rule 2), so a desktop sees
+    the consultation answered and may complete the transfer."""
+    return {c.agent for c in state.consults.values() if c.offer.agent == consulted}
 
 
 def _wants(conn: Connection, own: AgentId | None) -> bool:

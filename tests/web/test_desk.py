@@ -189,3 +189,29 @@ async def test_a_callback_is_promised_from_the_call(page: Page, driven: Api) -> 
     promised = [c for c in listed["callbacks"] if c["number"] == "+15557770004"]
     assert len(promised) == 1, listed
     assert promised[0]["fields"]["note"] == "about the refund" and promised[0]["agent"] == "1001"
+
+
+async def test_an_attended_transfer_from_the_page_consults_then_completes(
+    page: Page, driven: Api
+) -> None:
+    """P8: consult 1002 from the page; once 1002 answers (its change reaches the consulting
+    agent's page, hub rule 2) the page lets the agent complete, and it goes to wrap-up."""
+    await _sign_in(page, driven)
+    driven.caller_queued("d5", "+15557770005")
+    await expect(page.locator("#state .badge")).to_have_text("Ringing")
+    driven.answered("d5", "1001")
+    await expect(page.locator("#state .badge")).to_have_text("On call")
+    await driven.log_in("1002")
+    await page.get_by_label("Agent", exact=True).fill("1002")
+    await page.get_by_role("button", name="Consult").click()
+    await expect(page.locator("#consult-state")).to_have_text(
+        "Ringing 1002; the caller is on hold."
+    )
+    await expect(page.get_by_role("button", name="Complete the transfer")).to_be_disabled()
+    await driven.until_state("1002", "offered")
+    driven.answered("d5-agent", "1002")  # dialled from 1001's leg
+    await expect(page.locator("#consult-state")).to_contain_text("Talking with 1002")
+    await page.screenshot(path=str(SHOTS / "desk-consult-1280.png"), full_page=True)
+    await page.get_by_role("button", name="Complete the transfer").click()
+    await expect(page.locator("#state .badge")).to_have_text("Wrap-up")
+    assert await driven.agent_state("1002") == "on_call"
