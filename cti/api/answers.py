@@ -86,6 +86,10 @@ class AgentView(Answer):
     calls_answered: int
     misses_in_row: int
     outbound: Outbound | None = Field(None, description="the contact of a campaign (P25)")
+    previews: list[str] = Field(
+        default_factory=list,
+        description="running preview campaigns of the agent's queues it can take a contact of",
+    )
     wrap_up: WrapUpView | None = Field(None, description="while in wrap-up: what ends it (C4)")
 
 

@@ -15,6 +15,7 @@ from typing import Final
 from cti.domain.agent import Agent
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
+from cti.domain.outbound.pacing import DialMode
 from cti.domain.records import AgentState, CallRecord, SegmentKind
 from cti.domain.state import AcdState, TimerKind
 from cti.schema.plain import plain as plain
@@ -88,8 +89,20 @@ def agent_view(state: AcdState, agent_id: AgentId, now: Instant, *, numbers: boo
         "calls_answered": agent.answered,
         "misses_in_row": agent.misses_in_row,
         "outbound": _outbound(state, agent, numbers),
+        "previews": _previews(state, profile),
         "wrap_up": _wrap_up(state, agent),
     }
+
+
+def _previews(state: AcdState, profile: AgentProfile | None) -> list[str]:
+    """The running preview campaigns this agent can take a contact of (P25): those of its
+    queues, for the desktop's "Next contact"."""
+    queues = profile.queues if profile else {}
+    return sorted(
+        c.id
+        for c in state.campaigns.values()
+        if c.running and c.config.mode is DialMode.PREVIEW and c.config.queue in queues
+    )
 
 
 def _wrap_up(state: AcdState, agent: Agent) -> Json | None:

@@ -102,6 +102,8 @@ async function openDesk() {
   desk.queues = queues.ok ? queues.answer.queues.map((q) => q.queue) : [];
   const reasons = await act("GET", "/api/v1/reasons");
   desk.reasons = new Map((reasons.ok ? reasons.answer.reasons : []).map((r) => [r.code, r]));
+  for (const id of ["reason", "not-ready"]) $(id).hidden = !desk.reasons.size; // none configured
+  document.querySelector('label[for="reason"]').hidden = !desk.reasons.size;
   $("reason").replaceChildren(...[...desk.reasons.values()].map((r) => new Option(r.label || r.code, r.code)));
   if (!desk.phone) await reRegister();
   show("desk");
@@ -226,13 +228,22 @@ function draw() {
 }
 
 // An outbound call's contact (P25): the campaign's script and the fields it shows; a
-// previewed contact is dialled or skipped by the agent.
+// previewed contact is dialled or skipped by the agent. With no contact and no call, the
+// running preview campaigns of the agent's queues offer their next contact.
 function drawOutbound(a) {
   const out = a.outbound;
-  $("outbound").hidden = !out;
+  const previews = !out && !a.call && a.state !== "logged_out" ? a.previews || [] : [];
+  $("outbound").hidden = !out && !previews.length;
+  $("out-next").hidden = !previews.length;
+  $("out-contact").hidden = !out;
+  const campaigns = $("out-campaigns");
+  if (previews.join() !== [...campaigns.options].map((o) => o.value).join()) {
+    const chosen = campaigns.value;
+    campaigns.replaceChildren(...previews.map((id) => new Option(id, id, false, id === chosen)));
+  }
   if (!out) return;
   setText($("out-number"), out.number);
-  setText($("out-campaign"), `Campaign ${out.campaign} · contact ${out.contact}${out.preview ? " · preview: dial or skip" : ""}`);
+  setText($("out-campaign"), `Campaign ${out.campaign}${out.preview ? " · preview: dial or skip this contact" : ""}`);
   $("out-fields").replaceChildren(...Object.entries(out.fields || {}).flatMap(([name, value]) => {
     const dt = document.createElement("dt");
     dt.textContent = name;
@@ -298,11 +309,19 @@ function drawMove(a) {
     : `${consult.by} is consulting you about this call.`);
 }
 
+function idleText(a) { // what the call card says with no call
+  if (a.outbound && a.outbound.preview) return "Previewing a contact: dial it or skip it.";
+  if (a.state === "reserved") return "Reserved for an outbound call: the customer is being dialled.";
+  if (a.state === "available") return "No call. You are ready: the next one rings here.";
+  return "No call. Go ready to take one.";
+}
+
 function drawCall(a) {
   const pop = desk.pop && a.call && a.call.call_id === desk.pop.call_id ? desk.pop : null;
   const live = a.call && ["offered", "on_call", "wrap_up"].includes(a.state);
   $("pop").hidden = !(pop || live);
   $("no-call").hidden = Boolean(pop || live);
+  setText($("no-call"), idleText(a));
   if (pop || live) {
     const caller = (pop && pop.caller) || (a.call && a.call.caller) || "unknown number";
     setText($("pop-caller"), caller);
@@ -425,6 +444,11 @@ function setUp() {
     };
     const done = await act("POST", agentPath("callbacks"), body);
     say("promise-outcome", done.ok ? `Callback promised for ${new Date(when).toLocaleString("en-GB")}` : `Promise: ${done.text}`, done.ok);
+  });
+  $("out-take").addEventListener("click", async () => {
+    const done = await act("POST", agentPath("preview"), { campaign: $("out-campaigns").value });
+    say("out-outcome", done.ok ? "" : `Next contact: ${done.text}`, done.ok);
+    if (done.ok && done.answer.agent) { desk.agent = done.answer.agent; draw(); }
   });
   $("out-dial").addEventListener("click", async () => {
     const done = await act("POST", agentPath("preview/dial"), {});

@@ -73,6 +73,8 @@ async def test_an_offer_pops_the_caller_with_its_history_then_the_call(
     driven.answered("d1", "1001")
     await expect(page.locator("#state .badge")).to_have_text("On call")
     await expect(page.get_by_role("button", name="Hang up")).to_be_enabled()
+    await page.set_viewport_size({"width": 1920, "height": 1080})  # a desktop monitor
+    await page.screenshot(path=str(SHOTS / "desk-on-call-1920.png"))
     await page.get_by_role("button", name="Hang up").click()  # a SIP phone: through the API
 
     async def hung_up() -> bool:
@@ -133,6 +135,8 @@ async def test_after_the_call_the_wrap_up_takes_a_disposition_and_the_record_has
     await expect(page.locator("#wrap-codes label")).to_have_text(["solved", "callback"])
     await page.get_by_label("callback", exact=True).check()
     await page.screenshot(path=str(SHOTS / "desk-wrap-up-1280.png"), full_page=True)
+    await page.set_viewport_size({"width": 1920, "height": 1080})
+    await page.screenshot(path=str(SHOTS / "desk-wrap-up-1920.png"))
     await page.get_by_role("button", name="Done").click()
     await expect(page.locator("#state .badge")).to_have_text("Ready")
     await expect(page.locator("#wrap")).to_be_hidden()
