@@ -51,7 +51,7 @@ async def _chromium(args: list[str]) -> AsyncIterator[Browser]:
 
 
 @contextlib.asynccontextmanager
-async def _page_of(browser: Browser) -> AsyncIterator[Page]:
+async def page_of(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     opened = await context.new_page()
     opened.set_default_timeout(10_000)
@@ -76,14 +76,14 @@ async def media_browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
-    async with _page_of(browser) as opened:
+    async with page_of(browser) as opened:
         yield opened
 
 
 @pytest.fixture
 async def media_page(media_browser: Browser) -> AsyncIterator[Page]:
     """A page of the browser with fake media."""
-    async with _page_of(media_browser) as opened:
+    async with page_of(media_browser) as opened:
         yield opened
 
 

@@ -50,7 +50,7 @@ CUSTOMER_DIGITS: Final[Mapping[CustomerKind, str]] = {
 }
 
 Behaviour = Literal["answer", "answer_media", "answer_hangup_first", "no_answer", "busy"]
-MEDIA_FILE: Final = "cti-silence.ulaw"  # agent_answer_media.xml streams it in a loop
+MEDIA_FILE: Final = "cti-sound.ulaw"  # agent_answer_media.xml streams it in a loop
 MEDIA_SILENCE: Final = b"\xff" * 8000  # one second of mu-law silence at 8 kHz
 
 
@@ -311,6 +311,7 @@ def place_call(
     *,
     survey_digit: int | None = None,
     media: bool = False,
+    sound: bytes = MEDIA_SILENCE,
     timeout_s: float = 600.0,
     trace: bool = False,
 ) -> CallHandle:
@@ -318,8 +319,8 @@ def place_call(
     the queue answered; without it, the caller waits for the far end's BYE. With
     survey_digit the caller keeps keying that digit by SIP INFO until the far end's BYE, so
     it answers the post-call survey once the agent has hung up (P7). With media (and
-    hangup_after_ms) the caller streams silence from the answer on, so the far end receives
-    RTP."""
+    hangup_after_ms) the caller streams `sound` (mu-law, in a loop; silence unless told) from
+    the answer on, so the far end receives RTP."""
     run = _Run(lab, _trace_dir(trace, f"caller-{caller}"))
     keys = ["-s", queue, "-key", "caller", caller, "-key", "priority", str(priority), "-m", "1"]
     if survey_digit is not None:
@@ -330,7 +331,7 @@ def place_call(
         scenario = "caller_wait_for_bye.xml"
     elif media:
         run.workdir.mkdir(parents=True, exist_ok=True)
-        (run.workdir / MEDIA_FILE).write_bytes(MEDIA_SILENCE)
+        (run.workdir / MEDIA_FILE).write_bytes(sound)
         scenario, keys = "caller_media.xml", [*keys, "-d", str(hangup_after_ms)]
     else:
         scenario, keys = "caller_hangup_after.xml", [*keys, "-d", str(hangup_after_ms)]

@@ -9,6 +9,8 @@ Rule 3: every caller hangs up by itself after its patience, so a stopped or miss
 server never leaves callers waiting forever in Asterisk. A caller whose agent hangs up
 first gets a BYE, which SIPp answers and counts as a failed call; that is expected here.
 Rule 4: stop() ends the stream and kills every caller still on the line.
+Rule 5: every caller beeps from the answer on (cti/lab/sound.py), so a person taking a
+demo call on the desktop's softphone hears the caller, and the media flows both ways.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ import asyncio
 import contextlib
 import random
 from dataclasses import dataclass
+from typing import Final
 
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import CallHandle, place_call
+from cti.lab.sound import beeps
+
+BEEPS: Final = beeps()  # rule 5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,5 +88,7 @@ class Traffic:
             caller=f"555{rnd.randint(0, 9999):04d}",
             priority=profile.urgent_priority if urgent else 0,
             hangup_after_ms=patience_ms,
+            media=True,
+            sound=BEEPS,
             timeout_s=patience_ms / 1000 + 60,
         )
