@@ -100,17 +100,25 @@ class ServerSettings:
     token: str = ""
 
 
+ICE_SCHEMES: Final = ("stun:", "stuns:", "turn:", "turns:")
+
+
 @dataclass(frozen=True, slots=True)
 class SoftphoneSettings:
     """The browsers' softphones of the agent desktop (issue 15): where they connect (SIP
     over WebSocket: ws:// on a loopback lab, wss:// anywhere else), which PJSIP devices
     they are (cti/devices.py lists, e.g. "1901-1904"), and the secret their passwords are
     derived from (cti/softphone.py; better in CTI_SOFTPHONE_SECRET than in the file).
-    Empty websocket_url: the desktop offers no softphone."""
+    Empty websocket_url: the desktop offers no softphone. Across NAT, ice_servers lists the
+    STUN and TURN servers the browsers use (space or comma separated `stun:`, `stuns:`,
+    `turn:`, `turns:` URLs), a TURN server with ice_username and ice_credential."""
 
     websocket_url: str = ""
     devices: str = ""
     secret: str = field(default="", repr=False)
+    ice_servers: str = ""
+    ice_username: str = ""
+    ice_credential: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if not self.websocket_url:
@@ -124,9 +132,19 @@ class SoftphoneSettings:
             check_secret(self.secret)
         except ValueError as exc:
             raise SettingsError(f"softphone: {exc}") from None
+        for url in self.ice_urls():
+            if not url.startswith(ICE_SCHEMES):
+                raise SettingsError(f"softphone.ice_servers: {url!r} is not a STUN or TURN URL")
+            if url.startswith("turn") and not (self.ice_username and self.ice_credential):
+                raise SettingsError(
+                    f"softphone.ice_servers: {url!r} needs ice_username and ice_credential"
+                )
 
     def phones(self) -> list[str]:
         return parse_devices(self.devices) if self.websocket_url else []
+
+    def ice_urls(self) -> list[str]:
+        return self.ice_servers.replace(",", " ").split()
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,12 +123,23 @@ class LoginAnswer(AgentAnswer):
     )
 
 
+class IceServer(Answer):
+    """One of the browser's RTCIceServers (softphone.ice_servers)."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
 class SoftphoneView(Answer):
     device: str = Field(description="the PJSIP device the browser registers as, e.g. PJSIP/1901")
     websocket_url: str = Field(description="Asterisk's SIP WebSocket (ws:// or wss://)")
     uri: str = Field(description="the SIP URI to register, sip:<device id>@<host>")
     username: str = Field(description="the SIP user (the device id)")
     password: str = Field(description="the softphone's SIP password (cti/softphone.py)")
+    ice_servers: list[IceServer] = Field(
+        default_factory=list, description="STUN and TURN servers for the browser (RTCIceServer)"
+    )
 
 
 class SoftphoneAnswer(Answer):

@@ -13,6 +13,8 @@ Rules:
 4. `GET /api/v1/agents/{id}/softphone`, with the agent's own token (the desktop's cookie),
    answers the softphone its login is on, so a reloaded page registers again without the
    PIN; 404 when its login is not on a softphone.
+5. The answer carries the STUN and TURN servers the browser gathers candidates with
+   (`softphone.ice_servers`, for phones across NAT); none on a loopback lab.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ async def own(request: web.Request) -> web.Response:
     return web.json_response({"softphone": _view(ctx.softphones, live.device)})
 
 
-def _view(settings: SoftphoneSettings, device: DeviceId) -> dict[str, str]:
+def _view(settings: SoftphoneSettings, device: DeviceId) -> dict[str, object]:
     user = device.partition("/")[2]
     host = urlsplit(settings.websocket_url).hostname or "localhost"
     return {
@@ -107,4 +109,16 @@ def _view(settings: SoftphoneSettings, device: DeviceId) -> dict[str, str]:
         "uri": f"sip:{user}@{host}",
         "username": user,
         "password": softphone.password(settings.secret, user),
+        "ice_servers": ice_servers(settings),
     }
+
+
+def ice_servers(settings: SoftphoneSettings) -> list[dict[str, object]]:
+    """Rule 5: STUN servers as they are; TURN servers with their credentials."""
+    found: list[dict[str, object]] = []
+    for url in settings.ice_urls():
+        server: dict[str, object] = {"urls": [url]}
+        if url.startswith("turn"):
+            server |= {"username": settings.ice_username, "credential": settings.ice_credential}
+        found.append(server)
+    return found

@@ -94,7 +94,7 @@ export class Softphone {
   answer() {
     if (!this.ringing) return;
     const audio = this.input ? { deviceId: this.input } : true;
-    this.session.answer({ mediaConstraints: { audio, video: false }, pcConfig: { iceServers: [] } });
+    this.session.answer({ mediaConstraints: { audio, video: false }, pcConfig: { iceServers: this.config.ice_servers || [] } });
     if (this.session.connection) this.listen(this.session.connection);
   }
 

@@ -39,10 +39,30 @@ async def test_an_agent_gets_a_softphone_to_register_with_its_own_password(desk:
         "uri": "sip:1901@127.0.0.1",
         "username": "1901",
         "password": password(SECRET, "1901"),
+        "ice_servers": [],
     }
     assert (await _ask(desk, "1001"))[1] == answer  # asked again: the same one
     status, refused = await _ask(desk, "1002")  # handed to 1001 and not yet used
     assert status == 409 and "all 1 softphones are in use" in str(refused["error"]), refused
+
+
+async def test_the_softphone_carries_the_stun_and_turn_servers(tmp_path: Path) -> None:
+    """Across NAT (rule 5): STUN as it is, TURN with its credentials."""
+    across_nat = SoftphoneSettings(
+        websocket_url="wss://pbx.example.com:8089/ws",
+        devices="1901",
+        secret=SECRET,
+        ice_servers="stun:stun.example.com:3478, turns:turn.example.com:5349",
+        ice_username="desk",
+        ice_credential="turnSecret",
+    )
+    async with running_api(tmp_path, softphones=across_nat) as api:
+        status, answer = await _ask(api, "1001")
+    assert status == 200, answer
+    assert answer["softphone"]["ice_servers"] == [  # type: ignore[index]
+        {"urls": ["stun:stun.example.com:3478"]},
+        {"urls": ["turns:turn.example.com:5349"], "username": "desk", "credential": "turnSecret"},
+    ]
 
 
 async def test_a_wrong_pin_gets_no_softphone(desk: Api) -> None:

@@ -96,6 +96,8 @@ def test_the_softphones_come_from_the_file_and_the_secret_from_the_environment(
         ({"CTI_SOFTPHONE_DEVICES": "1905-1901"}, "runs backwards"),
         ({"CTI_SOFTPHONE_DEVICES": ""}, "no devices"),
         ({"CTI_SOFTPHONE_SECRET": "short"}, "16 to 200 letters or digits"),
+        ({"CTI_SOFTPHONE_ICE_SERVERS": "http://stun"}, "is not a STUN or TURN URL"),
+        ({"CTI_SOFTPHONE_ICE_SERVERS": "turn:t.example"}, "needs ice_username and ice_credential"),
     ],
 )
 def test_bad_softphone_settings_are_refused_at_load(
