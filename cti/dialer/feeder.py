@@ -38,13 +38,18 @@ Rule 7 (P9, P18): every round the store's overdue callbacks and follow-ups go to
 (FlagOverdue), each once per due instant while the server runs, and only once every
 history record accepted before the search is committed (so a callback whose attempt is
 still on its way is not taken for one never dialled).
+Rule 8 (issue 18): numbers are quiet across campaigns (cti/domain/outbound/quiet.py). A
+due contact is checked against its number's last abandoned call and machine in the store,
+over every campaign, before its claim; at start (before any contact reaches the core) and
+every QUIET_REFRESH the core is told the whole book (QuietNumbers), which it merges with
+what it learnt since and prunes to the horizon.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Final, Protocol
 
@@ -55,6 +60,7 @@ from cti.domain.commands import (
     FeedContacts,
     FlagOverdue,
     HaltCampaign,
+    QuietNumbers,
     RunCampaign,
     TallyContacts,
     UnblockNumbers,
@@ -74,7 +80,7 @@ from cti.domain.outbound.contact import (
     overdue,
     reopens_at,
 )
-from cti.domain.outbound.pacing import DialMode
+from cti.domain.outbound.quiet import NumberQuiet
 from cti.domain.state import Decision
 from cti.logs import Repeats
 from cti.storage.callback_store import CallbackRefused, CallbackStore
@@ -87,6 +93,16 @@ logger = logging.getLogger(__name__)
 RESTART_QUIET: Final = 3600.0  # seconds before a contact left dialling is tried again
 RETRY_PAUSE: Final = 2.0  # seconds before a failed write is tried again
 SETTLE_WITHIN: Final = 2.0  # seconds the overdue search waits for history to be committed
+QUIET_REFRESH: Final = 3600.0  # rule 8: seconds between rebuilds of the core's quiet book
+DAY: Final = 86400.0
+MIN_QUIET: Final = 72 * 3600.0  # the law's 72 hours, whatever the campaigns say
+
+
+def quiet_horizon(configs: Iterable[CampaignConfig]) -> float:
+    """How far back an abandoned call or a machine can still keep a number quiet: the
+    longest abandon quiet period (72 h at least) and a day more for a machine's day in
+    the farthest time zone."""
+    return max([MIN_QUIET, *(c.abandon_quiet for c in configs)]) + DAY
 
 
 class Engine(Protocol):
@@ -113,6 +129,7 @@ class Dialer:
         self._wanted: dict[CampaignId, int] = {}  # rule 3: as the core last said
         self._blocked: frozenset[str] | None = None  # rule 2: as the core was last told
         self._flagged: set[tuple[ContactId, Instant | None]] = set()  # rule 7
+        self._quiet_told = Instant(0.0)  # rule 8: when the core was last told the book
         self._writes: asyncio.Queue[CallbackWanted] = asyncio.Queue()
         self.rounds = 0  # rounds completed (cti_dialer_rounds_total): what "a round later" means
         self.failed_rounds = 0
@@ -177,9 +194,19 @@ class Dialer:
                 failures.failed(exc)
             await asyncio.sleep(self._interval)
 
+    async def _tell_quiet(self, campaigns: list[StoredCampaign]) -> None:
+        """Rule 8: the book of quiet numbers, rebuilt from the stored attempts."""
+        now = self._now()
+        horizon = Instant(now - quiet_horizon([c.config for c in campaigns]))
+        numbers = await self._store.quiet_numbers(horizon)
+        await self._engine.execute(QuietNumbers(at=now, numbers=numbers, horizon=horizon))
+        self._quiet_told = now
+
     async def _reconcile(self) -> None:
         not_before = Instant(self._now() + RESTART_QUIET)
-        for stored in await self._store.list_campaigns():
+        stored_campaigns = await self._store.list_campaigns()
+        await self._tell_quiet(stored_campaigns)
+        for stored in stored_campaigns:
             released = await self._store.release_dialling(stored.config.id, not_before=not_before)
             if released:
                 logger.warning(
@@ -195,6 +222,8 @@ class Dialer:
         do_not_call = await self._store.dnc_numbers()
         await self._tell_blocked(do_not_call)
         stored = await self._store.list_campaigns()
+        if self._now() - self._quiet_told >= QUIET_REFRESH:
+            await self._tell_quiet(stored)
         running = [c for c in stored if c.status is CampaignStatus.RUNNING]
         self._drained &= {c.config.id for c in running}
         for campaign in stored:
@@ -249,25 +278,36 @@ class Dialer:
         self, config: CampaignConfig, want: int, do_not_call: frozenset[str]
     ) -> tuple[Contact, ...]:
         now = self._now()
-        guaranteed = config.mode is not DialMode.PREDICTIVE
+        due = await self._store.due_contacts(config.id, now, want)
+        since = Instant(now - quiet_horizon([config]))
+        book = await self._store.quiet_numbers(since, [c.number for c in due])
         claimed = []
-        for contact in await self._store.due_contacts(config.id, now, want):
-            blocked = dial_check(contact, config, now, do_not_call, agent_guaranteed=guaranteed)
+        for contact in due:
+            quiet = book.get(contact.number)
+            # quiet.py rule 3: none of the dialer's reservations is a guarantee.
+            blocked = dial_check(
+                contact, config, now, do_not_call, quiet=quiet, agent_guaranteed=False
+            )
             if blocked is None:
                 got = await self._store.claim(contact.id)
                 if got is not None:
                     claimed.append(got)
             else:
-                await self._put_off(contact, config, blocked, now)
+                await self._put_off(contact, config, blocked, now, quiet)
         return tuple(claimed)
 
     async def _put_off(
-        self, contact: Contact, config: CampaignConfig, blocked: Blocked, now: Instant
+        self,
+        contact: Contact,
+        config: CampaignConfig,
+        blocked: Blocked,
+        now: Instant,
+        quiet: NumberQuiet | None,
     ) -> None:
         if blocked is Blocked.DO_NOT_CALL:
             later = moved(contact, ContactEvent.BLOCK)
         else:
-            later = replace(contact, next_at=reopens_at(contact, config, now))
+            later = replace(contact, next_at=reopens_at(contact, config, now, quiet))
         await self._store.update_contact(later, expected=ContactStatus.PENDING)
         logger.info("contact %s not dialled now: %s", contact.id, blocked.value)
 

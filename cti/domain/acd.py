@@ -44,6 +44,7 @@ from cti.domain.commands import (
     PreviewDial,
     PreviewNext,
     PreviewSkip,
+    QuietNumbers,
     RestoreLogins,
     RestoreNotices,
     RunCampaign,
@@ -201,6 +202,8 @@ def _apply(work: Work, event: Input) -> None:
             running.on_block(work, event)
         case UnblockNumbers():
             running.on_unblock(work, event)
+        case QuietNumbers():
+            running.on_quiet(work, event)
         case TallyContacts():
             running.on_tally(work, event)
         case FlagOverdue():

@@ -45,11 +45,10 @@ from cti.domain.outbound.contact import (
     overdue,
 )
 from cti.domain.outbound.contact_rows import contact_id
-from cti.domain.records import Finding, Rule, VisitOutcome
+from cti.domain.records import NO_AGENT, Finding, Rule, VisitOutcome
 from cti.domain.work import Work
 
 COMPLAINT: Final = "complaint"  # the disposition that opens a follow-up (P18)
-NO_AGENT: Final = AgentId("")  # a finding of the queue's, no agent's
 
 
 def on_requested(work: Work, event: CallbackRequested) -> None:

@@ -8,6 +8,7 @@ Rule 3: credentials are checked before a command is built; the core never sees a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cti.domain.config import AcdConfig
@@ -16,6 +17,7 @@ from cti.domain.notice import Notice
 from cti.domain.outbound.abandon_window import AbandonWindow
 from cti.domain.outbound.campaign import CampaignConfig, CampaignId
 from cti.domain.outbound.contact import Contact
+from cti.domain.outbound.quiet import NumberQuiet
 from cti.domain.records import Presence, SpyMode
 
 
@@ -189,6 +191,17 @@ class BlockNumbers:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class QuietNumbers:
+    """The book of quiet numbers rebuilt from the stored attempts (cti/domain/outbound/
+    quiet.py rule 4): merged with what the core learnt since; entries older than the
+    horizon are forgotten."""
+
+    at: Instant
+    numbers: Mapping[str, NumberQuiet]
+    horizon: Instant
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnblockNumbers:
     """Numbers taken off the do-not-call list: they may be dialled again."""
 
@@ -326,6 +339,7 @@ Command = (
     | FeedContacts
     | BlockNumbers
     | UnblockNumbers
+    | QuietNumbers
     | TallyContacts
     | FlagOverdue
     | FlagSignIns

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 
@@ -200,6 +201,9 @@ class Presence:
         return self.device is not None
 
 
+NO_AGENT: Final = AgentId("")  # a finding of a queue's, a number's or an address's
+
+
 class Rule(StrEnum):
     RING_LIMIT = "C3.ring_limit"  # an offer not answered within N rings
     AGENT_RELEASED_FIRST = "P2.agent_released_first"
@@ -209,6 +213,7 @@ class Rule(StrEnum):
     CALLBACK_OVERDUE = "P9.callback_overdue"  # a promised callback not dialled by its due time
     FOLLOW_UP_OVERDUE = "P18.follow_up_overdue"  # a complaint's follow-up not done by its due
     SIGNIN_FAILURES = "P22.signin_failures"  # failed sign-ins in a row: logins now wait
+    REPEAT_ABANDON = "C5.repeat_abandon"  # a number abandoned again inside its quiet period
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,13 +22,10 @@ from typing import TYPE_CHECKING, Final
 
 from cti.domain.commands import FlagSignIns
 from cti.domain.effects import FindingRaised
-from cti.domain.ids import AgentId
-from cti.domain.records import Finding, Rule
+from cti.domain.records import NO_AGENT, Finding, Rule
 
 if TYPE_CHECKING:
     from cti.domain.work import Work
-
-NO_AGENT: Final = AgentId("")  # an address's finding: no agent's
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -25,6 +25,7 @@ from cti.domain.notice import Notice
 from cti.domain.offer import Offer
 from cti.domain.outbound.campaign import CampaignId
 from cti.domain.outbound.dial import Dial, LiveCampaign
+from cti.domain.outbound.quiet import NumberQuiet
 from cti.domain.pmap import empty
 from cti.domain.queue import WaitingCalls
 from cti.domain.spy import Spy
@@ -70,6 +71,7 @@ class AcdState:
     dialled: int = 0  # dials started; numbers the next one's channel
     telephony_up: bool = False  # the AMI link is up and resynced: dialling is allowed
     do_not_call: Mapping[str, bool] = field(default_factory=empty)  # numbers never dialled
+    quiet: Mapping[str, NumberQuiet] = field(default_factory=empty)  # outbound/quiet.py
     spies: Mapping[ChannelId, Spy] = field(default_factory=empty)  # by the supervisor's leg
     spied: int = 0  # monitoring sessions asked for; numbers the next one's channel
     notices: Mapping[QueueId, Notice] = field(default_factory=empty)  # outage notices (P20)

@@ -81,6 +81,7 @@ class Work:
         self.dialled = state.dialled
         self.telephony_up = state.telephony_up
         self.do_not_call = Cow(state.do_not_call)
+        self.quiet = Cow(state.quiet)
         self.spies = Cow(state.spies)
         self.spied = state.spied
         self.notices = Cow(state.notices)
@@ -115,6 +116,7 @@ class Work:
             dialled=self.dialled,
             telephony_up=self.telephony_up,
             do_not_call=self.do_not_call.result(),
+            quiet=self.quiet.result(),
             spies=self.spies.result(),
             spied=self.spied,
             notices=self.notices.result(),

@@ -81,6 +81,7 @@ class DialAttemptRow(Base):
         Index(None, "campaign_id", "ended_at"),
         Index(None, "contact_id", "started_at"),
         Index(None, "started_at"),
+        Index(None, "number", "ended_at"),  # quiet periods per number (issue 18)
     )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)

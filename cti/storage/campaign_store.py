@@ -34,9 +34,15 @@ from cti.domain.config import AcdConfig, ConfigError
 from cti.domain.ids import Instant
 from cti.domain.outbound.abandon_window import AbandonWindow, Attempt, tally
 from cti.domain.outbound.attempt import DialAttempt
-from cti.domain.outbound.campaign import CampaignConfig, CampaignId, CampaignStatus
+from cti.domain.outbound.campaign import (
+    AttemptResult,
+    CampaignConfig,
+    CampaignId,
+    CampaignStatus,
+)
 from cti.domain.outbound.campaign_status import Refusal, start_refusal, transition_refusal
 from cti.domain.outbound.contact import Contact, ContactId, ContactStatus, normalize_number
+from cti.domain.outbound.quiet import QUIETENING, NumberQuiet, noted
 from cti.domain.outbound.seats import (
     SeatCount as SeatCount,  # seat_counts' values, moved to the core
 )
@@ -45,7 +51,7 @@ from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow,
 from cti.storage.campaign_stats import CampaignFigures
 from cti.storage.dialect import dialect_insert
 from cti.storage.errors import CampaignNotFound, CampaignRefused
-from cti.storage.rows import Row, utc, value
+from cti.storage.rows import Row, instant, utc, value
 
 logger = logging.getLogger(__name__)
 
@@ -272,6 +278,32 @@ class CampaignStore(CampaignFigures):
         async with self._reading() as connection:
             found = (await connection.execute(query)).mappings()
             return [campaign_rows.pacing_attempt(row) for row in found]
+
+    async def quiet_numbers(
+        self, since: Instant, numbers: Iterable[str] | None = None
+    ) -> dict[str, NumberQuiet]:
+        """The last abandoned call and the last machine of each number (of `numbers`, or
+        all) that ended at or after `since`, over every campaign (cti/domain/outbound/quiet.py
+        rule 4)."""
+        ended = func.max(ATTEMPTS.c.ended_at, type_=ATTEMPTS.c.ended_at.type).label("ended")
+        query = select(ATTEMPTS.c.number, ATTEMPTS.c.result, ended).where(
+            ATTEMPTS.c.result.in_([r.value for r in QUIETENING]),
+            ATTEMPTS.c.ended_at >= utc(since),
+        )
+        if numbers is not None:
+            wanted = sorted(set(numbers))
+            if not wanted:
+                return {}
+            query = query.where(ATTEMPTS.c.number.in_(wanted))
+        found: dict[str, NumberQuiet] = {}
+        async with self._reading() as connection:
+            grouped = query.group_by(ATTEMPTS.c.number, ATTEMPTS.c.result)
+            for row in (await connection.execute(grouped)).mappings():
+                result, at = AttemptResult(row["result"]), instant(row, "ended")
+                entry = noted(found.get(row["number"]), result, at)
+                if entry is not None:
+                    found[row["number"]] = entry
+        return found
 
     # Do not call -------------------------------------------------------------------------
     # Numbers are normalised as contacts' are (ContactError when one is not a phone number).

@@ -13,6 +13,7 @@ from cti.domain.outbound.abandon_window import Attempt, Outcome, tally
 from cti.domain.outbound.campaign import AttemptResult
 from cti.domain.outbound.contact import ContactError, ContactStatus, after_attempt
 from cti.domain.outbound.pacing import DialMode
+from cti.domain.outbound.quiet import NumberQuiet
 from cti.storage.campaign_store import CampaignStore, SeatCount
 from cti.storage.database import Database
 from tests.storage.campaign_samples import (
@@ -104,6 +105,35 @@ async def test_attempts_since_rebuild_the_abandon_window_after_a_restart(
     ]
     window = tally(found, Instant(T0 + 600), 86_400.0)
     assert (window.answered, window.abandoned) == (2, 1)
+
+
+async def test_quiet_numbers_are_each_numbers_last_abandon_and_machine_over_campaigns(
+    store: CampaignStore,
+) -> None:
+    """Issue 18 (quiet.py rule 4): the book is per number, across every campaign."""
+    (first, second, third) = await started(store)
+    other = (await started(store, EVERY_SETTING))[0]
+    assert other.number == first.number  # one person in two campaigns
+    machine = attempt(3, first, result=AttemptResult.MACHINE, answered_at=Instant(T0 + 185))
+    for dial in [
+        answered(0, second, AttemptResult.ABANDONED),  # ended before `since`
+        answered(2, first, AttemptResult.ABANDONED),
+        machine,
+        answered(5, other, AttemptResult.ABANDONED),  # the later abandon, by winback
+        answered(6, third, AttemptResult.CONNECTED),
+        attempt(7, third),
+    ]:
+        await store.record_attempt(dial)
+    since = Instant(T0 + 60)
+
+    book = await store.quiet_numbers(since)
+
+    expected = NumberQuiet(abandoned_at=Instant(T0 + 350), machine_at=machine.ended_at)
+    assert book == {first.number: expected}
+    assert await store.quiet_numbers(since, [first.number, third.number]) == book
+    assert await store.quiet_numbers(since, [second.number]) == {}
+    assert await store.quiet_numbers(since, []) == {}
+    assert await store.quiet_numbers(Instant(T0 + 400)) == {}
 
 
 async def test_seat_counts_are_dials_and_connected_calls_per_agent_in_the_day(

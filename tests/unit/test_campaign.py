@@ -33,6 +33,7 @@ from cti.domain.outbound.contact import (
 )
 from cti.domain.outbound.contact_rows import contact_id, read_contacts
 from cti.domain.outbound.pacing import DialMode, PacingConfig
+from cti.domain.outbound.quiet import NumberQuiet
 
 HOUR = 3600.0
 CAMPAIGN = CampaignConfig(id=CampaignId("renewals"), queue=QueueId("sales"), timezone="UTC")
@@ -47,9 +48,13 @@ def contact(number: str = "+441632960001", timezone: str = "Europe/London") -> C
 
 
 def check(
-    c: Contact, now: Instant = NOON, dnc: frozenset[str] = frozenset(), guaranteed: bool = False
+    c: Contact,
+    now: Instant = NOON,
+    dnc: frozenset[str] = frozenset(),
+    guaranteed: bool = False,
+    quiet: NumberQuiet | None = None,
 ) -> Blocked | None:
-    return dial_check(c, CAMPAIGN, now, dnc, agent_guaranteed=guaranteed)
+    return dial_check(c, CAMPAIGN, now, dnc, quiet=quiet, agent_guaranteed=guaranteed)
 
 
 # --- the campaign ---------------------------------------------------------------------------

@@ -4,9 +4,11 @@ Rule 1: a contact is a value; `after_attempt` returns the contact as it is after
 attempt, and `dial_check` says whether it may be dialled now and, if not, why (a reason
 the shell records and shows, never a silent skip).
 Rule 2: before every dial (issue 4): the do-not-call list, then the campaign's calling
-window in the contact's own local time, then the abandon quiet period (campaign rule 4),
-then the contact's own next instant. Time zones are IANA names resolved with the
-standard library's zoneinfo; an unknown name is refused when the contact is made.
+window in the contact's own local time, then the number's quiet periods (after an
+abandoned call or a machine, across campaigns: cti/domain/outbound/quiet.py), unless an
+agent is guaranteed, then the contact's own next instant. Time zones are IANA names
+resolved with the standard library's zoneinfo; an unknown name is refused when the contact
+is made.
 Rule 3: retries follow the campaign's rule for the last outcome (campaign rule 3); a
 person reached closes the contact as done; attempts in all never exceed the rule's
 maximum; a preview skip is recorded as an attempt of the agent's choice and does not
@@ -37,6 +39,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cti.domain.ids import AgentId, Instant
 from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId
+from cti.domain.outbound.quiet import (
+    NumberQuiet,
+    abandon_quiet_until,
+    machine_quiet_until,
+    merged,
+)
 
 ContactId = NewType("ContactId", str)
 
@@ -111,7 +119,9 @@ class Blocked(StrEnum):
     DO_NOT_CALL = "do_not_call"
     OUTSIDE_WINDOW = "outside_window"
     ABANDON_QUIET = "abandon_quiet"
+    MACHINE_QUIET = "machine_quiet"  # a machine detected today: a guaranteed agent only
     NOT_YET = "not_yet"
+    IN_CALL = "in_call"  # a dial of the number is in flight (pacer rule 3)
     NOT_PENDING = "not_pending"
 
 
@@ -193,27 +203,42 @@ def dial_check(
     now: Instant,
     do_not_call: Container[str],
     *,
+    quiet: NumberQuiet | None,
     agent_guaranteed: bool,
 ) -> Blocked | None:
-    """None if the contact may be dialled now; else the first reason it may not (rule 2)."""
+    """None if the contact may be dialled now; else the first reason it may not (rule 2).
+    `quiet` is the number's entry in the book of quiet numbers (cti/domain/outbound/quiet.py),
+    kept across campaigns."""
     if contact.status is not ContactStatus.PENDING:
         return Blocked.NOT_PENDING
     if contact.number in do_not_call:
         return Blocked.DO_NOT_CALL
     if not campaign.window.allows(local_time_of(contact, now).time()):
         return Blocked.OUTSIDE_WINDOW
-    quiet_until = (contact.abandoned_at or -campaign.abandon_quiet) + campaign.abandon_quiet
-    if not agent_guaranteed and now < quiet_until:
-        return Blocked.ABANDON_QUIET
+    if not agent_guaranteed:
+        known = number_quiet(contact, quiet)
+        if now < (abandon_quiet_until(known, campaign.abandon_quiet) or EPOCH):
+            return Blocked.ABANDON_QUIET
+        if now < (machine_quiet_until(known, zone(contact.timezone)) or EPOCH):
+            return Blocked.MACHINE_QUIET
     if now < contact.next_at:
         return Blocked.NOT_YET
     return None
 
 
-def reopens_at(contact: Contact, campaign: CampaignConfig, now: Instant) -> Instant:
-    """When a contact that may not be dialled now (outside the calling window, or quiet
-    after an abandoned call) may be tried again: the later of the next opening of the
-    window in its local time and the end of the quiet period; `now` when neither holds."""
+def number_quiet(contact: Contact, quiet: NumberQuiet | None) -> NumberQuiet:
+    """The number's quiet periods: the book's, and the contact's own abandoned call (a
+    callback keeps it from the contact it replaced)."""
+    return merged(quiet, NumberQuiet(abandoned_at=contact.abandoned_at))
+
+
+def reopens_at(
+    contact: Contact, campaign: CampaignConfig, now: Instant, quiet: NumberQuiet | None
+) -> Instant:
+    """When a contact that may not be dialled now (outside the calling window, or its
+    number quiet) may be tried again without a guaranteed agent: the later of the next
+    opening of the window in its local time and the ends of the quiet periods; `now` when
+    none holds."""
     local = local_time_of(contact, now)
     opens = local
     if not campaign.window.allows(local.time()):
@@ -225,8 +250,10 @@ def reopens_at(contact: Contact, campaign: CampaignConfig, now: Instant) -> Inst
         )
         if opens <= local:
             opens += timedelta(days=1)
-    quiet_until = (contact.abandoned_at or -campaign.abandon_quiet) + campaign.abandon_quiet
-    return Instant(max(opens.timestamp(), quiet_until, now))
+    known = number_quiet(contact, quiet)
+    abandon = abandon_quiet_until(known, campaign.abandon_quiet) or EPOCH
+    machine = machine_quiet_until(known, zone(contact.timezone)) or EPOCH
+    return Instant(max(opens.timestamp(), abandon, machine, now))
 
 
 def started(contact: Contact) -> Contact:

@@ -24,16 +24,17 @@ from dataclasses import replace
 from typing import Final
 
 from cti.domain.effects import AttemptEnded, Ignored, SendCall, TargetKind
-from cti.domain.ids import ChannelId, Instant
+from cti.domain.ids import CallId, ChannelId, Instant
 from cti.domain.inputs import ChannelHungUp, MachineAnswered, OriginateEnded
 from cti.domain.outbound.abandon_window import Outcome
 from cti.domain.outbound.attempt import unanswered_result
 from cti.domain.outbound.campaign import AttemptResult
 from cti.domain.outbound.contact import after_attempt
 from cti.domain.outbound.dial import END_RESULT, TIMEOUT_RESULT, Dial, DialTrigger
+from cti.domain.outbound.quiet import noted, repeat_abandon
 from cti.domain.outbound.reservation import release
 from cti.domain.outbound.running import forget_if_idle
-from cti.domain.records import OfferOutcome, VisitOutcome
+from cti.domain.records import NO_AGENT, OfferOutcome, Rule, VisitOutcome
 from cti.domain.state import TimerKind
 from cti.domain.work import Work
 
@@ -189,5 +190,26 @@ def end(work: Work, dial: Dial, result: AttemptResult) -> None:
         live = replace(live, stats=stats)
         work.campaigns[live.id] = live
     contact = after_attempt(dial.contact, live.config, result, work.at)
+    _quieten(work, dial, live.config.abandon_quiet, result)
     work.emit(AttemptEnded(attempt=attempt, contact=contact))
     forget_if_idle(work, live.id)
+
+
+def _quieten(work: Work, dial: Dial, period: float, result: AttemptResult) -> None:
+    """The number's quiet periods learn the attempt's result (quiet.py rule 4); an abandon
+    inside the number's quiet period is a finding (rule 5)."""
+    number = dial.contact.number
+    before = work.quiet.get(number)
+    if result is AttemptResult.ABANDONED and repeat_abandon(before, period, work.at):
+        assert before is not None and before.abandoned_at is not None
+        work.finding(
+            Rule.REPEAT_ABANDON,
+            agent=dial.agent or NO_AGENT,
+            measured=work.at - before.abandoned_at,
+            limit=period,
+            call=CallId(dial.channel),
+            detail=f"{number} abandoned again by {dial.campaign} within its quiet period",
+        )
+    after = noted(before, result, work.at)
+    if after is not None:
+        work.quiet[number] = after

@@ -9,8 +9,12 @@ Rule 2 (reservation): a dial the pacer makes as progressive reserves its agent
 (cti/domain/outbound/reservation.py); predictive dials reserve nobody: dispatch serves
 them ahead of inbound callers (OUTBOUND_PRIORITY), through the same connect path.
 Rule 3 (contacts): each contact is checked again just before its dial (calling window in
-its own time zone, abandon quiet period, due time); one that may not be dialled now goes
-back to the shell (ContactsReturned).
+its own time zone, its number's quiet periods across campaigns, due time); one that may
+not be dialled now goes back to the shell (ContactsReturned). No agent these dials
+reserve is a guarantee (cti/domain/outbound/quiet.py rule 3). A number with a dial in
+flight (of any campaign) is not dialled again meanwhile: the contact stays in the buffer,
+so a person never gets two of our calls at once and a second abandon inside the first's
+quiet period cannot start.
 Rule 4 (callbacks, P9): a contact promised by one agent is dialled only with that agent
 reserved, in any mode, and waits in the buffer while the agent is not free; the contacts
 behind it are dialled meanwhile.
@@ -143,8 +147,11 @@ def next_contact(
     while buffer and found is None:
         contact = buffer.pop(0)
         bound = contact.agent is not None
-        blocked = blocked_now(work, live.config, contact, guaranteed=reserve or bound)
-        if blocked is not None:
+        # quiet.py rule 3: an agent reserved here must still ring and answer: no guarantee.
+        blocked = blocked_now(work, live.config, contact, guaranteed=False)
+        if blocked is Blocked.IN_CALL:
+            kept.append(contact)
+        elif blocked is not None:
             work.emit(ContactsReturned(campaign=campaign, contacts=(contact,), why=blocked.value))
         elif bound:
             agent = next((a for a in free if a.id == contact.agent), None)
@@ -169,7 +176,18 @@ def blocked_now(
     Claimed contacts are DIALLING in the store: this is the check made before the claim,
     made again at the dial, with the do-not-call list the core holds."""
     pending = replace(contact, status=ContactStatus.PENDING)
-    return dial_check(pending, config, work.at, work.do_not_call, agent_guaranteed=guaranteed)
+    quiet = work.quiet.get(contact.number)
+    blocked = dial_check(
+        pending, config, work.at, work.do_not_call, quiet=quiet, agent_guaranteed=guaranteed
+    )
+    if blocked is None and _in_flight(work, contact.number):
+        return Blocked.IN_CALL
+    return blocked
+
+
+def _in_flight(work: Work, number: str) -> bool:
+    dials = (*work.dials.values(), *work.adopted.values())
+    return any(d.contact.number == number for d in dials)
 
 
 def dial(

@@ -70,7 +70,8 @@ def on_preview_dial(work: Work, command: PreviewDial) -> None:
     live, contact = previewing(work, command.agent)
     if not work.telephony_up:
         raise CommandRefused("the telephony link is down: nothing can be dialled", "conflict")
-    blocked = blocked_now(work, live.config, contact, guaranteed=True)
+    # quiet.py rule 3: the dial rings the customer first, and the agent after the answer.
+    blocked = blocked_now(work, live.config, contact, guaranteed=False)
     if blocked is not None:
         reason = f"contact {contact.id} may not be dialled now ({blocked}): skip it"
         raise CommandRefused(reason, "conflict")

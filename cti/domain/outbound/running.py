@@ -31,6 +31,7 @@ from cti.domain.commands import (
     BlockNumbers,
     FeedContacts,
     HaltCampaign,
+    QuietNumbers,
     RunCampaign,
     TallyContacts,
     UnblockNumbers,
@@ -38,6 +39,7 @@ from cti.domain.commands import (
 from cti.domain.effects import CampaignDrained, ContactsReturned, ContactsWanted, Ignored
 from cti.domain.outbound.campaign import CampaignId
 from cti.domain.outbound.dial import LiveCampaign
+from cti.domain.outbound.quiet import forget_before, merged
 from cti.domain.outbound.reservation import release
 from cti.domain.pmap import drop, empty
 from cti.domain.state import TimerKind
@@ -100,6 +102,14 @@ def on_block(work: Work, command: BlockNumbers) -> None:
             kept = tuple(c for c in live.buffer if c.number not in command.numbers)
             work.campaigns[live.id] = replace(live, buffer=kept)
             work.emit(ContactsReturned(campaign=live.id, contacts=blocked, why="do not call"))
+
+
+def on_quiet(work: Work, command: QuietNumbers) -> None:
+    """quiet.py rule 4: the store's book merged in, the book pruned to the horizon."""
+    for number, quiet in sorted(command.numbers.items()):
+        work.quiet[number] = merged(work.quiet.get(number), quiet)
+    for number in forget_before(work.quiet.items(), command.horizon):
+        work.quiet.pop(number)
 
 
 def on_unblock(work: Work, command: UnblockNumbers) -> None:
