@@ -214,6 +214,7 @@ class Rule(StrEnum):
     FOLLOW_UP_OVERDUE = "P18.follow_up_overdue"  # a complaint's follow-up not done by its due
     SIGNIN_FAILURES = "P22.signin_failures"  # failed sign-ins in a row: logins now wait
     REPEAT_ABANDON = "C5.repeat_abandon"  # a number abandoned again inside its quiet period
+    HOLD_MISSED = "C5.hold_missed"  # an agent offered an outbound call missed the 2 s hold
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

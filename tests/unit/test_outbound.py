@@ -24,6 +24,7 @@ from cti.domain.effects import (
     AttemptEnded,
     ConnectCall,
     ContactsReturned,
+    FindingRaised,
     Ignored,
     OfferEnded,
     OriginateCall,
@@ -50,7 +51,7 @@ from cti.domain.outbound.dial import DialPhase
 from cti.domain.outbound.pacing import DialMode, PacingConfig
 from cti.domain.outbound.pacing_stats import PacingStats
 from cti.domain.queue import WaitingCall
-from cti.domain.records import AgentState, OfferOutcome
+from cti.domain.records import AgentState, OfferOutcome, Rule
 from cti.domain.state import TimerKind
 from tests.unit.acd_kit import Acd, agent, config, device, queue
 
@@ -375,9 +376,13 @@ def test_an_answered_call_no_agent_takes_within_the_hold_is_abandoned() -> None:
     assert acd.of(SendCall) == [SendCall(channel=dial, kind=TargetKind.ABANDON, target=SPRING)]
     [offer] = acd.of(OfferEnded)
     assert offer.offer.outcome is OfferOutcome.HOLD_EXPIRED
-    released = acd.state.agents[A1]
-    assert released.state is AgentState.AVAILABLE
-    assert (released.misses_in_row, released.ready) == (0, True)
+    missed = acd.state.agents[A1]  # rule 1 of dialing: off outbound pacing (issue 18)
+    assert missed.state is AgentState.NOT_READY
+    assert (missed.misses_in_row, missed.ready, missed.reason) == (1, False, "no answer")
+    [raised] = acd.of(FindingRaised)
+    assert raised.finding.rule is Rule.HOLD_MISSED
+    assert raised.finding.agent == A1
+    assert (raised.finding.measured, raised.finding.limit) == (2.0, 2.0)
     assert window(acd) == (1, 1)
 
     acd.advance(8)  # the information message plays, then the channel ends
@@ -390,6 +395,25 @@ def test_an_answered_call_no_agent_takes_within_the_hold_is_abandoned() -> None:
     assert end.contact.abandoned_at == acd.now
     assert end.contact.status is ContactStatus.PENDING
     assert window(acd) == (1, 1)  # counted once
+
+
+def test_an_agent_who_misses_the_hold_is_not_reserved_to_abandon_again() -> None:
+    """Issue 18: a slow agent (2.5 s to answer) is reserved for one dial, misses the hold
+    once, and is then off outbound pacing: the next contact waits for a ready agent."""
+    acd = dialer("1001")
+    feed(acd, contact(0))
+    first = channel_of(acd)
+    answers(acd, first)
+    tick(acd, 2.0)
+    hangs_up(acd, first)
+    assert [e.attempt.result for e in ended(acd)] == [AttemptResult.ABANDONED]
+
+    feed(acd, contact(1))
+
+    assert [o.number for o in originated(acd)] == ["5550000"]
+    assert state_of(acd, "1001") is AgentState.NOT_READY
+    acd.feed(SetReady(at=acd.now, agent=A1))  # the agent is back: dialling resumes
+    assert [o.number for o in originated(acd)] == ["5550000", "5550001"]
 
 
 def test_a_person_who_hangs_up_during_the_hold_is_abandoned() -> None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cti.domain.commands import FeedContacts, QuietNumbers, RunCampaign
+from cti.domain.commands import FeedContacts, QuietNumbers, RunCampaign, SetReady
 from cti.domain.effects import ContactsReturned, FindingRaised
 from cti.domain.ids import Instant
 from cti.domain.inputs import MachineAnswered
@@ -26,6 +26,7 @@ from cti.domain.outbound.quiet import (
 from cti.domain.records import Rule
 from tests.unit.acd_kit import Acd
 from tests.unit.test_outbound import (
+    A1,
     HOUR,
     SALES,
     SPRING,
@@ -71,6 +72,7 @@ def abandon_first(acd: Acd) -> None:
     hangs_up(acd, dial)
     [end] = ended(acd)
     assert end.attempt.result is AttemptResult.ABANDONED
+    acd.feed(SetReady(at=acd.now, agent=A1))  # who missed the hold went not ready
 
 
 # The pure rules ---------------------------------------------------------------------------
@@ -222,9 +224,7 @@ def test_an_abandon_inside_a_period_the_store_knew_of_is_a_finding() -> None:
 
     hangs_up(acd, dial)
 
-    [raised] = acd.of(FindingRaised)
-    finding = raised.finding
-    assert finding.rule is Rule.REPEAT_ABANDON
+    [finding] = [f.finding for f in acd.of(FindingRaised) if f.finding.rule is Rule.REPEAT_ABANDON]
     assert (finding.measured, finding.limit) == (HOUR + 2.0, 72 * HOUR)
     assert finding.call is not None and str(finding.call) == str(dial)
     assert SPRING in finding.detail and "5550000" in finding.detail

@@ -12,6 +12,8 @@ whose OriginateResponse said failure and whose hang-up never comes (no channel w
 fails after REPORT_GRACE; one with no news at all fails DIAL_GRACE past its ring timeout.
 An Originate that could not be sent fails the attempt too (it may have been placed: never
 dial a contact twice on a guess).
+An agent offered the call who did not answer within the hold goes not ready ("no
+answer") at once, and the miss is the finding C5.hold_missed (issue 18).
 Rule 3: an event the dial's phase does not allow (a duplicate, or one overtaken by a later
 fact) changes nothing and leaves an Ignored note. A phase in which no person can come
 (machine, no answer, refused, abandoned) releases the agent reserved for the dial at once.
@@ -23,9 +25,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
+from cti.domain.agent import Trigger
+from cti.domain.config import REASON_NO_ANSWER
 from cti.domain.effects import AttemptEnded, Ignored, SendCall, TargetKind
 from cti.domain.ids import CallId, ChannelId, Instant
 from cti.domain.inputs import ChannelHungUp, MachineAnswered, OriginateEnded
+from cti.domain.offer import Offer
 from cti.domain.outbound.abandon_window import Outcome
 from cti.domain.outbound.attempt import unanswered_result
 from cti.domain.outbound.campaign import AttemptResult
@@ -34,7 +39,7 @@ from cti.domain.outbound.dial import END_RESULT, TIMEOUT_RESULT, Dial, DialTrigg
 from cti.domain.outbound.quiet import noted, repeat_abandon
 from cti.domain.outbound.reservation import release
 from cti.domain.outbound.running import forget_if_idle
-from cti.domain.records import NO_AGENT, OfferOutcome, Rule, VisitOutcome
+from cti.domain.records import NO_AGENT, AgentState, OfferOutcome, Rule, VisitOutcome
 from cti.domain.state import TimerKind
 from cti.domain.work import Work
 
@@ -114,7 +119,7 @@ def hold_due(work: Work, channel: ChannelId) -> None:
     offer = work.offers.get(channel)
     if offer is not None:
         work.end_offer(offer, OfferOutcome.HOLD_EXPIRED)
-        work.agent_released(offer)
+        _hold_missed(work, offer, dial)
     waiting = work.waiting.get(channel)
     if waiting is not None:
         work.leave_queue(waiting, VisitOutcome.REDIRECTED)
@@ -126,6 +131,27 @@ def hold_due(work: Work, channel: ChannelId) -> None:
         return
     # The message ends with a hang-up; should that be lost (the link down), this ends it.
     work.set_timer(TimerKind.DIAL, channel, work.at + DIAL_GRACE)
+
+
+def _hold_missed(work: Work, offer: Offer, dial: Dial) -> None:
+    """Rule 1: the agent offered the call did not answer within the hold, so a person was
+    abandoned: the agent goes not ready ("no answer") at once, as an inbound agent does
+    after missing N rings, so that no agent is reserved again and again to abandon
+    people (issue 18); the miss is a finding."""
+    agent = work.agents.get(offer.agent)
+    if agent is None or agent.state is not AgentState.OFFERED:
+        return
+    work.finding(
+        Rule.HOLD_MISSED,
+        agent=agent.id,
+        measured=work.at - offer.offered_at,  # how long the agent's phone was offered it
+        limit=work.campaigns[dial.campaign].config.pacing.hold,
+        call=offer.call,
+        detail=f"{dial.contact.number} of {dial.campaign} abandoned: the agent did not answer",
+    )
+    missed = replace(agent, misses_in_row=agent.misses_in_row + 1)
+    missed = missed.with_status(ready=False, reason=REASON_NO_ANSWER, by="system")
+    work.put_agent(agent, missed.fire(Trigger.MISS, work.at))
 
 
 def dial_due(work: Work, channel: ChannelId) -> None:
