@@ -108,9 +108,12 @@ def originate(
     action answers "successfully queued" at once and the outcome is one OriginateResponse
     event, up to `ring_ms` later; `ChannelId` becomes the channel's Uniqueid, so every event
     of the attempt names it; the variables arrive as one comma-separated `Variable` header,
-    so a value may not hold a comma (ValueError)."""
+    so a value may not hold a comma (ValueError); a name may, inside a function's
+    parentheses (`PJSIP_HEADER(add,Call-Info)`: manager.c splits the header as the
+    dialplan splits arguments, minding parentheses)."""
     for name, value in variables.items():
-        if "," in value or "=" in name or "," in name:
+        bare = name.split("(", 1)[0]
+        if "," in value or "=" in name or "," in bare or not _balanced(name):
             raise ValueError(f"Originate variable {name}={value!r}: no ',' and no '=' in a name")
     return {
         "Action": "Originate",
@@ -125,6 +128,13 @@ def originate(
         "Variable": ",".join(f"{name}={value}" for name, value in variables.items()),
         "Async": "true",
     }
+
+
+def _balanced(name: str) -> bool:
+    """A comma in a name only inside one pair of parentheses that closes the name."""
+    if "," not in name:
+        return True
+    return name.count("(") == 1 and name.endswith(")") and name.index("(") < name.index(",")
 
 
 def play_dtmf(channel: str, digit: str) -> Action:

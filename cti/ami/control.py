@@ -1,7 +1,7 @@
 """Call control: the core's instructions performed on Asterisk over AMI (the CallControl port).
 
 Rule 1: `plan` is pure: one instruction becomes the AMI actions that perform it under the
-dialplan contract (dialplan/README.md, version 8). Values that reach the dialplan are
+dialplan contract (dialplan/README.md, version 9). Values that reach the dialplan are
 checked first: a comma or `&` in a dial string would add Dial options or destinations, and
 an extension the contexts' patterns do not match would hang the caller up, so such an
 instruction raises InvalidInstruction instead of being sent.
@@ -49,6 +49,7 @@ from cti.domain.effects import (
     HangUpChannel,
     Instruction,
     MoveCall,
+    OpenLine,
     OriginateCall,
     ReturnToQueue,
     SendCall,
@@ -64,7 +65,7 @@ from cti.domain.records import SpyMode
 
 logger = logging.getLogger(__name__)
 
-# Contexts, extensions and labels of the dialplan contract, version 8.
+# Contexts, extensions and labels of the dialplan contract, version 9.
 QUEUE_CONTEXT: Final = "cti-queue"
 HOLD_LABEL: Final = "hold"
 CONNECT_CONTEXT: Final = "cti-connect"
@@ -83,6 +84,15 @@ OUTBOUND_CONTEXT: Final = "cti-outbound"  # an answered outbound call starts her
 ABANDON_CONTEXT: Final = "cti-abandon"  # the law's message to an answered call no agent took
 NOTICE_VARIABLE: Final = "CTI_NOTICE_"  # + the queue: its outage notice's prompt (P20, v8)
 SPY_CONTEXT: Final = "cti-spy"  # a supervisor's leg runs ChanSpy on an agent's leg (v8)
+LINE_CONTEXT: Final = "cti-nailed"  # an agent's nailed-up line waits here once answered (v9)
+BRIDGE_LINE_CONTEXT: Final = "cti-line"  # a caller is bridged to a nailed-up line (v9)
+CONNECT_AUTO_CONTEXT: Final = "cti-connect-auto"  # cti-connect with auto-answer headers (v9)
+# The headers phones honour to answer by themselves: Alert-Info (Polycom, Yealink, Grandstream
+# and others), Call-Info answer-after (Snom, Yealink, Cisco SPA, many softphones).
+AUTO_ANSWER_HEADERS: Final = {
+    "PJSIP_HEADER(add,Alert-Info)": "<http://127.0.0.1>;info=alert-autoanswer;delay=0",
+    "PJSIP_HEADER(add,Call-Info)": "<sip:127.0.0.1>;answer-after=0",
+}
 ENTRY: Final = "s"
 # ChanSpy's options per mode (app_chanspy.c): u the target is a Uniqueid, so nothing else
 # matches; E end when that leg does; S stop at once if it is gone already; q no beep, no
@@ -150,6 +160,8 @@ def plan(instruction: Instruction, outbound_dial: str = DEFAULT_OUTBOUND_DIAL) -
             return _bridge(instruction)
         case OriginateCall():
             return [_originate(instruction, outbound_dial)]
+        case OpenLine():
+            return [_open_line(instruction)]
         case SpyOnCall():
             return [_spy(instruction)]
         case SwitchSpy():
@@ -191,25 +203,52 @@ def _originate(dial: OriginateCall, outbound_dial: str) -> Action:
         raise InvalidInstruction(str(exc)) from None
 
 
+def _open_line(line: OpenLine) -> Action:
+    """Async Originate of the agent's phone into cti-nailed,s,1 (contract v9): its line,
+    held open while the agent is ready; with `auto_answer`, the INVITE carries the headers
+    that make a phone answer by itself (PJSIP_HEADER written through Originate's
+    variables, which Asterisk sets on the new channel before it sends the INVITE)."""
+    agent = _name(line.agent, "agent")
+    variables = {"CTI_LINE_AGENT": agent}
+    if line.auto_answer:
+        variables |= AUTO_ANSWER_HEADERS
+    shown = f'"Outbound line {agent}" <{agent}>'
+    return _call_device(line, line.device, LINE_CONTEXT, line.ring_timeout, shown, variables)
+
+
+def _call_device(
+    instruction: OpenLine | SpyOnCall,
+    device: str,
+    context: str,
+    ring_timeout: float,
+    caller_id: str,
+    variables: dict[str, str],
+) -> Action:
+    """Async Originate of one of our own devices into `context`,s,1."""
+    try:
+        return actions.originate(
+            channel_id=_channel(instruction),
+            dial=_device(device),
+            to=(context, ENTRY, "1"),
+            ring_ms=round(_guard(ring_timeout) * 1000),
+            caller_id=caller_id,
+            variables=variables,
+        )
+    except ValueError as exc:  # a comma in a value would split the Variable header
+        raise InvalidInstruction(str(exc)) from None
+
+
 def _spy(spy: SpyOnCall) -> Action:
     """Async Originate of the supervisor's device into cti-spy,s,1 (contract v8), with the
     agent's leg and ChanSpy's options in channel variables; the phone shows the agent."""
     agent = _name(spy.agent, "agent")
-    try:
-        return actions.originate(
-            channel_id=_channel(spy),
-            dial=_device(spy.device),
-            to=(SPY_CONTEXT, ENTRY, "1"),
-            ring_ms=round(_guard(spy.ring_timeout) * 1000),
-            caller_id=f'"{spy.mode.value} {agent}" <{agent}>',
-            variables={
-                "CTI_SPY_TARGET": _value(spy.target, "agent channel"),
-                "CTI_SPY_OPTIONS": SPY_OPTIONS[spy.mode],
-                "CTI_SPY_AGENT": agent,
-            },
-        )
-    except ValueError as exc:
-        raise InvalidInstruction(str(exc)) from None
+    variables = {
+        "CTI_SPY_TARGET": _value(spy.target, "agent channel"),
+        "CTI_SPY_OPTIONS": SPY_OPTIONS[spy.mode],
+        "CTI_SPY_AGENT": agent,
+    }
+    shown = f'"{spy.mode.value} {agent}" <{agent}>'
+    return _call_device(spy, spy.device, SPY_CONTEXT, spy.ring_timeout, shown, variables)
 
 
 def _prompt(prompt: str) -> str:
@@ -248,10 +287,21 @@ def _bridge(bridge: BridgeCall) -> list[Action]:
 
 def _connect(offer: ConnectCall) -> list[Action]:
     channel = _channel(offer)
+    if offer.line is not None:  # contract v9: bridged to the agent's nailed-up line
+        return [
+            actions.setvar(channel, OFFER_VARIABLE, line_offer_value(offer, offer.line)),
+            actions.redirect(channel, BRIDGE_LINE_CONTEXT, ENTRY, 1),
+        ]
+    context = CONNECT_AUTO_CONTEXT if offer.auto_answer else CONNECT_CONTEXT
     return [
         actions.setvar(channel, OFFER_VARIABLE, offer_value(offer)),
-        actions.redirect(channel, CONNECT_CONTEXT, ENTRY, 1),
+        actions.redirect(channel, context, ENTRY, 1),
     ]
+
+
+def line_offer_value(offer: ConnectCall, line: str) -> str:
+    """CTI_OFFER for cti-line: `<line's Uniqueid>^<agent>` (the agent last, taken whole)."""
+    return OFFER_SEPARATOR.join((_value(line, "line"), _name(offer.agent, "agent")))
 
 
 def offer_value(offer: ConnectCall) -> str:

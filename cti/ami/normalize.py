@@ -40,6 +40,8 @@ from cti.domain.inputs import (
     DialStarted,
     DialStatus,
     HangupRequested,
+    LineBridged,
+    LineUp,
     MachineAnswered,
     NoticeHeard,
     OriginateEnded,
@@ -271,6 +273,27 @@ def _callback_requested(h: Headers, at: Instant) -> CallbackRequested:
 @parses("UserEvent/CtiCallbackDeclined")
 def _callback_declined(h: Headers, at: Instant) -> CallbackDeclined:
     return CallbackDeclined(at=at, channel=ChannelId(one(h, "Uniqueid")))
+
+
+@parses("UserEvent/CtiLineUp")
+def _line_up(h: Headers, at: Instant) -> LineUp:
+    """An agent's nailed-up line answered (contract v9): sent on the line itself."""
+    return LineUp(at=at, channel=ChannelId(one(h, "Uniqueid")), agent=AgentId(one(h, "Agent")))
+
+
+@parses("UserEvent/CtiLineConnect")
+def _line_connect(h: Headers, at: Instant) -> LineBridged:
+    """A caller about to be bridged to an agent's nailed-up line (contract v9): sent on the
+    caller's channel, naming the line's Uniqueid."""
+    line = one(h, "Line")
+    if not line:
+        raise ValueError("CtiLineConnect without a Line")
+    return LineBridged(
+        at=at,
+        channel=ChannelId(one(h, "Uniqueid")),
+        line=ChannelId(line),
+        agent=AgentId(one(h, "Agent")),
+    )
 
 
 @parses("OriginateResponse")

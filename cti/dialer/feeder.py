@@ -127,6 +127,7 @@ class Dialer:
         self._told: dict[CampaignId, CampaignConfig] = {}  # rule 1: running, as told
         self._drained: set[CampaignId] = set()  # rule 4: finished, not yet in the store
         self._wanted: dict[CampaignId, int] = {}  # rule 3: as the core last said
+        self._lined: dict[CampaignId, bool] = {}  # ... with a member on a nailed-up line
         self._blocked: frozenset[str] | None = None  # rule 2: as the core was last told
         self._flagged: set[tuple[ContactId, Instant | None]] = set()  # rule 7
         self._quiet_told = Instant(0.0)  # rule 8: when the core was last told the book
@@ -139,10 +140,12 @@ class Dialer:
         for effect in decision.effects:
             if isinstance(effect, ContactsWanted):
                 self._wanted[effect.campaign] = effect.count
+                self._lined[effect.campaign] = effect.guaranteed
             elif isinstance(effect, CampaignDrained):
                 self._drained.add(effect.campaign)
                 self._told.pop(effect.campaign, None)
                 self._wanted.pop(effect.campaign, None)
+                self._lined.pop(effect.campaign, None)
             elif isinstance(effect, CallbackWanted):
                 self._writes.put_nowait(effect)
 
@@ -251,6 +254,7 @@ class Dialer:
             await self._engine.execute(HaltCampaign(at=self._now(), campaign=campaign))
             self._told.pop(campaign)
             self._wanted.pop(campaign, None)
+            self._lined.pop(campaign, None)
 
     async def run_campaign(self, config: CampaignConfig) -> Decision | None:
         """RunCampaign with the window rebuilt from stored attempts (rule 1); None, the core
@@ -284,9 +288,11 @@ class Dialer:
         claimed = []
         for contact in due:
             quiet = book.get(contact.number)
-            # quiet.py rule 3: none of the dialer's reservations is a guarantee.
+            # quiet.py rule 3: only an agent on a nailed-up line is a guarantee; the core
+            # holds such contacts until one is free (pacer rule 3).
+            sure = self._lined.get(config.id, False)
             blocked = dial_check(
-                contact, config, now, do_not_call, quiet=quiet, agent_guaranteed=False
+                contact, config, now, do_not_call, quiet=quiet, agent_guaranteed=sure
             )
             if blocked is None:
                 got = await self._store.claim(contact.id)

@@ -23,7 +23,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
-from cti.domain import adopt, callback, consult, desk, monitoring, outage, signin, telephony
+from cti.domain import (
+    adopt,
+    callback,
+    consult,
+    desk,
+    monitoring,
+    nailed,
+    outage,
+    signin,
+    telephony,
+)
 from cti.domain.commands import (
     BlockNumbers,
     CancelConsult,
@@ -71,6 +81,8 @@ from cti.domain.inputs import (
     DialStarted,
     HangupRequested,
     Input,
+    LineBridged,
+    LineUp,
     MachineAnswered,
     NoticeHeard,
     OriginateEnded,
@@ -99,6 +111,7 @@ def decide(state: AcdState, event: Input, now: Instant) -> Decision:
     except desk.CommandRefused as refused:
         note = Rejected(reason=refused.reason, code=refused.code)
         return Decision(state, refused.effects, (note,))
+    nailed.keep_lines(work)
     dispatch(work)
     pacer.pace_all(work, tick=isinstance(event, Tick))
     if work.campaigns and pacer.pacing_inputs_changed(work):
@@ -114,6 +127,10 @@ def _apply(work: Work, event: Input) -> None:
             dialing.on_queued(work, event.entry.channel, event.at)
         case ChannelHungUp() if monitoring.on_hung_up(work, event.channel):
             pass
+        case ChannelHungUp() if nailed.on_hung_up(work, event.channel) and (
+            event.channel not in work.legs
+        ):
+            pass  # a line carrying no talk; one that carries a talk ends it below
         case ChannelHungUp():
             dial = dialing.is_dial(work, event.channel)
             caller = not dial or event.channel in work.callers
@@ -134,6 +151,11 @@ def _apply(work: Work, event: Input) -> None:
             if not consult.on_dial_ended(work, event):
                 telephony.on_dial_ended(work, event)
                 dialing.on_answered_maybe(work, event.channel)
+        case LineUp():
+            nailed.on_line_up(work, event)
+        case LineBridged():
+            telephony.on_line_bridged(work, event)
+            dialing.on_answered_maybe(work, event.channel)
         case DeviceStateChanged():
             telephony.on_device_state(work, event)
         case SurveyAnswered():
@@ -144,12 +166,16 @@ def _apply(work: Work, event: Input) -> None:
             callback.on_declined(work, event)
         case CallControlFailed() if monitoring.on_control_failed(work, event):
             pass
+        case CallControlFailed() if nailed.on_control_failed(work, event):
+            pass
         case CallControlFailed():
             if dialing.on_control_failed(work, event.channel):
                 return
             if not consult.on_control_failed(work, event):
                 telephony.on_control_failed(work, event)
         case OriginateEnded() if monitoring.on_originate_ended(work, event):
+            pass
+        case OriginateEnded() if nailed.on_originate_ended(work, event):
             pass
         case OriginateEnded():
             dialing.on_originate_ended(work, event)

@@ -34,6 +34,14 @@ class Strategy(StrEnum):
     SKILLS = "skills"  # best level of the queue's skill first, then longest idle
 
 
+class AgentLine(StrEnum):
+    """How an agent's phone takes calls (cti/domain/line.py; issue 18)."""
+
+    RING = "ring"  # rung for each call, answered by hand
+    AUTO_ANSWER = "auto_answer"  # rung for each call with auto-answer headers
+    NAILED = "nailed"  # one call held open while ready; callers are bridged to it at once
+
+
 class MaxWaitAction(StrEnum):
     NONE = "none"  # keep waiting
     VOICEMAIL = "voicemail"  # leave a message (dialplan cti-max-wait)
@@ -101,6 +109,13 @@ class QueueConfig:
         default=60.0,
         metadata=setting(
             "seconds of wrap-up; then back to available (C4, P6)", ge=0, le=HOUR, unit="s"
+        ),
+    )
+    agent_line: AgentLine = field(
+        default=AgentLine.RING,
+        metadata=setting(
+            "how its agents' phones take calls: ring, auto_answer (Alert-Info/Call-Info"
+            " headers), or nailed (a line held open while ready, issue 18)"
         ),
     )
     dispositions: tuple[str, ...] = field(default=(), metadata=setting("disposition codes"))
@@ -229,6 +244,13 @@ class AgentProfile:
             "queue -> penalty (lower is offered first)",
             each=Bounds(ge=0, le=MOST_PENALTY),
             keys=QUEUE_NAME,
+        ),
+    )
+    line: AgentLine | None = field(
+        default=None,
+        metadata=setting(
+            "how this agent's phone takes calls, over its queues' agent_line (none: the"
+            " queues': nailed if any is, else auto_answer if any is, else ring)"
         ),
     )
 

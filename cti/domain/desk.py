@@ -303,4 +303,7 @@ def on_hang_up(work: Work, command: HangUp) -> None:
     talk = talk_of(work, command.agent)
     assert talk.agent_channel is not None
     work.talks[talk.channel] = replace(talk, released_by=talk.released_by or Side.AGENT)
-    work.emit(HangUpChannel(channel=talk.agent_channel))
+    line = work.lines.get(command.agent)
+    # A nailed-up line outlives its calls (nailed.py rule 2): the caller's side is ended.
+    on_line = line is not None and line.channel == talk.agent_channel
+    work.emit(HangUpChannel(channel=talk.channel if on_line else talk.agent_channel))

@@ -6,6 +6,8 @@ Rule 2: a call with an open offer, or pausing after a failed connect, is skipped
 is offered at most one call (it leaves AVAILABLE when offered).
 Rule 3: an agent is routable only while its phone is registered and idle, as far as
 Asterisk's device state says; a phone still busy or ringing is skipped until it is idle.
+An agent on a nailed-up line is routable while its line is up and carries no call, and
+the offer bridges the caller to it (cti/domain/nailed.py rule 2).
 Rule 4: an answered outbound call dialled for a reserved agent (cti/domain/outbound/reservation.py)
 goes to that agent first and to nobody else while the agent waits for it.
 Rule 5: a caller who asked for a callback keeps its place in line (P9): while the callback
@@ -21,10 +23,12 @@ from dataclasses import replace
 from typing import Final
 
 from cti.domain.agent import Agent, Trigger
-from cti.domain.config import AgentProfile, QueueConfig
+from cti.domain.config import AgentLine, AgentProfile, QueueConfig
 from cti.domain.effects import ConnectCall, OfferMade, ReturnToQueue
 from cti.domain.ids import ChannelId, QueueId
 from cti.domain.inputs import DeviceState
+from cti.domain.line import line_of
+from cti.domain.nailed import carry, rung_instead, waiting_line
 from cti.domain.offer import make_offer
 from cti.domain.outbound.reservation import waiting_agent
 from cti.domain.queue import WaitingCall
@@ -68,8 +72,7 @@ def _reserved(work: Work) -> None:
         if not dial.held or channel in work.offers:
             continue
         agent, call = _waited_for(work, channel), work.waiting.get(channel)
-        device = work.devices.get(agent.device) if agent else None
-        if agent is None or call is None or device not in (None, *IDLE_DEVICE):
+        if agent is None or call is None or not reachable(work, agent):
             continue
         offer(work, call, agent, work.config.queue(call.queue))
 
@@ -113,16 +116,31 @@ def _candidates(work: Work) -> list[tuple[Agent, AgentProfile]]:
     for agent_id in sorted(work.available):
         agent = work.agents.get(agent_id)
         profile = work.config.agents.get(agent_id)
-        if agent is None or profile is None:
-            continue
-        device = work.devices.get(agent.device)
-        if device is None or device in IDLE_DEVICE:
+        if agent is not None and profile is not None and reachable(work, agent):
             found.append((agent, profile))
     return found
 
 
+def _auto_answer(work: Work, agent: Agent) -> bool:
+    profile = work.config.agents.get(agent.id)
+    return profile is not None and line_of(profile, work.config) is AgentLine.AUTO_ANSWER
+
+
+def reachable(work: Work, agent: Agent) -> bool:
+    """Rule 3: a phone rung for each call must be idle; an agent on a nailed-up line is
+    reached through its line while it waits (cti/domain/nailed.py rule 2)."""
+    if not rung_instead(work, agent):
+        return waiting_line(work, agent.id) is not None
+    device = work.devices.get(agent.device)
+    return device is None or device in IDLE_DEVICE
+
+
 def offer(work: Work, call: WaitingCall, agent: Agent, queue: QueueConfig) -> None:
     made = make_offer(call.call, call.channel, queue, agent.id, agent.device, work.at)
+    line = waiting_line(work, agent.id)
+    if line is not None:
+        made = replace(made, agent_channel=line.channel)  # its leg, known from the start
+        carry(work, line)
     work.offers[call.channel] = made
     work.set_timer(TimerKind.OFFER, call.channel, made.deadline)
     busy = replace(agent, call=call.call, channel=call.channel, queue=call.queue)
@@ -140,6 +158,8 @@ def offer(work: Work, call: WaitingCall, agent: Agent, queue: QueueConfig) -> No
             agent=agent.id,
             device=agent.device,
             ring_guard=made.ring_guard,
+            line=None if line is None else line.channel,
+            auto_answer=_auto_answer(work, agent),
         )
     )
     work.emit(OfferMade(agent=agent.id, call=call, at=work.at))

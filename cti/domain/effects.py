@@ -48,6 +48,22 @@ class ConnectCall:
     agent: AgentId
     device: DeviceId
     ring_guard: float
+    # An agent on a nailed-up line (cti/domain/line.py): bridge the caller to this leg at
+    # once instead of dialling the device.
+    line: ChannelId | None = None
+    auto_answer: bool = False  # dial with the auto-answer headers (AgentLine.AUTO_ANSWER)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpenLine:
+    """Call an agent's phone to hold a nailed-up line open (cti/domain/line.py, issue 18);
+    once answered it waits in the dialplan for callers to be bridged to it."""
+
+    channel: ChannelId  # the line's Uniqueid, chosen by the core
+    agent: AgentId
+    device: DeviceId
+    ring_timeout: float
+    auto_answer: bool  # ask the phone to answer by itself (Alert-Info / Call-Info)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,6 +298,9 @@ class ContactsWanted:
 
     campaign: CampaignId
     count: int
+    # A member of its queue is on a nailed-up line: contacts inside their numbers' quiet
+    # periods may be claimed too, and wait in the buffer for such an agent (pacer rule 3).
+    guaranteed: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -341,6 +360,7 @@ Instruction = (
     | StartConsult
     | BridgeCall
     | OriginateCall
+    | OpenLine
     | SpyOnCall
     | SwitchSpy
     | ApplyNotice

@@ -99,6 +99,26 @@ class DialEnded:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LineUp:
+    """An agent's nailed-up line answered and waits for callers (UserEvent CtiLineUp)."""
+
+    at: Instant
+    channel: ChannelId  # the line's Uniqueid, chosen by the core
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineBridged:
+    """A caller is being bridged to an agent's nailed-up line (UserEvent CtiLineConnect,
+    sent on the caller's channel just before its Bridge): the offer is answered."""
+
+    at: Instant
+    channel: ChannelId  # the caller's
+    line: ChannelId
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeviceStateChanged:
     at: Instant
     device: DeviceId
@@ -239,6 +259,8 @@ TelephonyEvent = (
     | DialStarted
     | PhoneRinging
     | DialEnded
+    | LineUp
+    | LineBridged
     | DeviceStateChanged
     | SurveyAnswered
     | CallbackRequested

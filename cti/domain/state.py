@@ -21,6 +21,7 @@ from cti.domain.config import AcdConfig
 from cti.domain.effects import Effect, Note
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import DeviceState
+from cti.domain.line import Line
 from cti.domain.notice import Notice
 from cti.domain.offer import Offer
 from cti.domain.outbound.campaign import CampaignId
@@ -43,6 +44,7 @@ class TimerKind(StrEnum):
     HOLD = "hold"  # key: outbound channel; the law's hold for an answered call (issue 4)
     DIAL = "dial"  # key: outbound channel; a dial whose end Asterisk has not reported
     PACE = "pace"  # key: campaign; the pacer looks again (forecasts move with time)
+    LINE = "line"  # key: agent; a failed nailed-up line is called again (nailed.py rule 4)
 
 
 TimerKey = tuple[TimerKind, str]
@@ -75,6 +77,7 @@ class AcdState:
     spies: Mapping[ChannelId, Spy] = field(default_factory=empty)  # by the supervisor's leg
     spied: int = 0  # monitoring sessions asked for; numbers the next one's channel
     notices: Mapping[QueueId, Notice] = field(default_factory=empty)  # outage notices (P20)
+    lines: Mapping[AgentId, Line] = field(default_factory=empty)  # nailed-up (nailed.py)
 
     def next_deadline(self) -> Instant | None:
         """The earliest instant at which the core wants a Tick."""

@@ -32,6 +32,7 @@ from cti.domain.inputs import (
     DialStarted,
     DialStatus,
     HangupRequested,
+    LineBridged,
     PhoneRinging,
     Resynced,
     SurveyAnswered,
@@ -182,6 +183,14 @@ def on_dial_ended(work: Work, event: DialEnded) -> None:
             work.agent_released(offer)
 
 
+def on_line_bridged(work: Work, event: LineBridged) -> None:
+    """nailed.py rule 2: the caller is bridged to the agent's line: the offer is answered."""
+    offer = work.offers.get(event.channel)
+    if offer is None or offer.agent != event.agent or offer.agent_channel != event.line:
+        return ignore(work, f"{event.channel} bridged to line {event.line}: not the open offer")
+    _answered(work, offer)
+
+
 def _answered(work: Work, offer: Offer) -> None:
     work.end_offer(offer, OfferOutcome.ANSWERED)
     agent = work.agents.get(offer.agent)
@@ -232,11 +241,17 @@ def on_survey(work: Work, event: SurveyAnswered) -> None:
 
 def on_control_failed(work: Work, event: CallControlFailed) -> None:
     offer = work.offers.get(event.channel)
-    if offer is None or offer.agent_channel is not None:
+    # An offer through a nailed-up line knows its leg from the start (nailed.py rule 2).
+    through_line = offer is not None and offer.agent_channel in lines_in(work)
+    if offer is None or (offer.agent_channel is not None and not through_line):
         return ignore(work, f"instruction for {event.channel} failed: {event.reason}")
     work.end_offer(offer, OfferOutcome.FAILED)
     work.agent_released(offer)
     work.set_timer(TimerKind.RETRY, event.channel, event.at + RETRY_PAUSE)
+
+
+def lines_in(work: Work) -> set[ChannelId]:
+    return {line.channel for line in work.lines.values()}
 
 
 def on_resynced(work: Work, event: Resynced, *, adopted: int = 0) -> None:

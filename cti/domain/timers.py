@@ -56,8 +56,8 @@ def _fire(work: Work, key: TimerKey) -> None:
             dialing.hold_due(work, ChannelId(name))
         case TimerKind.DIAL:
             dialing.dial_due(work, ChannelId(name))
-        case TimerKind.PACE:
-            work.set_timer(kind, name, None)  # the pacer runs after every input
+        case TimerKind.PACE | TimerKind.LINE:
+            work.set_timer(kind, name, None)  # the pacer and the lines run after every input
         case _:
             assert_never(kind)
 

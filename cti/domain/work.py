@@ -85,6 +85,7 @@ class Work:
         self.spies = Cow(state.spies)
         self.spied = state.spied
         self.notices = Cow(state.notices)
+        self.lines = Cow(state.lines)
         self.effects: list[Effect] = []
         self.notes: list[Note] = []
 
@@ -120,8 +121,18 @@ class Work:
             spies=self.spies.result(),
             spied=self.spied,
             notices=self.notices.result(),
+            lines=self.lines.result(),
         )
         return Decision(state, tuple(self.effects), tuple(self.notes))
+
+    def changed(self, *parts: str) -> bool:
+        """Whether any of these parts of the state differs from the decision's start
+        (copy-on-write: an untouched part is the very same object)."""
+        for part in parts:
+            now = getattr(self, part)
+            if (now if part == "config" else now.result()) is not getattr(self.base, part):
+                return True
+        return False
 
     def emit(self, effect: Effect) -> None:
         self.effects.append(effect)

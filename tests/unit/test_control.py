@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Mapping
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from cti.domain.effects import (
     HangUpChannel,
     Instruction,
     MoveCall,
+    OpenLine,
     OriginateCall,
     ReturnToQueue,
     SendCall,
@@ -48,6 +50,40 @@ def offer(**changes: object) -> ConnectCall:
     }
     values.update(changes)
     return ConnectCall(**values)  # type: ignore[arg-type]
+
+
+def test_a_call_to_an_agent_on_a_nailed_up_line_is_bridged_to_the_line() -> None:
+    """Dialplan contract v9 (issue 18): CTI_OFFER = <line>^<agent>, then cti-line."""
+    assert plan(offer(line=ChannelId("line-a-1004-1"))) == [
+        setvar("CTI_OFFER", "line-a-1004-1^a-1004"),
+        redirect("cti-line", "s", "1"),
+    ]
+    assert plan(offer(auto_answer=True))[-1] == redirect("cti-connect-auto", "s", "1")
+
+
+def test_open_line_originates_the_agents_phone_into_cti_nailed() -> None:
+    line = OpenLine(
+        channel=ChannelId("line-1001-1"),
+        agent=AgentId("1001"),
+        device=DeviceId("PJSIP/1001"),
+        ring_timeout=30.0,
+        auto_answer=True,
+    )
+    [action] = plan(line)
+    assert {k: action[k] for k in ("ChannelId", "Channel", "Context", "Exten", "Timeout")} == {
+        "ChannelId": "line-1001-1",
+        "Channel": "PJSIP/1001",
+        "Context": "cti-nailed",
+        "Exten": "s",
+        "Timeout": "30000",
+    }
+    assert action["Variable"] == (
+        "CTI_LINE_AGENT=1001,"
+        "PJSIP_HEADER(add,Alert-Info)=<http://127.0.0.1>;info=alert-autoanswer;delay=0,"
+        "PJSIP_HEADER(add,Call-Info)=<sip:127.0.0.1>;answer-after=0"
+    )
+    [plain] = plan(replace(line, auto_answer=False))
+    assert plain["Variable"] == "CTI_LINE_AGENT=1001"
 
 
 def redirect(context: str, exten: str, priority: str) -> dict[str, str]:

@@ -23,6 +23,8 @@ from cti.domain.inputs import (
     DialStarted,
     DialStatus,
     HangupRequested,
+    LineBridged,
+    LineUp,
     MachineAnswered,
     OriginateEnded,
     PhoneRinging,
@@ -325,6 +327,31 @@ def test_callback_user_events_become_requests_and_declines() -> None:
     declined = {**CALLBACK, "UserEvent": "CtiCallbackDeclined"}
     del declined["CallerNum"]
     assert arrived(declined) == CallbackDeclined(at=at, channel=channel)
+
+
+def test_a_nailed_up_line_that_waits_and_a_caller_bridged_to_it() -> None:
+    """Issue 18, dialplan contract v9: CtiLineUp on the line, CtiLineConnect on the caller."""
+    at = Instant(1795466393.249998)
+    up = {**SURVEY, "Context": "cti-nailed", "Uniqueid": "line-1001-1", "UserEvent": "CtiLineUp"}
+    del up["Score"], up["CallId"]
+    up["Agent"] = "1001"
+    assert arrived(up) == LineUp(at=at, channel=ChannelId("line-1001-1"), agent=AgentId("1001"))
+    connect = {
+        **SURVEY,
+        "Context": "cti-line",
+        "UserEvent": "CtiLineConnect",
+        "Agent": "1001",
+        "Line": "line-1001-1",
+    }
+    del connect["Score"]
+    assert arrived(connect) == LineBridged(
+        at=at,
+        channel=ChannelId("1795466392.23"),
+        line=ChannelId("line-1001-1"),
+        agent=AgentId("1001"),
+    )
+    with pytest.raises(MalformedEvent, match=r"^UserEvent/CtiLineConnect:"):
+        arrived({**connect, "Line": ""})
 
 
 DIAL_RESULT = {

@@ -19,6 +19,7 @@ from cti.domain.commands import (
     SetNotReady,
     SetReady,
 )
+from cti.domain.config import AgentLine
 from cti.domain.effects import (
     AgentChanged,
     AttemptEnded,
@@ -73,12 +74,14 @@ def dialer(
     *agents: str,
     mode: DialMode = DialMode.PROGRESSIVE,
     window: AbandonWindow | None = None,
+    line: AgentLine = AgentLine.RING,
     **campaign: Any,
 ) -> Acd:
-    """Agents of the sales queue logged in, telephony up, the campaign running."""
+    """Agents of the sales queue logged in, telephony up, the campaign running; `line`:
+    how the sales agents' phones take calls (cti/domain/nailed.py)."""
     acd = Acd(now=NOON)
     profiles = [agent(a, {"sales": 0}) for a in agents] + [agent(OTHER, {"support": 0})]
-    acd.load(config([queue("sales"), queue("support")], profiles))
+    acd.load(config([queue("sales", agent_line=line), queue("support")], profiles))
     phones = tuple((device(a), DeviceState.NOT_IN_USE) for a in (*agents, OTHER))
     acd.feed(Resynced(at=acd.now, waiting=(), devices=phones))
     acd.log_in(*agents)
@@ -507,7 +510,7 @@ def test_talk_and_wrap_up_of_the_campaigns_agents_feed_its_measurements() -> Non
     answers(acd, dial)
     acd.answer(dial, "1001")
     answered = acd.state.campaigns[SPRING].stats
-    assert answered == PacingStats().after_attempt(person=True, seconds=6.0)
+    assert answered == PacingStats().after_attempt(person=True, seconds=6.0).after_connect(0.0)
     acd.advance(90)
     hangs_up(acd, dial)
     assert dict(acd.state.campaigns[SPRING].talked) == {A1: 90.0}

@@ -343,3 +343,30 @@ def test_talking_agents_count_when_wrap_up_is_short() -> None:
 
     assert freeing.dials > 0  # talks that long end within the answer delay, often
     assert unknown.dials == 0  # longer than any measured talk: no forecast, no dial
+
+
+def test_the_connect_time_follows_measured_connects() -> None:
+    """pacing_stats rule 4: a mean over recent connects; the prior is a rung phone's 1 s."""
+    stats = PacingStats()
+    assert stats.connect == 1.0
+    for _ in range(200):
+        stats = stats.after_connect(0.05)  # agents on a nailed-up line
+    assert stats.connect == pytest.approx(0.05, abs=0.001)
+    assert stats.after_connect(2.05).connect == pytest.approx(
+        stats.connect + (2.05 - stats.connect) / 50
+    )
+
+
+def test_agents_freed_too_late_to_connect_within_the_hold_are_not_counted() -> None:
+    """pacing_stats rule 4: the slower the connect, the fewer agents leaving wrap-up can
+    take a held call in time, so the fewer calls are dialled ahead for them."""
+    snapshot = _snapshot(ready=0, talking=10, wrapping=(14.0,) * 10)  # halfway through
+    by_connect = {}
+    for connect in (0.05, 1.0, 1.9):
+        stats = STATS
+        for _ in range(200):
+            stats = stats.after_connect(connect)
+        decided = pace(snapshot, config=PacingConfig(), stats=stats, window=ROOMY)
+        by_connect[connect] = decided.dials
+    assert by_connect[0.05] > by_connect[1.9]
+    assert by_connect[0.05] >= by_connect[1.0] >= by_connect[1.9]

@@ -182,6 +182,7 @@ class LiveCampaign:
     talked: Mapping[AgentId, float] = field(default_factory=empty)  # last talk, seconds
     previews: Mapping[AgentId, Contact] = field(default_factory=empty)  # preview mode
     wanted: int = 0  # contacts last asked of the shell (ContactsWanted)
+    lined: bool = False  # ... and whether a member was on a nailed-up line then
     left: int | None = None  # contacts pending or dialling in the store, as last reported
 
     @property

@@ -194,10 +194,11 @@ def _outcome(work: Work, dial: Dial, outcome: Outcome) -> None:
     if live is None:
         return
     delay = (dial.queued_at or work.at) - dial.started_at
+    stats = live.stats.after_attempt(person=True, seconds=delay)
+    if outcome is Outcome.CONNECTED:
+        stats = stats.after_connect(work.at - (dial.queued_at or work.at))
     work.campaigns[live.id] = replace(
-        live,
-        window=live.window.record(work.at, outcome),
-        stats=live.stats.after_attempt(person=True, seconds=delay),
+        live, window=live.window.record(work.at, outcome), stats=stats
     )
 
 

@@ -11,7 +11,10 @@ them ahead of inbound callers (OUTBOUND_PRIORITY), through the same connect path
 Rule 3 (contacts): each contact is checked again just before its dial (calling window in
 its own time zone, its number's quiet periods across campaigns, due time); one that may
 not be dialled now goes back to the shell (ContactsReturned). No agent these dials
-reserve is a guarantee (cti/domain/outbound/quiet.py rule 3). A number with a dial in
+reserve is a guarantee (cti/domain/outbound/quiet.py rule 3) unless it is on a nailed-up
+line (cti/domain/nailed.py rule 5): a contact inside its number's quiet period is dialled
+only with such an agent free, reserved for it in any mode, and waits in the buffer for one
+while a member of the queue is on a line. A number with a dial in
 flight (of any campaign) is not dialled again meanwhile: the contact stays in the buffer,
 so a person never gets two of our calls at once and a second abandon inside the first's
 quiet period cannot start.
@@ -26,9 +29,10 @@ from dataclasses import replace
 from typing import Final
 
 from cti.domain.agent import Agent, Trigger
-from cti.domain.dispatch import IDLE_DEVICE
+from cti.domain.dispatch import reachable
 from cti.domain.effects import ContactsReturned, OriginateCall
 from cti.domain.ids import CallId, ChannelId
+from cti.domain.nailed import guaranteed
 from cti.domain.outbound.campaign import CampaignConfig, CampaignId
 from cti.domain.outbound.contact import Blocked, Contact, ContactStatus, dial_check
 from cti.domain.outbound.dial import Dial, LiveCampaign
@@ -40,6 +44,7 @@ from cti.domain.records import AgentState
 from cti.domain.state import TimerKind
 from cti.domain.work import Work
 
+QUIET: Final = frozenset({Blocked.ABANDON_QUIET, Blocked.MACHINE_QUIET})
 OUTBOUND_PRIORITY: Final = 1000  # answered outbound calls go before inbound callers
 PACE_EVERY: Final = 1.0  # seconds between a predictive campaign's looks without news
 
@@ -57,14 +62,8 @@ def pace_all(work: Work, *, tick: bool) -> None:
 
 
 def pacing_inputs_changed(work: Work) -> bool:
-    base = work.base
-    return (
-        not base.telephony_up
-        or work.config is not base.config
-        or work.agents.result() is not base.agents
-        or work.devices.result() is not base.devices
-        or work.dials.result() is not base.dials
-        or work.campaigns.result() is not base.campaigns
+    return not work.base.telephony_up or work.changed(
+        "config", "agents", "devices", "dials", "campaigns", "lines"
     )
 
 
@@ -99,13 +98,8 @@ def _members(work: Work, config: CampaignConfig) -> list[Agent]:
 
 def _free(work: Work, members: list[Agent]) -> list[Agent]:
     """Available members whose phones are idle, longest idle first (ties by id)."""
-    free = [a for a in members if a.state is AgentState.AVAILABLE and _idle(work, a)]
+    free = [a for a in members if a.state is AgentState.AVAILABLE and reachable(work, a)]
     return sorted(free, key=lambda a: (a.since, a.id))
-
-
-def _idle(work: Work, agent: Agent) -> bool:
-    device = work.devices.get(agent.device)
-    return device is None or device in IDLE_DEVICE
 
 
 def _snapshot(work: Work, live: LiveCampaign, members: list[Agent], ready: int) -> Snapshot:
@@ -147,8 +141,19 @@ def next_contact(
     while buffer and found is None:
         contact = buffer.pop(0)
         bound = contact.agent is not None
-        # quiet.py rule 3: an agent reserved here must still ring and answer: no guarantee.
+        # quiet.py rule 3: an agent reserved here who must still ring and answer is no
+        # guarantee; one on a nailed-up line is (nailed.py rule 5).
         blocked = blocked_now(work, live.config, contact, guaranteed=False)
+        if blocked in QUIET:
+            lined = _guarantor(work, contact, free)
+            if lined is not None and blocked_now(work, live.config, contact, guaranteed=True):
+                lined = None
+            if lined is not None:
+                found = (contact, lined)
+                continue
+            if _lined_members(work, live.config):
+                kept.append(contact)  # waits for an agent on a line to be free
+                continue
         if blocked is Blocked.IN_CALL:
             kept.append(contact)
         elif blocked is not None:
@@ -167,6 +172,20 @@ def next_contact(
         free.remove(found[1])
     work.campaigns[campaign] = replace(live, buffer=(*kept, *buffer))
     return found
+
+
+def _guarantor(work: Work, contact: Contact, free: list[Agent]) -> Agent | None:
+    """A free agent whose nailed-up line is up (the contact's own for a promised callback),
+    to reserve for a dial inside the number's quiet period (rule 3)."""
+    lined = [a for a in free if guaranteed(work, a)]
+    if contact.agent is not None:
+        lined = [a for a in lined if a.id == contact.agent]
+    return lined[0] if lined else None
+
+
+def _lined_members(work: Work, config: CampaignConfig) -> bool:
+    """Whether any logged-in member of the campaign's queue is on a nailed-up line."""
+    return any(a.id in work.lines for a in _members(work, config))
 
 
 def blocked_now(

@@ -16,12 +16,12 @@ finds an agent), then one more at a time while (a) its *risk*, the chance that i
 agent if a person answers it, is within the accepted risk and (b) the calls ringing have
 under BURST_RISK chance to abandon more than the window has room for. The risk is the mean
 over three instants T (answer-delay quantiles 1/6, 1/2, 5/6) of P(answers before T >=
-agents ready + agents free by T + hold). Answers before T: held calls; each ringing call's
-chance that a person answers it by T, given how long it has rung; the other new calls';
-and calls dialled meanwhile for freeing agents, which overtake this one. Agents free: each
-busy agent's chance from its phase and time in it. All from measured delays, talk and
-wrap-up. Each count, a sum of independent chances, is taken as the binomial of its mean
-and variance: a normal law understates the tails (the abandons) several times.
+agents ready + agents free by T + hold - connect time). Answers before T: held calls;
+each ringing call's chance that a person answers it by T, given how long it has rung; the
+other new calls'; and calls dialled meanwhile for freeing agents, which overtake this one.
+Agents free: each busy agent's chance from its phase and time in it. All from measured
+delays, talk and wrap-up. Each count, a sum of independent chances, is taken as the binomial
+of its mean and variance: a normal law understates the tails (the abandons) several times.
 Rule 4 (runaway guard): never more calls ringing than max_lines_per_agent x logged-in
 agents. Rule 5: pure and immutable, time handed in; the shell keeps the statistics and the
 window current, and `tally` rebuilds the window from stored attempts after a restart.
@@ -201,9 +201,11 @@ def _points(
     # ringing calls by the answer-delay bins they rang: calls that rang as long count once
     rang = Counter(int((now - c.since) / width) for c in snapshot.ringing if not c.reserved)
     means, spreads = _answers(rang, stats)
-    reach = stats.answer_points[-1] + config.hold
+    # pacing_stats rule 4: an agent freed after the hold less the connect time is too late
+    hold = max(0.0, config.hold - stats.connect)
+    reach = stats.answer_points[-1] + hold
     busy = [a for a in snapshot.busy if a.phase is Phase.WRAP_UP or reach > stats.wrap_up_median]
-    within = [t + config.hold for t in stats.answer_points]
+    within = [t + hold for t in stats.answer_points]
     by_agent = [_free_by(a, now, within, stats) for a in busy]
     frees = len(snapshot.busy) / max(1.0, stats.handle_mean)  # agents freeing per second
     points, available = [], 0.0

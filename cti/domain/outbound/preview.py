@@ -18,6 +18,7 @@ from cti.domain.commands import PreviewDial, PreviewNext, PreviewSkip
 from cti.domain.desk import CommandRefused, agent_of
 from cti.domain.effects import AttemptEnded
 from cti.domain.ids import AgentId
+from cti.domain.nailed import guaranteed
 from cti.domain.outbound.attempt import AttemptId, DialAttempt
 from cti.domain.outbound.campaign import AttemptResult
 from cti.domain.outbound.contact import Contact, after_attempt
@@ -70,8 +71,10 @@ def on_preview_dial(work: Work, command: PreviewDial) -> None:
     live, contact = previewing(work, command.agent)
     if not work.telephony_up:
         raise CommandRefused("the telephony link is down: nothing can be dialled", "conflict")
-    # quiet.py rule 3: the dial rings the customer first, and the agent after the answer.
-    blocked = blocked_now(work, live.config, contact, guaranteed=False)
+    # quiet.py rule 3: the dial rings the customer first, and the agent after the answer,
+    # so only an agent on a nailed-up line is a guarantee (nailed.py rule 5).
+    sure = guaranteed(work, work.agents.get(command.agent))
+    blocked = blocked_now(work, live.config, contact, guaranteed=sure)
     if blocked is not None:
         reason = f"contact {contact.id} may not be dialled now ({blocked}): skip it"
         raise CommandRefused(reason, "conflict")

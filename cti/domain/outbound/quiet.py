@@ -9,9 +9,11 @@ Rule 2: a machine detected (AMD) keeps its number quiet until the end of that da
 number's own time zone, unless an agent is guaranteed: AMD's false positives are people
 hung up on (Ofcom 2010).
 Rule 3: an agent is guaranteed only when a live agent is certain to be there when the
-person answers: a preview dial (the agent dials it, on the line) or an agent on a nailed-up
-line (already in the call's media path). An agent reserved who must still ring and answer
-is not a guarantee: a slow answer abandons the person anyway.
+person answers: an agent on a nailed-up line (already in the call's media path,
+cti/domain/nailed.py rule 5), reserved for the dial or making it from a preview. An agent
+reserved who must still ring and answer is not a guarantee: a slow answer abandons the
+person anyway; nor is a preview by such an agent, since our preview rings the customer
+first and the agent after the answer.
 Rule 4: the book of quiet numbers is the core's (AcdState.quiet): each attempt that ends
 abandoned or machine updates it at once; at start the shell rebuilds it from the stored
 attempts (QuietNumbers), and entries older than the horizon it names are forgotten.

@@ -13,7 +13,8 @@ agent is released and told by its view.
 Rule 5: the core keeps each running campaign's buffer of claimed contacts at
 BUFFER_PER_AGENT per logged-in member of its queue (MIN_BUFFER at least; none while no
 member is logged in) by telling the shell how many more it wants (ContactsWanted) whenever
-that number changes; the shell claims them in the store and feeds them.
+that number changes, and whether a member is on a nailed-up line (then contacts inside
+their numbers' quiet periods may be claimed too); the shell claims them and feeds them.
 Rule 6: a running campaign that is not standing is drained once the shell counts no
 contact pending or dialling in the store and the core holds none (buffered, in preview,
 in flight): it halts and its finish is recorded (CampaignDrained). A contact the core
@@ -147,13 +148,21 @@ def ask_for_contacts(work: Work) -> None:
         for queue in profile.queues
         if queue in queues
     )
+    lined_queues = {
+        queue: True
+        for agent in work.lines
+        if (profile := work.config.agents.get(agent)) is not None
+        for queue in profile.queues
+        if queue in queues
+    }
     for live in running:
         count = members[live.config.queue]
         target = max(MIN_BUFFER, BUFFER_PER_AGENT * count) if count else 0
         want = max(0, target - len(live.buffer))
-        if want != live.wanted:
-            work.campaigns[live.id] = replace(live, wanted=want)
-            work.emit(ContactsWanted(campaign=live.id, count=want))
+        lined = lined_queues.get(live.config.queue, False)
+        if want != live.wanted or lined != live.lined:
+            work.campaigns[live.id] = replace(live, wanted=want, lined=lined)
+            work.emit(ContactsWanted(campaign=live.id, count=want, guaranteed=lined))
 
 
 def forget_if_idle(work: Work, campaign: CampaignId) -> None:
