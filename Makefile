@@ -32,6 +32,7 @@ bench: bootstrap
 	$(PY) bench/api_load.py
 	$(PY) bench/wallboard.py
 	$(PY) bench/desk_pop.py
+	$(PY) bench/outbound_connect.py
 
 lab-up: bootstrap
 	.venv/bin/cti lab up

@@ -12,6 +12,10 @@ dialling gets another batch; one that finished between two looks is followed by 
 of its mode (<mode>-<n+1>). Campaigns an earlier run left unfinished in the demo's queues
 are finished before the server starts, so they never dial again.
 Rule 3: at close nothing new is dialled (the campaigns are paused); calls in progress end.
+Rule 4: the progressive and predictive agents are on a nailed-up line (issue 18): their
+phones answer once, for the line, and stay up; each call is ended from the agent's desk
+(the API's hang-up, with the agent's own token) after TALK_S seconds plus a second per
+agent, as an agent would, so the line outlives it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -31,6 +36,9 @@ from cti.lab.sipp import CustomerKind, customer_number
 from cti.storage.campaign_store import CampaignStore
 
 AGENTS: Final = {"preview": 1, "progressive": 2, "predictive": 3}  # agents per dial mode
+NAILED: Final = frozenset({"progressive", "predictive"})  # rule 4
+TALK_S: Final = 4.0
+DESK_EVERY_S: Final = 0.5  # how often the nailed-up agents' desks look (rule 4)
 PREFIX: Final = "outbound-"  # the demo's outbound queues are outbound-<mode>
 WRAP_UP_S: Final = 3
 EVERY_S: Final = 2.0  # the preview agent's and the campaign keeper's round
@@ -57,7 +65,19 @@ def preview_agent(agents: Mapping[str, str]) -> str:
 
 def queues_yaml() -> str:
     """The outbound queues, as entries of the demo's `queues:` list."""
-    return "".join(f"  - {{id: {PREFIX}{mode}, max_wrap_up: {WRAP_UP_S}}}\n" for mode in AGENTS)
+    return "".join(
+        f"  - {{id: {PREFIX}{mode}, max_wrap_up: {WRAP_UP_S}, agent_line: {_line(mode)}}}\n"
+        for mode in AGENTS
+    )
+
+
+def _line(mode: str) -> str:
+    return "nailed" if mode in NAILED else "ring"
+
+
+def nailed_agents(agents: Mapping[str, str]) -> list[str]:
+    """Rule 4: the agents whose queue keeps them on a nailed-up line."""
+    return [a for a, q in agents.items() if q.removeprefix(PREFIX) in NAILED]
 
 
 async def finish_leftovers(campaigns: CampaignStore) -> None:
@@ -88,17 +108,31 @@ def campaign_body(mode: str) -> dict[str, object]:
 class Outbound:
     """The campaign keeper (rule 2) and the preview agent (rule 1), through the API."""
 
-    def __init__(self, admin: ApiClient, agent: ApiClient, preview: str) -> None:
+    def __init__(
+        self,
+        admin: ApiClient,
+        agent: ApiClient,
+        preview: str,
+        desks: Mapping[str, ApiClient] | None = None,
+    ) -> None:
         self.admin, self.agent, self.preview_agent = admin, agent, preview
+        self.desks = dict(desks or {})  # rule 4: nailed-up agent -> its own API client
         self.current: dict[str, str] = {}  # dial mode -> its campaign now
         self.serials = itertools.count()  # contacts' numbers, unique within a run
         self.skipped: set[object] = set()  # contacts the preview agent skipped once
         self.task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def begin(cls, admin: ApiClient, agent: ApiClient, preview: str) -> Outbound:
-        """Start a campaign per mode and keep them dialling; `agent` is the preview agent."""
-        self = cls(admin, agent, preview)
+    async def begin(
+        cls,
+        admin: ApiClient,
+        agent: ApiClient,
+        preview: str,
+        desks: Mapping[str, ApiClient] | None = None,
+    ) -> Outbound:
+        """Start a campaign per mode and keep them dialling; `agent` is the preview agent,
+        `desks` the nailed-up agents' own clients (rule 4)."""
+        self = cls(admin, agent, preview, desks)
         for mode in AGENTS:
             await self._new_campaign(mode)
         self.task = asyncio.create_task(self._run(), name="demo-outbound")
@@ -125,7 +159,22 @@ class Outbound:
                 await self._preview()
             except FAILURES as exc:
                 print(f"[demo] outbound: {exc!r}")
-            await asyncio.sleep(EVERY_S)
+            for _ in range(round(EVERY_S / DESK_EVERY_S)):
+                await self._end_talks()
+                await asyncio.sleep(DESK_EVERY_S)
+
+    async def _end_talks(self) -> None:
+        """Rule 4: each nailed-up agent ends its call from the desk after its talk."""
+        for n, (agent, desk) in enumerate(sorted(self.desks.items())):
+            try:
+                status, answer = await desk.request("GET", f"{API}/agents/{agent}")
+                if status != 200 or not isinstance(answer, dict):
+                    continue
+                view = answer["agent"]
+                if view["state"] == "on_call" and time.time() - view["since"] >= TALK_S + n:
+                    await desk.request("POST", f"{API}/agents/{agent}/hangup", {})
+            except FAILURES as exc:
+                print(f"[demo] outbound: agent {agent}'s desk: {exc!r}")
 
     async def _new_campaign(self, mode: str) -> None:
         listed = await self.admin.expect("GET", f"{API}/campaigns")

@@ -181,7 +181,8 @@ async def _start_outbound(
         return None
     await stack.enter_async_context(Customers(lab))
     preview = out.preview_agent(outbound)
-    dialling = await out.Outbound.begin(admin, admin.with_token(tokens[preview]), preview)
+    desks = {agent: admin.with_token(tokens[agent]) for agent in out.nailed_agents(outbound)}
+    dialling = await out.Outbound.begin(admin, admin.with_token(tokens[preview]), preview, desks)
     stack.push_async_callback(dialling.close)
     return dialling
 
@@ -202,9 +203,14 @@ def _phones(
         )
         for n, device in enumerate(agents)
     ]
-    # The customers who answer wait for Asterisk's BYE: the agent ends each call.
+    # The customers who answer wait for Asterisk's BYE: the agent ends each call, the
+    # preview agent by hanging up its phone, the others (on a nailed-up line, which their
+    # phones keep up) from the desk (cti/demo/outbound.py rule 4).
+    nailed = set(out.nailed_agents(outbound))
     return inbound + [
-        Softphone(lab, device, "answer_hangup_first", talk_ms=4000 + 1000 * (n % 4))
+        Softphone(lab, device, "answer")
+        if device in nailed
+        else Softphone(lab, device, "answer_hangup_first", talk_ms=4000 + 1000 * (n % 4))
         for n, device in enumerate(outbound)
     ]
 

@@ -155,6 +155,8 @@ async def test_the_demo_dials_in_every_mode_answers_callers_and_stops_by_itself(
             shown = re.search(rf"\[demo\] {mode}-1 \(running\): [1-9][0-9]* attempts", output)
             assert shown, f"no status line for the {mode} campaign"
         assert found[DialMode.PREVIEW]["skipped"] >= 1, found
+        # issue 18: the progressive agents are on nailed-up lines: nobody is abandoned
+        assert found[DialMode.PROGRESSIVE]["abandoned"] == 0, found
         assert inbound_answered(database) >= 1
         assert await wallboard_sign_in_works(output, database)
         passed = True
