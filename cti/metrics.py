@@ -34,6 +34,7 @@ from cti.domain.effects import (
     StateIntervalEnded,
 )
 from cti.domain.ids import Instant, QueueId
+from cti.domain.line import LinePhase
 from cti.domain.monitoring_quota import WEEKLY_CALLS, quotas, week_of
 from cti.domain.outbound.attempt import DialAttempt
 from cti.domain.outbound.campaign import CampaignId
@@ -348,6 +349,16 @@ class LiveCollector(Collector):
         for queue in sorted(state.config.queues):
             notices.add_metric([queue], 1.0 if queue in state.notices else 0.0)
         yield notices
+        lines = GaugeMetricFamily(
+            "cti_agent_lines",
+            "Agents' nailed-up lines now, by phase: calling, up (waiting for a caller),"
+            " in_call, down (failed: called again, or rung instead), ending (issue 18)",
+            labels=["phase"],
+        )
+        phases = Tally(line.phase for line in state.lines.values())
+        for phase in LinePhase:
+            lines.add_metric([phase], float(phases[phase]))
+        yield lines
 
     def _queue_gauges(self, state: AcdState, now: Instant) -> Iterator[GaugeMetricFamily]:
         waiting = GaugeMetricFamily(

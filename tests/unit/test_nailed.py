@@ -30,7 +30,9 @@ from cti.domain.nailed import LINE_RETRY
 from cti.domain.outbound.campaign import AttemptResult
 from cti.domain.outbound.quiet import NumberQuiet
 from cti.domain.records import AgentState, OfferOutcome, Rule
+from cti.metrics import LiveCollector, Metrics
 from tests.unit.acd_kit import Acd, agent, config, device, queue
+from tests.unit.test_metrics import samples
 from tests.unit.test_outbound import (
     A1,
     HOUR,
@@ -246,3 +248,14 @@ def test_a_slow_agent_on_a_line_abandons_nobody() -> None:
     assert acd.state.dials[dial.channel].connected_at is not None
     assert all(o.offer.outcome is not OfferOutcome.HOLD_EXPIRED for o in acd.of(OfferEnded))
     assert acd.of(SendCall) == []  # nobody sent to the abandon message
+
+
+def test_lines_are_counted_by_phase_in_the_metrics() -> None:
+    acd = lined()
+    metrics = Metrics()
+    metrics.registry.register(LiveCollector(lambda: acd.state, lambda: acd.now, lambda: True))
+    assert samples(metrics)["cti_agent_lines", (("phase", "calling"),)] == 1
+    line_up(acd)
+    got = samples(metrics)
+    assert got["cti_agent_lines", (("phase", "up"),)] == 1
+    assert got["cti_agent_lines", (("phase", "calling"),)] == 0
