@@ -161,3 +161,33 @@ async def test_a_number_abandoned_by_one_campaign_waits_in_every_other_but_for_a
             assert await store.attempts_of(ContactId(f"autumn:{number}")) == []
     assert third.result is AttemptResult.CONNECTED, third
     assert third.agent == "1002", third
+
+
+async def test_a_slow_rung_agent_abandons_one_person_at_most_then_is_off_outbound(
+    lab: LabInstance, server: ServerProcess
+) -> None:
+    """The agent's phone is rung after the customer answers and takes 2.5 s: the first
+    person is abandoned at the hold, the agent goes not ready ("no answer"), and nothing
+    more is dialled for the campaign with no agent ready (issue 18 item 4)."""
+    await server.configure(lined_yaml(["1001"], []))
+    admin = await admin_token(server)
+    await server.start()
+    numbers = [customer_number("answer", n) for n in (21, 22, 23)]
+    async with Customers(lab), Softphone(lab, "1001", ring_ms=2500):
+        await server.log_in("1001")
+        await start_campaign(server, admin, "slow", campaign_body("progressive"), numbers)
+        async with store_of(server) as store:
+
+            async def attempts() -> list[Any]:
+                found = []
+                for number in numbers:
+                    found += await store.attempts_of(ContactId(f"slow:{number}"))
+                return found
+
+            await eventually(attempts, within=30, what="the first attempt recorded")
+            _, answer = await server.get("/api/v1/agents/1001")
+            await dialer_rounds(server, 4)
+            ended = await attempts()
+    assert [a.result for a in ended] == [AttemptResult.ABANDONED], ended
+    assert (answer["agent"]["state"], answer["agent"]["reason"]) == ("not_ready", "no answer")
+    assert await server.metric("cti_findings_total", rule="C5.hold_missed") == 1
