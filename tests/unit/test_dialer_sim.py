@@ -89,3 +89,48 @@ def test_the_simulator_refuses_preview_and_bad_models() -> None:
         Model(agents=5, person_rate=0.0)
     with pytest.raises(ValueError, match="ring_timeout"):
         Model(agents=5, person_rate=0.3, ring_max=30.0, ring_timeout=25.0)
+
+
+# Agents' lines and quiet periods (issue 18; cti/sim/dialer.py rules 5 and 6) ----------
+
+LINE_SEEDS = (1, 2, 3, 4)
+
+
+@pytest.mark.parametrize("ringing", [0, 10, 20], ids=["nailed", "half", "rung"])
+@pytest.mark.parametrize("mode", [DialMode.PREDICTIVE, DialMode.PROGRESSIVE])
+def test_every_seeded_run_keeps_the_cap_and_never_abandons_a_number_twice(
+    ringing: int, mode: DialMode
+) -> None:
+    model = Model(agents=20, person_rate=0.3, seconds=1800, ringing=ringing)
+    for seed in LINE_SEEDS:
+        result = simulate(model, mode, seed)
+        assert result.abandon_pct <= CAP_PCT, (seed, result.abandoned, result.answered)
+        assert result.repeat_abandons == 0, (seed, result)
+        if ringing == 0:
+            assert result.misses == 0
+            assert result.connect_p99 < 0.3, result.connect_p99  # issue 18's target
+        elif ringing == model.agents:
+            assert result.connect_mean > 0.5  # the agent's own ring and answer
+
+
+def test_rung_agents_slower_than_the_hold_abandon_and_are_taken_off() -> None:
+    slow = Model(agents=10, person_rate=0.3, seconds=3600, ringing=10, answer_median=1.6)
+    result = simulate(slow, DialMode.PROGRESSIVE, 1)
+    assert result.misses > 0
+    assert result.abandoned == result.misses  # each abandon is one agent's miss
+    assert result.retries == 0  # no agent on a line: no abandoned number dialled again
+
+
+def test_abandoned_numbers_come_back_only_with_an_agent_on_a_line() -> None:
+    """Predictive abandons a few; each number is dialled again inside its quiet period
+    only with a nailed-up agent reserved, and connects."""
+    model = Model(agents=20, person_rate=0.3, seconds=3 * 3600, ringing=10, answer_median=1.2)
+    result = simulate(model, DialMode.PREDICTIVE, 2)
+    assert result.abandoned > 0
+    assert result.retries > 0
+    assert result.repeat_abandons == 0
+
+
+def test_lines_keep_the_same_contacts_for_a_seed() -> None:
+    model = Model(agents=10, person_rate=0.3, seconds=1800, ringing=5)
+    assert simulate(model, DialMode.PREDICTIVE, 3) == simulate(model, DialMode.PREDICTIVE, 3)
