@@ -8,6 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from cti.domain.agent import Agent
+from cti.domain.commands import HaltCampaign
 from cti.domain.effects import AttemptEnded
 from cti.domain.ids import AgentId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.outbound.abandon_window import AbandonWindow, Outcome
@@ -21,6 +22,8 @@ from cti.domain.records import AgentState
 from cti.domain.state import AcdState, Decision
 from cti.metrics import CampaignCollector, Metrics
 from tests.unit.acd_kit import T0, agent, config, queue
+from tests.unit.test_outbound import SPRING, answers, channel_of, dialer, feed, hangs_up, tick
+from tests.unit.test_outbound import contact as tcontact
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 SALES = CampaignId("sales-q3")
@@ -243,3 +246,24 @@ def test_no_campaign_means_no_campaign_samples() -> None:
     got = scrape(AcdState())
 
     assert not [name for name, _ in got if name.startswith("cti_campaign_")]
+
+
+def test_a_halted_campaign_keeps_its_windows_rate_while_calls_end_then_goes() -> None:
+    """Issue 18 item 5: after a halt the rate is still the window's (not 0) while a call
+    of the campaign is in flight; once the last one ends the campaign's series go away."""
+    acd = dialer("1001", "1002")
+    feed(acd, tcontact(0), tcontact(1))
+    first, second = channel_of(acd, 0), channel_of(acd, 1)
+    answers(acd, first)  # offered to an agent who never answers: abandoned at the hold
+    tick(acd, 2.0)
+    hangs_up(acd, first)
+    acd.feed(HaltCampaign(at=acd.now, campaign=SPRING))
+
+    halted = scrape(acd.state, acd.now)
+    assert halted["cti_campaign_running", (c(SPRING),)] == 0
+    assert halted["cti_campaign_abandon_rate", (c(SPRING),)] == 1.0  # 1 abandoned of 1
+    assert halted["cti_campaign_window_abandoned", (c(SPRING),)] == 1
+
+    hangs_up(acd, second)  # the last call of the campaign ends
+
+    assert not [n for n, labels in scrape(acd.state, acd.now) if labels == (c(SPRING),)]
