@@ -240,6 +240,12 @@ class QueueFiguresAnswer(Answer):
 class Progress(Answer):
     contacts: int
     by_status: dict[ContactStatus, int]
+    due_now: int = Field(description="pending contacts that may be dialled now (due by now)")
+    next_due: Instant = Field(
+        description="the earliest instant a pending contact is due, epoch seconds (null when"
+        " none is pending); after now while every pending contact is put off for later (a"
+        " quiet period, a retry's delay, the calling window): the campaign stays running"
+    )
 
 
 class CampaignSummary(Answer):

@@ -98,9 +98,11 @@ async def campaign_stats(request: web.Request) -> web.Response:
     now = ctx.now()
     figures = await ctx.campaigns.attempt_figures(campaign, since, until)
     window = await ctx.campaigns.abandon_window(campaign, now, pacing.window)
-    progress = await ctx.campaigns.progress(campaign)
+    progress = progress_view(
+        await ctx.campaigns.progress(campaign), await ctx.campaigns.due(campaign, now)
+    )
     body = {"campaign": campaign, "since": since, "until": until, **figures_view(figures)}
-    body |= {"progress": progress_view(progress), "window": window_view(window, pacing, now)}
+    body |= {"progress": progress, "window": window_view(window, pacing, now)}
     return web.json_response({"stats": body})
 
 

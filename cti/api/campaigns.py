@@ -21,6 +21,9 @@ Rules:
    writer (SQLite), so two big imports only make each other's transactions wait and fail,
    and imports are an admin's occasional act; a refusal says when to come back. A stop
    cancels the upload in flight (cti/api/upload_slot.py): nothing of it is stored.
+5. A campaign's progress says, besides its contacts by status, how many pending contacts
+   are due now and when the next one is (`due_now`, `next_due`: the store's rule 7), so a
+   running campaign whose contacts are all put off says why it dials nothing.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from cti.domain.outbound.campaign import CampaignId, CampaignStatus, new_campaig
 from cti.domain.outbound.contact import ContactError, ContactStatus, normalize_number
 from cti.schema.model import updated
 from cti.schema.plain import plain_object
-from cti.storage.campaign_store import StoredCampaign
+from cti.storage.campaign_store import Due, StoredCampaign
 from cti.storage.contact_upload import upload_contacts
 from cti.storage.tokens import Role
 
@@ -77,7 +80,8 @@ def _campaign(request: web.Request) -> CampaignId:
 
 async def _answer(ctx: ApiContext, campaign: CampaignId, **extra: object) -> web.Response:
     stored = await ctx.campaigns.get(campaign)
-    view = campaign_view(stored, await ctx.campaigns.progress(campaign))
+    progress = await ctx.campaigns.progress(campaign)
+    view = campaign_view(stored, progress, await ctx.campaigns.due(campaign, ctx.now()))
     return web.json_response({"campaign": view, **extra})
 
 
@@ -95,8 +99,13 @@ async def _answer(ctx: ApiContext, campaign: CampaignId, **extra: object) -> web
 )
 async def list_campaigns(request: web.Request) -> web.Response:
     ctx = await _allowed(request, *READERS)
-    found = await ctx.campaigns.list_campaigns()
-    views = [campaign_summary(c, await ctx.campaigns.progress(c.config.id)) for c in found]
+    found, now = await ctx.campaigns.list_campaigns(), ctx.now()
+    views = [
+        campaign_summary(
+            c, await ctx.campaigns.progress(c.config.id), await ctx.campaigns.due(c.config.id, now)
+        )
+        for c in found
+    ]
     return web.json_response({"campaigns": views})
 
 
@@ -295,12 +304,20 @@ async def delete_dnc(request: web.Request) -> web.Response:
 # Views -----------------------------------------------------------------------------------
 
 
-def progress_view(progress: Mapping[ContactStatus, int]) -> Json:
+def progress_view(progress: Mapping[ContactStatus, int], due: Due) -> Json:
+    """Contacts by status, and the pending ones due now and the next instant one is (rule 5)."""
     counts = {status.value: progress.get(status, 0) for status in ContactStatus}
-    return {"contacts": sum(counts.values()), "by_status": counts}
+    return {
+        "contacts": sum(counts.values()),
+        "by_status": counts,
+        "due_now": due.due_now,
+        "next_due": due.next_due,
+    }
 
 
-def campaign_summary(stored: StoredCampaign, progress: Mapping[ContactStatus, int]) -> Json:
+def campaign_summary(
+    stored: StoredCampaign, progress: Mapping[ContactStatus, int], due: Due
+) -> Json:
     config = stored.config
     return {
         "id": config.id,
@@ -308,11 +325,11 @@ def campaign_summary(stored: StoredCampaign, progress: Mapping[ContactStatus, in
         "queue": config.queue,
         "mode": config.mode.value,
         "status": stored.status.value,
-        "progress": progress_view(progress),
+        "progress": progress_view(progress, due),
     }
 
 
-def campaign_view(stored: StoredCampaign, progress: Mapping[ContactStatus, int]) -> Json:
+def campaign_view(stored: StoredCampaign, progress: Mapping[ContactStatus, int], due: Due) -> Json:
     """Status and progress, and under `config` the whole config as the PUT body takes it."""
     config = {k: v for k, v in plain_object(stored.config).items() if k != "id"}
-    return campaign_summary(stored, progress) | {"config": config}
+    return campaign_summary(stored, progress, due) | {"config": config}

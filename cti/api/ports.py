@@ -21,7 +21,7 @@ from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, Campaign
 from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
 from cti.domain.records import CallRecord, Finding, MonitoringSession, Rule
 from cti.storage.campaign_stats import AttemptFigures, SeatCounts
-from cti.storage.campaign_store import StoredCampaign
+from cti.storage.campaign_store import Due, StoredCampaign
 from cti.storage.page import Page, Position
 from cti.storage.queries import (
     AgentFigures,
@@ -139,6 +139,8 @@ class Campaigns(Protocol):
     async def add_contacts(self, campaign: CampaignId, contacts: Iterable[Contact]) -> int: ...
 
     async def progress(self, campaign: CampaignId) -> dict[ContactStatus, int]: ...
+
+    async def due(self, campaign: CampaignId, now: Instant) -> Due: ...
 
     async def dnc_add(self, numbers: Iterable[str], note: str = "") -> int: ...
 

@@ -16,6 +16,10 @@ changes go through its API (cti/cli/server.py); reading stays on the database.
 Rule 5: `stats` and `seats` print the API's figures (cti/api/campaign_stats.py) as
 aligned tables: --since and --until as the API takes them (epoch seconds or ISO 8601 with
 an offset), --day as YYYY-MM-DD in UTC (today when left out).
+Rule 7: `list` says when a campaign's next contact is due ("next due", in UTC) when none
+is due now and some are pending (all put off: the campaign stays running); `stats` prints
+how many are due now and when the next is ("now" while some are due, "-" with none
+pending).
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from cti.domain.outbound.seats import (
 )
 from cti.engine.clock import SystemClock
 from cti.storage.campaign_stats import AttemptFigures
-from cti.storage.campaign_store import CampaignStore
+from cti.storage.campaign_store import CampaignStore, Due
 from cti.storage.config_store import ConfigStore
 from cti.storage.contact_upload import Upload, upload_contacts
 from cti.storage.database import Database
@@ -173,13 +177,16 @@ async def _status(args: argparse.Namespace, stores: Stores) -> int:
 
 
 async def _list(_args: argparse.Namespace, stores: Stores) -> int:
+    now = SystemClock().now()
     for stored in await stores.campaigns.list_campaigns():
         c = stored.config
         progress = await stores.campaigns.progress(c.id)
+        due = await stores.campaigns.due(c.id, now)
         counts = ", ".join(f"{s} {progress.get(s, 0)}" for s in ContactStatus)
+        later = "" if due.due_now or due.next_due is None else f"; next due {_utc(due.next_due)}"
         print(
             f"campaign {c.id} ({c.name or '-'}): queue {c.queue}, {c.mode}, {stored.status}; "
-            f"contacts {sum(progress.values())}: {counts}"
+            f"contacts {sum(progress.values())}: {counts}{later}"
         )
     return 0
 
@@ -191,11 +198,12 @@ async def _stats(args: argparse.Namespace, stores: Stores) -> int:
     stored, now = await store.get(campaign), SystemClock().now()
     figures = await store.attempt_figures(campaign, args.since, args.until)
     window = await store.abandon_window(campaign, now, stored.config.pacing.window)
-    progress = await store.progress(campaign)
+    progress, due = await store.progress(campaign), await store.due(campaign, now)
     since, until = _when(args.since, "the first"), _when(args.until, "now")
     kind = f"{stored.config.mode}, {stored.status}"
     print(f"campaign {campaign} ({kind}): attempts from {since} until {until}")
-    rows = _figure_rows(figures, progress) + _window_rows(window, stored.config.pacing.abandon_cap)
+    rows = _figure_rows(figures, progress) + _due_rows(due)
+    rows += _window_rows(window, stored.config.pacing.abandon_cap)
     _table(("figure", "value"), rows)
     return 0
 
@@ -212,6 +220,12 @@ def _figure_rows(figures: AttemptFigures, progress: Mapping[ContactStatus, int])
         ("contacts", str(sum(progress.values()))),
         *((f"  {status}", str(progress.get(status, 0))) for status in ContactStatus),
     ]
+
+
+def _due_rows(due: Due) -> Rows:
+    """Rule 7: the pending contacts due now, and when the next one is."""
+    next_due = "now" if due.due_now else "-" if due.next_due is None else _utc(due.next_due)
+    return [("  due now", str(due.due_now)), ("  next due", next_due)]
 
 
 def _window_rows(window: AbandonWindow, cap: float) -> Rows:
@@ -298,6 +312,11 @@ def _pct(ratio: float | None) -> str:
 
 def _secs(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f} s"
+
+
+def _utc(at: Instant) -> str:
+    """An instant as ISO 8601 in UTC, to the second."""
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
 
 
 def _when(at: Instant | None, open_end: str) -> str:

@@ -18,14 +18,15 @@ Rule 4 (what is measured): occupancy = (talk + wrap-up) / logged-in time; an age
 runs from the end of its wrap-up (or the start) to its next connect, so in progressive it
 includes every ring it was reserved through. Figures cover [0, seconds], cold start
 included: nothing is warmed up first.
-Rule 5 (agents' lines, issue 18): the last `ringing` agents are rung after a person
-answers and answer after a lognormal delay (median `answer_median`, log-sd `answer_sigma`:
-mean about 0.85 s, 90 % within 0.5-1.4 s, 0.4 % slower than 2 s, as the lab's 0.3-1.7 s); the others are on a nailed-up line and are
-connected after `nailed_min`-`nailed_max` seconds (the lab measured 5-19 ms). A call
-whose connect would end after its hold is abandoned at the hold, and a rung agent who
-missed it is not ready for `off_seconds` (taken off outbound, until a supervisor makes it
-ready again). Connect times feed the pacer's statistics, as in production. These draws
-come from a random.Random of their own, so the contacts stay the same in every mode.
+Rule 5 (agents' lines, issue 18): the last `ringing` agents are rung after a person answers
+and answer after a lognormal delay (median `answer_median`, log-sd `answer_sigma`: mean
+about 0.85 s, 90 % within 0.5-1.4 s, 0.4 % slower than 2 s, as the lab's 0.3-1.7 s); the
+others are on a nailed-up line and are connected after `nailed_min`-`nailed_max` seconds
+(the lab measured 5-19 ms). A call whose connect would end after its hold is abandoned at
+the hold, and a rung agent who missed it is not ready for `off_seconds` (taken off outbound,
+until a supervisor makes it ready again). Connect times feed the pacer's statistics, as in
+production. These draws come from a random.Random of their own, so the contacts stay the
+same in every mode.
 Rule 6 (quiet periods): an abandoned number comes back after `retry_abandoned` seconds,
 inside its 72-hour quiet period, and is dialled only with a free agent on a nailed-up line
 reserved for it (the guarantee); a second abandon of such a number is a repeat abandon,

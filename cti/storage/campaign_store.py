@@ -16,6 +16,10 @@ Rule 4: dial attempts are history (final): recording one again is a no-op, and t
 contact it left behind is written in the same transaction only when the attempt was new.
 Rule 5: every database await is bounded by the timeout (a contacts upload: each chunk).
 Rule 6: the queue a campaign names is stored as given; the API checks it is configured.
+Rule 7: a campaign whose pending contacts are all put off (a quiet period, a retry's
+delay, the calling window) is still owed them: `due` says how many may be dialled now and
+when the next one may, so a campaign that dials nothing says why (README, "Outbound
+campaigns").
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Final, NamedTuple
 
-from sqlalchemy import RowMapping, delete, exists, func, inspect, select, update
+from sqlalchemy import RowMapping, case, delete, exists, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import DeclarativeBase
 
@@ -51,7 +55,7 @@ from cti.storage.campaign_models import CampaignRow, ContactRow, DialAttemptRow,
 from cti.storage.campaign_stats import CampaignFigures
 from cti.storage.dialect import dialect_insert
 from cti.storage.errors import CampaignNotFound, CampaignRefused
-from cti.storage.rows import Row, instant, utc, value
+from cti.storage.rows import Row, instant, opt_instant, utc, value
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +71,13 @@ S = CampaignStatus
 class StoredCampaign(NamedTuple):
     config: CampaignConfig
     status: CampaignStatus
+
+
+class Due(NamedTuple):
+    """A campaign's pending contacts against an instant (rule 7)."""
+
+    due_now: int  # pending contacts due by then (next_at at or before it)
+    next_due: Instant | None  # the earliest next_at of its pending contacts; None: none
 
 
 class CampaignStore(CampaignFigures):
@@ -174,6 +185,21 @@ class CampaignStore(CampaignFigures):
         async with self._reading() as connection:
             found = (await connection.execute(query.group_by(status))).all()
         return {ContactStatus(name): count for name, count in found}
+
+    async def due(self, campaign: CampaignId, now: Instant) -> Due:
+        """How many pending contacts are due by `now`, and the earliest instant one is
+        (rule 7); (0, None) when none is pending, or the campaign is unknown."""
+        next_at = CONTACTS.c.next_at
+        query = select(
+            func.count(case((next_at <= utc(now), 1))).label("due_now"),
+            func.min(next_at, type_=next_at.type).label("next_due"),
+        ).where(
+            CONTACTS.c.campaign_id == campaign,
+            CONTACTS.c.status == ContactStatus.PENDING.value,
+        )
+        async with self._reading() as connection:
+            row = (await connection.execute(query)).mappings().one()
+        return Due(value(row, "due_now", int), opt_instant(row, "next_due"))
 
     async def due_contacts(self, campaign: CampaignId, now: Instant, limit: int) -> list[Contact]:
         """Up to `limit` pending contacts due by `now`: the longest due first, then by id."""

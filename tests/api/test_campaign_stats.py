@@ -79,7 +79,8 @@ async def test_stats_count_attempts_and_show_the_abandon_window_the_pacer_holds(
     assert stats["abandon_rate"] == pytest.approx(1 / 3)
     assert (stats["average_ring_seconds"], stats["average_connect_seconds"]) == (4.0, 1.5)
     assert stats["progress"] == {
-        "contacts": 3, "by_status": {"pending": 3, "dialling": 0, "done": 0, "closed": 0}
+        "contacts": 3, "by_status": {"pending": 3, "dialling": 0, "done": 0, "closed": 0},
+        "due_now": 3, "next_due": 0.0,  # never dialled: due since the epoch
     }  # fmt: skip
     window = stats["window"]
     assert (window["seconds"], window["answered_by_person"], window["abandoned"]) == (86_400, 2, 1)

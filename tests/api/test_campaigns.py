@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from cti.api.campaigns import MAX_CSV_BYTES
+from cti.domain.ids import Instant
 from cti.domain.outbound.campaign import CampaignId, CampaignStatus
+from cti.domain.outbound.contact import ContactStatus
 from tests.api.harness import Api, bearer
 
 RENEWALS = {
@@ -62,7 +65,8 @@ async def test_a_campaign_put_is_a_draft_read_back_whole_and_replaced(api: Api) 
         "draft", "predictive", "support"
     )  # fmt: skip
     assert campaign["progress"] == {
-        "contacts": 0, "by_status": {"pending": 0, "dialling": 0, "done": 0, "closed": 0}
+        "contacts": 0, "by_status": {"pending": 0, "dialling": 0, "done": 0, "closed": 0},
+        "due_now": 0, "next_due": None,
     }  # fmt: skip
     config = campaign["config"]
     assert config["window"] == {"start": "09:00", "end": "20:30"}
@@ -198,6 +202,34 @@ async def test_start_and_pause_reach_the_engine_at_once(api: Api) -> None:
 
     assert running
     assert CampaignId("renewals") not in api.engine.state.campaigns  # halted, nothing in flight
+
+
+async def test_a_running_campaign_whose_contacts_are_all_put_off_says_when_the_next_is_due(
+    api: Api,
+) -> None:
+    await put(api, RENEWALS)
+    await upload(api, "number\n+441632960001\n+441632960002\n")
+    await api.call("POST", f"{URL}/start", api.admin)
+    fresh = await api.call("GET", URL, api.supervisor)
+    now = api.now()
+    quiet, retry = await api.campaigns.due_contacts(CampaignId("renewals"), now, limit=10)
+    for made, later in ((quiet, 72 * 3600), (retry, 2 * 3600)):  # an abandon's quiet, a retry
+        moved = replace(made, next_at=Instant(now + later))
+        assert await api.campaigns.update_contact(moved, expected=ContactStatus.PENDING)
+
+    read = await api.call("GET", URL, api.supervisor)
+    listing = await api.call("GET", "/api/v1/campaigns", api.supervisor)
+
+    assert fresh[1]["campaign"]["progress"] | {"by_status": None} == {
+        "contacts": 2, "by_status": None, "due_now": 2, "next_due": 0.0  # never dialled
+    }  # fmt: skip
+    campaign = read[1]["campaign"]
+    assert campaign["status"] == "running"
+    assert campaign["progress"]["by_status"]["pending"] == 2
+    assert campaign["progress"]["due_now"] == 0
+    assert campaign["progress"]["next_due"] == pytest.approx(now + 2 * 3600, abs=1e-3)
+    assert listing[1]["campaigns"][0]["progress"] == campaign["progress"]
+    assert api.engine.state.campaigns[CampaignId("renewals")].running
 
 
 async def test_do_not_call_changes_reach_the_engine_at_once(api: Api) -> None:

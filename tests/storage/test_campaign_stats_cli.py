@@ -81,6 +81,8 @@ def test_stats_print_a_table_of_the_campaign_s_figures(seeded: str, capsys: Capt
         "  dialling                       0",
         "  done                           0",
         "  closed                         0",
+        "  due now                        3",
+        "  next due                     now",
         "abandon window, last 24 h",
         "  answered by a person           0",  # T0 is in 2027: nothing ended within it yet
         "  abandoned                      0",

@@ -256,6 +256,56 @@ async def test_due_contacts_are_pending_ones_longest_due_first_then_by_id(
     assert await store.due_contacts(CAMPAIGN.id, now, limit=0) == []
 
 
+async def test_due_counts_pending_contacts_due_now_and_the_earliest_put_off_one(
+    store: CampaignStore,
+) -> None:
+    await store.save(CAMPAIGN)
+    await store.save(EVERY_SETTING)
+    now = at(10)
+    overdue, on_time = contact(1, next_at=at(2)), contact(2, next_at=now)
+    quiet, retry = contact(3, next_at=at(500)), contact(4, next_at=at(40))
+    claimed, done = contact(5, next_at=at(0)), contact(6, status=ContactStatus.DONE)
+    closed = contact(7, status=ContactStatus.CLOSED, next_at=at(20))
+    await store.add_contacts(CAMPAIGN.id, [quiet, overdue, retry, on_time, claimed, done, closed])
+    await store.add_contacts(EVERY_SETTING.id, [contact(8, EVERY_SETTING, next_at=at(30))])
+    await store.claim(claimed.id)
+
+    due = await store.due(CAMPAIGN.id, now)
+    put_off = await store.due(CAMPAIGN.id, at(5))
+    before_all = await store.due(CAMPAIGN.id, at(1))
+
+    assert due == (2, at(2))
+    assert put_off == (1, at(2))
+    assert before_all == (0, at(2))
+    assert await store.due(EVERY_SETTING.id, now) == (0, at(30))
+
+
+async def test_due_with_none_pending_is_nothing_and_no_instant(store: CampaignStore) -> None:
+    await store.save(CAMPAIGN)
+    await store.add_contacts(CAMPAIGN.id, [contact(1, status=ContactStatus.DONE)])
+    await store.add_contacts(CAMPAIGN.id, [contact(2)])
+    await store.claim(contact(2).id)
+
+    assert await store.due(CAMPAIGN.id, at(10)) == (0, None)
+    assert await store.due(CampaignId("nowhere"), at(10)) == (0, None)
+
+
+async def test_a_campaign_whose_pending_contacts_are_all_put_off_says_when_the_next_is(
+    store: CampaignStore,
+) -> None:
+    (first, second, third) = await started(store)
+    later = {first.id: at(900), second.id: at(300), third.id: at(600)}
+    for made in (first, second, third):
+        moved = replace(made, next_at=later[made.id])
+        assert await store.update_contact(moved, expected=ContactStatus.PENDING)
+
+    due = await store.due(CAMPAIGN.id, at(10))
+
+    assert due == (0, at(300))
+    assert await store.due_contacts(CAMPAIGN.id, at(10), limit=10) == []
+    assert await store.get(CAMPAIGN.id) == (CAMPAIGN, S.RUNNING)
+
+
 async def test_a_claim_moves_a_pending_contact_to_dialling_once(store: CampaignStore) -> None:
     (first, *_) = await started(store)
 
