@@ -18,7 +18,9 @@ Prints one row per scenario, means over seeds: the abandon rate (aband%, and wor
 worst seed), peak% (the highest running abandon rate of any seed once 30 people
 answered), occupancy = (talk + wrap-up) / logged-in time, an agent's mean wait between
 calls, dials per agent-hour (P16 counts a seat's dials per day), the worst seed's p99
-connect time (c99ms) and the rung agents' misses of the hold. Then
+connect time (c99ms: from the agent given the call to connected, the line's delay), the
+share of connected people who were held for an agent to come free (held%) and the rung
+agents' misses of the hold. Then
 `BENCH dialer_max_abandon_pct <p> %` (the worst predictive run; target <= 3 %),
 `BENCH dialer_occupancy_20ag_30pct <o> %` (predictive, nailed-up, 20 agents, 30 % answer
 rate, mean over seeds; target >= 90 %), `BENCH dialer_occupancy_20ag_30pct_ringing <o> %`,
@@ -85,7 +87,8 @@ def row(
         f" {max(r.peak_abandon_pct for r in pred):>6.2f}"
         f" {mean([r.occupancy_pct for r in pred]):>6.1f} {mean([r.mean_wait for r in pred]):>6.1f}"
         f" {mean([r.dials_per_agent_hour for r in pred]):>6.0f}"
-        f" {1000 * max(r.connect_p99 for r in pred):>5.0f} |"
+        f" {1000 * max(r.connect_p99 for r in pred):>5.0f}"
+        f" {mean([r.held_pct for r in pred]):>5.1f} |"
         f" {mean([r.abandon_pct for r in rung]):>6.2f} {max(r.abandon_pct for r in rung):>6.2f}"
         f" {mean([r.occupancy_pct for r in rung]):>6.1f}"
         f" {1000 * max(r.connect_p99 for r in rung):>5.0f}"
@@ -96,9 +99,9 @@ def row(
 
 
 HEADER: Final = (
-    "              | predictive, nailed-up                            "
+    "              | predictive, nailed-up                                  "
     "| predictive, rung after the answer  | progressive, nailed-up\n"
-    "agents answer | aband% worst%  peak% occup% wait s dial/h c99ms "
+    "agents answer | aband% worst%  peak% occup% wait s dial/h c99ms held% "
     "| aband% worst% occup% c99ms misses | occup% wait s dial/h"
 )
 

@@ -149,13 +149,15 @@ def _apply(work: Work, event: Input) -> None:
                 telephony.on_phone_ringing(work, event)
         case DialEnded():
             if not consult.on_dial_ended(work, event):
+                offer = work.offers.get(event.channel)
                 telephony.on_dial_ended(work, event)
-                dialing.on_answered_maybe(work, event.channel)
+                dialing.on_answered_maybe(work, event.channel, offer)
         case LineUp():
             nailed.on_line_up(work, event)
         case LineBridged():
+            offer = work.offers.get(event.channel)
             telephony.on_line_bridged(work, event)
-            dialing.on_answered_maybe(work, event.channel)
+            dialing.on_answered_maybe(work, event.channel, offer)
         case DeviceStateChanged():
             telephony.on_device_state(work, event)
         case SurveyAnswered():

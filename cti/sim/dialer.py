@@ -24,9 +24,10 @@ about 0.85 s, 90 % within 0.5-1.4 s, 0.4 % slower than 2 s, as the lab's 0.3-1.7
 others are on a nailed-up line and are connected after `nailed_min`-`nailed_max` seconds
 (the lab measured 5-19 ms). A call whose connect would end after its hold is abandoned at
 the hold, and a rung agent who missed it is not ready for `off_seconds` (taken off outbound,
-until a supervisor makes it ready again). Connect times feed the pacer's statistics, as in
-production. These draws come from a random.Random of their own, so the contacts stay the
-same in every mode.
+until a supervisor makes it ready again). The connect time runs from the agent given the
+call (at the answer, or when one came free for a held person) to connected: the line's
+own delay, which feeds the pacer's statistics as in production. These draws come from a
+random.Random of their own, so the contacts stay the same in every mode.
 Rule 6 (quiet periods): an abandoned number comes back after `retry_abandoned` seconds,
 inside its 72-hour quiet period, and is dialled only with a free agent on a nailed-up line
 reserved for it (the guarantee); a second abandon of such a number is a repeat abandon,
@@ -100,8 +101,9 @@ class Result:
     max_ringing: int  # most calls ringing at once
     peak_abandon_pct: float  # highest running abandon rate once 30 were answered
     fallback_share: float  # share of predictive decisions taken as progressive
-    connect_mean: float = 0.0  # seconds from a person's answer to an agent (rule 5)
+    connect_mean: float = 0.0  # seconds from an agent given the call to connected (rule 5)
     connect_p99: float = 0.0
+    held: int = 0  # connected persons who waited for an agent to come free (rule 5)
     misses: int = 0  # rung agents who missed the hold, taken off outbound (rule 5)
     retries: int = 0  # abandoned numbers dialled again with a guaranteed agent (rule 6)
     repeat_abandons: int = 0  # ... and abandoned again: 0 by the rule
@@ -113,6 +115,10 @@ class Result:
     @property
     def occupancy_pct(self) -> float:
         return 100.0 * self.busy_seconds / (self.agents * self.seconds)
+
+    @property
+    def held_pct(self) -> float:
+        return 100.0 * self.held / self.connected if self.connected else 0.0
 
     @property
     def mean_wait(self) -> float:
@@ -149,6 +155,7 @@ class _Call:
     agent: int | None  # reserved for it (progressive)
     retry: bool = False  # an abandoned number dialled again (rule 6)
     answered_at: float = 0.0
+    assigned_at: float = 0.0  # an agent was given it: at the answer, or when one came free
 
 
 @dataclass(slots=True)
@@ -164,6 +171,7 @@ class _Counts:
     decisions: int = 0
     fallbacks: int = 0
     connects: list[float] = field(default_factory=list)
+    held: int = 0
     misses: int = 0
     retries: int = 0
     repeat_abandons: int = 0
@@ -331,6 +339,7 @@ class _Run:
         else:
             delay = self.lines.uniform(m.nailed_min, m.nailed_max)
         self.assigned[call.id] = (agent, call)
+        call.assigned_at = self.now
         deadline = call.answered_at + m.hold
         if self.now + delay > deadline:
             self._push(deadline, _Kind.MISSED, call.id)
@@ -346,8 +355,11 @@ class _Run:
 
     def _connected(self, agent: int, call: _Call) -> None:
         counts, talk, wrap = self.counts, call.talk, call.wrap_up
-        connect = self.now - call.answered_at
+        # Rule 5: the line's connect time, from the agent given the call; a person held
+        # for an agent to come free waited longer, which is the pacer's risk, not the line's.
+        connect = self.now - call.assigned_at
         counts.connects.append(connect)
+        counts.held += call.assigned_at > call.answered_at
         self.stats = self.stats.after_connect(connect)
         counts.waits += self.now - self.idle_since[agent]
         self.talks[agent] = talk
@@ -393,6 +405,7 @@ class _Run:
             fallback_share=c.fallbacks / c.decisions if c.decisions else 0.0,
             connect_mean=sum(c.connects) / len(c.connects) if c.connects else 0.0,
             connect_p99=_p99(c.connects),
+            held=c.held,
             misses=c.misses,
             retries=c.retries,
             repeat_abandons=c.repeat_abandons,

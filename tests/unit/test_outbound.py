@@ -491,6 +491,28 @@ def test_predictive_dials_reserve_nobody_and_go_before_inbound_callers() -> None
     assert end.attempt.mode is DialMode.PREDICTIVE
 
 
+def test_a_held_persons_wait_for_a_free_agent_is_not_the_lines_connect_time() -> None:
+    """pacing_stats rule 4: the pacer budgets the line's delay from the offer; the 1.2 s
+    the person was held for an agent to come free is the risk it paces, not the line's."""
+    room = AbandonWindow(length=86400, answered=100)
+    acd = dialer("1001", mode=DialMode.PREDICTIVE, window=room)
+    feed(acd, contact(0))
+    dial = channel_of(acd)
+    acd.feed(SetNotReady(at=acd.now, agent=A1, reason="break"))
+    acd.advance(5)
+    answers(acd, dial)
+    before = acd.state.campaigns[SPRING].stats
+    acd.advance(1.2)
+    acd.feed(SetReady(at=acd.now, agent=A1))  # offered now
+    acd.advance(0.3)
+
+    acd.answer(dial, "1001")
+
+    stats = acd.state.campaigns[SPRING].stats
+    assert stats.connect == pytest.approx(before.after_connect(0.3).connect)
+    assert acd.state.dials[dial].phase is DialPhase.CONNECTED
+
+
 def test_predictive_looks_again_every_second_while_contacts_wait() -> None:
     room = AbandonWindow(length=86400, answered=100)
     acd = dialer("1001", mode=DialMode.PREDICTIVE, window=room)

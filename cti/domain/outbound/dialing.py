@@ -99,8 +99,9 @@ def on_queued(work: Work, channel: ChannelId, at: Instant) -> None:
     work.set_timer(TimerKind.HOLD, channel, at + hold)
 
 
-def on_answered_maybe(work: Work, channel: ChannelId) -> None:
-    """After a dial result in cti-connect: an agent answered the outbound call."""
+def on_answered_maybe(work: Work, channel: ChannelId, offer: Offer | None) -> None:
+    """After a dial result in cti-connect: an agent answered the outbound call (`offer`:
+    the one it answered, as it was before the answer ended it)."""
     dial = work.dials.get(channel)
     talk = work.talks.get(channel)
     if dial is None or talk is None or not dial.allows(DialTrigger.AGENT):
@@ -108,7 +109,7 @@ def on_answered_maybe(work: Work, channel: ChannelId) -> None:
     connected = replace(dial.fire(DialTrigger.AGENT, work.at), agent=talk.agent)
     work.dials[channel] = connected
     work.set_timer(TimerKind.HOLD, channel, None)
-    _outcome(work, connected, Outcome.CONNECTED)
+    _outcome(work, connected, Outcome.CONNECTED, None if offer is None else offer.offered_at)
 
 
 def hold_due(work: Work, channel: ChannelId) -> None:
@@ -188,15 +189,16 @@ def on_telephony_lost(work: Work) -> None:
         work.set_timer(TimerKind.PACE, campaign, None)
 
 
-def _outcome(work: Work, dial: Dial, outcome: Outcome) -> None:
+def _outcome(work: Work, dial: Dial, outcome: Outcome, offered_at: Instant | None = None) -> None:
     """A person's call connected or abandoned: the window and the measurements learn it."""
     live = work.campaigns.get(dial.campaign)
     if live is None:
         return
-    delay = (dial.queued_at or work.at) - dial.started_at
-    stats = live.stats.after_attempt(person=True, seconds=delay)
+    answered = dial.queued_at or work.at
+    stats = live.stats.after_attempt(person=True, seconds=answered - dial.started_at)
     if outcome is Outcome.CONNECTED:
-        stats = stats.after_connect(work.at - (dial.queued_at or work.at))
+        # pacing_stats rule 4: the line's delay, not a held person's wait for a free agent
+        stats = stats.after_connect(work.at - max(answered, offered_at or answered))
     work.campaigns[live.id] = replace(
         live, window=live.window.record(work.at, outcome), stats=stats
     )

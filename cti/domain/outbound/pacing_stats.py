@@ -6,7 +6,8 @@ weighted over `memory` attempts, and each duration is an exponentially weighted 
 Rule 2: cold-start values are priors worth a few observations, which a few dozen calls
 outweigh.
 Rule 3: pure and immutable: every observation returns new statistics.
-Rule 4: the connect time (a person's answer to an agent connected) is an exponentially
+Rule 4: the connect time (an agent given an answered call, to connected: from the answer,
+or from the offer when a held person waited for an agent to come free) is an exponentially
 weighted mean over CONNECT_MEMORY connects: an agent freed later than the hold less the
 connect time cannot take a held call in time, so the pacer's window is that (issue 18).
 With agents on a nailed-up line it is a few tens of milliseconds; with phones rung after
