@@ -215,6 +215,9 @@ class Rule(StrEnum):
     SIGNIN_FAILURES = "P22.signin_failures"  # failed sign-ins in a row: logins now wait
     REPEAT_ABANDON = "C5.repeat_abandon"  # a number abandoned again inside its quiet period
     HOLD_MISSED = "C5.hold_missed"  # an agent offered an outbound call missed the 2 s hold
+    LATE = "P4.late"  # a duty's first login after its start plus the grace (issue 16)
+    ABSENT = "P4.absent"  # more than an hour late or early, or never in
+    EARLY_LEAVE = "P4.early_leave"  # a duty's last logout before its end
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
