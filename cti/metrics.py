@@ -474,25 +474,42 @@ class HistoryCollector(Collector):
         )
 
 
-class DialerCollector(Collector):
-    """The dialer's rounds (cti/dialer/feeder.py), read at scrape time: a count that stops
-    growing is a dialer that stopped looking at the store."""
+class RoundCollector(Collector):
+    """A loop's rounds (the dialer's, cti/dialer/feeder.py; the auditor's,
+    cti/audit/auditor.py), read at scrape time: a count that stops growing is a loop that
+    stopped."""
 
-    def __init__(self, counts: Callable[[], tuple[int, int]]) -> None:
-        self._counts = counts  # (rounds, failed rounds)
+    def __init__(
+        self, name: str, docs: tuple[str, str], counts: Callable[[], tuple[int, int]]
+    ) -> None:
+        self._name, self._docs, self._counts = name, docs, counts  # (rounds, failed rounds)
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         rounds, failed = self._counts()
-        yield CounterMetricFamily(
-            "cti_dialer_rounds",
+        yield CounterMetricFamily(f"{self._name}_rounds", self._docs[0], value=rounds)
+        yield CounterMetricFamily(f"{self._name}_round_failures", self._docs[1], value=failed)
+
+
+def DialerCollector(counts: Callable[[], tuple[int, int]]) -> RoundCollector:
+    return RoundCollector(
+        "cti_dialer",
+        (
             "Dialer rounds completed (statuses, do-not-call, contacts and callbacks looked at)",
-            value=rounds,
-        )
-        yield CounterMetricFamily(
-            "cti_dialer_round_failures",
             "Dialer rounds that failed (the store or the engine did not answer)",
-            value=failed,
-        )
+        ),
+        counts,
+    )
+
+
+def AuditCollector(counts: Callable[[], tuple[int, int]]) -> RoundCollector:
+    return RoundCollector(
+        "cti_compliance",
+        (
+            "Compliance rounds completed (schedules and logins judged, issue 16)",
+            "Compliance rounds that failed (the store or the engine did not answer)",
+        ),
+        counts,
+    )
 
 
 CAMPAIGN_GAUGES: Final = {

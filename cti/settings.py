@@ -92,6 +92,18 @@ class CentreSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ComplianceSettings:
+    """The auditor (issue 16): seconds between its rounds, in which schedules and logins
+    are judged (a late login is a finding within one round)."""
+
+    interval: float = 15.0
+
+    def __post_init__(self) -> None:
+        if not 0.1 <= self.interval <= 3600:
+            raise SettingsError(f"compliance.interval: {self.interval} is not 0.1-3600 s")
+
+
+@dataclass(frozen=True, slots=True)
 class ServerSettings:
     """The running server that `cti admin`, `cti campaign` and `cti dnc` change things
     through (cti/cli/server.py): its base URL and an admin token; empty: the database."""
@@ -156,6 +168,7 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     centre: CentreSettings = field(default_factory=CentreSettings)
     softphone: SoftphoneSettings = field(default_factory=SoftphoneSettings)
+    compliance: ComplianceSettings = field(default_factory=ComplianceSettings)
 
 
 def load(path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -41,6 +41,8 @@ from cti.ami.timeline import Timeline
 from cti.api.app import ApiContext, Hub, create_app
 from cti.api.board import Board
 from cti.api.signin import SignInGuard
+from cti.audit.auditor import INTERVAL as AUDIT_INTERVAL
+from cti.audit.auditor import Auditor
 from cti.dialer.feeder import Dialer
 from cti.domain.commands import LoadConfig, RestoreLogins, RestoreNotices
 from cti.domain.ids import Clock
@@ -50,6 +52,7 @@ from cti.engine.engine import Engine
 from cti.engine.ports import CallControl, FrameReader, Headers, HistoryRecorder
 from cti.engine.runner import EffectRunner
 from cti.metrics import (
+    AuditCollector,
     CampaignCollector,
     DialerCollector,
     HistoryCollector,
@@ -94,6 +97,7 @@ class Parts:
 
     engine: Engine
     dialer: Dialer
+    auditor: Auditor
     watch: ConfigWatch
     hub: Hub
     board: Board
@@ -105,6 +109,7 @@ class Parts:
         return [
             ("acd-engine", self.engine.run()),
             ("dialer", self.dialer.run()),
+            ("auditor", self.auditor.run()),
             ("config-watch", self.watch.run()),
             ("board", self.board.run()),
         ]
@@ -119,6 +124,7 @@ async def assemble(
     session_seconds: float = SESSION_SECONDS,
     zone: tzinfo | None = None,
     softphones: SoftphoneSettings | None = None,
+    audit_interval: float = AUDIT_INTERVAL,
 ) -> Parts:
     """Rule 3: the one assembly of the engine, the dialer, the API and the metrics, for
     `cti serve` and for the API tests alike; the configuration and the agents logged in
@@ -159,6 +165,17 @@ async def assemble(
     week.load(await queries.monitored(*week.week))
     effects.add_feed(week)
     metrics.registry.register(week)
+    compliance = database.compliance()
+    auditor = Auditor(
+        execute=engine.execute,
+        state=lambda: engine.state,
+        compliance=compliance,
+        history=queries,
+        now=clock.now,
+        zone=zone or ZoneInfo("UTC"),
+        interval=audit_interval,
+    )
+    metrics.registry.register(AuditCollector(lambda: (auditor.rounds, auditor.failed_rounds)))
     context = ApiContext(
         engine=engine,
         directory=store,
@@ -172,6 +189,8 @@ async def assemble(
         database_health=database.health,
         render_metrics=metrics.render,
         run_campaign=dialer.run_campaign,
+        compliance=compliance,
+        audit=auditor.audit,
         signin=SignInGuard(metrics.signin),
         session_seconds=session_seconds,
         zone=zone or ZoneInfo("UTC"),
@@ -179,8 +198,8 @@ async def assemble(
     )
     app = create_app(context)
     return Parts(
-        engine=engine, dialer=dialer, watch=watch, hub=hub, board=board, metrics=metrics,
-        context=context, app=app,
+        engine=engine, dialer=dialer, auditor=auditor, watch=watch, hub=hub, board=board,
+        metrics=metrics, context=context, app=app,
     )  # fmt: skip
 
 
@@ -220,6 +239,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             session_seconds=settings.http.session_hours * 3600,
             zone=settings.centre.zone(),
             softphones=settings.softphone,
+            audit_interval=settings.compliance.interval,
         )
     except BaseException:
         writer.cancel()

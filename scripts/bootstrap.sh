@@ -13,6 +13,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_pkgs+=(postgresql)
 python3 -m venv --help >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 command -v chromium >/dev/null || need_pkgs+=(chromium)  # the pages' tests (tests/web)
 command -v npm >/dev/null || need_pkgs+=(nodejs npm)  # the pages' JsSIP bundle
+command -v promtool >/dev/null || need_pkgs+=(prometheus)  # the rules' and dashboards' tests
 
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) != 0 ]]; then
@@ -23,7 +24,7 @@ if ((${#need_pkgs[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
   # The Debian packages start system services; the tests and the lab start their own.
-  for svc in redis-server postgresql; do
+  for svc in redis-server postgresql prometheus; do
     command -v systemctl >/dev/null && systemctl disable --now "$svc" >/dev/null 2>&1 || true
   done
 fi

@@ -517,3 +517,83 @@ class NoticeAnswer(Answer):
 
 class Notices(Answer):
     notices: list[NoticeView]
+
+
+# Compliance (issue 16) -------------------------------------------------------------------
+
+
+class RuleParamView(Answer):
+    name: str
+    doc: str
+    default: float
+    bounds: str = Field(description="the values it takes, in words")
+    scopes: list[Literal["centre", "team", "agent"]]
+    overrides: list[dict[str, object]] = Field(description="{scope, target, value} in force")
+
+
+class RuleView(Answer):
+    id: str = Field(description="the findings' rule, e.g. P4.late")
+    requirement: str
+    title: str
+    checks: str
+    evidence: str
+    source: Literal["core", "records"] = Field(
+        description="core: judged as events arrive by the routing core; records: judged"
+        " over records, live and over any period"
+    )
+    configured_by: str = Field(description="core rules: the settings that set their limits")
+    params: list[RuleParamView]
+
+
+class Rules(Answer):
+    rules: list[RuleView]
+
+
+class ScheduleActivityView(Answer):
+    agent: str
+    start: float
+    end: float
+    activity: str
+    local: dict[str, str] = Field(description="{date, start, end} in the centre's time zone")
+
+
+class Schedule(Answer):
+    activities: list[ScheduleActivityView]
+
+
+class ScheduleReplaced(Answer):
+    replaced: int = Field(description="activities of the period removed")
+    stored: int
+
+
+class Acknowledgement(Answer):
+    finding: int
+    by: str
+    at: float
+    note: str
+
+
+class AuditAnswer(Answer):
+    duties: int = Field(description="scheduled duties that started in the period")
+    found: int = Field(description="findings the period's records give")
+    raised: int = Field(description="of which new, raised now")
+
+
+class BreakView(Answer):
+    agent: str
+    reason: str
+    seconds: float
+    asked_at: float
+    asked_by: str
+    phase: Literal["pending", "approved", "refused", "ended"]
+    decided_by: str
+    decided_at: float | None
+    used: bool = Field(description="an approval that became the limit of a break")
+
+
+class BreakAnswer(Answer):
+    request: BreakView
+
+
+class Breaks(Answer):
+    breaks: list[BreakView]

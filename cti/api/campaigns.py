@@ -168,7 +168,7 @@ async def post_contacts(request: web.Request) -> web.Response:
             headers={"Retry-After": str(UPLOAD_RETRY_S)},
         )
     async with ctx.uploads.holding():
-        text = await _csv_text(request)
+        text = await csv_text(request)
         upload = await upload_contacts(ctx.campaigns, _campaign(request), text)
     if upload.refused:
         raise ApiError(422, upload.errors[0])
@@ -213,7 +213,7 @@ for _action, (_status, _summary) in STATUS_OF.items():
     _status_route(_action, _status, _summary)
 
 
-async def _csv_text(request: web.Request) -> str:
+async def csv_text(request: web.Request) -> str:
     """The body as text, within the size and time limits (rule 4)."""
     if request.content_type != CSV:
         raise ApiError(415, f"the body must be {CSV}, not {request.content_type}")

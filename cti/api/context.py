@@ -18,10 +18,11 @@ from aiohttp import web
 
 from cti.api.errors import rejected
 from cti.api.hub import Hub
-from cti.api.ports import Callbacks, Campaigns, Directory, HistoryReader
+from cti.api.ports import Callbacks, Campaigns, Compliance, Directory, HistoryReader
 from cti.api.signin import SignInGuard
 from cti.api.upload_slot import UploadSlot
 from cti.domain.commands import Command
+from cti.domain.compliance.audit import Audit
 from cti.domain.effects import Rejected
 from cti.domain.ids import AgentId, DeviceId, Instant
 from cti.domain.outbound.campaign import CampaignConfig
@@ -81,6 +82,8 @@ class ApiContext:
     # RunCampaign with the window rebuilt from stored attempts, by the dialer's one rule
     # (cti/dialer/feeder.py rule 1); None when the core is told on a later round instead.
     run_campaign: Callable[[CampaignConfig], Awaitable[Decision | None]]
+    compliance: Compliance  # schedules, rule parameters, acknowledgements (issue 16)
+    audit: Callable[[Instant, Instant], Awaitable[Audit]]  # cti/audit/auditor.py rule 2
     command_timeout: float = 5.0
     signin: SignInGuard = field(default_factory=SignInGuard)
     login_tokens: LoginTokens = field(default_factory=LoginTokens)

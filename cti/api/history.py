@@ -40,7 +40,8 @@ from cti.api.query import (
 from cti.api.route import route
 from cti.domain.ids import AgentId, CallId, QueueId
 from cti.domain.records import CallOutcome, Rule
-from cti.storage.queries import CallFilter
+from cti.schema.plain import plain_object
+from cti.storage.queries import CallFilter, FindingEntry
 from cti.storage.tokens import Role
 
 audit = logging.getLogger("cti.audit")
@@ -146,7 +147,7 @@ async def list_findings(request: web.Request) -> web.Response:
     rule = choice(query, "rule", Rule)
     since, until = time_range(query)
     bound: Filters = {"rule": rule, "agent": agent, "since": since, "until": until}
-    page = await ctx.history.findings(
+    page = await ctx.history.finding_entries(
         rule=rule,
         agent=agent,
         since=since,
@@ -154,8 +155,16 @@ async def list_findings(request: web.Request) -> web.Response:
         limit=positive_int(query, "limit", MAX_FINDINGS, MAX_FINDINGS),
         after=FINDINGS.resume(query, bound),
     )
-    found = [views.plain(f) for f in page.items]
+    found = [_entry_view(e) for e in page.items]
     return web.json_response({"findings": found, "next": FINDINGS.next(bound, page.after)})
+
+
+def _entry_view(entry: FindingEntry) -> dict[str, object]:
+    """A finding with its id and, once a supervisor acknowledged it, who, when and why."""
+    ack = None
+    if entry.acknowledged_at is not None:
+        ack = {"by": entry.acknowledged_by, "at": entry.acknowledged_at, "note": entry.note}
+    return {**plain_object(entry.finding), "id": entry.id, "acknowledged": ack}
 
 
 def _bound(filters: CallFilter) -> Filters:

@@ -50,6 +50,9 @@ Rules:
    number masked (cti/api/views.py mask): the snapshot, views built a second time masked
    (only while a viewer is connected), alerts with the number in their text masked, and
    the notices; no monitoring session, no message per event.
+12. Supervisors see agents' requests for a longer break (P5, cti/domain/breaks.py): in
+   the snapshot (`breaks`, those pending or approved) and as a `break` message when one is
+   asked for, decided or ended; the agent whose request it is gets the message too.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from cti.api.ports import CallerHistory
 from cti.api.spy_view import spy_view
 from cti.domain.effects import (
     AgentChanged,
+    BreakChanged,
     CallEnded,
     CallWaiting,
     Effect,
@@ -274,6 +278,18 @@ class Hub:
             text = _dumps(body | {"at": effect.at})
             self._to_supervisors(text)
             self._to_viewers(text)  # rule 11: a notice names no caller
+        elif isinstance(effect, BreakChanged):  # rule 12
+            text = _dumps(
+                {
+                    "type": "break",
+                    "request": plain_object(effect.request),
+                    "by": effect.by,
+                    "at": effect.at,
+                }
+            )
+            self._to_supervisors(text)
+            for conn in self._agent_connections(effect.request.agent):
+                self._put(conn, text)
         elif isinstance(effect, MonitoringChanged):  # rule 9
             spy = None if effect.spy is None else spy_view(effect.spy)
             body = {"type": "monitoring", "supervisor": effect.supervisor, "agent": effect.agent}
@@ -413,6 +429,7 @@ class Hub:
             "queues": [self._queue_view(state, q, now, shown) for q in views.queue_ids(state)],
             "monitoring": [spy_view(s) for s in state.spies.values()] if shown else [],  # 9, 11
             "notices": [plain_object(n) for n in state.notices.values()],  # rule 10
+            "breaks": [plain_object(b) for b in state.breaks.values()] if shown else [],  # 12
             **(self._board.snapshot(numbers=shown) if self._board is not None else {}),
         }
 

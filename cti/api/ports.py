@@ -9,9 +9,11 @@ Rule 2: every method may raise; the error middleware answers 503 for storage tha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Sequence
+from typing import Protocol, Unpack
 
+from cti.domain.compliance.rulebook import Override, RuleSettings
+from cti.domain.compliance.schedule import Activity
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
 from cti.domain.notice import Notice
@@ -19,15 +21,18 @@ from cti.domain.outbound.abandon_window import AbandonWindow
 from cti.domain.outbound.attempt import DialAttempt
 from cti.domain.outbound.campaign import AttemptResult, CampaignConfig, CampaignId, CampaignStatus
 from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
-from cti.domain.records import CallRecord, Finding, MonitoringSession, Rule
+from cti.domain.records import CallRecord, MonitoringSession
 from cti.storage.campaign_stats import AttemptFigures, SeatCounts
 from cti.storage.campaign_store import Due, StoredCampaign
+from cti.storage.compliance_store import Ack
 from cti.storage.page import Page, Position
 from cti.storage.queries import (
     AgentFigures,
     CallDetail,
     CallFilter,
     CallSummary,
+    FindingEntry,
+    FindingQuery,
     QueueFigures,
 )
 from cti.storage.tokens import IssuedToken, Role, TokenIdentity
@@ -88,16 +93,7 @@ class HistoryReader(CallerHistory, Protocol):
         self, filters: CallFilter, *, limit: int = 100, after: Position | None = None
     ) -> Page[CallRecord]: ...
 
-    async def findings(
-        self,
-        *,
-        rule: Rule | None = None,
-        agent: AgentId | None = None,
-        since: Instant | None = None,
-        until: Instant | None = None,
-        limit: int = 1000,
-        after: Position | None = None,
-    ) -> Page[Finding]: ...
+    async def finding_entries(self, **query: Unpack[FindingQuery]) -> Page[FindingEntry]: ...
 
     async def monitoring_sessions(
         self,
@@ -119,6 +115,31 @@ class HistoryReader(CallerHistory, Protocol):
     async def queue_figures(
         self, queue: QueueId, threshold: float, since: Instant, until: Instant
     ) -> QueueFigures: ...
+
+
+class Compliance(Protocol):
+    """Schedules, rule parameters, acknowledgements (cti.storage.compliance_store)."""
+
+    async def schedule(
+        self, since: Instant, until: Instant, agent: AgentId | None = None
+    ) -> list[Activity]: ...
+
+    async def replace_schedule(
+        self,
+        rows: Sequence[Activity],
+        since: Instant,
+        until: Instant,
+        agents: Iterable[AgentId],
+        by: str,
+    ) -> int: ...
+
+    async def rule_settings(self) -> RuleSettings: ...
+
+    async def set_override(self, override: Override, by: str) -> None: ...
+
+    async def clear_override(self, override: Override) -> bool: ...
+
+    async def acknowledge(self, finding: int, by: str, note: str) -> Ack: ...
 
 
 class Campaigns(Protocol):

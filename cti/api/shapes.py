@@ -224,3 +224,62 @@ def device_of(given: str) -> DeviceId:
     """'1001' and 'PJSIP/1001' are the same device; bare names are PJSIP endpoints."""
     given = given.strip()
     return DeviceId(given if "/" in given else f"{DEFAULT_TECHNOLOGY}/{given}")
+
+
+# Compliance (issue 16) -------------------------------------------------------------------
+
+DAY_TEXT: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+TIME_TEXT: Final = r"^[0-9]{1,2}:[0-9]{2}$"
+DayText = Annotated[str, Field(pattern=DAY_TEXT, max_length=10)]
+TimeText = Annotated[str, Field(pattern=TIME_TEXT, max_length=5)]
+MOST_ROWS: Final = 20_000  # a month of a large centre's schedule in one request
+
+
+class RuleParamBody(BaseModel):
+    model_config = _examples({"scope": "agent", "target": "1001", "value": 600})
+    scope: Literal["centre", "team", "agent"]
+    target: PlainName = Field("", description="the team or agent; empty for the centre")
+    value: float = Field(ge=0, le=31 * 86_400, description="within the parameter's bounds")
+
+
+class ScheduleRow(BaseModel):
+    model_config = _examples(
+        {"agent": "1001", "date": "2026-12-07", "start": "08:25", "end": "17:35"}
+    )
+    agent: PlainName
+    date: DayText = Field(description="the local date the activity starts on")
+    start: TimeText = Field(description="local time HH:MM")
+    end: TimeText = Field(description="local time HH:MM; at or before the start: the next day")
+    activity: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", max_length=40)] = "on_queue"
+
+
+class ScheduleBody(BaseModel):
+    model_config = _examples(
+        {
+            "since": "2026-12-07",
+            "until": "2026-12-14",
+            "activities": [
+                {"agent": "1001", "date": "2026-12-07", "start": "08:25", "end": "17:35"}
+            ],
+        }
+    )
+    since: DayText = Field(description="the first local date replaced")
+    until: DayText = Field(description="the local date after the last one replaced")
+    activities: list[ScheduleRow] = Field(max_length=MOST_ROWS)
+
+
+class AckBody(BaseModel):
+    model_config = _examples({"note": "spoke to the agent; a bus strike"})
+    note: Note = Field(description="what the supervisor found or did")
+
+
+class AuditBody(BaseModel):
+    model_config = _examples({"since": 1796601600, "until": 1796688000})
+    since: Moment
+    until: Moment
+
+
+class BreakAsk(BaseModel):
+    model_config = _examples({"reason": "break", "seconds": 1800})
+    reason: ReasonCode = Field(description="a not-ready reason with a limit")
+    seconds: float = Field(gt=0, le=4 * 3600, description="more than the reason's own limit")

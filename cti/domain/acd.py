@@ -25,6 +25,7 @@ from typing import assert_never
 
 from cti.domain import (
     adopt,
+    break_requests,
     callback,
     consult,
     desk,
@@ -40,6 +41,7 @@ from cti.domain.commands import (
     ClearNotice,
     CompleteTransfer,
     ConsultAgent,
+    DecideBreak,
     EndMonitoring,
     EndWrapUp,
     FeedContacts,
@@ -55,6 +57,8 @@ from cti.domain.commands import (
     PreviewNext,
     PreviewSkip,
     QuietNumbers,
+    RaiseFindings,
+    RequestBreak,
     RestoreLogins,
     RestoreNotices,
     RunCampaign,
@@ -68,7 +72,7 @@ from cti.domain.commands import (
     UnblockNumbers,
 )
 from cti.domain.dispatch import dispatch
-from cti.domain.effects import Rejected
+from cti.domain.effects import FindingRaised, Rejected
 from cti.domain.ids import Instant
 from cti.domain.inputs import (
     CallbackDeclined,
@@ -238,6 +242,13 @@ def _apply(work: Work, event: Input) -> None:
             callback.on_flag_overdue(work, event)
         case FlagSignIns():
             signin.on_flag_signins(work, event)
+        case RequestBreak():
+            break_requests.on_request(work, event)
+        case DecideBreak():
+            break_requests.on_decide(work, event)
+        case RaiseFindings():
+            for finding in event.findings:
+                work.emit(FindingRaised(finding=finding))
         case PreviewNext():
             preview.on_preview_next(work, event)
         case PreviewDial():

@@ -18,7 +18,7 @@ from cti.domain.outbound.abandon_window import AbandonWindow
 from cti.domain.outbound.campaign import CampaignConfig, CampaignId
 from cti.domain.outbound.contact import Contact
 from cti.domain.outbound.quiet import NumberQuiet
-from cti.domain.records import Presence, SpyMode
+from cti.domain.records import Finding, Presence, SpyMode
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -319,6 +319,38 @@ class RestoreNotices:
     by: str = "system"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestBreak:
+    """An agent asks to be not ready for `reason` longer than its limit (P5, breaks.py)."""
+
+    at: Instant
+    agent: AgentId
+    reason: str
+    seconds: float
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecideBreak:
+    """A supervisor approves or refuses an agent's pending request (breaks.py rule 2)."""
+
+    at: Instant
+    agent: AgentId
+    approve: bool
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RaiseFindings:
+    """Findings the shell's evaluators judged over records (issue 16: attendance against
+    the schedule, cti/domain/compliance): the core raises each as it is, at its own
+    instant, like the findings it judges itself. The shell hands each one once."""
+
+    at: Instant
+    findings: tuple[Finding, ...]
+    by: str = "compliance"
+
+
 Command = (
     LoadConfig
     | RestoreLogins
@@ -351,4 +383,7 @@ Command = (
     | SetNotice
     | ClearNotice
     | RestoreNotices
+    | RaiseFindings
+    | RequestBreak
+    | DecideBreak
 )

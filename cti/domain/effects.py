@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cti.domain.breaks import BreakRequest
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.notice import Notice
 from cti.domain.outbound.attempt import DialAttempt
@@ -343,6 +344,16 @@ class NoticeChanged:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BreakChanged:
+    """An agent's request for a longer break was made, decided or ended (P5,
+    cti/domain/breaks.py); supervisors see it on the wallboard."""
+
+    request: BreakRequest
+    at: Instant
+    by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NoticePlayed:
     """A caller of the queue heard its outage notice (P20)."""
 
@@ -386,6 +397,7 @@ Notification = (
     | MonitoringEnded
     | NoticeChanged
     | NoticePlayed
+    | BreakChanged
 )
 Effect = Instruction | Notification
 Record = (

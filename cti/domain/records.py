@@ -155,6 +155,7 @@ class StateInterval:
     start: Instant
     end: Instant
     call: CallId | None = None
+    approved_by: str = ""  # a not-ready spell a supervisor approved as a longer break (P5)
 
     @property
     def seconds(self) -> float:
@@ -218,6 +219,7 @@ class Rule(StrEnum):
     LATE = "P4.late"  # a duty's first login after its start plus the grace (issue 16)
     ABSENT = "P4.absent"  # more than an hour late or early, or never in
     EARLY_LEAVE = "P4.early_leave"  # a duty's last logout before its end
+    AWAY = "P5.away"  # not ready or logged out too long while scheduled on queue
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cti.domain.agent import Agent
+from cti.domain.breaks import BreakRequest
 from cti.domain.call import CallProgress, Consult, Talk
 from cti.domain.config import AcdConfig
 from cti.domain.effects import Effect, Note
@@ -45,6 +46,7 @@ class TimerKind(StrEnum):
     DIAL = "dial"  # key: outbound channel; a dial whose end Asterisk has not reported
     PACE = "pace"  # key: campaign; the pacer looks again (forecasts move with time)
     LINE = "line"  # key: agent; a failed nailed-up line is called again (nailed.py rule 4)
+    BREAK = "break"  # key: agent; an approved break not started ends (breaks.py rule 3)
 
 
 TimerKey = tuple[TimerKind, str]
@@ -78,6 +80,7 @@ class AcdState:
     spied: int = 0  # monitoring sessions asked for; numbers the next one's channel
     notices: Mapping[QueueId, Notice] = field(default_factory=empty)  # outage notices (P20)
     lines: Mapping[AgentId, Line] = field(default_factory=empty)  # nailed-up (nailed.py)
+    breaks: Mapping[AgentId, BreakRequest] = field(default_factory=empty)  # breaks.py
 
     def next_deadline(self) -> Instant | None:
         """The earliest instant at which the core wants a Tick."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
+from cti.domain.breaks import BreakPhase
 from cti.domain.config import MaxWaitAction
 from cti.domain.consult import consult_due
 from cti.domain.desk import end_wrap_up_by_limit
@@ -58,6 +59,8 @@ def _fire(work: Work, key: TimerKey) -> None:
             dialing.dial_due(work, ChannelId(name))
         case TimerKind.PACE | TimerKind.LINE:
             work.set_timer(kind, name, None)  # the pacer and the lines run after every input
+        case TimerKind.BREAK:
+            _break_due(work, AgentId(name))
         case _:
             assert_never(kind)
 
@@ -77,9 +80,19 @@ def _not_ready_due(work: Work, agent_id: AgentId) -> None:
         return
     reason = work.config.reasons.get(agent.reason)
     limit = reason.max_seconds if reason and reason.max_seconds is not None else 0.0
-    work.finding(
-        Rule.NOT_READY_OVERRUN, agent_id, work.at - agent.since, limit, detail=agent.reason
-    )
+    detail = agent.reason
+    approved = work.breaks.get(agent_id)
+    if approved is not None and approved.covers(agent):  # breaks.py rule 4
+        limit, detail = approved.seconds, f"{agent.reason}, approved by {approved.decided_by}"
+    work.finding(Rule.NOT_READY_OVERRUN, agent_id, work.at - agent.since, limit, detail=detail)
+
+
+def _break_due(work: Work, agent_id: AgentId) -> None:
+    """breaks.py rule 3: an approval whose spell did not start in time ends."""
+    work.set_timer(TimerKind.BREAK, agent_id, None)
+    request = work.breaks.get(agent_id)
+    if request is not None and request.phase is BreakPhase.APPROVED and not request.used:
+        work.end_break(request, "not used in time")
 
 
 def _postponed(work: Work, kind: TimerKind, channel: ChannelId) -> bool:

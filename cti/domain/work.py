@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from cti.domain.agent import Agent, Trigger
+from cti.domain.breaks import BreakPhase, BreakRequest
 from cti.domain.call import CallProgress, Talk
 from cti.domain.config import REASON_BUSY, REASON_NO_ANSWER, REASON_UNAVAILABLE, AcdConfig
 from cti.domain.cow import Cow
 from cti.domain.effects import (
     AgentChanged,
+    BreakChanged,
     CallEnded,
     Effect,
     FindingRaised,
@@ -86,6 +88,7 @@ class Work:
         self.spied = state.spied
         self.notices = Cow(state.notices)
         self.lines = Cow(state.lines)
+        self.breaks = Cow(state.breaks)
         self.effects: list[Effect] = []
         self.notes: list[Note] = []
 
@@ -122,6 +125,7 @@ class Work:
             spied=self.spied,
             notices=self.notices.result(),
             lines=self.lines.result(),
+            breaks=self.breaks.result(),
         )
         return Decision(state, tuple(self.effects), tuple(self.notes))
 
@@ -163,7 +167,9 @@ class Work:
                 return
             new = replace(new, since=self.at)  # a new reason starts a new interval
         if old is not None:
-            self.emit(StateIntervalEnded(interval=_interval(old, self.at)))
+            request = self.breaks.get(old.id)
+            approved = request.decided_by if request is not None and request.covers(old) else ""
+            self.emit(StateIntervalEnded(interval=_interval(old, self.at, approved)))
         if new is None:
             self.agents.pop(agent_id)
         else:
@@ -192,10 +198,38 @@ class Work:
         self.set_timer(TimerKind.WRAP_UP, agent_id, wrap_up)
         limit = None
         if agent is not None and state is AgentState.NOT_READY and agent.reason:
+            approved = self._approved_break(agent)
             reason = self.config.reasons.get(agent.reason)
-            if reason is not None and reason.max_seconds is not None:
+            if approved is not None:
+                limit = agent.since + approved.seconds
+            elif reason is not None and reason.max_seconds is not None:
                 limit = agent.since + reason.max_seconds
         self.set_timer(TimerKind.NOT_READY, agent_id, limit)
+        request = self.breaks.get(agent_id)
+        if request is not None and request.ends_with(agent):
+            self.end_break(request, "logout" if agent is None else "the break ended")
+
+    def refresh(self, agent_id: AgentId) -> None:
+        """The agent's index and timers again, after a change of what they derive from
+        (an approved break, breaks.py rule 3)."""
+        self._index(agent_id, self.agents.get(agent_id))
+
+    def _approved_break(self, agent: Agent) -> BreakRequest | None:
+        """breaks.py rule 3: the approval that is this spell's limit, now marked used."""
+        request = self.breaks.get(agent.id)
+        if request is None or not request.covers(agent):
+            return None
+        if not request.used:
+            request = replace(request, used=True)
+            self.breaks[agent.id] = request
+            self.set_timer(TimerKind.BREAK, agent.id, None)
+        return request
+
+    def end_break(self, request: BreakRequest, why: str) -> None:
+        self.breaks.pop(request.agent)
+        self.set_timer(TimerKind.BREAK, request.agent, None)
+        ended = replace(request, phase=BreakPhase.ENDED)
+        self.emit(BreakChanged(request=ended, at=self.at, by=why))
 
     def fire(self, agent: Agent, trigger: Trigger) -> Agent:
         new = agent.fire(trigger, self.at)
@@ -360,7 +394,7 @@ def _presence(agent_id: AgentId, agent: Agent | None, at: Instant) -> Presence:
     )
 
 
-def _interval(agent: Agent, end: Instant) -> StateInterval:
+def _interval(agent: Agent, end: Instant, approved_by: str = "") -> StateInterval:
     return StateInterval(
         agent=agent.id,
         state=agent.state,
@@ -368,4 +402,5 @@ def _interval(agent: Agent, end: Instant) -> StateInterval:
         start=agent.since,
         end=end,
         call=agent.call,
+        approved_by=approved_by,
     )

@@ -36,6 +36,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 from cti.domain.ids import QueueId
 from cti.domain.records import QueueVisit
 from cti.storage import stamp
+from cti.storage.compliance_store import ComplianceStore
 from cti.storage.dialect import UnsupportedDatabase
 from cti.storage.health import CLOSED, PROBE_BUSY, PROBE_TIMEOUT, DatabaseHealth, HealthProbe
 from cti.storage.history import SqlHistory
@@ -94,6 +95,10 @@ class Database:
     def queries(self) -> HistoryQueries:
         """Reads over stored history."""
         return HistoryQueries(self, timeout=self._timeout)
+
+    def compliance(self) -> ComplianceStore:
+        """Schedules, rule parameters and acknowledgements of findings (issue 16)."""
+        return ComplianceStore(self, timeout=self._timeout)
 
     async def is_reachable(self) -> bool:
         """True when SELECT 1 succeeds within 2 s; False on any failure or once closed."""

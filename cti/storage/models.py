@@ -190,6 +190,7 @@ class StateIntervalRow(Base):
     seconds: Mapped[float] = mapped_column(Double)
     call_id: Mapped[str | None] = mapped_column(String)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    approved_by: Mapped[str | None] = mapped_column(String)  # an approved break (P5)
 
 
 class LoginSessionRow(Base):
@@ -263,6 +264,51 @@ class QueueNoticeRow(Base):
     text: Mapped[str] = mapped_column(String)
     set_by: Mapped[str] = mapped_column(String)
     since: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ScheduleActivityRow(Base):
+    """One activity of an agent's schedule (cti.domain.compliance.schedule, issue 16, P4,
+    P13). Key: (agent_id, start_at). Replaced a period at a time, not history."""
+
+    __tablename__ = "schedule_activities"
+    __table_args__ = (UniqueConstraint("agent_id", "start_at"), Index(None, "start_at"))
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    activity: Mapped[str] = mapped_column(String)
+    set_by: Mapped[str] = mapped_column(String)
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RuleOverrideRow(Base):
+    """A compliance rule's parameter set for the centre, a team or an agent (issue 16).
+    Key: (rule, param, scope, target)."""
+
+    __tablename__ = "rule_overrides"
+
+    rule: Mapped[str] = mapped_column(String, primary_key=True)
+    param: Mapped[str] = mapped_column(String, primary_key=True)
+    scope: Mapped[str] = mapped_column(String, primary_key=True)
+    target: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[float] = mapped_column(Double)
+    set_by: Mapped[str] = mapped_column(String)
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FindingAckRow(Base):
+    """A supervisor's acknowledgement of a finding, with a note (issue 16); the finding
+    row itself stays as it was recorded. Key: finding_id."""
+
+    __tablename__ = "finding_acks"
+
+    finding_id: Mapped[int] = mapped_column(
+        SERIAL, ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True
+    )
+    acknowledged_by: Mapped[str] = mapped_column(String)
+    acknowledged_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(String)
 
 
 class AgentPresenceRow(Base):

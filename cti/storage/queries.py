@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
-from sqlalchemy import ColumnElement, RowMapping
+from sqlalchemy import ColumnElement, RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
 from cti.domain.records import (
+    AgentState,
     CallRecord,
     Finding,
     LoginSession,
@@ -39,6 +41,7 @@ from cti.storage.models import (
     AgentPresenceRow,
     CallRecordRow,
     CallSegmentRow,
+    FindingAckRow,
     FindingRow,
     LoginSessionRow,
     MonitoringSessionRow,
@@ -53,6 +56,7 @@ CALLS = CallRecordRow.__table__
 SEGMENTS = CallSegmentRow.__table__
 OFFERS = OfferRow.__table__
 FINDINGS = FindingRow.__table__
+ACKS = FindingAckRow.__table__
 INTERVALS = StateIntervalRow.__table__
 SESSIONS = LoginSessionRow.__table__
 VISITS = QueueVisitRow.__table__
@@ -66,10 +70,45 @@ __all__ = [
     "CallDetail",
     "CallFilter",
     "CallSummary",
+    "FindingEntry",
+    "FindingQuery",
     "HistoryQueries",
     "QueueFigures",
     "QueueSurvey",
 ]
+
+
+class FindingQuery(TypedDict, total=False):
+    """The filters of a findings listing; each left out filters nothing."""
+
+    rule: Rule | None
+    agent: AgentId | None
+    since: Instant | None
+    until: Instant | None
+    limit: int  # 1000 when left out
+    after: Position | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingEntry:
+    """A stored finding, its id, and a supervisor's acknowledgement if it has one."""
+
+    id: int
+    finding: Finding
+    acknowledged_by: str | None = None
+    acknowledged_at: Instant | None = None
+    note: str | None = None
+
+
+def _finding_entry(row: RowMapping) -> FindingEntry:
+    acked = row["acknowledged_at"] is not None
+    return FindingEntry(
+        id=rows.value(row, "id", int),
+        finding=rows.finding_from(row),
+        acknowledged_by=rows.optional(row, "acknowledged_by", str),
+        acknowledged_at=rows.instant(row, "acknowledged_at") if acked else None,
+        note=rows.optional(row, "note", str),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,26 +175,27 @@ class HistoryQueries(StoreClient):
         async with self._reading() as connection:
             return await call_page(connection, filters, limit, after)
 
-    async def findings(
-        self,
-        *,
-        rule: Rule | None = None,
-        agent: AgentId | None = None,
-        since: Instant | None = None,
-        until: Instant | None = None,
-        limit: int = 1000,
-        after: Position | None = None,
-    ) -> Page[Finding]:
+    async def findings(self, **query: Unpack[FindingQuery]) -> Page[Finding]:
         """Findings matching every filter given, oldest first, one page of `limit` (rule 5)."""
+        page = await self.finding_entries(**query)
+        return Page([entry.finding for entry in page.items], page.after)
+
+    async def finding_entries(self, **query: Unpack[FindingQuery]) -> Page[FindingEntry]:
+        """As `findings`, each with its stored id and acknowledgement (issue 16)."""
+        rule, agent = query.get("rule"), query.get("agent")
+        since, until = query.get("since"), query.get("until")
+        limit, after = query.get("limit", 1000), query.get("after")
         where = _in_range(FINDINGS.c.at, since, until)
         if rule is not None:
             where.append(FINDINGS.c.rule == rule.value)
         if agent is not None:
             where.append(FINDINGS.c.agent_id == agent)
-        query = paged(FINDINGS.select().where(*where), FINDING_ORDER, after, limit)
+        joined = FINDINGS.outerjoin(ACKS, ACKS.c.finding_id == FINDINGS.c.id)
+        listed = select(FINDINGS, *ACKS.c).select_from(joined).where(*where)
+        one_page = paged(listed, FINDING_ORDER, after, limit)
         async with self._reading() as connection:
-            found = (await connection.execute(query)).mappings().all()
-        return page_of(found, FINDING_ORDER, limit, rows.finding_from)
+            found = (await connection.execute(one_page)).mappings().all()
+        return page_of(found, FINDING_ORDER, limit, _finding_entry)
 
     async def monitoring_sessions(
         self,
@@ -203,6 +243,44 @@ class HistoryQueries(StoreClient):
         query = SESSIONS.select().where(*where).order_by(SESSIONS.c.started_at)
         async with self._reading() as connection:
             return list(map(rows.session_from, (await connection.execute(query)).mappings()))
+
+    async def sessions_overlapping(self, since: Instant, until: Instant) -> list[LoginSession]:
+        """Every agent's logins that were on at some instant of [since, until), by start."""
+        where = [SESSIONS.c.started_at < rows.utc(until), SESSIONS.c.ended_at > rows.utc(since)]
+        query = SESSIONS.select().where(*where).order_by(SESSIONS.c.started_at, SESSIONS.c.id)
+        async with self._reading() as connection:
+            return list(map(rows.session_from, (await connection.execute(query)).mappings()))
+
+    async def not_ready_overlapping(self, since: Instant, until: Instant) -> list[StateInterval]:
+        """Every agent's not-ready spells that were on at some instant of [since, until)."""
+        where = [
+            INTERVALS.c.state == AgentState.NOT_READY.value,
+            INTERVALS.c.started_at < rows.utc(until),
+            INTERVALS.c.ended_at > rows.utc(since),
+        ]
+        query = INTERVALS.select().where(*where).order_by(INTERVALS.c.started_at, INTERVALS.c.id)
+        async with self._reading() as connection:
+            return list(map(rows.interval_from, (await connection.execute(query)).mappings()))
+
+    async def finding_keys(
+        self, rules: Sequence[Rule], since: Instant, until: Instant
+    ) -> set[tuple[Rule, AgentId, Instant]]:
+        """The keys (rule, agent, at) of stored findings of `rules` at instants in the range."""
+        where = [
+            FINDINGS.c.rule.in_([r.value for r in rules]),
+            *_in_range(FINDINGS.c.at, since, until),
+        ]
+        query = select(FINDINGS.c.rule, FINDINGS.c.agent_id, FINDINGS.c.at).where(*where)
+        async with self._reading() as connection:
+            found = (await connection.execute(query)).mappings().all()
+        return {
+            (
+                Rule(rows.value(r, "rule", str)),
+                AgentId(rows.value(r, "agent_id", str)),
+                rows.instant(r, "at"),
+            )
+            for r in found
+        }
 
     async def queue_visits(self, *, queue: QueueId | None = None) -> list[QueueVisit]:
         """Stored visits, optionally of one queue, oldest entry first."""

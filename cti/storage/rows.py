@@ -211,6 +211,7 @@ def interval_row(interval: StateInterval, recorded_at: datetime) -> Row:
         "seconds": interval.seconds,
         "call_id": interval.call,
         "recorded_at": recorded_at,
+        "approved_by": interval.approved_by or None,
     }
 
 
@@ -223,6 +224,7 @@ def interval_from(row: RowMapping) -> StateInterval:
         start=instant(row, "started_at"),
         end=instant(row, "ended_at"),
         call=None if call is None else CallId(call),
+        approved_by=optional(row, "approved_by", str) or "",
     )
 
 

@@ -244,6 +244,7 @@ async def running_api(
     ami_up: Callable[[], bool] = lambda: True,
     ami_reconnects: Callable[[], int] = lambda: 0,
     softphones: SoftphoneSettings | None = None,
+    audit_interval: float = 15.0,
 ) -> AsyncIterator[Api]:
     """The server as `cti serve` assembles it (cti/wiring.py assemble), on a temporary
     SQLite database, with call control recording instead of Asterisk. `stored` records
@@ -266,7 +267,7 @@ async def running_api(
     tasks = [asyncio.create_task(history.writer.run())]  # first, as serve does (its rule 4)
     parts = await assemble(
         clock=clock, database=database, history=history, telephony=telephony, zone=zone,
-        softphones=softphones,
+        softphones=softphones, audit_interval=audit_interval,
     )  # fmt: skip
     context = replace(parts.context, command_timeout=command_timeout)
     parts.app[context_key] = context

@@ -10,13 +10,17 @@ names it, `database` opens it, and `history_at` builds it at an older revision i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 from sqlalchemy import Connection, inspect, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from cti.domain.effects import Record
+from cti.storage import history
 from cti.storage.database import Database, migrate, open_database
 from cti.storage.history import SqlHistory
 from tests.postgres import PostgresServer, postgres_server
@@ -78,7 +82,29 @@ async def history_at(url: str, revision: str, records: Sequence[Record]) -> set[
         async with old.begin() as connection:
             await connection.run_sync(migrate, revision)
             before = await connection.run_sync(tables)
-        await SqlHistory(Source()).record(records)
+            known = await connection.run_sync(columns)
+        # A server of that revision wrote only the columns its tables had then.
+        current = history.table_rows
+
+        def as_then(records: Sequence[Record], recorded_at: datetime) -> Any:
+            found = current(records, recorded_at)
+            return {
+                table: [
+                    {k: v for k, v in row.items() if k in known[table.model.__tablename__]}
+                    for row in written
+                ]
+                for table, written in found.items()
+            }
+
+        with mock.patch.object(history, "table_rows", as_then):
+            await SqlHistory(Source()).record(records)
     finally:
         await old.dispose()
     return before
+
+
+def columns(connection: Connection) -> dict[str, set[str]]:
+    found = inspect(connection)
+    return {
+        table: {c["name"] for c in found.get_columns(table)} for table in found.get_table_names()
+    }

@@ -381,6 +381,9 @@ async def test_a_database_at_revision_0003_gains_the_campaign_tables(database_ur
         "supervisors",
         "monitoring_sessions",
         "queue_notices",
+        "schedule_activities",
+        "rule_overrides",
+        "finding_acks",
     }
     assert revision.scalar() == HEAD
     assert await database.queries().presence() == [make_presence(1)]

@@ -5,6 +5,7 @@ and a change of summer time, per-agent and per-team parameters, and re-evaluatio
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -234,3 +235,14 @@ def test_a_duty_shorter_than_the_threshold_nobody_came_to_is_an_absence_at_its_e
     assert judge([short], [], NONE, local("2026-12-07 12:29"), SHANGHAI) == []
     [absent] = judge([short], [], NONE, local("2026-12-07 12:30"), SHANGHAI)
     assert (absent.rule, absent.measured, absent.limit) == (Rule.ABSENT, 1800.0, 3600.0)
+
+
+def test_the_readme_lists_every_rule_with_its_policy_and_defaults() -> None:
+    """Issue 16: the rules and their defaults are in the README with their policy."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Compliance rules") : readme.index("## Architecture")]
+    for rule, spec in RULEBOOK.items():
+        line = next((x for x in section.splitlines() if x.startswith(f"| `{rule.value}` |")), "")
+        assert f"| {spec.requirement} |" in line, rule
+        for param in spec.params:
+            assert f"`{param.name}` = {param.default:g} s" in line, (rule, param.name)

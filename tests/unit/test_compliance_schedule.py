@@ -14,6 +14,7 @@ from cti.domain.compliance.schedule import (
     check,
     duties,
     local_activity,
+    parsed,
 )
 from cti.domain.ids import AgentId, Instant
 
@@ -113,3 +114,21 @@ def test_check_names_the_row_of_an_unknown_agent_a_backwards_span_or_an_overlap(
         assert (refused.value.row, refused.value.field) == (row, field), rows
         assert str(refused.value).startswith(f"row {row}: ")
     check([good, local_activity(A, day, "12:00", "13:00", LONDON)], [A], [])  # touching is fine
+
+
+def test_rows_as_written_are_parsed_and_a_bad_one_names_its_row_and_field() -> None:
+    rows = [
+        ("1001", "2026-12-07", "08:25", "17:35", "on_queue"),
+        ("1002", "2026-12-07", "18:00", "08:00", "on_queue"),
+    ]
+    first, night = parsed(rows, SHANGHAI)
+    assert (first.agent, night.seconds) == (A, 14 * 3600)
+    for bad, field in (
+        (("1001", "07/12/2026", "08:00", "12:00", "on_queue"), "date"),
+        (("1001", "2026-12-07", "8h", "12:00", "on_queue"), "start"),
+        (("1001", "2026-12-07", "08:00", "12:00", "Break"), "activity"),
+    ):
+        with pytest.raises(ScheduleError) as refused:
+            parsed([rows[0], bad], SHANGHAI)
+        assert (refused.value.row, refused.value.field) == (2, field)
+        assert str(refused.value).startswith("row 2: ")

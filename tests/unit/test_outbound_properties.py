@@ -1,7 +1,7 @@
 """Outbound invariants over simulated worlds (issue 12, item 9; C5): every dial ends in
 exactly one attempt, and no agent is ever reserved for two calls at once. Each example is
 one seeded world (tests/unit/outbound_world.py): two campaigns, one progressive and one
-predictive, sharing six agents with inbound callers, for fifteen minutes."""
+predictive, sharing six agents with inbound callers, run until it runs dry."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def test_every_dial_ends_in_one_attempt_and_no_agent_is_reserved_twice(seed: int
     world = World(seed=seed)
     checked: list[AcdState] = []
 
-    world.run(until=900.0)
+    # Most worlds run dry in 12-15 minutes; since quiet periods put abandoned numbers off
+    # (issue 18) a few take longer (905 s in 150 seeds): 30 minutes lets every one finish.
+    world.run(until=1800.0)
     for decision in world.decisions:
         if decision.state is not (checked[-1] if checked else None):
             reservations_are_single(decision.state)

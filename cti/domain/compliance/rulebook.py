@@ -5,8 +5,8 @@ title, what it checks, what its finding's measured value and limit are (the evid
 its parameters with the policies' defaults. Every Rule of cti.domain.records is in it.
 Rule 2: who raises it: CORE rules are judged inline by the routing core as events arrive
 (their limits are the queue's or the reason's settings, named in `configured_by`);
-RECORDS rules are judged by the evaluators of this package over records, live and over any
-past period (cti/domain/compliance/evaluate.py).
+RECORDS rules are judged over records, live and over any past period, by this package's
+evaluators (attendance.py), which the shell's auditor runs (cti/audit/auditor.py).
 Rule 3: a parameter's value for an agent is the most specific one set: the agent's, else
 its team's, else the centre's, else the rule's default. A parameter says which of these
 scopes it takes.
@@ -124,7 +124,7 @@ RULEBOOK: Final[Mapping[Rule, RuleSpec]] = MappingProxyType(
                 R.SECOND_LOGIN,
                 "Second login",
                 "an agent logged in while already logged in elsewhere",
-                "measured: 1; limit: 0",
+                "measured: 1 (the login); limit: 1",
             ),
             _core(
                 R.CALLBACK_OVERDUE,
@@ -142,7 +142,7 @@ RULEBOOK: Final[Mapping[Rule, RuleSpec]] = MappingProxyType(
                 R.SIGNIN_FAILURES,
                 "Sign-in failures",
                 "failed sign-ins in a row made an agent or an address wait",
-                "measured: failures in a row; limit: the count that locks",
+                "measured: failures in a row; limit: the failures allowed before a wait",
             ),
             _core(
                 R.REPEAT_ABANDON,
@@ -185,6 +185,15 @@ RULEBOOK: Final[Mapping[Rule, RuleSpec]] = MappingProxyType(
                 evidence="measured: seconds before the duty's end; limit: the grace",
                 source=Source.RECORDS,
                 params=(_seconds("grace", "seconds before the end that are not early", 0),),
+            ),
+            RuleSpec(
+                rule=R.AWAY,
+                title="Away from the seat",
+                checks="not ready (but for an approved longer break) or logged out between"
+                " two logins, while scheduled on queue, longer than the limit (P5: 10 min)",
+                evidence="measured: seconds away in one stretch; limit: the limit",
+                source=Source.RECORDS,
+                params=(_seconds("limit", "seconds away in one stretch that are allowed", 600),),
             ),
         )
     }

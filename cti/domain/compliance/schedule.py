@@ -13,7 +13,8 @@ zone's clock, so a night shift across a change of summer time is 13 or 15 hours 
 local time the zone skips (02:30 on the night clocks spring forward) is an error; one it
 repeats (01:30 on the night they fall back) is its first occurrence.
 Rule 4: `check` refuses a schedule whose activity names an unknown agent, ends before it
-starts or overlaps another of the same agent's, naming the row (its index in what was
+starts, lasts more than a day (LONGEST, 25 hours on a day that falls back) or overlaps
+another of the same agent's, naming the row (its index in what was
 given, counted from 1, or the line of a file); nothing of it is taken.
 Rule 5: pure: the zone is handed in.
 """
@@ -30,6 +31,7 @@ from typing import Final
 from cti.domain.ids import AgentId, Instant
 
 ON_QUEUE: Final = "on_queue"
+LONGEST: Final = 24 * 3600.0  # seconds an activity lasts at most (rule 4)
 ACTIVITY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 CLOCK: Final = re.compile(r"(\d{1,2}):(\d{2})")
 
@@ -39,8 +41,12 @@ class ScheduleError(ValueError):
 
     def __init__(self, message: str, row: int = 0, field: str = "") -> None:
         super().__init__(f"row {row}: {message}" if row else message)
+        self.reason = message
         self.row = row
         self.field = field
+
+    def at_row(self, row: int) -> ScheduleError:
+        return ScheduleError(self.reason, row, self.field)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +106,22 @@ def local_activity(
     return Activity(agent=agent, start=begin, end=finish, activity=activity)
 
 
+def parsed(rows: Iterable[tuple[str, str, str, str, str]], zone: tzinfo) -> list[Activity]:
+    """Rows of (agent, date, start, end, activity) in local time (rule 3), as written in a
+    file or a request; a fault names its row (counted from 1)."""
+    found = []
+    for row, (agent, day, start, end, activity) in enumerate(rows, 1):
+        try:
+            when = date.fromisoformat(day.strip())
+        except ValueError:
+            raise ScheduleError(f"date {day!r} is not a date (YYYY-MM-DD)", row, "date") from None
+        try:
+            found.append(local_activity(AgentId(agent.strip()), when, start, end, zone, activity))
+        except ScheduleError as exc:
+            raise exc.at_row(row) from None
+    return found
+
+
 def check(
     rows: Sequence[Activity], agents: Iterable[AgentId], kept: Iterable[Activity] = ()
 ) -> None:
@@ -111,6 +133,8 @@ def check(
             raise ScheduleError(f"agent {found.agent} is not configured", row, "agent")
         if not found.end > found.start:
             raise ScheduleError("it ends before it starts", row, "end")
+        if found.end - found.start > LONGEST + 3600:  # a day that falls back is 25 hours
+            raise ScheduleError("it lasts more than a day", row, "end")
     numbered = [(0, a) for a in kept] + list(enumerate(rows, 1))
     numbered.sort(key=lambda pair: (pair[1].agent, pair[1].start, pair[0]))
     for (first, before), (row, after) in pairwise(numbered):

@@ -1,0 +1,370 @@
+"""Compliance routes (issue 16): the rulebook and its parameters, agents' schedules, a
+supervisor's acknowledgement of a finding, and the evaluation of a past period.
+
+Rules:
+1. Supervisors and admins read the rulebook; admins set and clear parameters (per centre,
+   team or agent), each checked by the rulebook: a 422 naming the rule's parameter.
+2. A schedule is replaced a period of local dates at a time (cti.storage.compliance_store
+   rule 1), as JSON rows or a CSV file (columns agent, date, start, end[, activity]), by
+   admins; a bad row is a 422 naming it (`row n` of the JSON, `line n` of the file) and
+   its field, and nothing is changed. Agents read only their own schedule.
+3. A finding is acknowledged once by a supervisor or admin, with a note (404, 409).
+4. Evaluating a period judges again every duty that started in it and raises the
+   findings not raised before (cti/audit/auditor.py rule 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, tzinfo
+from typing import Any, Final
+
+from aiohttp import web
+
+from cti.api import answers
+from cti.api.auth import identify
+from cti.api.campaigns import CSV, csv_text
+from cti.api.context import ApiContext, context_of
+from cti.api.errors import ApiError, invalid
+from cti.api.identity import Identity
+from cti.api.query import choice, moment, one_of, query_fields, time_range
+from cti.api.route import route
+from cti.api.shapes import AckBody, AuditBody, RuleParamBody, ScheduleBody
+from cti.domain.compliance.rulebook import RULEBOOK, Override, RuleSpec, Scope
+from cti.domain.compliance.schedule import Activity, ScheduleError, parsed
+from cti.domain.ids import AgentId, Instant
+from cti.domain.records import Rule
+from cti.domain.setting import SettingError
+from cti.storage.tokens import Role
+
+routes = web.RouteTableDef()
+
+ADMIN: Final = (Role.ADMIN,)
+SUPERVISING: Final = (Role.ADMIN, Role.SUPERVISOR)
+COLUMNS: Final = ("agent", "date", "start", "end", "activity")
+LONGEST_RANGE: Final = 92 * 86_400.0  # a schedule read covers at most a quarter
+
+
+@route(
+    routes,
+    "GET",
+    "/api/v1/compliance/rules",
+    summary="The compliance rules: what each checks, its evidence, parameters and defaults,"
+    " and the values set per centre, team or agent",
+    answer=answers.Rules,
+    roles=SUPERVISING,
+    tag="compliance",
+)
+async def list_rules(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    settings = await ctx.compliance.rule_settings()
+    return web.json_response(
+        {"rules": [_rule_view(spec, settings.overrides) for spec in RULEBOOK.values()]}
+    )
+
+
+def _rule_view(spec: RuleSpec, overrides: tuple[Override, ...]) -> dict[str, Any]:
+    def set_for(param: str) -> list[dict[str, object]]:
+        mine = [o for o in overrides if (o.rule, o.param) == (spec.rule, param)]
+        return [{"scope": o.scope.value, "target": o.target, "value": o.value} for o in mine]
+
+    return {
+        "id": spec.rule.value,
+        "requirement": spec.requirement,
+        "title": spec.title,
+        "checks": spec.checks,
+        "evidence": spec.evidence,
+        "source": spec.source.value,
+        "configured_by": spec.configured_by,
+        "params": [
+            {
+                "name": p.name,
+                "doc": p.doc,
+                "default": p.default,
+                "bounds": p.bounds.reason().removeprefix("must be "),
+                "scopes": sorted(s.value for s in p.scopes),
+                "overrides": set_for(p.name),
+            }
+            for p in spec.params
+        ],
+    }
+
+
+def _rule(request: web.Request) -> Rule:
+    given = request.match_info["rule"]
+    try:
+        return Rule(given)
+    except ValueError:
+        raise ApiError(404, f"no compliance rule {given[:40]!r}") from None
+
+
+@route(
+    routes,
+    "PUT",
+    "/api/v1/compliance/rules/{rule}/{param}",
+    body=RuleParamBody,
+    summary="Set a rule's parameter for the centre, a team or an agent",
+    answer=answers.RuleView,
+    roles=ADMIN,
+    errors=(404, 422),
+    tag="compliance",
+)
+async def set_param(request: web.Request, body: RuleParamBody) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    rule = _rule(request)
+    override = Override(
+        rule=rule,
+        param=request.match_info["param"],
+        scope=Scope(body.scope),
+        target=body.target,
+        value=body.value,
+    )
+    try:
+        await ctx.compliance.set_override(override, identity.by)
+    except SettingError as exc:
+        raise ApiError(422, str(exc), field="value" if "must be" in str(exc) else "param") from None
+    settings = await ctx.compliance.rule_settings()
+    return web.json_response(_rule_view(RULEBOOK[rule], settings.overrides))
+
+
+@route(
+    routes,
+    "DELETE",
+    "/api/v1/compliance/rules/{rule}/{param}",
+    summary="Clear a rule's parameter for a scope: the next scope's value holds again",
+    answer=None,
+    status=204,
+    roles=ADMIN,
+    errors=(400, 404),
+    query={
+        "scope": one_of("centre (the default), team or agent", Scope),
+        "target": "the team or agent",
+    },
+    tag="compliance",
+)
+async def clear_param(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    query_fields(request.query, {"scope", "target"})
+    scope = choice(request.query, "scope", Scope) or Scope.CENTRE
+    override = Override(
+        rule=_rule(request),
+        param=request.match_info["param"],
+        scope=scope,
+        target=request.query.get("target", ""),
+        value=0.0,
+    )
+    if not await ctx.compliance.clear_override(override):
+        raise ApiError(404, f"{override.rule}.{override.param} is not set for that {scope}")
+    return web.Response(status=204)
+
+
+# Schedules (rule 2) ----------------------------------------------------------------------
+
+
+@route(
+    routes,
+    "GET",
+    "/api/v1/schedule",
+    summary="Scheduled activities overlapping a range (at most 92 days), by agent then start"
+    " (agents: their own only)",
+    answer=answers.Schedule,
+    errors=(400, 403, 422),
+    query={
+        "since": moment(),
+        "until": moment(),
+        "agent": "one agent's (agents: their own only)",
+    },
+    tag="compliance",
+)
+async def get_schedule(request: web.Request) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    query_fields(request.query, {"since", "until", "agent"})
+    since, until = time_range(request.query)
+    if since is None or until is None:
+        raise invalid("since", "a schedule is read for a range: give since and until")
+    if until - since > LONGEST_RANGE:
+        raise invalid("until", "a schedule is read at most 92 days at a time")
+    agent = _own(identity, request.query.get("agent"))
+    found = await ctx.compliance.schedule(since, until, agent)
+    return web.json_response({"activities": [_activity_view(a, ctx.zone) for a in found]})
+
+
+def _own(identity: Identity, asked: str | None) -> AgentId | None:
+    if identity.role is not Role.AGENT:
+        return AgentId(asked) if asked else None
+    if identity.agent is None or (asked and asked != identity.agent):
+        raise ApiError(403, "an agent may read only its own schedule")
+    return identity.agent
+
+
+def _activity_view(activity: Activity, zone: tzinfo) -> dict[str, object]:
+    start = datetime.fromtimestamp(activity.start, zone)
+    end = datetime.fromtimestamp(activity.end, zone)
+    return {
+        "agent": activity.agent,
+        "start": activity.start,
+        "end": activity.end,
+        "activity": activity.activity,
+        "local": {
+            "date": start.date().isoformat(),
+            "start": f"{start:%H:%M}",
+            "end": f"{end:%H:%M}",
+        },
+    }
+
+
+@route(
+    routes,
+    "PUT",
+    "/api/v1/schedule",
+    body=ScheduleBody,
+    summary="Replace the schedule of a period of local dates with these activities (rows in"
+    " the centre's local time; a bad row changes nothing)",
+    answer=answers.ScheduleReplaced,
+    roles=ADMIN,
+    errors=(422,),
+    tag="compliance",
+)
+async def put_schedule(request: web.Request, body: ScheduleBody) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    since, until = _period(body.since, body.until, ctx.zone)
+    rows = [(r.agent, r.date, r.start, r.end, r.activity) for r in body.activities]
+    return await _replace(ctx, identity, rows, since, until, lambda row: f"activities.{row - 1}")
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/schedule/import",
+    summary="Replace the schedule of a period of local dates (query since, until: YYYY-MM-DD)"
+    " with a CSV file's rows: agent, date, start, end[, activity]",
+    answer=answers.ScheduleReplaced,
+    roles=ADMIN,
+    errors=(400, 408, 413, 415, 422),
+    content=CSV,
+    query={"since": "the first local date replaced", "until": "the local date after the last"},
+    tag="compliance",
+)
+async def import_schedule(request: web.Request) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    query_fields(request.query, {"since", "until"})
+    since, until = _period(request.query.get("since", ""), request.query.get("until", ""), ctx.zone)
+    text = await csv_text(request)
+    rows, lines = _csv_rows(text)
+    return await _replace(ctx, identity, rows, since, until, lambda row: f"line {lines[row - 1]}")
+
+
+def _period(since: str, until: str, zone: tzinfo) -> tuple[Instant, Instant]:
+    """Local midnights of the first date and of the date after the last."""
+    found = []
+    for name, text in (("since", since), ("until", until)):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise invalid(name, f"{text[:40]!r} is not a date (YYYY-MM-DD)") from None
+        found.append(Instant(datetime.combine(day, time(), zone).timestamp()))
+    if not found[1] > found[0]:
+        raise invalid("until", "the period ends before it starts")
+    return found[0], found[1]
+
+
+def _csv_rows(text: str) -> tuple[list[tuple[str, str, str, str, str]], list[int]]:
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in COLUMNS[:4] if c not in header]
+    if missing or any(h not in COLUMNS for h in header):
+        raise ApiError(
+            422,
+            f"line 1: the header must name {', '.join(COLUMNS[:4])} (and may name"
+            f" activity), not {header[:8]}",
+        )
+    rows, lines = [], []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise ApiError(
+                422, f"line {reader.line_num}: {len(row)} columns, the header has {len(header)}"
+            )
+        given = dict(zip(header, row, strict=True))
+        rows.append(
+            (
+                given["agent"],
+                given["date"],
+                given["start"],
+                given["end"],
+                given.get("activity") or "on_queue",
+            )
+        )
+        lines.append(reader.line_num)
+    return rows, lines
+
+
+async def _replace(
+    ctx: ApiContext,
+    identity: Identity,
+    rows: list[tuple[str, str, str, str, str]],
+    since: Instant,
+    until: Instant,
+    where: Any,
+) -> web.Response:
+    agents = (await ctx.directory.load()).agents
+    try:
+        activities = parsed(rows, ctx.zone)
+        replaced = await ctx.compliance.replace_schedule(
+            activities, since, until, agents, identity.by
+        )
+    except ScheduleError as exc:
+        if not exc.row:
+            raise ApiError(422, exc.reason, field=exc.field) from None
+        place = where(exc.row)
+        raise ApiError(422, f"{place}: {exc.reason}", field=f"{place}.{exc.field}") from None
+    return web.json_response({"replaced": replaced, "stored": len(activities)})
+
+
+# Findings (rules 3, 4) -------------------------------------------------------------------
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/findings/{finding_id}/acknowledgement",
+    body=AckBody,
+    summary="Acknowledge a finding once, with a note",
+    answer=answers.Acknowledgement,
+    status=201,
+    roles=SUPERVISING,
+    errors=(404, 409),
+    tag="compliance",
+)
+async def acknowledge(request: web.Request, body: AckBody) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    given = request.match_info["finding_id"]
+    if not given.isdigit() or len(given) > 18:
+        raise ApiError(404, f"finding {given[:40]!r} does not exist")
+    ack = await ctx.compliance.acknowledge(int(given), identity.by, body.note)
+    view = {"finding": ack.finding, "by": ack.by, "at": ack.at, "note": ack.note}
+    return web.json_response(view, status=201)
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/compliance/evaluate",
+    body=AuditBody,
+    summary="Judge again every scheduled duty that started in a period; findings not raised"
+    " before are raised now",
+    answer=answers.AuditAnswer,
+    roles=SUPERVISING,
+    errors=(422,),
+    tag="compliance",
+)
+async def evaluate(request: web.Request, body: AuditBody) -> web.Response:
+    ctx = context_of(request)
+    if not body.until > body.since:
+        raise invalid("until", "the period ends before it starts")
+    if body.until - body.since > LONGEST_RANGE:
+        raise invalid("until", "a period is evaluated at most 92 days at a time")
+    audit = await ctx.audit(body.since, body.until)
+    return web.json_response({"duties": audit.duties, "found": audit.found, "raised": audit.raised})

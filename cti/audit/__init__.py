@@ -1,0 +1,1 @@
+"""The auditor: compliance rules judged over records (issue 16)."""

@@ -1,0 +1,144 @@
+"""The auditor: judges the rules of the rulebook that are judged over records (issue 16:
+attendance, P4, and away from the seat, P5) live and over any past period, and hands the core each
+new finding once.
+
+Rule 1: live, every `interval` seconds, the duties that started within `lookback` of now
+are judged against the stored login sessions and the logins going on now (the engine's
+state); a finding appears within one interval of the fact that makes it (a login after
+the grace, the absent threshold passing, a duty's end).
+Rule 2: `audit(since, until)` judges the duties that started in any past period the same
+way: re-evaluating a period gives the same findings, and only those not raised before are
+raised (their key, (rule, agent, at), is neither stored nor raised by this process).
+Rule 3: a finding is raised through the engine (RaiseFindings), so it is stored, counted
+in cti_findings_total and sent to supervisors like the core's own.
+Rule 4: a round that fails (the store or the engine did not answer) is logged and the
+next one tries again; every await is bounded (the stores' timeouts, the engine's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import tzinfo
+from typing import Final
+
+from cti.domain.commands import RaiseFindings
+from cti.domain.compliance import attendance, away
+from cti.domain.compliance.audit import Audit
+from cti.domain.compliance.rulebook import RULEBOOK, Source
+from cti.domain.compliance.schedule import LONGEST, duties
+from cti.domain.ids import AgentId, Instant
+from cti.domain.records import AgentState, Finding, Rule
+from cti.domain.state import AcdState
+from cti.engine.engine import EngineBusy
+from cti.storage.compliance_store import ComplianceStore
+from cti.storage.queries import HistoryQueries
+
+logger = logging.getLogger(__name__)
+
+INTERVAL: Final = 15.0  # seconds between live rounds (rule 1)
+LOOKBACK: Final = 2 * 86400.0  # duties started this long ago are still judged live
+JUDGED: Final = tuple(r for r, spec in RULEBOOK.items() if spec.source is Source.RECORDS)
+REACH: Final = LONGEST + 3600  # a duty's activity ends at most this long after it starts
+
+Key = tuple[Rule, AgentId, Instant]
+
+
+class Auditor:
+    def __init__(
+        self,
+        *,
+        execute: Callable[[RaiseFindings], Awaitable[object]],
+        state: Callable[[], AcdState],
+        compliance: ComplianceStore,
+        history: HistoryQueries,
+        now: Callable[[], Instant],
+        zone: tzinfo,
+        interval: float = INTERVAL,
+    ) -> None:
+        self._execute = execute
+        self._state = state
+        self._compliance = compliance
+        self._history = history
+        self._now = now
+        self._zone = zone
+        self._interval = interval
+        self._raised: set[Key] = set()
+        self.rounds = 0
+        self.failed_rounds = 0
+
+    async def run(self) -> None:
+        while True:
+            try:
+                now = self._now()
+                await self.audit(Instant(now - LOOKBACK), Instant(now + 1))
+                self.rounds += 1
+            except (OSError, TimeoutError, EngineBusy) as exc:
+                self.failed_rounds += 1
+                logger.warning("compliance round failed: %s; the next one tries again", exc)
+            await asyncio.sleep(self._interval)
+
+    async def audit(self, since: Instant, until: Instant) -> Audit:
+        """Rule 2: the duties that started in [since, until), judged as of now."""
+        now = self._now()
+        planned = await self._compliance.schedule(Instant(since - REACH), Instant(until + REACH))
+        judged = [d for d in duties(planned) if since <= d.start < until]
+        if not judged:
+            return Audit(duties=0, found=0, raised=0)
+        first = min(d.start for d in judged)
+        last = max(d.end for d in judged)
+        stored = await self._history.sessions_overlapping(first, Instant(last + 1))
+        sessions = [attendance.Session(agent=s.agent, start=s.start, end=s.end) for s in stored]
+        sessions += self._live_sessions()
+        spells = await self._spells(first, Instant(last + 1))
+        settings = await self._compliance.rule_settings()
+        found = attendance.judge(judged, sessions, settings, now, self._zone)
+        planned = [a for d in judged for a in d.activities]
+        found += away.judge(planned, sessions, spells, settings, now, self._zone)
+        known = await self._history.finding_keys(JUDGED, first, Instant(last + 1))
+        new = [f for f in found if _key(f) not in known and _key(f) not in self._raised]
+        if new:
+            await self._execute(RaiseFindings(at=now, findings=tuple(new)))
+            self._raised.update(map(_key, new))
+        return Audit(duties=len(judged), found=len(found), raised=len(new))
+
+    async def _spells(self, since: Instant, until: Instant) -> list[away.Spell]:
+        """Not-ready spells, stored and going on, each with whether it was an approved break."""
+        stored = await self._history.not_ready_overlapping(since, until)
+        spells = [
+            away.Spell(
+                agent=i.agent,
+                start=i.start,
+                end=i.end,
+                reason=i.reason or "",
+                approved=bool(i.approved_by),
+            )
+            for i in stored
+        ]
+        state = self._state()
+        for agent in state.agents.values():
+            if agent.state is AgentState.NOT_READY:
+                request = state.breaks.get(agent.id)
+                approved = request is not None and request.covers(agent)
+                spells.append(
+                    away.Spell(
+                        agent=agent.id,
+                        start=agent.since,
+                        end=None,
+                        reason=agent.reason or "",
+                        approved=approved,
+                    )
+                )
+        return spells
+
+    def _live_sessions(self) -> list[attendance.Session]:
+        state = self._state()
+        return [
+            attendance.Session(agent=agent.id, start=agent.logged_in_at)
+            for agent in state.agents.values()
+        ]
+
+
+def _key(finding: Finding) -> Key:
+    return (finding.rule, finding.agent, finding.at)

@@ -1,0 +1,193 @@
+"""ComplianceStore: agents' schedules, rule parameters and acknowledgements of findings in
+the database (issue 16).
+
+Rule 1 (schedules): a schedule is replaced a period at a time: `replace_schedule(rows,
+since, until)` deletes every activity starting in [since, until) and stores the rows, in
+one transaction; every row must start in the period, and the rows are checked
+(cti.domain.compliance.schedule rule 4) against each other and against the activities kept
+outside the period. A fault names its row and nothing is changed.
+Rule 2 (parameters): one row per (rule, param, scope, target), replaced when set again;
+each is checked by the rulebook before it is stored, and read back checked.
+Rule 3 (acknowledgements): a finding is acknowledged once, with a note; the finding row
+stays as recorded. Acknowledging one that does not exist is ConfigNotFound, one already
+acknowledged ConfigConflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, RowMapping, and_, delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from cti.domain.compliance.rulebook import Override, RuleSettings, Scope, check_override, checked
+from cti.domain.compliance.schedule import LONGEST, Activity, ScheduleError, check
+from cti.domain.ids import AgentId, Instant
+from cti.domain.records import Rule
+from cti.storage.client import StoreClient
+from cti.storage.errors import ConfigConflict, ConfigNotFound
+from cti.storage.models import FindingAckRow, FindingRow, RuleOverrideRow, ScheduleActivityRow
+from cti.storage.rows import instant, utc, value
+
+ACTIVITIES = ScheduleActivityRow.__table__
+OVERRIDES = RuleOverrideRow.__table__
+ACKS = FindingAckRow.__table__
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ack:
+    finding: int
+    by: str
+    at: Instant
+    note: str
+
+
+class ComplianceStore(StoreClient):
+    async def schedule(
+        self, since: Instant, until: Instant, agent: AgentId | None = None
+    ) -> list[Activity]:
+        """Activities overlapping [since, until), by agent then start."""
+        where = [ACTIVITIES.c.start_at < utc(until), ACTIVITIES.c.end_at > utc(since)]
+        if agent is not None:
+            where.append(ACTIVITIES.c.agent_id == agent)
+        query = (
+            select(ACTIVITIES).where(*where).order_by(ACTIVITIES.c.agent_id, ACTIVITIES.c.start_at)
+        )
+        async with self._reading() as connection:
+            return [_activity(row) for row in (await connection.execute(query)).mappings()]
+
+    async def replace_schedule(
+        self,
+        rows: Sequence[Activity],
+        since: Instant,
+        until: Instant,
+        agents: Iterable[AgentId],
+        by: str,
+    ) -> int:
+        """Rule 1: the period's activities are now `rows`; returns how many were removed."""
+        if not until > since:
+            raise ScheduleError("the period ends before it starts", 0, "until")
+        for row, found in enumerate(rows, 1):
+            if not since <= found.start < until:
+                raise ScheduleError("it starts outside the period replaced", row, "start")
+        stamp = self._now()
+        async with self._writing() as connection:
+            reach = utc(until) + timedelta(seconds=LONGEST + 3600)  # the latest a row can end
+            outside = [  # kept activities a row of the period may overlap
+                ACTIVITIES.c.end_at > utc(since),
+                ACTIVITIES.c.start_at < reach,
+                or_(ACTIVITIES.c.start_at < utc(since), ACTIVITIES.c.start_at >= utc(until)),
+            ]
+            near = await connection.execute(select(ACTIVITIES).where(*outside))
+            kept = [_activity(row) for row in near.mappings()]
+            check(rows, agents, kept)
+            inside = and_(ACTIVITIES.c.start_at >= utc(since), ACTIVITIES.c.start_at < utc(until))
+            removed = (await connection.execute(delete(ScheduleActivityRow).where(inside))).rowcount
+            if rows:
+                await connection.execute(
+                    insert(ScheduleActivityRow),
+                    [
+                        {
+                            "agent_id": a.agent,
+                            "start_at": utc(a.start),
+                            "end_at": utc(a.end),
+                            "activity": a.activity,
+                            "set_by": by,
+                            "set_at": stamp,
+                        }
+                        for a in rows
+                    ],
+                )
+        return int(removed or 0)
+
+    async def rule_settings(self) -> RuleSettings:
+        async with self._reading() as connection:
+            found = (await connection.execute(select(OVERRIDES))).mappings().all()
+        return checked(
+            Override(
+                rule=Rule(value(row, "rule", str)),
+                param=value(row, "param", str),
+                scope=Scope(value(row, "scope", str)),
+                target=value(row, "target", str),
+                value=value(row, "value", float),
+            )
+            for row in found
+        )
+
+    async def set_override(self, override: Override, by: str) -> None:
+        """Rule 2."""
+        check_override(override)
+        async with self._writing() as connection:
+            await connection.execute(delete(RuleOverrideRow).where(*_override_key(override)))
+            await connection.execute(
+                insert(RuleOverrideRow),
+                {
+                    "rule": override.rule.value,
+                    "param": override.param,
+                    "scope": override.scope.value,
+                    "target": override.target,
+                    "value": override.value,
+                    "set_by": by,
+                    "set_at": self._now(),
+                },
+            )
+
+    async def clear_override(self, override: Override) -> bool:
+        """The parameter back to the next scope's value; False when it was not set."""
+        async with self._writing() as connection:
+            done = await connection.execute(delete(RuleOverrideRow).where(*_override_key(override)))
+        return bool(done.rowcount)
+
+    async def acknowledge(self, finding: int, by: str, note: str) -> Ack:
+        """Rule 3."""
+        stamp = self._now()
+        try:
+            async with self._writing() as connection:
+                exists = await connection.execute(
+                    select(FindingRow.id).where(FindingRow.id == finding)
+                )
+                if exists.first() is None:
+                    raise ConfigNotFound(f"finding {finding} does not exist")
+                row = {"finding_id": finding, "acknowledged_by": by, "acknowledged_at": stamp}
+                await connection.execute(insert(FindingAckRow), {**row, "note": note})
+        except IntegrityError:
+            raise ConfigConflict(f"finding {finding} is already acknowledged") from None
+        return Ack(finding=finding, by=by, at=Instant(stamp.timestamp()), note=note)
+
+    async def acks(self, findings: Iterable[int]) -> dict[int, Ack]:
+        wanted = list(findings)
+        if not wanted:
+            return {}
+        query = select(ACKS).where(ACKS.c.finding_id.in_(wanted))
+        async with self._reading() as connection:
+            found = (await connection.execute(query)).mappings().all()
+        return {
+            value(row, "finding_id", int): Ack(
+                finding=value(row, "finding_id", int),
+                by=value(row, "acknowledged_by", str),
+                at=instant(row, "acknowledged_at"),
+                note=value(row, "note", str),
+            )
+            for row in found
+        }
+
+
+def _override_key(override: Override) -> list[ColumnElement[bool]]:
+    c = OVERRIDES.c
+    return [
+        c.rule == override.rule.value,
+        c.param == override.param,
+        c.scope == override.scope.value,
+        c.target == override.target,
+    ]
+
+
+def _activity(row: RowMapping) -> Activity:
+    return Activity(
+        agent=AgentId(value(row, "agent_id", str)),
+        start=instant(row, "start_at"),
+        end=instant(row, "end_at"),
+        activity=value(row, "activity", str),
+    )

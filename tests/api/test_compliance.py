@@ -1,0 +1,169 @@
+"""Compliance through the API (issue 16): the rulebook and its parameters, schedules as
+JSON and CSV (bad rows named, nothing half-applied), a late login found by the auditor,
+listed with its id, counted in /metrics, acknowledged once, and the same on
+re-evaluation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cti.domain.ids import Instant
+from cti.domain.records import Rule
+from tests.api.harness import Api, running_api
+from tests.waiting import eventually
+
+DAY = "2026-12-07"
+WEEK = {"since": "2026-12-07", "until": "2026-12-14"}
+CSV = {"Content-Type": "text/csv"}
+
+
+def row(agent: str, start: str, end: str, day: str = DAY, **extra: Any) -> dict[str, Any]:
+    return {"agent": agent, "date": day, "start": start, "end": end, **extra}
+
+
+async def test_the_rulebook_lists_every_rule_and_its_parameters_are_set_and_cleared(
+    api: Api,
+) -> None:
+    status, listed = await api.call("GET", "/api/v1/compliance/rules", api.supervisor)
+    assert status == 200, listed
+    rules = {r["id"]: r for r in listed["rules"]}
+    assert set(rules) == {r.value for r in Rule}
+    late = rules["P4.late"]
+    assert (late["source"], late["requirement"]) == ("records", "P4")
+    assert [(p["name"], p["default"], p["overrides"]) for p in late["params"]] == [
+        ("grace", 300, [])
+    ]
+    assert rules["C3.ring_limit"]["configured_by"].startswith("queue ring_limit")
+    agent = await api.log_in("1001")
+    assert (await api.call("GET", "/api/v1/compliance/rules", agent))[0] == 403
+
+    url = "/api/v1/compliance/rules/P4.late/grace"
+    body = {"scope": "agent", "target": "1001", "value": 600}
+    assert (await api.call("PUT", url, api.supervisor, body))[0] == 403
+    status, answer = await api.call("PUT", url, api.admin, body)
+    assert status == 200, answer
+    assert answer["params"][0]["overrides"] == [{"scope": "agent", "target": "1001", "value": 600}]
+    status, answer = await api.call(
+        "PUT", "/api/v1/compliance/rules/P4.late/grase", api.admin, body
+    )
+    assert (status, answer["field"]) == (422, "param") and "it takes: grace" in answer["error"]
+    status, answer = await api.call("PUT", url, api.admin, {**body, "value": 90_000})
+    assert (status, answer["field"]) == (422, "value") and "0-86400" in answer["error"]
+    status, answer = await api.call(
+        "PUT", "/api/v1/compliance/rules/P9.late/grace", api.admin, body
+    )
+    assert status == 404, answer
+    assert (await api.call("DELETE", f"{url}?scope=agent&target=1001", api.admin))[0] == 204
+    assert (await api.call("DELETE", f"{url}?scope=agent&target=1001", api.admin))[0] == 404
+    settings = await api.database.compliance().rule_settings()
+    assert settings.overrides == ()
+
+
+async def test_a_schedule_is_replaced_by_week_and_read_in_local_time(tmp_path: Path) -> None:
+    async with running_api(tmp_path) as api:
+        rows = [row("1001", "08:25", "17:35"), row("1002", "18:00", "08:00", activity="on_queue")]
+        status, answer = await api.call(
+            "PUT", "/api/v1/schedule", api.admin, {**WEEK, "activities": rows}
+        )
+        assert (status, answer) == (200, {"replaced": 0, "stored": 2})
+        span = "since=2026-12-07T00:00:00Z&until=2026-12-09T00:00:00Z"
+        status, answer = await api.call("GET", f"/api/v1/schedule?{span}", api.supervisor)
+        assert status == 200, answer
+        assert [(a["agent"], a["local"]) for a in answer["activities"]] == [
+            ("1001", {"date": DAY, "start": "08:25", "end": "17:35"}),
+            ("1002", {"date": DAY, "start": "18:00", "end": "08:00"}),
+        ]
+        night = answer["activities"][1]
+        assert night["end"] - night["start"] == 14 * 3600
+        agent = await api.log_in("1001")
+        status, mine = await api.call("GET", f"/api/v1/schedule?{span}", agent)
+        assert [a["agent"] for a in mine["activities"]] == ["1001"]
+        assert (await api.call("GET", f"/api/v1/schedule?{span}&agent=1002", agent))[0] == 403
+
+        bad = [row("1001", "09:00", "12:00"), row("1001", "11:00", "13:00")]
+        status, answer = await api.call(
+            "PUT", "/api/v1/schedule", api.admin, {**WEEK, "activities": bad}
+        )
+        assert (status, answer["field"]) == (422, "activities.1.start"), answer
+        assert answer["error"].startswith("activities.1: agent 1001: it overlaps")
+        stranger = [row("9999", "09:00", "12:00")]
+        status, answer = await api.call(
+            "PUT", "/api/v1/schedule", api.admin, {**WEEK, "activities": stranger}
+        )
+        assert (status, answer["field"]) == (422, "activities.0.agent")
+        backwards = {"since": "2026-12-14", "until": "2026-12-07", "activities": []}
+        assert (await api.call("PUT", "/api/v1/schedule", api.admin, backwards))[1][
+            "field"
+        ] == "until"
+        status, answer = await api.call("GET", f"/api/v1/schedule?{span}", api.supervisor)
+        assert len(answer["activities"]) == 2  # nothing of the refused ones
+
+
+async def test_a_schedule_file_names_its_bad_line_and_changes_nothing(api: Api) -> None:
+    url = "/api/v1/schedule/import?since=2026-12-07&until=2026-12-14"
+    good = (
+        "agent,date,start,end,activity\n"
+        "1001,2026-12-07,08:00,12:00,on_queue\n"
+        "\n"  # a blank line is skipped, and still counted
+        "1001,2026-12-07,12:00,13:00,lunch\n"
+    )
+    status, answer = await api.call("POST", url, api.admin, data=good, headers=CSV)
+    assert (status, answer) == (200, {"replaced": 0, "stored": 2}), answer
+    broken = good + "1001,2026-12-08,25:00,26:00,on_queue\n"
+    status, answer = await api.call("POST", url, api.admin, data=broken, headers=CSV)
+    assert status == 422 and answer["error"].startswith("line 5: start '25:00'"), answer
+    status, answer = await api.call("POST", url, api.admin, data="who,when\n1,2\n", headers=CSV)
+    assert status == 422 and answer["error"].startswith("line 1: the header"), answer
+    assert len(await api.database.compliance().schedule(Instant(0), Instant(4e9))) == 2
+
+
+async def test_a_late_login_is_found_listed_counted_acknowledged_and_not_raised_again(
+    tmp_path: Path,
+) -> None:
+    async with running_api(tmp_path, audit_interval=0.2) as api:
+        start = datetime.fromtimestamp(api.now() - 700, UTC).replace(second=0, microsecond=0)
+        day, begin = start.date().isoformat(), f"{start:%H:%M}"
+        end = start + timedelta(hours=8)
+        week = {"since": day, "until": (start + timedelta(days=1)).date().isoformat()}
+        body = {**week, "activities": [row("1001", begin, f"{end:%H:%M}", day=day)]}
+        assert (await api.call("PUT", "/api/v1/schedule", api.admin, body))[0] == 200
+        await api.log_in("1001")  # some 700-760 s after the duty's start: late (grace 300)
+
+        async def listed() -> list[dict[str, Any]]:
+            status, answer = await api.call("GET", "/api/v1/findings?rule=P4.late", api.supervisor)
+            assert status == 200, answer
+            return list(answer["findings"])
+
+        [late] = await eventually(listed, within=10, what="the late login's finding")
+        assert (late["agent"], late["at"], late["limit"]) == ("1001", start.timestamp(), 300)
+        assert 700 <= late["measured"] <= 770 and late["acknowledged"] is None
+        assert late["detail"].startswith("logged in at ")
+        _, metrics = await api.call("GET", "/metrics")
+        assert 'cti_findings_total{rule="P4.late"} 1.0' in metrics
+
+        url = f"/api/v1/findings/{late['id']}/acknowledgement"
+        status, ack = await api.call("POST", url, api.supervisor, {"note": "the bus was late"})
+        assert (status, ack["by"], ack["note"]) == (201, "supervisor:sue", "the bus was late")
+        assert (await api.call("POST", url, api.supervisor, {"note": "again"}))[0] == 409
+        assert (
+            await api.call(
+                "POST", "/api/v1/findings/999999/acknowledgement", api.admin, {"note": "x"}
+            )
+        )[0] == 404
+        [acked] = await listed()
+        assert acked["acknowledged"] == {
+            "by": "supervisor:sue",
+            "at": ack["at"],
+            "note": "the bus was late",
+        }
+
+        period = {"since": start.timestamp() - 3600, "until": start.timestamp() + 3600}
+        status, audit = await api.call(
+            "POST", "/api/v1/compliance/evaluate", api.supervisor, period
+        )
+        assert (status, audit) == (200, {"duties": 1, "found": 1, "raised": 0}), audit
+        _, metrics = await api.call("GET", "/metrics")
+        assert 'cti_findings_total{rule="P4.late"} 1.0' in metrics
+        assert "cti_compliance_rounds_total" in metrics
