@@ -369,13 +369,21 @@ class LiveCollector(Collector):
             "How long the longest-waiting caller has waited (0 when none)",
             labels=["queue"],
         )
+        urgent = GaugeMetricFamily(
+            "cti_queue_urgent_waiting",
+            "Urgent callers (priority above 0, inbound) waiting in the queue now (P10)",
+            labels=["queue"],
+        )
         for queue in sorted(state.known_queues):  # a queue once seen reads 0, not absent
             calls = state.waiting.in_queue(queue)
             first = min((c.entered_at for c in calls), default=now)
             waiting.add_metric([queue], float(len(calls)))
             oldest.add_metric([queue], max(0.0, now - first))
+            inbound = [c for c in calls if c.priority > 0 and c.channel not in state.dials]
+            urgent.add_metric([queue], float(len(inbound)))
         yield waiting
         yield oldest
+        yield urgent
         yield self._agent_gauge(state)
 
     def _agent_gauge(self, state: AcdState) -> GaugeMetricFamily:

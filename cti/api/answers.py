@@ -554,6 +554,7 @@ class ScheduleActivityView(Answer):
     start: float
     end: float
     activity: str
+    position: str
     local: dict[str, str] = Field(description="{date, start, end} in the centre's time zone")
 
 

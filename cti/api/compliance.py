@@ -32,7 +32,7 @@ from cti.api.query import choice, moment, one_of, query_fields, time_range
 from cti.api.route import route
 from cti.api.shapes import AckBody, AuditBody, RuleParamBody, ScheduleBody
 from cti.domain.compliance.rulebook import RULEBOOK, Override, RuleSpec, Scope
-from cti.domain.compliance.schedule import Activity, ScheduleError, parsed
+from cti.domain.compliance.schedule import Activity, Row, ScheduleError, parsed
 from cti.domain.ids import AgentId, Instant
 from cti.domain.records import Rule
 from cti.domain.setting import SettingError
@@ -42,7 +42,7 @@ routes = web.RouteTableDef()
 
 ADMIN: Final = (Role.ADMIN,)
 SUPERVISING: Final = (Role.ADMIN, Role.SUPERVISOR)
-COLUMNS: Final = ("agent", "date", "start", "end", "activity")
+COLUMNS: Final = ("agent", "date", "start", "end", "activity", "position")
 LONGEST_RANGE: Final = 92 * 86_400.0  # a schedule read covers at most a quarter
 
 
@@ -229,7 +229,7 @@ def _activity_view(activity: Activity, zone: tzinfo) -> dict[str, object]:
 async def put_schedule(request: web.Request, body: ScheduleBody) -> web.Response:
     ctx, identity = context_of(request), await identify(context_of(request), request)
     since, until = _period(body.since, body.until, ctx.zone)
-    rows = [(r.agent, r.date, r.start, r.end, r.activity) for r in body.activities]
+    rows = [(r.agent, r.date, r.start, r.end, r.activity, r.position) for r in body.activities]
     return await _replace(ctx, identity, rows, since, until, lambda row: f"activities.{row - 1}")
 
 
@@ -269,7 +269,7 @@ def _period(since: str, until: str, zone: tzinfo) -> tuple[Instant, Instant]:
     return found[0], found[1]
 
 
-def _csv_rows(text: str) -> tuple[list[tuple[str, str, str, str, str]], list[int]]:
+def _csv_rows(text: str) -> tuple[list[Row], list[int]]:
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in COLUMNS[:4] if c not in header]
@@ -277,7 +277,7 @@ def _csv_rows(text: str) -> tuple[list[tuple[str, str, str, str, str]], list[int
         raise ApiError(
             422,
             f"line 1: the header must name {', '.join(COLUMNS[:4])} (and may name"
-            f" activity), not {header[:8]}",
+            f" activity, position), not {header[:8]}",
         )
     rows, lines = [], []
     for row in reader:
@@ -295,6 +295,7 @@ def _csv_rows(text: str) -> tuple[list[tuple[str, str, str, str, str]], list[int
                 given["start"],
                 given["end"],
                 given.get("activity") or "on_queue",
+                given.get("position", ""),
             )
         )
         lines.append(reader.line_num)
@@ -304,7 +305,7 @@ def _csv_rows(text: str) -> tuple[list[tuple[str, str, str, str, str]], list[int
 async def _replace(
     ctx: ApiContext,
     identity: Identity,
-    rows: list[tuple[str, str, str, str, str]],
+    rows: list[Row],
     since: Instant,
     until: Instant,
     where: Any,

@@ -251,6 +251,12 @@ class ScheduleRow(BaseModel):
     start: TimeText = Field(description="local time HH:MM")
     end: TimeText = Field(description="local time HH:MM; at or before the start: the next day")
     activity: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", max_length=40)] = "on_queue"
+    position: Annotated[
+        str, Field(pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,39})?$", max_length=40)
+    ] = Field(
+        "",
+        description="the seat or desk, for handovers (P12): the next agent there is the successor",
+    )
 
 
 class ScheduleBody(BaseModel):

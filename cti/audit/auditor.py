@@ -1,6 +1,6 @@
 """The auditor: judges the rules of the rulebook that are judged over records (issue 16:
-attendance, P4, and away from the seat, P5) live and over any past period, and hands the core each
-new finding once.
+attendance, P4, away from the seat, P5, handovers, P12) live and over any past period,
+and hands the core each new finding once.
 
 Rule 1: live, every `interval` seconds, the duties that started within `lookback` of now
 are judged against the stored login sessions and the logins going on now (the engine's
@@ -24,7 +24,7 @@ from datetime import tzinfo
 from typing import Final
 
 from cti.domain.commands import RaiseFindings
-from cti.domain.compliance import attendance, away
+from cti.domain.compliance import attendance, away, handover
 from cti.domain.compliance.audit import Audit
 from cti.domain.compliance.rulebook import RULEBOOK, Source
 from cti.domain.compliance.schedule import LONGEST, duties
@@ -86,17 +86,20 @@ class Auditor:
         judged = [d for d in duties(planned) if since <= d.start < until]
         if not judged:
             return Audit(duties=0, found=0, raised=0)
+        mine = [a for d in judged for a in d.activities]
+        # P12: handovers whose outgoing activity is the period's (its successor's may not be)
+        changes = [h for h in handover.handovers(planned) if h.outgoing in mine]
         first = min(d.start for d in judged)
-        last = max(d.end for d in judged)
-        stored = await self._history.sessions_overlapping(first, Instant(last + 1))
+        last = Instant(max([d.end for d in judged] + [h.successor.end for h in changes]) + 1)
+        stored = await self._history.sessions_overlapping(first, last)
         sessions = [attendance.Session(agent=s.agent, start=s.start, end=s.end) for s in stored]
         sessions += self._live_sessions()
-        spells = await self._spells(first, Instant(last + 1))
+        spells = await self._spells(first, last)
         settings = await self._compliance.rule_settings()
         found = attendance.judge(judged, sessions, settings, now, self._zone)
-        planned = [a for d in judged for a in d.activities]
-        found += away.judge(planned, sessions, spells, settings, now, self._zone)
-        known = await self._history.finding_keys(JUDGED, first, Instant(last + 1))
+        found += away.judge(mine, sessions, spells, settings, now, self._zone)
+        found += handover.judge(changes, sessions, settings, now, self._zone)
+        known = await self._history.finding_keys(JUDGED, first, last)
         new = [f for f in found if _key(f) not in known and _key(f) not in self._raised]
         if new:
             await self._execute(RaiseFindings(at=now, findings=tuple(new)))

@@ -5,8 +5,9 @@ Rules:
    above 0 (the trunk's `X-CTI-Priority`, `CTI_PRIORITY`): one alert per queue entered
    (an overflow into another queue is another). An answered outbound call (a campaign's or
    a callback's, whose priority only puts it ahead of inbound callers) is no urgent caller.
-2. A ring-limit miss (C3) and a not-ready overrun (P5) are alerts when the core raises
-   their findings (`C3.ring_limit`, `P5.not_ready_overrun`), with the finding's evidence:
+2. A ring-limit miss (C3), a not-ready overrun (P5) and an urgent caller still waiting at
+   the queue's `urgent_wait` (P10) are alerts when the core raises their findings
+   (`C3.ring_limit`, `P5.not_ready_overrun`, `P10.urgent_wait`), with the finding's evidence:
    a miss names its queue (from the offer that ended with it), its agent and call.
 3. The longest wait and the service level alert when their level rises (ok to warn, ok or
    warn to alert; cti/domain/thresholds.py): once per rise, never while the level holds,
@@ -36,6 +37,7 @@ from cti.domain.thresholds import Level, QueueLevels, Reading
 
 class AlertKind(StrEnum):
     URGENT_CALLER = "urgent_caller"  # P10
+    URGENT_WAIT = "urgent_wait"  # P10: ... still waiting at the queue's urgent_wait
     RING_LIMIT_MISS = "ring_limit_miss"  # C3
     LONGEST_WAIT = "longest_wait"
     SERVICE_LEVEL = "service_level"
@@ -108,6 +110,14 @@ def _finding_alert(finding: Finding, effects: tuple[Effect, ...], at: Instant) -
             + ": the call goes to the next agent",
             queue=queue,
             agent=finding.agent,
+            call=finding.call,
+        )
+    if finding.rule is Rule.URGENT_WAIT:
+        return Alert(
+            kind=AlertKind.URGENT_WAIT,
+            level=Level.ALERT,
+            at=at,
+            text=f"Escalated: {finding.detail} for {clock(finding.measured)}",
             call=finding.call,
         )
     if finding.rule is Rule.NOT_READY_OVERRUN:

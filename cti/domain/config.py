@@ -143,6 +143,13 @@ class QueueConfig:
     max_wait_action: MaxWaitAction = field(
         default=MaxWaitAction.NONE, metadata=setting("what max_wait does: voicemail or callback")
     )
+    urgent_wait: float | None = field(
+        default=60.0,
+        metadata=_wait(
+            "P10: an urgent caller (priority above 0) waiting this long is escalated: a"
+            " finding and an alert (none: never)"
+        ),
+    )
     service_level_seconds: float = field(
         default=20.0,
         metadata=setting(

@@ -220,6 +220,8 @@ class Rule(StrEnum):
     ABSENT = "P4.absent"  # more than an hour late or early, or never in
     EARLY_LEAVE = "P4.early_leave"  # a duty's last logout before its end
     AWAY = "P5.away"  # not ready or logged out too long while scheduled on queue
+    URGENT_WAIT = "P10.urgent_wait"  # an urgent caller waited past the queue's urgent_wait
+    LEFT_BEFORE_SUCCESSOR = "P12.left_before_successor"  # a handover's seat left empty
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -47,6 +47,7 @@ class TimerKind(StrEnum):
     PACE = "pace"  # key: campaign; the pacer looks again (forecasts move with time)
     LINE = "line"  # key: agent; a failed nailed-up line is called again (nailed.py rule 4)
     BREAK = "break"  # key: agent; an approved break not started ends (breaks.py rule 3)
+    URGENT = "urgent"  # key: caller channel; an urgent caller waited too long (P10)
 
 
 TimerKey = tuple[TimerKind, str]

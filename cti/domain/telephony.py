@@ -89,6 +89,15 @@ def schedule_queue_rules(work: Work, call: WaitingCall) -> None:
     )
     for kind, after in rules:
         work.set_timer(kind, call.channel, None if after is None else start + after)
+    # P10: the wait of an urgent caller counts from its first entry, whatever queue it is
+    # in now; escalated once (a caller moved after it was is not escalated again).
+    outbound = call.channel in work.dials or call.channel in work.adopted
+    due = None
+    if call.priority > 0 and queue.urgent_wait is not None and not outbound:
+        due = call.entered_at + queue.urgent_wait
+    work.set_timer(
+        TimerKind.URGENT, call.channel, due if due is not None and due > work.at else None
+    )
 
 
 def on_hung_up(work: Work, event: ChannelHungUp) -> None:

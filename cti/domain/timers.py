@@ -20,7 +20,7 @@ from cti.domain.desk import end_wrap_up_by_limit
 from cti.domain.effects import MoveCall, SendCall, TargetKind
 from cti.domain.ids import AgentId, ChannelId, QueueId
 from cti.domain.outbound import dialing
-from cti.domain.records import AgentState, Rule, VisitOutcome
+from cti.domain.records import NO_AGENT, AgentState, Rule, VisitOutcome
 from cti.domain.state import TimerKey, TimerKind
 from cti.domain.telephony import enqueue
 from cti.domain.work import Work
@@ -61,6 +61,8 @@ def _fire(work: Work, key: TimerKey) -> None:
             work.set_timer(kind, name, None)  # the pacer and the lines run after every input
         case TimerKind.BREAK:
             _break_due(work, AgentId(name))
+        case TimerKind.URGENT:
+            _urgent_due(work, ChannelId(name))
         case _:
             assert_never(kind)
 
@@ -85,6 +87,23 @@ def _not_ready_due(work: Work, agent_id: AgentId) -> None:
     if approved is not None and approved.covers(agent):  # breaks.py rule 4
         limit, detail = approved.seconds, f"{agent.reason}, approved by {approved.decided_by}"
     work.finding(Rule.NOT_READY_OVERRUN, agent_id, work.at - agent.since, limit, detail=detail)
+
+
+def _urgent_due(work: Work, channel: ChannelId) -> None:
+    """P10: an urgent caller still waiting at the queue's urgent_wait is escalated."""
+    work.set_timer(TimerKind.URGENT, channel, None)
+    call = work.waiting.get(channel)
+    if call is None:
+        return
+    limit = work.config.queue(call.queue).urgent_wait or 0.0
+    work.finding(  # the number stays out of the text: a wall display shows alerts (P22)
+        Rule.URGENT_WAIT,
+        NO_AGENT,
+        work.at - call.entered_at,
+        limit,
+        call=call.call,
+        detail=f"an urgent caller (priority {call.priority}) waiting in {call.queue}",
+    )
 
 
 def _break_due(work: Work, agent_id: AgentId) -> None:

@@ -299,7 +299,13 @@ class Work:
 
     def leave_queue(self, call: WaitingCall, outcome: VisitOutcome) -> QueueVisit:
         self.waiting = self.waiting.remove(call.channel)
-        for kind in (TimerKind.WIDEN, TimerKind.OVERFLOW, TimerKind.MAX_WAIT, TimerKind.RETRY):
+        for kind in (
+            TimerKind.WIDEN,
+            TimerKind.OVERFLOW,
+            TimerKind.MAX_WAIT,
+            TimerKind.RETRY,
+            TimerKind.URGENT,
+        ):
             self.set_timer(kind, call.channel, None)
         visit = visit_of(call, self.at, outcome)
         self.emit(QueueVisitEnded(visit=visit))

@@ -94,6 +94,7 @@ class ComplianceStore(StoreClient):
                             "start_at": utc(a.start),
                             "end_at": utc(a.end),
                             "activity": a.activity,
+                            "position": a.position,
                             "set_by": by,
                             "set_at": stamp,
                         }
@@ -190,4 +191,5 @@ def _activity(row: RowMapping) -> Activity:
         start=instant(row, "start_at"),
         end=instant(row, "end_at"),
         activity=value(row, "activity", str),
+        position=value(row, "position", str),
     )

@@ -280,6 +280,7 @@ class ScheduleActivityRow(Base):
     activity: Mapped[str] = mapped_column(String)
     set_by: Mapped[str] = mapped_column(String)
     set_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    position: Mapped[str] = mapped_column(String, server_default="")  # handovers (P12)
 
 
 class RuleOverrideRow(Base):

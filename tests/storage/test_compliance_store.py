@@ -24,8 +24,10 @@ A, B = AgentId("1001"), AgentId("1002")
 AGENTS = (A, B)
 
 
-def on(day: int, start: str, end: str, agent: AgentId = A, activity: str = "on_queue") -> Activity:
-    return local_activity(agent, date(2026, 12, day), start, end, LONDON, activity)
+def on(
+    day: int, start: str, end: str, agent: AgentId = A, activity: str = "on_queue", at: str = ""
+) -> Activity:
+    return local_activity(agent, date(2026, 12, day), start, end, LONDON, activity, at)
 
 
 def midnight(day: int) -> Instant:
@@ -37,7 +39,7 @@ async def test_a_period_is_replaced_whole_and_other_periods_are_kept(database: D
     week = [
         on(7, "08:00", "12:00"),
         on(7, "12:00", "13:00", activity="lunch"),
-        on(8, "18:00", "08:00", B),
+        on(8, "18:00", "08:00", B, at="desk-1"),
     ]
     assert await store.replace_schedule(week, midnight(7), midnight(14), AGENTS, "admin") == 0
     later = [on(14, "09:00", "17:00")]

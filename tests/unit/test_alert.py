@@ -23,7 +23,7 @@ from cti.domain.ids import AgentId, CallId, ChannelId, Instant, QueueId
 from cti.domain.inputs import CallerQueued, Tick
 from cti.domain.queue import WaitingCall
 from cti.domain.records import Finding, Rule
-from cti.domain.state import AcdState, Decision
+from cti.domain.state import AcdState, Decision, TimerKind
 from cti.domain.thresholds import Level, QueueLevels, longest_wait, ready_agents, service_level
 from tests.unit.acd_kit import Acd, agent, config, queue
 from tests.unit.test_outbound import answers, channel_of, contact, dialer, feed
@@ -51,6 +51,45 @@ def test_an_urgent_caller_entering_a_queue_is_an_alert() -> None:
             queue=SUPPORT, call=CallId("c1"), number="+1555c1",  # to be masked (P22)
         )
     ]  # fmt: skip
+
+
+def test_an_urgent_caller_still_waiting_at_the_queues_urgent_wait_is_escalated() -> None:
+    """P10 (issue 16): a finding and an alert once, counted from the first entry, even
+    after an overflow; a caller answered before then, or of priority 0, is not escalated."""
+    acd = Acd()
+    queues = [queue("support", urgent_wait=45, overflow_after=30, overflow_queue="backup"),
+              queue("backup", urgent_wait=45)]  # fmt: skip
+    acd.load(config(queues, [agent("1001")]))
+    acd.caller("c1", priority=5)
+    acd.caller("c2")  # not urgent
+
+    acd.tick_to(44)
+    assert acd.of(FindingRaised) == []
+    acd.tick_to(45)  # 15 s after its overflow into backup, 45 s after it first entered
+
+    [escalated] = [f.finding for f in acd.of(FindingRaised)]
+    assert (escalated.rule, escalated.measured, escalated.limit) == (Rule.URGENT_WAIT, 45.0, 45.0)
+    assert escalated.call == CallId("c1") and "+1555" not in escalated.detail  # P22
+    assert alerts_of(acd) == [
+        Alert(
+            kind=AlertKind.URGENT_WAIT, level=Level.ALERT, at=acd.now,
+            text="Escalated: an urgent caller (priority 5) waiting in backup for 0:45",
+            call=CallId("c1"),
+        )
+    ]  # fmt: skip
+    acd.tick_to(600)
+    assert len(acd.of(FindingRaised)) == 1  # once
+
+
+def test_an_urgent_caller_answered_in_time_is_not_escalated() -> None:
+    acd = Acd()
+    acd.load(config([queue("support", urgent_wait=45)], [agent("1001")]))
+    acd.caller("c1", priority=5)
+    acd.log_in("1001")
+    acd.answer("c1", "1001")
+    acd.tick_to(600)
+    assert acd.of(FindingRaised) == []
+    assert (TimerKind.URGENT, "c1") not in acd.state.timers
 
 
 def test_a_caller_of_priority_zero_is_no_alert() -> None:

@@ -118,15 +118,16 @@ def test_check_names_the_row_of_an_unknown_agent_a_backwards_span_or_an_overlap(
 
 def test_rows_as_written_are_parsed_and_a_bad_one_names_its_row_and_field() -> None:
     rows = [
-        ("1001", "2026-12-07", "08:25", "17:35", "on_queue"),
-        ("1002", "2026-12-07", "18:00", "08:00", "on_queue"),
+        ("1001", "2026-12-07", "08:25", "17:35", "on_queue", "desk-1"),
+        ("1002", "2026-12-07", "18:00", "08:00", "on_queue", ""),
     ]
     first, night = parsed(rows, SHANGHAI)
-    assert (first.agent, night.seconds) == (A, 14 * 3600)
+    assert (first.agent, first.position, night.seconds) == (A, "desk-1", 14 * 3600)
     for bad, field in (
-        (("1001", "07/12/2026", "08:00", "12:00", "on_queue"), "date"),
-        (("1001", "2026-12-07", "8h", "12:00", "on_queue"), "start"),
-        (("1001", "2026-12-07", "08:00", "12:00", "Break"), "activity"),
+        (("1001", "07/12/2026", "08:00", "12:00", "on_queue", ""), "date"),
+        (("1001", "2026-12-07", "8h", "12:00", "on_queue", ""), "start"),
+        (("1001", "2026-12-07", "08:00", "12:00", "Break", ""), "activity"),
+        (("1001", "2026-12-07", "08:00", "12:00", "on_queue", "desk 1"), "position"),
     ):
         with pytest.raises(ScheduleError) as refused:
             parsed([rows[0], bad], SHANGHAI)

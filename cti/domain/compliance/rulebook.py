@@ -158,6 +158,13 @@ RULEBOOK: Final[Mapping[Rule, RuleSpec]] = MappingProxyType(
                 "measured: seconds the phone was offered; limit: the hold",
                 "campaign pacing hold",
             ),
+            _core(
+                R.URGENT_WAIT,
+                "Urgent caller escalated",
+                "an urgent caller (priority above 0) still waiting at the queue's urgent_wait",
+                "measured: seconds waited since first entering; limit: urgent_wait",
+                "queue urgent_wait",
+            ),
             RuleSpec(
                 rule=R.LATE,
                 title="Late",
@@ -194,6 +201,15 @@ RULEBOOK: Final[Mapping[Rule, RuleSpec]] = MappingProxyType(
                 evidence="measured: seconds away in one stretch; limit: the limit",
                 source=Source.RECORDS,
                 params=(_seconds("limit", "seconds away in one stretch that are allowed", 600),),
+            ),
+            RuleSpec(
+                rule=R.LEFT_BEFORE_SUCCESSOR,
+                title="Left before the successor",
+                checks="the outgoing agent of a scheduled handover on a position logged out"
+                " before the successor logged in (P12)",
+                evidence="measured: seconds the position was left without either; limit: grace",
+                source=Source.RECORDS,
+                params=(_seconds("grace", "seconds of an empty position that are allowed", 0),),
             ),
         )
     }

@@ -33,6 +33,7 @@ from cti.domain.ids import AgentId, Instant
 ON_QUEUE: Final = "on_queue"
 LONGEST: Final = 24 * 3600.0  # seconds an activity lasts at most (rule 4)
 ACTIVITY: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
+POSITION: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 CLOCK: Final = re.compile(r"(\d{1,2}):(\d{2})")
 
 
@@ -55,6 +56,7 @@ class Activity:
     start: Instant
     end: Instant
     activity: str = ON_QUEUE
+    position: str = ""  # the seat or desk it is at, for handovers (handover.py)
 
     @property
     def seconds(self) -> float:
@@ -91,7 +93,13 @@ def _instant(day: date, hours: int, minutes: int, zone: tzinfo, field: str) -> I
 
 
 def local_activity(
-    agent: AgentId, day: date, start: str, end: str, zone: tzinfo, activity: str = ON_QUEUE
+    agent: AgentId,
+    day: date,
+    start: str,
+    end: str,
+    zone: tzinfo,
+    activity: str = ON_QUEUE,
+    position: str = "",
 ) -> Activity:
     """Rule 3: an activity written in the centre's local time."""
     if not ACTIVITY.fullmatch(activity):
@@ -103,20 +111,28 @@ def local_activity(
     begin = _instant(day, *begins, zone, "start")
     end_day = day if ends > begins else day + timedelta(days=1)  # "24:00" is after any
     finish = _instant(end_day, *ends, zone, "end")
-    return Activity(agent=agent, start=begin, end=finish, activity=activity)
+    if position and not POSITION.fullmatch(position):
+        raise ScheduleError(
+            f"position {position[:40]!r}: 1-40 letters, digits or _ . -", 0, "position"
+        )
+    return Activity(agent=agent, start=begin, end=finish, activity=activity, position=position)
 
 
-def parsed(rows: Iterable[tuple[str, str, str, str, str]], zone: tzinfo) -> list[Activity]:
-    """Rows of (agent, date, start, end, activity) in local time (rule 3), as written in a
-    file or a request; a fault names its row (counted from 1)."""
+Row = tuple[str, str, str, str, str, str]  # agent, date, start, end, activity, position
+
+
+def parsed(rows: Iterable[Row], zone: tzinfo) -> list[Activity]:
+    """Rows of (agent, date, start, end, activity, position) in local time (rule 3), as
+    written in a file or a request; a fault names its row (counted from 1)."""
     found = []
-    for row, (agent, day, start, end, activity) in enumerate(rows, 1):
+    for row, (agent, day, start, end, activity, position) in enumerate(rows, 1):
         try:
             when = date.fromisoformat(day.strip())
         except ValueError:
             raise ScheduleError(f"date {day!r} is not a date (YYYY-MM-DD)", row, "date") from None
         try:
-            found.append(local_activity(AgentId(agent.strip()), when, start, end, zone, activity))
+            who = AgentId(agent.strip())
+            found.append(local_activity(who, when, start, end, zone, activity, position.strip()))
         except ScheduleError as exc:
             raise exc.at_row(row) from None
     return found
