@@ -238,7 +238,9 @@ MOST_ROWS: Final = 20_000  # a month of a large centre's schedule in one request
 class RuleParamBody(BaseModel):
     model_config = _examples({"scope": "agent", "target": "1001", "value": 600})
     scope: Literal["centre", "team", "agent"]
-    target: PlainName = Field("", description="the team or agent; empty for the centre")
+    target: Annotated[
+        str, Field(pattern=r"^([A-Za-z0-9][A-Za-z0-9_.+@-]{0,79})?$", max_length=80)
+    ] = Field("", description="the team or agent; empty for the centre")
     value: float = Field(ge=0, le=31 * 86_400, description="within the parameter's bounds")
 
 

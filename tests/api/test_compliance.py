@@ -55,6 +55,13 @@ async def test_the_rulebook_lists_every_rule_and_its_parameters_are_set_and_clea
         "PUT", "/api/v1/compliance/rules/P9.late/grace", api.admin, body
     )
     assert status == 404, answer
+    centre = {"scope": "centre", "target": "", "value": 240}
+    status, answer = await api.call("PUT", url, api.admin, centre)
+    assert (
+        status == 200
+        and {"scope": "centre", "target": "", "value": 240} in answer["params"][0]["overrides"]
+    ), answer
+    assert (await api.call("DELETE", url, api.admin))[0] == 204  # the centre's, by default
     assert (await api.call("DELETE", f"{url}?scope=agent&target=1001", api.admin))[0] == 204
     assert (await api.call("DELETE", f"{url}?scope=agent&target=1001", api.admin))[0] == 404
     settings = await api.database.compliance().rule_settings()
