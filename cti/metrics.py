@@ -12,7 +12,7 @@ Rules:
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import tzinfo
 from typing import Final
 
@@ -21,6 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from cti.domain.acd import AcdState, Decision
+from cti.domain.compliance.adherence import Adherence
 from cti.domain.effects import (
     AttemptEnded,
     CallEnded,
@@ -33,7 +34,7 @@ from cti.domain.effects import (
     ResyncApplied,
     StateIntervalEnded,
 )
-from cti.domain.ids import Instant, QueueId
+from cti.domain.ids import AgentId, Instant, QueueId
 from cti.domain.line import LinePhase
 from cti.domain.monitoring_quota import WEEKLY_CALLS, quotas, week_of
 from cti.domain.outbound.attempt import DialAttempt
@@ -496,6 +497,25 @@ class RoundCollector(Collector):
         rounds, failed = self._counts()
         yield CounterMetricFamily(f"{self._name}_rounds", self._docs[0], value=rounds)
         yield CounterMetricFamily(f"{self._name}_round_failures", self._docs[1], value=failed)
+
+
+class AdherenceCollector(Collector):
+    """`cti_agent_adherence_ratio{agent}`: each scheduled agent's schedule adherence over the
+    centre's today so far (P14), as the auditor's last round computed it."""
+
+    def __init__(self, today: Callable[[], Mapping[AgentId, Adherence]]) -> None:
+        self._today = today
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily(
+            "cti_agent_adherence_ratio",
+            "Schedule adherence of the centre's today so far, per scheduled agent (P14)",
+            labels=["agent"],
+        )
+        for agent, found in sorted(self._today().items()):
+            if found.ratio is not None:
+                gauge.add_metric([agent], found.ratio)
+        yield gauge
 
 
 def DialerCollector(counts: Callable[[], tuple[int, int]]) -> RoundCollector:

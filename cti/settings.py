@@ -94,13 +94,24 @@ class CentreSettings:
 @dataclass(frozen=True, slots=True)
 class ComplianceSettings:
     """The auditor (issue 16): seconds between its rounds, in which schedules and logins
-    are judged (a late login is a finding within one round)."""
+    are judged (a late login is a finding within one round), and schedule adherence's
+    target and grace (P14)."""
 
     interval: float = 15.0
+    adherence_target: float = 0.995  # P14
+    adherence_grace: float = 60.0  # seconds forgiven after each scheduled change
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.interval <= 3600:
             raise SettingsError(f"compliance.interval: {self.interval} is not 0.1-3600 s")
+        if not 0 < self.adherence_target <= 1:
+            raise SettingsError(
+                f"compliance.adherence_target: {self.adherence_target} is not in (0, 1]"
+            )
+        if not 0 <= self.adherence_grace <= 3600:
+            raise SettingsError(
+                f"compliance.adherence_grace: {self.adherence_grace} is not 0-3600 s"
+            )
 
 
 @dataclass(frozen=True, slots=True)

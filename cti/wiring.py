@@ -52,6 +52,7 @@ from cti.engine.engine import Engine
 from cti.engine.ports import CallControl, FrameReader, Headers, HistoryRecorder
 from cti.engine.runner import EffectRunner
 from cti.metrics import (
+    AdherenceCollector,
     AuditCollector,
     CampaignCollector,
     DialerCollector,
@@ -60,7 +61,7 @@ from cti.metrics import (
     Metrics,
     MonitoringWeek,
 )
-from cti.settings import SESSION_SECONDS, Settings, SoftphoneSettings
+from cti.settings import SESSION_SECONDS, ComplianceSettings, Settings, SoftphoneSettings
 from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
@@ -125,6 +126,7 @@ async def assemble(
     zone: tzinfo | None = None,
     softphones: SoftphoneSettings | None = None,
     audit_interval: float = AUDIT_INTERVAL,
+    compliance_settings: ComplianceSettings | None = None,
 ) -> Parts:
     """Rule 3: the one assembly of the engine, the dialer, the API and the metrics, for
     `cti serve` and for the API tests alike; the configuration and the agents logged in
@@ -174,8 +176,11 @@ async def assemble(
         now=clock.now,
         zone=zone or ZoneInfo("UTC"),
         interval=audit_interval,
+        target=(compliance_settings or ComplianceSettings()).adherence_target,
+        grace=(compliance_settings or ComplianceSettings()).adherence_grace,
     )
     metrics.registry.register(AuditCollector(lambda: (auditor.rounds, auditor.failed_rounds)))
+    metrics.registry.register(AdherenceCollector(lambda: auditor.adherence_today))
     context = ApiContext(
         engine=engine,
         directory=store,
@@ -191,6 +196,7 @@ async def assemble(
         run_campaign=dialer.run_campaign,
         compliance=compliance,
         audit=auditor.audit,
+        adherence=auditor.adherence,
         signin=SignInGuard(metrics.signin),
         session_seconds=session_seconds,
         zone=zone or ZoneInfo("UTC"),
@@ -240,6 +246,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             zone=settings.centre.zone(),
             softphones=settings.softphone,
             audit_interval=settings.compliance.interval,
+            compliance_settings=settings.compliance,
         )
     except BaseException:
         writer.cancel()

@@ -598,3 +598,22 @@ class BreakAnswer(Answer):
 
 class Breaks(Answer):
     breaks: list[BreakView]
+
+
+class AdherenceView(Answer):
+    agent: str
+    scheduled: float = Field(description="seconds scheduled in the day (so far)")
+    adherent: float = Field(description="of which doing the scheduled activity")
+    adherence: float | None = Field(description="adherent / scheduled; null: nothing scheduled")
+    target: float
+    met: bool | None
+    by_activity: dict[str, dict[str, float]] = Field(
+        description="{activity: {scheduled, adherent}}"
+    )
+
+
+class AdherenceAnswer(Answer):
+    date: str
+    since: float
+    until: float
+    agents: list[AdherenceView]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from aiohttp import web
@@ -36,6 +36,7 @@ from cti.domain.compliance.schedule import Activity, Row, ScheduleError, parsed
 from cti.domain.ids import AgentId, Instant
 from cti.domain.records import Rule
 from cti.domain.setting import SettingError
+from cti.domain.today import day_of, start_of
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
@@ -263,7 +264,7 @@ def _period(since: str, until: str, zone: tzinfo) -> tuple[Instant, Instant]:
             day = date.fromisoformat(text)
         except ValueError:
             raise invalid(name, f"{text[:40]!r} is not a date (YYYY-MM-DD)") from None
-        found.append(Instant(datetime.combine(day, time(), zone).timestamp()))
+        found.append(start_of(day, zone))
     if not found[1] > found[0]:
         raise invalid("until", "the period ends before it starts")
     return found[0], found[1]
@@ -369,3 +370,45 @@ async def evaluate(request: web.Request, body: AuditBody) -> web.Response:
         raise invalid("until", "a period is evaluated at most 92 days at a time")
     audit = await ctx.audit(body.since, body.until)
     return web.json_response({"duties": audit.duties, "found": audit.found, "raised": audit.raised})
+
+
+@route(
+    routes,
+    "GET",
+    "/api/v1/adherence",
+    summary="Schedule adherence per agent for a local date (today: so far), P14",
+    answer=answers.AdherenceAnswer,
+    errors=(400, 403, 422),
+    query={"date": "the centre's local date, YYYY-MM-DD (default: today)", "agent": "one agent's"},
+    tag="compliance",
+)
+async def get_adherence(request: web.Request) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    query_fields(request.query, {"date", "agent"})
+    agent = _own(identity, request.query.get("agent"))
+    given = request.query.get("date")
+    day = day_of(ctx.now(), ctx.zone).date if not given else None
+    if given:
+        try:
+            day = date.fromisoformat(given)
+        except ValueError:
+            raise invalid("date", f"{given[:40]!r} is not a date (YYYY-MM-DD)") from None
+    assert day is not None
+    since, until = start_of(day, ctx.zone), start_of(day + timedelta(days=1), ctx.zone)
+    found = [a for a in await ctx.adherence(since, until) if agent is None or a.agent == agent]
+    views = [
+        {
+            "agent": a.agent,
+            "scheduled": a.scheduled,
+            "adherent": a.adherent,
+            "adherence": a.ratio,
+            "target": a.target,
+            "met": a.met,
+            "by_activity": {
+                k: {"scheduled": s, "adherent": n} for k, (s, n) in a.by_activity.items()
+            },
+        }
+        for a in found
+    ]
+    body = {"date": day.isoformat(), "since": since, "until": until, "agents": views}
+    return web.json_response(body)

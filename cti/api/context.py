@@ -22,6 +22,7 @@ from cti.api.ports import Callbacks, Campaigns, Compliance, Directory, HistoryRe
 from cti.api.signin import SignInGuard
 from cti.api.upload_slot import UploadSlot
 from cti.domain.commands import Command
+from cti.domain.compliance.adherence import Adherence
 from cti.domain.compliance.audit import Audit
 from cti.domain.effects import Rejected
 from cti.domain.ids import AgentId, DeviceId, Instant
@@ -84,6 +85,7 @@ class ApiContext:
     run_campaign: Callable[[CampaignConfig], Awaitable[Decision | None]]
     compliance: Compliance  # schedules, rule parameters, acknowledgements (issue 16)
     audit: Callable[[Instant, Instant], Awaitable[Audit]]  # cti/audit/auditor.py rule 2
+    adherence: Callable[[Instant, Instant], Awaitable[list[Adherence]]]  # P14
     command_timeout: float = 5.0
     signin: SignInGuard = field(default_factory=SignInGuard)
     login_tokens: LoginTokens = field(default_factory=LoginTokens)

@@ -25,12 +25,14 @@ from typing import Final
 
 from cti.domain.commands import RaiseFindings
 from cti.domain.compliance import attendance, away, handover
+from cti.domain.compliance.adherence import GRACE, TARGET, Adherence, StateSpan, adherence
 from cti.domain.compliance.audit import Audit
 from cti.domain.compliance.rulebook import RULEBOOK, Source
 from cti.domain.compliance.schedule import LONGEST, duties
 from cti.domain.ids import AgentId, Instant
 from cti.domain.records import AgentState, Finding, Rule
 from cti.domain.state import AcdState
+from cti.domain.today import day_of
 from cti.engine.engine import EngineBusy
 from cti.storage.compliance_store import ComplianceStore
 from cti.storage.queries import HistoryQueries
@@ -56,6 +58,8 @@ class Auditor:
         now: Callable[[], Instant],
         zone: tzinfo,
         interval: float = INTERVAL,
+        target: float = TARGET,
+        grace: float = GRACE,
     ) -> None:
         self._execute = execute
         self._state = state
@@ -64,7 +68,9 @@ class Auditor:
         self._now = now
         self._zone = zone
         self._interval = interval
+        self._target, self._grace = target, grace
         self._raised: set[Key] = set()
+        self.adherence_today: dict[AgentId, Adherence] = {}
         self.rounds = 0
         self.failed_rounds = 0
 
@@ -73,6 +79,7 @@ class Auditor:
             try:
                 now = self._now()
                 await self.audit(Instant(now - LOOKBACK), Instant(now + 1))
+                await self._today()
                 self.rounds += 1
             except (OSError, TimeoutError, EngineBusy) as exc:
                 self.failed_rounds += 1
@@ -105,6 +112,24 @@ class Auditor:
             await self._execute(RaiseFindings(at=now, findings=tuple(new)))
             self._raised.update(map(_key, new))
         return Audit(duties=len(judged), found=len(found), raised=len(new))
+
+    async def adherence(self, since: Instant, until: Instant) -> list[Adherence]:
+        """P14: every scheduled agent's adherence in [since, until) so far (adherence.py)."""
+        now = self._now()
+        planned = await self._compliance.schedule(since, until)
+        stored = await self._history.intervals_overlapping(since, until)
+        spans = [StateSpan(agent=i.agent, state=i.state, start=i.start, end=i.end) for i in stored]
+        spans += [
+            StateSpan(agent=a.id, state=a.state, start=a.since)
+            for a in self._state().agents.values()
+        ]
+        return adherence(planned, spans, since, until, now, grace=self._grace, target=self._target)
+
+    async def _today(self) -> None:
+        """The adherence of the centre's today so far, for cti_agent_adherence_ratio."""
+        today = day_of(self._now(), self._zone)
+        found = await self.adherence(today.start, today.end)
+        self.adherence_today = {a.agent: a for a in found}
 
     async def _spells(self, since: Instant, until: Instant) -> list[away.Spell]:
         """Not-ready spells, stored and going on, each with whether it was an approved break."""

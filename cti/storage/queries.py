@@ -253,11 +253,16 @@ class HistoryQueries(StoreClient):
 
     async def not_ready_overlapping(self, since: Instant, until: Instant) -> list[StateInterval]:
         """Every agent's not-ready spells that were on at some instant of [since, until)."""
-        where = [
-            INTERVALS.c.state == AgentState.NOT_READY.value,
-            INTERVALS.c.started_at < rows.utc(until),
-            INTERVALS.c.ended_at > rows.utc(since),
-        ]
+        return await self.intervals_overlapping(since, until, AgentState.NOT_READY)
+
+    async def intervals_overlapping(
+        self, since: Instant, until: Instant, state: AgentState | None = None
+    ) -> list[StateInterval]:
+        """Every agent's state intervals (of `state`, if given) on at some instant of
+        [since, until), by start."""
+        where = [INTERVALS.c.started_at < rows.utc(until), INTERVALS.c.ended_at > rows.utc(since)]
+        if state is not None:
+            where.append(INTERVALS.c.state == state.value)
         query = INTERVALS.select().where(*where).order_by(INTERVALS.c.started_at, INTERVALS.c.id)
         async with self._reading() as connection:
             return list(map(rows.interval_from, (await connection.execute(query)).mappings()))

@@ -174,3 +174,62 @@ async def test_a_late_login_is_found_listed_counted_acknowledged_and_not_raised_
         _, metrics = await api.call("GET", "/metrics")
         assert 'cti_findings_total{rule="P4.late"} 1.0' in metrics
         assert "cti_compliance_rounds_total" in metrics
+
+
+async def test_adherence_of_today_so_far_in_the_api_and_in_metrics(tmp_path: Path) -> None:
+    """P14: on queue and serving is adherent; not ready while on queue is not."""
+    async with running_api(tmp_path, audit_interval=0.2) as api:
+        start = datetime.fromtimestamp(api.now(), UTC).replace(second=0, microsecond=0)
+        if api.now() - start.timestamp() > 50:  # the login must come within the grace
+            api.clock.advance(60 - (api.now() - start.timestamp()))
+            start += timedelta(minutes=1)
+        day = start.date().isoformat()
+        end = start + timedelta(hours=2)
+        body = {
+            "since": day,
+            "until": (start + timedelta(days=1)).date().isoformat(),
+            "activities": [row("1001", f"{start:%H:%M}", f"{end:%H:%M}", day=day)],
+        }
+        assert (await api.call("PUT", "/api/v1/schedule", api.admin, body))[0] == 200
+        agent = await api.log_in("1001")
+        api.clock.advance(600)
+
+        async def figures() -> dict[str, Any]:
+            status, answer = await api.call("GET", f"/api/v1/adherence?date={day}", api.supervisor)
+            assert status == 200, answer
+            [mine] = answer["agents"]
+            return dict(mine)
+
+        served = await figures()
+        assert (served["agent"], served["adherence"], served["met"]) == ("1001", 1.0, True)
+        assert (
+            600 <= served["scheduled"] <= 662
+            and served["by_activity"]["on_queue"]["adherent"] == served["adherent"]
+        )
+
+        async def gauge() -> float | None:
+            _, text = await api.call("GET", "/metrics")
+            line = next(
+                (
+                    x
+                    for x in text.splitlines()
+                    if x.startswith('cti_agent_adherence_ratio{agent="1001"}')
+                ),
+                "",
+            )
+            return float(line.split()[-1]) if line else None
+
+        await eventually(lambda: _is(gauge, 1.0), within=10, what="the gauge at 100 %")
+        await api.call("POST", "/api/v1/agents/1001/not-ready", agent, {"reason": "lunch"})
+        api.clock.advance(120)
+        # The spell that ended is read back from the database once the writer has it.
+        await eventually(lambda: api.history.pending == 0, what="history written")
+        out = await figures()
+        assert out["met"] is False and 120 <= out["scheduled"] - out["adherent"] < 125
+        assert (await api.call("GET", f"/api/v1/adherence?date={day}&agent=1002", agent))[0] == 403
+        status, answer = await api.call("GET", "/api/v1/adherence?date=7/12", api.supervisor)
+        assert (status, answer["field"]) == (422, "date")
+
+
+async def _is(read: Any, wanted: float) -> bool:
+    return await read() == wanted
