@@ -617,3 +617,18 @@ class AdherenceAnswer(Answer):
     since: float
     until: float
     agents: list[AdherenceView]
+
+
+class HandoverNoteView(Answer):
+    id: int
+    position: str
+    author: str
+    successor: str
+    handover_at: float
+    written_at: float
+    text: str
+    acknowledged_at: float | None
+
+
+class HandoverNotes(Answer):
+    notes: list[HandoverNoteView]

@@ -11,6 +11,10 @@ Rules:
 3. A finding is acknowledged once by a supervisor or admin, with a note (404, 409).
 4. Evaluating a period judges again every duty that started in it and raises the
    findings not raised before (cti/audit/auditor.py rule 2).
+5. Handover notes (P12): an agent writes one for the successor of the handover it gives
+   on a position now (cti/domain/compliance/handover.py successor_of; 422 when none is
+   scheduled); the successor alone acknowledges it, once. Agents read the notes they
+   wrote or were written for them; supervisors all.
 """
 
 from __future__ import annotations
@@ -30,13 +34,15 @@ from cti.api.errors import ApiError, invalid
 from cti.api.identity import Identity
 from cti.api.query import choice, moment, one_of, query_fields, time_range
 from cti.api.route import route
-from cti.api.shapes import AckBody, AuditBody, RuleParamBody, ScheduleBody
+from cti.api.shapes import AckBody, AuditBody, Empty, NoteBody, RuleParamBody, ScheduleBody
+from cti.domain.compliance.handover import successor_of
 from cti.domain.compliance.rulebook import RULEBOOK, Override, RuleSpec, Scope
-from cti.domain.compliance.schedule import Activity, Row, ScheduleError, parsed
+from cti.domain.compliance.schedule import LONGEST, Activity, Row, ScheduleError, parsed
 from cti.domain.ids import AgentId, Instant
 from cti.domain.records import Rule
 from cti.domain.setting import SettingError
 from cti.domain.today import day_of, start_of
+from cti.schema.plain import plain_object
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
@@ -412,3 +418,83 @@ async def get_adherence(request: web.Request) -> web.Response:
     ]
     body = {"date": day.isoformat(), "since": since, "until": until, "agents": views}
     return web.json_response(body)
+
+
+# Handover notes (rule 5) -----------------------------------------------------------------
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/handover-notes",
+    body=NoteBody,
+    summary="The outgoing agent's note for its successor on a position (P12)",
+    answer=answers.HandoverNoteView,
+    status=201,
+    roles=(Role.AGENT,),
+    errors=(422,),
+    tag="compliance",
+)
+async def write_note(request: web.Request, body: NoteBody) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    assert identity.agent is not None  # an agent's token names its agent
+    now = ctx.now()
+    planned = await ctx.compliance.schedule(Instant(now - LONGEST), Instant(now + LONGEST))
+    found = successor_of(planned, identity.agent, body.position, now)
+    if found is None:
+        raise invalid(
+            "position",
+            f"no successor is scheduled after agent {identity.agent}'s activity on"
+            f" {body.position} now",
+        )
+    note = await ctx.compliance.write_note(
+        body.position, identity.agent, found.successor.agent, found.at, body.text
+    )
+    return web.json_response(plain_object(note), status=201)
+
+
+@route(
+    routes,
+    "GET",
+    "/api/v1/handover-notes",
+    summary="Handover notes written in a range, oldest first (agents: by or for them)",
+    answer=answers.HandoverNotes,
+    errors=(400, 422),
+    query={"since": moment(), "until": moment()},
+    tag="compliance",
+)
+async def list_notes(request: web.Request) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    query_fields(request.query, {"since", "until"})
+    since, until = time_range(request.query)
+    now = ctx.now()
+    mine = identity.agent if identity.role is Role.AGENT else None
+    found = await ctx.compliance.notes(
+        since if since is not None else Instant(now - 86400),
+        until if until is not None else Instant(now + 1),
+        mine,
+    )
+    return web.json_response({"notes": [plain_object(n) for n in found]})
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/handover-notes/{note_id}/acknowledgement",
+    body=Empty,
+    body_required=False,
+    summary="The successor acknowledges a handover note, once",
+    answer=answers.HandoverNoteView,
+    roles=(Role.AGENT,),
+    errors=(403, 404, 409),
+    tag="compliance",
+)
+async def acknowledge_note(request: web.Request, _body: Empty) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    given = request.match_info["note_id"]
+    note = await ctx.compliance.note(int(given)) if given.isdigit() and len(given) < 18 else None
+    if note is None:
+        raise ApiError(404, f"handover note {given[:40]!r} does not exist")
+    if note.successor != identity.agent:
+        raise ApiError(403, f"only {note.successor}, the successor, acknowledges this note")
+    return web.json_response(plain_object(await ctx.compliance.acknowledge_note(note.id)))

@@ -24,7 +24,7 @@ from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
 from cti.domain.records import CallRecord, MonitoringSession
 from cti.storage.campaign_stats import AttemptFigures, SeatCounts
 from cti.storage.campaign_store import Due, StoredCampaign
-from cti.storage.compliance_store import Ack
+from cti.storage.compliance_store import Ack, HandoverNote
 from cti.storage.page import Page, Position
 from cti.storage.queries import (
     AgentFigures,
@@ -140,6 +140,18 @@ class Compliance(Protocol):
     async def clear_override(self, override: Override) -> bool: ...
 
     async def acknowledge(self, finding: int, by: str, note: str) -> Ack: ...
+
+    async def write_note(
+        self, position: str, author: AgentId, successor: AgentId, handover_at: Instant, text: str
+    ) -> HandoverNote: ...
+
+    async def notes(
+        self, since: Instant, until: Instant, agent: AgentId | None = None
+    ) -> list[HandoverNote]: ...
+
+    async def note(self, note_id: int) -> HandoverNote | None: ...
+
+    async def acknowledge_note(self, note_id: int) -> HandoverNote: ...
 
 
 class Campaigns(Protocol):

@@ -291,3 +291,9 @@ class BreakAsk(BaseModel):
     model_config = _examples({"reason": "break", "seconds": 1800})
     reason: ReasonCode = Field(description="a not-ready reason with a limit")
     seconds: float = Field(gt=0, le=4 * 3600, description="more than the reason's own limit")
+
+
+class NoteBody(BaseModel):
+    model_config = _examples({"position": "desk-1", "text": "Caller 4471 expects a callback"})
+    position: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", max_length=40)]
+    text: Note = Field(description="what the successor should know (P12)")

@@ -11,6 +11,8 @@ each is checked by the rulebook before it is stored, and read back checked.
 Rule 3 (acknowledgements): a finding is acknowledged once, with a note; the finding row
 stays as recorded. Acknowledging one that does not exist is ConfigNotFound, one already
 acknowledged ConfigConflict.
+Rule 4 (handover notes, P12): the outgoing agent of a handover writes a note for its
+successor there; the successor acknowledges it once (the same errors as rule 3).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, RowMapping, and_, delete, insert, or_, select
+from sqlalchemy import ColumnElement, RowMapping, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cti.domain.compliance.rulebook import Override, RuleSettings, Scope, check_override, checked
@@ -28,12 +30,31 @@ from cti.domain.ids import AgentId, Instant
 from cti.domain.records import Rule
 from cti.storage.client import StoreClient
 from cti.storage.errors import ConfigConflict, ConfigNotFound
-from cti.storage.models import FindingAckRow, FindingRow, RuleOverrideRow, ScheduleActivityRow
+from cti.storage.models import (
+    FindingAckRow,
+    FindingRow,
+    HandoverNoteRow,
+    RuleOverrideRow,
+    ScheduleActivityRow,
+)
 from cti.storage.rows import instant, utc, value
 
 ACTIVITIES = ScheduleActivityRow.__table__
 OVERRIDES = RuleOverrideRow.__table__
 ACKS = FindingAckRow.__table__
+NOTES = HandoverNoteRow.__table__
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandoverNote:
+    id: int
+    position: str
+    author: AgentId
+    successor: AgentId
+    handover_at: Instant
+    written_at: Instant
+    text: str
+    acknowledged_at: Instant | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +66,60 @@ class Ack:
 
 
 class ComplianceStore(StoreClient):
+    async def write_note(
+        self, position: str, author: AgentId, successor: AgentId, handover_at: Instant, text: str
+    ) -> HandoverNote:
+        """Rule 4: a note for the successor of a handover."""
+        row = {
+            "position": position,
+            "author": author,
+            "successor": successor,
+            "handover_at": utc(handover_at),
+            "written_at": self._now(),
+            "text": text,
+            "acknowledged_at": None,
+        }
+        async with self._writing() as connection:
+            found = await connection.execute(insert(HandoverNoteRow).returning(NOTES.c.id), row)
+            note_id = int(found.scalar_one())
+        return await self._note(note_id)
+
+    async def notes(
+        self, since: Instant, until: Instant, agent: AgentId | None = None
+    ) -> list[HandoverNote]:
+        """Notes written in [since, until), by or for `agent` if given, oldest first."""
+        where = [NOTES.c.written_at >= utc(since), NOTES.c.written_at < utc(until)]
+        if agent is not None:
+            where.append(or_(NOTES.c.author == agent, NOTES.c.successor == agent))
+        query = select(NOTES).where(*where).order_by(NOTES.c.written_at, NOTES.c.id)
+        async with self._reading() as connection:
+            return [_note(row) for row in (await connection.execute(query)).mappings()]
+
+    async def note(self, note_id: int) -> HandoverNote | None:
+        async with self._reading() as connection:
+            found = await connection.execute(select(NOTES).where(NOTES.c.id == note_id))
+            row = found.mappings().first()
+        return None if row is None else _note(row)
+
+    async def _note(self, note_id: int) -> HandoverNote:
+        found = await self.note(note_id)
+        if found is None:
+            raise ConfigNotFound(f"handover note {note_id} does not exist")
+        return found
+
+    async def acknowledge_note(self, note_id: int) -> HandoverNote:
+        """Rule 4: once; ConfigNotFound or ConfigConflict otherwise."""
+        async with self._writing() as connection:
+            done = await connection.execute(
+                update(HandoverNoteRow)
+                .where(NOTES.c.id == note_id, NOTES.c.acknowledged_at.is_(None))
+                .values(acknowledged_at=self._now())
+            )
+        if not done.rowcount:
+            await self._note(note_id)  # not found: ConfigNotFound
+            raise ConfigConflict(f"handover note {note_id} is already acknowledged")
+        return await self._note(note_id)
+
     async def schedule(
         self, since: Instant, until: Instant, agent: AgentId | None = None
     ) -> list[Activity]:
@@ -173,6 +248,20 @@ class ComplianceStore(StoreClient):
             )
             for row in found
         }
+
+
+def _note(row: RowMapping) -> HandoverNote:
+    acked = row["acknowledged_at"]
+    return HandoverNote(
+        id=value(row, "id", int),
+        position=value(row, "position", str),
+        author=AgentId(value(row, "author", str)),
+        successor=AgentId(value(row, "successor", str)),
+        handover_at=instant(row, "handover_at"),
+        written_at=instant(row, "written_at"),
+        text=value(row, "text", str),
+        acknowledged_at=None if acked is None else instant(row, "acknowledged_at"),
+    )
 
 
 def _override_key(override: Override) -> list[ColumnElement[bool]]:

@@ -283,6 +283,23 @@ class ScheduleActivityRow(Base):
     position: Mapped[str] = mapped_column(String, server_default="")  # handovers (P12)
 
 
+class HandoverNoteRow(Base):
+    """A note the outgoing agent of a handover wrote for its successor on a position, and
+    when the successor acknowledged it (issue 16, P12). Key: id."""
+
+    __tablename__ = "handover_notes"
+    __table_args__ = (Index(None, "written_at"),)
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    position: Mapped[str] = mapped_column(String)
+    author: Mapped[str] = mapped_column(String)
+    successor: Mapped[str] = mapped_column(String)
+    handover_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    text: Mapped[str] = mapped_column(String)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class RuleOverrideRow(Base):
     """A compliance rule's parameter set for the centre, a team or an agent (issue 16).
     Key: (rule, param, scope, target)."""

@@ -233,3 +233,62 @@ async def test_adherence_of_today_so_far_in_the_api_and_in_metrics(tmp_path: Pat
 
 async def _is(read: Any, wanted: float) -> bool:
     return await read() == wanted
+
+
+async def test_a_handover_note_goes_to_the_successor_who_alone_acknowledges_it(
+    api: Api,
+) -> None:
+    """P12: 1001 on desk-1 until a minute boundary an hour or so away, 1002 after it."""
+    now = datetime.fromtimestamp(api.now(), UTC)
+    start = (now - timedelta(hours=1)).replace(second=0, microsecond=0)
+    handover = (now + timedelta(hours=1)).replace(second=0, microsecond=0)
+    rows = [
+        row(
+            "1001",
+            f"{start:%H:%M}",
+            f"{handover:%H:%M}",
+            day=start.date().isoformat(),
+            position="desk-1",
+        ),
+        row(
+            "1002",
+            f"{handover:%H:%M}",
+            f"{handover + timedelta(hours=2):%H:%M}",
+            day=handover.date().isoformat(),
+            position="desk-1",
+        ),
+    ]
+    since, until = (
+        (now - timedelta(days=1)).date().isoformat(),
+        (now + timedelta(days=2)).date().isoformat(),
+    )
+    body = {"since": since, "until": until, "activities": rows}
+    assert (await api.call("PUT", "/api/v1/schedule", api.admin, body))[0] == 200
+    day, night = await api.log_in("1001"), await api.log_in("1002")
+
+    note = {"position": "desk-1", "text": "Caller 4471 expects a callback at 19:00"}
+    status, written = await api.call("POST", "/api/v1/handover-notes", day, note)
+    assert status == 201, written
+    assert (written["author"], written["successor"], written["handover_at"]) == (
+        "1001",
+        "1002",
+        handover.timestamp(),
+    )
+    status, answer = await api.call(
+        "POST", "/api/v1/handover-notes", day, {**note, "position": "desk-9"}
+    )
+    assert (status, answer["field"]) == (422, "position")
+    assert (await api.call("POST", "/api/v1/handover-notes", night, note))[
+        0
+    ] == 422  # nobody after 1002
+
+    _, listed = await api.call("GET", "/api/v1/handover-notes", night)
+    assert [n["text"] for n in listed["notes"]] == [note["text"]]
+    url = f"/api/v1/handover-notes/{written['id']}/acknowledgement"
+    assert (await api.call("POST", url, day))[0] == 403  # the author does not acknowledge it
+    status, acked = await api.call("POST", url, night)
+    assert status == 200 and acked["acknowledged_at"] is not None, acked
+    assert (await api.call("POST", url, night))[0] == 409
+    assert (await api.call("POST", "/api/v1/handover-notes/999/acknowledgement", night))[0] == 404
+    _, everyone = await api.call("GET", "/api/v1/handover-notes", api.supervisor)
+    assert [n["acknowledged_at"] for n in everyone["notes"]] == [acked["acknowledged_at"]]

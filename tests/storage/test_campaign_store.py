@@ -384,6 +384,7 @@ async def test_a_database_at_revision_0003_gains_the_campaign_tables(database_ur
         "schedule_activities",
         "rule_overrides",
         "finding_acks",
+        "handover_notes",
     }
     assert revision.scalar() == HEAD
     assert await database.queries().presence() == [make_presence(1)]

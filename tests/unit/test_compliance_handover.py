@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cti.domain.compliance.attendance import Session
-from cti.domain.compliance.handover import handovers, judge
+from cti.domain.compliance.handover import handovers, judge, successor_of
 from cti.domain.compliance.rulebook import checked
 from cti.domain.compliance.schedule import Activity, local_activity
 from cti.domain.ids import AgentId, Instant
@@ -93,3 +93,12 @@ def test_an_outgoing_agent_who_never_came_is_attendances_not_a_handovers() -> No
     assert (
         judge(handovers(shifts()), [session(NIGHT, "18:30", None)], NONE, at("20:00"), ZONE) == []
     )
+
+
+def test_the_note_of_a_shift_goes_to_the_successor_of_the_handover_it_gives_now() -> None:
+    [change] = handovers(shifts())
+    assert successor_of(shifts(), DAY, "desk-1", at("17:30")) == change
+    assert successor_of(shifts(), DAY, "desk-1", at("19:00")) == change  # just after
+    assert successor_of(shifts(), DAY, "desk-1", at("07:00")) is None  # before its shift
+    assert successor_of(shifts(), DAY, "desk-2", at("17:30")) is None
+    assert successor_of(shifts(), NIGHT, "desk-1", at("19:00")) is None  # nobody after

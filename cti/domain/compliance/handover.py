@@ -124,3 +124,18 @@ def _finding(
         detail=f"left {handover.position} at {clock(left)}; the successor {successor} {came}"
         f" (handover at {clock(handover.at)})",
     )
+
+
+def successor_of(
+    activities: Iterable[Activity], agent: AgentId, position: str, now: Instant
+) -> Handover | None:
+    """The handover `agent` gives on `position` now: from its activity there that goes on
+    (or ended while its successor's goes on), the soonest (rule 1)."""
+    mine = [
+        h
+        for h in handovers(activities)
+        if h.position == position
+        and h.outgoing.agent == agent
+        and h.outgoing.start <= now < h.successor.end
+    ]
+    return min(mine, key=lambda h: h.at, default=None)
