@@ -632,3 +632,17 @@ class HandoverNoteView(Answer):
 
 class HandoverNotes(Answer):
     notes: list[HandoverNoteView]
+
+
+class EvaluationView(Answer):
+    id: int
+    call: str
+    agent: str
+    evaluator: str
+    score: float
+    note: str
+    at: float
+
+
+class Evaluations(Answer):
+    evaluations: list[EvaluationView]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
@@ -34,18 +35,27 @@ from cti.api.errors import ApiError, invalid
 from cti.api.identity import Identity
 from cti.api.query import choice, moment, one_of, query_fields, time_range
 from cti.api.route import route
-from cti.api.shapes import AckBody, AuditBody, Empty, NoteBody, RuleParamBody, ScheduleBody
+from cti.api.shapes import (
+    AckBody,
+    AuditBody,
+    Empty,
+    EvaluationBody,
+    NoteBody,
+    RuleParamBody,
+    ScheduleBody,
+)
 from cti.domain.compliance.handover import successor_of
 from cti.domain.compliance.rulebook import RULEBOOK, Override, RuleSpec, Scope
 from cti.domain.compliance.schedule import LONGEST, Activity, Row, ScheduleError, parsed
-from cti.domain.ids import AgentId, Instant
-from cti.domain.records import Rule
+from cti.domain.ids import AgentId, CallId, Instant
+from cti.domain.records import Rule, SegmentKind
 from cti.domain.setting import SettingError
 from cti.domain.today import day_of, start_of
 from cti.schema.plain import plain_object
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
+audit = logging.getLogger("cti.audit")
 
 ADMIN: Final = (Role.ADMIN,)
 SUPERVISING: Final = (Role.ADMIN, Role.SUPERVISOR)
@@ -498,3 +508,58 @@ async def acknowledge_note(request: web.Request, _body: Empty) -> web.Response:
     if note.successor != identity.agent:
         raise ApiError(403, f"only {note.successor}, the successor, acknowledges this note")
     return web.json_response(plain_object(await ctx.compliance.acknowledge_note(note.id)))
+
+
+# QA evaluations (P11) ------------------------------------------------------------------------
+
+
+@route(
+    routes,
+    "POST",
+    "/api/v1/qa/evaluations",
+    body=EvaluationBody,
+    summary="A QA evaluation of an agent's call with a score; it counts toward the agent's"
+    " weekly monitoring quota (P11)",
+    answer=answers.EvaluationView,
+    status=201,
+    roles=SUPERVISING,
+    errors=(404, 422),
+    tag="compliance",
+)
+async def evaluate_call(request: web.Request, body: EvaluationBody) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    detail = await ctx.history.call(CallId(body.call))
+    if detail is None:
+        raise ApiError(404, f"call {body.call[:40]!r} is not stored")
+    talked = {s.agent for s in detail.record.segments if s.kind is SegmentKind.TALK}
+    if AgentId(body.agent) not in talked:
+        raise invalid("agent", f"agent {body.agent} did not talk on call {body.call[:40]}")
+    found = await ctx.compliance.evaluate(
+        CallId(body.call), AgentId(body.agent), identity.by, body.score, body.note
+    )
+    audit.info("qa evaluation by %s of %s on call %s", identity.by, body.agent, body.call)
+    return web.json_response(plain_object(found), status=201)
+
+
+@route(
+    routes,
+    "GET",
+    "/api/v1/qa/evaluations",
+    summary="QA evaluations made in a range, oldest first (agents: their own)",
+    answer=answers.Evaluations,
+    errors=(400, 403, 422),
+    query={"since": moment(), "until": moment(), "agent": "one agent's (agents: their own)"},
+    tag="compliance",
+)
+async def list_evaluations(request: web.Request) -> web.Response:
+    ctx, identity = context_of(request), await identify(context_of(request), request)
+    query_fields(request.query, {"since", "until", "agent"})
+    since, until = time_range(request.query)
+    agent = _own(identity, request.query.get("agent"))
+    now = ctx.now()
+    found = await ctx.compliance.evaluations(
+        since if since is not None else Instant(now - 7 * 86400),
+        until if until is not None else Instant(now + 1),
+        agent,
+    )
+    return web.json_response({"evaluations": [plain_object(e) for e in found]})

@@ -24,7 +24,7 @@ from cti.domain.outbound.contact import Contact, ContactId, ContactStatus
 from cti.domain.records import CallRecord, MonitoringSession
 from cti.storage.campaign_stats import AttemptFigures, SeatCounts
 from cti.storage.campaign_store import Due, StoredCampaign
-from cti.storage.compliance_store import Ack, HandoverNote
+from cti.storage.compliance_store import Ack, Evaluation, HandoverNote
 from cti.storage.page import Page, Position
 from cti.storage.queries import (
     AgentFigures,
@@ -152,6 +152,14 @@ class Compliance(Protocol):
     async def note(self, note_id: int) -> HandoverNote | None: ...
 
     async def acknowledge_note(self, note_id: int) -> HandoverNote: ...
+
+    async def evaluate(
+        self, call: CallId, agent: AgentId, evaluator: str, score: float, note: str
+    ) -> Evaluation: ...
+
+    async def evaluations(
+        self, since: Instant, until: Instant, agent: AgentId | None = None
+    ) -> list[Evaluation]: ...
 
 
 class Campaigns(Protocol):

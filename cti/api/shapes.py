@@ -297,3 +297,11 @@ class NoteBody(BaseModel):
     model_config = _examples({"position": "desk-1", "text": "Caller 4471 expects a callback"})
     position: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", max_length=40)]
     text: Note = Field(description="what the successor should know (P12)")
+
+
+class EvaluationBody(BaseModel):
+    model_config = _examples({"call": "c1", "agent": "1001", "score": 86, "note": "greeting ok"})
+    call: Annotated[str, Kept(Text(length=200, least=1))] = Field(description="a stored call")
+    agent: PlainName = Field(description="an agent who talked on the call")
+    score: float = Field(ge=0, le=100, description="0-100")
+    note: Note = ""

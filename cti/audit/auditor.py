@@ -1,5 +1,6 @@
 """The auditor: judges the rules of the rulebook that are judged over records (issue 16:
-attendance, P4, away from the seat, P5, handovers, P12) live and over any past period,
+attendance, P4, away from the seat, P5, handovers, P12, the monitoring quota, P11) live
+and over any past period,
 and hands the core each new finding once.
 
 Rule 1: live, every `interval` seconds, the duties that started within `lookback` of now
@@ -7,8 +8,10 @@ are judged against the stored login sessions and the logins going on now (the en
 state); a finding appears within one interval of the fact that makes it (a login after
 the grace, the absent threshold passing, a duty's end).
 Rule 2: `audit(since, until)` judges the duties that started in any past period the same
-way: re-evaluating a period gives the same findings, and only those not raised before are
-raised (their key, (rule, agent, at), is neither stored nor raised by this process).
+way, and the weeks that started in it and ended (the monitoring quota, P11, judged live
+once the week is over): re-evaluating a period gives the same findings, and only those
+not raised before are raised (their key, (rule, agent, at), is neither stored nor raised
+by this process).
 Rule 3: a finding is raised through the engine (RaiseFindings), so it is stored, counted
 in cti_findings_total and sent to supervisors like the core's own.
 Rule 4: a round that fails (the store or the engine did not answer) is logged and the
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import tzinfo
 from typing import Final
 
@@ -30,6 +34,7 @@ from cti.domain.compliance.audit import Audit
 from cti.domain.compliance.rulebook import RULEBOOK, Source
 from cti.domain.compliance.schedule import LONGEST, duties
 from cti.domain.ids import AgentId, Instant
+from cti.domain.monitoring_quota import quotas, shortfalls, week_of
 from cti.domain.records import AgentState, Finding, Rule
 from cti.domain.state import AcdState
 from cti.domain.today import day_of
@@ -71,6 +76,7 @@ class Auditor:
         self._target, self._grace = target, grace
         self._raised: set[Key] = set()
         self.adherence_today: dict[AgentId, Adherence] = {}
+        self._quota_judged: Instant | None = None
         self.rounds = 0
         self.failed_rounds = 0
 
@@ -80,6 +86,7 @@ class Auditor:
                 now = self._now()
                 await self.audit(Instant(now - LOOKBACK), Instant(now + 1))
                 await self._today()
+                await self._last_week()
                 self.rounds += 1
             except (OSError, TimeoutError, EngineBusy) as exc:
                 self.failed_rounds += 1
@@ -87,7 +94,13 @@ class Auditor:
             await asyncio.sleep(self._interval)
 
     async def audit(self, since: Instant, until: Instant) -> Audit:
-        """Rule 2: the duties that started in [since, until), judged as of now."""
+        """Rule 2: the duties and the ended weeks (P11) that started in [since, until),
+        judged as of now."""
+        found = await self._duties(since, until)
+        weekly = await self.quota_weeks(since, until)
+        return replace(found, found=found.found + weekly, raised=found.raised + weekly)
+
+    async def _duties(self, since: Instant, until: Instant) -> Audit:
         now = self._now()
         planned = await self._compliance.schedule(Instant(since - REACH), Instant(until + REACH))
         judged = [d for d in duties(planned) if since <= d.start < until]
@@ -112,6 +125,45 @@ class Auditor:
             await self._execute(RaiseFindings(at=now, findings=tuple(new)))
             self._raised.update(map(_key, new))
         return Audit(duties=len(judged), found=len(found), raised=len(new))
+
+    async def quota_weeks(self, since: Instant, until: Instant) -> int:
+        """P11 (monitoring_quota.py rule 5): the weeks that started in [since, until) and
+        have ended, judged; returns how many findings were new."""
+        now, raised = self._now(), 0
+        start, end = week_of(since, self._zone)
+        if start < since:  # the week holding `since` started before it: the next one
+            start, end = week_of(end, self._zone)
+        while start < until and end <= now:
+            raised += await self._quota_week(start, end)
+            start, end = week_of(end, self._zone)
+        return raised
+
+    async def _quota_week(self, start: Instant, end: Instant) -> int:
+        worked = {s.agent for s in await self._history.sessions_overlapping(start, end)}
+        worked |= {a.id for a in self._state().agents.values() if a.logged_in_at < end}
+        monitored = await self._history.monitored(start, end)
+        evaluated = [(e.agent, e.call) for e in await self._compliance.evaluations(start, end)]
+        settings = await self._compliance.rule_settings()
+        found = quotas(monitored, self._state().config.agents, evaluated=evaluated)
+        short = shortfalls(
+            found, worked, start, lambda a: settings.value(Rule.MONITORING_QUOTA, "calls", a)
+        )
+        known = await self._history.finding_keys(
+            (Rule.MONITORING_QUOTA,), start, Instant(start + 1)
+        )
+        new = [f for f in short if _key(f) not in known and _key(f) not in self._raised]
+        if new:
+            await self._execute(RaiseFindings(at=self._now(), findings=tuple(new)))
+            self._raised.update(map(_key, new))
+        return len(new)
+
+    async def _last_week(self) -> None:
+        """The week before this one, judged once it ended (once per process and week)."""
+        this_week, _ = week_of(self._now(), self._zone)
+        last_week, _ = week_of(Instant(this_week - 1), self._zone)
+        if self._quota_judged != last_week:
+            await self.quota_weeks(last_week, this_week)
+            self._quota_judged = last_week
 
     async def adherence(self, since: Instant, until: Instant) -> list[Adherence]:
         """P14: every scheduled agent's adherence in [since, until) so far (adherence.py)."""

@@ -222,6 +222,7 @@ class Rule(StrEnum):
     AWAY = "P5.away"  # not ready or logged out too long while scheduled on queue
     URGENT_WAIT = "P10.urgent_wait"  # an urgent caller waited past the queue's urgent_wait
     LEFT_BEFORE_SUCCESSOR = "P12.left_before_successor"  # a handover's seat left empty
+    MONITORING_QUOTA = "P11.monitoring_quota"  # fewer than 2 calls monitored in a week
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

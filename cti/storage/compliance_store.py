@@ -13,6 +13,7 @@ stays as recorded. Acknowledging one that does not exist is ConfigNotFound, one 
 acknowledged ConfigConflict.
 Rule 4 (handover notes, P12): the outgoing agent of a handover writes a note for its
 successor there; the successor acknowledges it once (the same errors as rule 3).
+Rule 5 (QA, P11): an evaluation scores one agent on one call; several may be made.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cti.domain.compliance.rulebook import Override, RuleSettings, Scope, check_override, checked
 from cti.domain.compliance.schedule import LONGEST, Activity, ScheduleError, check
-from cti.domain.ids import AgentId, Instant
+from cti.domain.ids import AgentId, CallId, Instant
 from cti.domain.records import Rule
 from cti.storage.client import StoreClient
 from cti.storage.errors import ConfigConflict, ConfigNotFound
@@ -34,6 +35,7 @@ from cti.storage.models import (
     FindingAckRow,
     FindingRow,
     HandoverNoteRow,
+    QaEvaluationRow,
     RuleOverrideRow,
     ScheduleActivityRow,
 )
@@ -43,6 +45,7 @@ ACTIVITIES = ScheduleActivityRow.__table__
 OVERRIDES = RuleOverrideRow.__table__
 ACKS = FindingAckRow.__table__
 NOTES = HandoverNoteRow.__table__
+EVALS = QaEvaluationRow.__table__
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +61,17 @@ class HandoverNote:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Evaluation:
+    id: int
+    call: CallId
+    agent: AgentId
+    evaluator: str
+    score: float
+    note: str
+    at: Instant
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Ack:
     finding: int
     by: str
@@ -66,6 +80,42 @@ class Ack:
 
 
 class ComplianceStore(StoreClient):
+    async def evaluate(
+        self, call: CallId, agent: AgentId, evaluator: str, score: float, note: str
+    ) -> Evaluation:
+        """Rule 5: a QA evaluation of `agent` on `call`."""
+        stamp = self._now()
+        row = {"call_id": call, "agent_id": agent, "evaluator": evaluator, "score": score,
+               "note": note, "evaluated_at": stamp}  # fmt: skip
+        async with self._writing() as connection:
+            found = await connection.execute(insert(QaEvaluationRow).returning(EVALS.c.id), row)
+            ident = int(found.scalar_one())
+        return Evaluation(id=ident, call=call, agent=agent, evaluator=evaluator, score=score,
+                          note=note, at=Instant(stamp.timestamp()))  # fmt: skip
+
+    async def evaluations(
+        self, since: Instant, until: Instant, agent: AgentId | None = None
+    ) -> list[Evaluation]:
+        """Evaluations made in [since, until), of `agent` if given, oldest first."""
+        where = [EVALS.c.evaluated_at >= utc(since), EVALS.c.evaluated_at < utc(until)]
+        if agent is not None:
+            where.append(EVALS.c.agent_id == agent)
+        query = select(EVALS).where(*where).order_by(EVALS.c.evaluated_at, EVALS.c.id)
+        async with self._reading() as connection:
+            found = (await connection.execute(query)).mappings().all()
+        return [
+            Evaluation(
+                id=value(r, "id", int),
+                call=CallId(value(r, "call_id", str)),
+                agent=AgentId(value(r, "agent_id", str)),
+                evaluator=value(r, "evaluator", str),
+                score=value(r, "score", float),
+                note=value(r, "note", str),
+                at=instant(r, "evaluated_at"),
+            )
+            for r in found
+        ]
+
     async def write_note(
         self, position: str, author: AgentId, successor: AgentId, handover_at: Instant, text: str
     ) -> HandoverNote:

@@ -300,6 +300,21 @@ class HandoverNoteRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class QaEvaluationRow(Base):
+    """A QA evaluation of an agent's call, with a score (issue 16, P11). Key: id."""
+
+    __tablename__ = "qa_evaluations"
+    __table_args__ = (Index(None, "agent_id", "evaluated_at"), Index(None, "evaluated_at"))
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String)
+    agent_id: Mapped[str] = mapped_column(String)
+    evaluator: Mapped[str] = mapped_column(String)
+    score: Mapped[float] = mapped_column(Double)
+    note: Mapped[str] = mapped_column(String)
+    evaluated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class RuleOverrideRow(Base):
     """A compliance rule's parameter set for the centre, a team or an agent (issue 16).
     Key: (rule, param, scope, target)."""

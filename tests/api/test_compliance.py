@@ -5,13 +5,15 @@ re-evaluation."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cti.domain.ids import Instant
-from cti.domain.records import Rule
-from tests.api.harness import Api, running_api
+from cti.domain.ids import AgentId, DeviceId, Instant
+from cti.domain.monitoring_quota import week_of
+from cti.domain.records import LoginEnd, LoginSession, Rule
+from tests.api.harness import Api, past_call, running_api
 from tests.waiting import eventually
 
 DAY = "2026-12-07"
@@ -292,3 +294,55 @@ async def test_a_handover_note_goes_to_the_successor_who_alone_acknowledges_it(
     assert (await api.call("POST", "/api/v1/handover-notes/999/acknowledgement", night))[0] == 404
     _, everyone = await api.call("GET", "/api/v1/handover-notes", api.supervisor)
     assert [n["acknowledged_at"] for n in everyone["notes"]] == [acked["acknowledged_at"]]
+
+
+async def test_qa_evaluations_count_toward_the_weekly_monitoring_quota(tmp_path: Path) -> None:
+    """P11: a QA evaluation counts as a monitored call; once the week is over, an agent who
+    worked it with fewer than two is a finding at the week's start, once, found by the
+    auditor (the clock is moved to the next week)."""
+    now = time.time()
+    this_week, next_week = week_of(Instant(now), UTC)
+    early = max(this_week + 1, now - 90)
+    worked = [
+        LoginSession(agent=AgentId(a), device=DeviceId(f"PJSIP/{a}"), address="10.0.0.1",
+                     start=Instant(early), end=Instant(early + 30), ended=LoginEnd.LOGGED_OUT,
+                     by=f"agent:{a}")
+        for a in ("1001", "1002")
+    ]  # fmt: skip
+    calls = [
+        past_call("c1", "+15550001", "1001", early),
+        past_call("c2", "+15550002", "1001", early),
+    ]
+    async with running_api(tmp_path, stored=[*worked, *calls], audit_interval=0.2) as api:
+        url = "/api/v1/qa/evaluations"
+        body = {"call": "c1", "agent": "1001", "score": 86, "note": "greeting ok"}
+        status, made = await api.call("POST", url, api.supervisor, body)
+        assert (status, made["evaluator"], made["score"]) == (201, "supervisor:sue", 86), made
+        status, answer = await api.call("POST", url, api.supervisor, {**body, "agent": "1002"})
+        assert (status, answer["field"]) == (422, "agent")
+        assert (await api.call("POST", url, api.supervisor, {**body, "call": "c9"}))[0] == 404
+        agent = await api.log_in("1001")
+        assert (await api.call("POST", url, agent, body))[0] == 403
+        _, mine = await api.call("GET", url, agent)
+        assert [e["call"] for e in mine["evaluations"]] == ["c1"]
+        assert (await api.call("POST", url, api.supervisor, {**body, "call": "c2"}))[0] == 201
+        api.clock.advance(next_week - now + 60)  # the week is over
+
+        async def quota() -> list[dict[str, Any]]:
+            _, found = await api.call(
+                "GET", "/api/v1/findings?rule=P11.monitoring_quota", api.supervisor
+            )
+            return list(found["findings"])
+
+        [short] = await eventually(quota, within=10, what="1002's quota finding")
+        assert (short["agent"], short["at"], short["measured"], short["limit"]) == (
+            "1002",
+            this_week,
+            0,
+            2,
+        )
+        period = {"since": this_week, "until": next_week}
+        status, again = await api.call(
+            "POST", "/api/v1/compliance/evaluate", api.supervisor, period
+        )
+        assert (status, again["raised"]) == (200, 0) and len(await quota()) == 1

@@ -187,6 +187,7 @@ async def test_a_database_at_revision_0002_gains_the_presence_table_and_keeps_it
         "rule_overrides",
         "finding_acks",
         "handover_notes",
+        "qa_evaluations",
     }
     assert await database.queries().presence() == []
     assert (await database.queries().findings()).items == [make_finding(1)]

@@ -245,4 +245,5 @@ def test_the_readme_lists_every_rule_with_its_policy_and_defaults() -> None:
         line = next((x for x in section.splitlines() if x.startswith(f"| `{rule.value}` |")), "")
         assert f"| {spec.requirement} |" in line, rule
         for param in spec.params:
-            assert f"`{param.name}` = {param.default:g} s" in line, (rule, param.name)
+            shown = f"`{param.name}` = {param.default:g} {param.bounds.unit}"
+            assert shown in line, (rule, param.name)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from cti.domain.ids import AgentId, CallId, DeviceId, Instant
-from cti.domain.monitoring_quota import quotas, week_of
-from cti.domain.records import MonitoringSession, SpyMode
+from cti.domain.monitoring_quota import quotas, shortfalls, week_of
+from cti.domain.records import MonitoringSession, Rule, SpyMode
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -68,3 +68,24 @@ def test_modes_and_switches_on_one_call_count_once_every_stretch_counts_in_sessi
 def test_an_agent_no_longer_configured_still_shows_when_it_was_monitored() -> None:
     [quota] = quotas([_session("9", "c9", 0, 1, SpyMode.LISTEN)], [], target=1)
     assert (quota.agent, quota.calls, quota.met) == ("9", 1, True)
+
+
+def test_evaluations_count_as_monitored_calls_and_a_worked_week_short_of_it_is_a_finding() -> None:
+    """Rule 5 (issue 16): one listen and one QA evaluation of another call make 2."""
+    start, _ = week_of(_at("2026-12-09T10:00:00"), PARIS)
+    listened = [_session("1001", "c1", start + 3600, 60, SpyMode.LISTEN)]
+    evaluated = [(AgentId("1001"), CallId("c2")), (AgentId("1002"), CallId("c3"))]
+    found = quotas(
+        listened, [AgentId("1001"), AgentId("1002"), AgentId("1003")], evaluated=evaluated
+    )
+    assert [(q.agent, q.calls, q.met) for q in found] == [
+        ("1001", 2, True),
+        ("1002", 1, False),
+        ("1003", 0, False),
+    ]
+    short = shortfalls(found, [AgentId("1001"), AgentId("1002")], start, lambda agent: 2.0)
+    assert [(f.rule, f.agent, f.at, f.measured, f.limit) for f in short] == [
+        (Rule.MONITORING_QUOTA, "1002", start, 1.0, 2.0)  # 1003 did not work that week
+    ]
+    assert short[0].detail == "1 of 2 calls monitored or evaluated that week"
+    assert shortfalls(found, [AgentId("1001")], start, lambda agent: 3.0)[0].measured == 2.0

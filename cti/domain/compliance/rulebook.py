@@ -203,6 +203,23 @@ RULEBOOK: Final[Mapping[Rule, RuleSpec]] = MappingProxyType(
                 params=(_seconds("limit", "seconds away in one stretch that are allowed", 600),),
             ),
             RuleSpec(
+                rule=R.MONITORING_QUOTA,
+                title="Monitoring quota missed",
+                checks="an agent who worked a week had fewer of its calls listened to,"
+                " whispered, barged on or QA-evaluated than the quota (P11: 2 a week)",
+                evidence="measured: distinct calls monitored or evaluated; limit: the quota",
+                source=Source.RECORDS,
+                params=(
+                    Param(
+                        name="calls",
+                        doc="calls per agent and week",
+                        default=2,
+                        bounds=Bounds(ge=0, le=100, unit="calls"),
+                        scopes=frozenset({Scope.CENTRE, Scope.TEAM, Scope.AGENT}),
+                    ),
+                ),
+            ),
+            RuleSpec(
                 rule=R.LEFT_BEFORE_SUCCESSOR,
                 title="Left before the successor",
                 checks="the outgoing agent of a scheduled handover on a position logged out"

@@ -1,5 +1,6 @@
 """Handover notes (issue 16, P12): written by the outgoing agent of a handover for its
-successor on a position, acknowledged by the successor.
+successor on a position, acknowledged by the successor; and QA evaluations of agents'
+calls with a score (P11).
 
 Revision ID: 0014
 Revises: 0013
@@ -32,8 +33,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_handover_notes"),
     )
     op.create_index("ix_handover_notes_written_at", "handover_notes", ["written_at"])
+    op.create_table(
+        "qa_evaluations",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("call_id", sa.String(), nullable=False),
+        sa.Column("agent_id", sa.String(), nullable=False),
+        sa.Column("evaluator", sa.String(), nullable=False),
+        sa.Column("score", sa.Double(), nullable=False),
+        sa.Column("note", sa.String(), nullable=False),
+        sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_qa_evaluations"),
+    )
+    op.create_index(
+        "ix_qa_evaluations_agent_id_evaluated_at", "qa_evaluations", ["agent_id", "evaluated_at"]
+    )
+    op.create_index("ix_qa_evaluations_evaluated_at", "qa_evaluations", ["evaluated_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_qa_evaluations_evaluated_at", "qa_evaluations")
+    op.drop_index("ix_qa_evaluations_agent_id_evaluated_at", "qa_evaluations")
+    op.drop_table("qa_evaluations")
     op.drop_index("ix_handover_notes_written_at", "handover_notes")
     op.drop_table("handover_notes")
