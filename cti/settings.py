@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cti.devices import parse_devices
+from cti.domain.compliance.qa_sample import Rates
 from cti.softphone import check_secret
 
 ENV_PREFIX: Final = "CTI_"
@@ -100,6 +101,15 @@ class ComplianceSettings:
     interval: float = 15.0
     adherence_target: float = 0.995  # P14
     adherence_grace: float = 60.0  # seconds forgiven after each scheduled change
+    qa_rate: int = 2  # P11: calls sampled for QA per agent and week
+    qa_rate_new: int = 4  # ... for an agent whose first login is within qa_new_days
+    qa_new_days: float = 30.0
+    qa_rate_low: int = 4  # ... for an agent whose mean score is below qa_low_score
+    qa_low_score: float = 80.0
+
+    def rates(self) -> Rates:
+        return Rates(base=self.qa_rate, new=self.qa_rate_new, new_days=self.qa_new_days,
+                     low=self.qa_rate_low, low_score=self.qa_low_score)  # fmt: skip
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.interval <= 3600:
@@ -108,6 +118,11 @@ class ComplianceSettings:
             raise SettingsError(
                 f"compliance.adherence_target: {self.adherence_target} is not in (0, 1]"
             )
+        for name in ("qa_rate", "qa_rate_new", "qa_rate_low"):
+            if not 0 <= getattr(self, name) <= 100:
+                raise SettingsError(f"compliance.{name}: {getattr(self, name)} is not 0-100")
+        if not 0 <= self.qa_new_days <= 3650 or not 0 <= self.qa_low_score <= 100:
+            raise SettingsError("compliance.qa_new_days is 0-3650 days, qa_low_score 0-100")
         if not 0 <= self.adherence_grace <= 3600:
             raise SettingsError(
                 f"compliance.adherence_grace: {self.adherence_grace} is not 0-3600 s"

@@ -197,6 +197,7 @@ async def assemble(
         compliance=compliance,
         audit=auditor.audit,
         adherence=auditor.adherence,
+        qa_rates=(compliance_settings or ComplianceSettings()).rates(),
         signin=SignInGuard(metrics.signin),
         session_seconds=session_seconds,
         zone=zone or ZoneInfo("UTC"),

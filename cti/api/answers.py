@@ -646,3 +646,16 @@ class EvaluationView(Answer):
 
 class Evaluations(Answer):
     evaluations: list[EvaluationView]
+
+
+class SampleView(Answer):
+    agent: str
+    rate: int = Field(description="calls sampled this week")
+    why: Literal["base", "new agent", "low score"]
+    calls: list[str]
+    evaluated: list[str] = Field(description="of those, the calls already evaluated")
+
+
+class QaSample(Answer):
+    week: dict[str, float] = Field(description="{start, end}")
+    agents: list[SampleView]

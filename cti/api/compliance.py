@@ -45,9 +45,11 @@ from cti.api.shapes import (
     ScheduleBody,
 )
 from cti.domain.compliance.handover import successor_of
+from cti.domain.compliance.qa_sample import DAY, sample
 from cti.domain.compliance.rulebook import RULEBOOK, Override, RuleSpec, Scope
 from cti.domain.compliance.schedule import LONGEST, Activity, Row, ScheduleError, parsed
 from cti.domain.ids import AgentId, CallId, Instant
+from cti.domain.monitoring_quota import week_of
 from cti.domain.records import Rule, SegmentKind
 from cti.domain.setting import SettingError
 from cti.domain.today import day_of, start_of
@@ -563,3 +565,47 @@ async def list_evaluations(request: web.Request) -> web.Response:
         agent,
     )
     return web.json_response({"evaluations": [plain_object(e) for e in found]})
+
+
+@route(
+    routes,
+    "GET",
+    "/api/v1/qa/sample",
+    summary="The week's QA sample per agent: calls to evaluate, more for new or low-scoring"
+    " agents (P11)",
+    answer=answers.QaSample,
+    roles=SUPERVISING,
+    errors=(400, 422),
+    query={"week": "a local date in the week, YYYY-MM-DD (default: this week)"},
+    tag="compliance",
+)
+async def qa_sample(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    query_fields(request.query, {"week"})
+    given = request.query.get("week")
+    at = ctx.now()
+    if given:
+        try:
+            at = start_of(date.fromisoformat(given), ctx.zone)
+        except ValueError:
+            raise invalid("week", f"{given[:40]!r} is not a date (YYYY-MM-DD)") from None
+    start, end = week_of(at, ctx.zone)
+    rates = ctx.qa_rates
+    talked = await ctx.history.talked_calls(start, end)
+    before = Instant(start - rates.score_days * DAY)
+    scores: dict[AgentId, list[float]] = {}
+    for e in await ctx.compliance.evaluations(before, start):
+        scores.setdefault(e.agent, []).append(e.score)
+    done = {(e.agent, e.call) for e in await ctx.compliance.evaluations(start, end)}
+    found = sample(talked, start, rates, await ctx.history.first_logins(), scores)
+    agents = [
+        {
+            "agent": s.agent,
+            "rate": s.rate,
+            "why": s.why,
+            "calls": list(s.calls),
+            "evaluated": [c for c in s.calls if (s.agent, c) in done],
+        }
+        for s in found
+    ]
+    return web.json_response({"week": {"start": start, "end": end}, "agents": agents})

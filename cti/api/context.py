@@ -24,6 +24,7 @@ from cti.api.upload_slot import UploadSlot
 from cti.domain.commands import Command
 from cti.domain.compliance.adherence import Adherence
 from cti.domain.compliance.audit import Audit
+from cti.domain.compliance.qa_sample import Rates
 from cti.domain.effects import Rejected
 from cti.domain.ids import AgentId, DeviceId, Instant
 from cti.domain.outbound.campaign import CampaignConfig
@@ -95,6 +96,7 @@ class ApiContext:
     zone: tzinfo = UTC  # the centre's time zone: its days and weeks (settings centre.timezone)
     softphones: SoftphoneSettings = field(default_factory=SoftphoneSettings)  # issue 15
     softphone_claims: Claims = field(default_factory=Claims)
+    qa_rates: Rates = field(default_factory=Rates)  # the weekly QA sample (P11)
 
     async def execute(self, command: Command) -> Decision:
         """The engine's decision on the command; ApiError when it was rejected."""

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypedDict, Unpack
 
-from sqlalchemy import ColumnElement, RowMapping, select
+from sqlalchemy import ColumnElement, RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
@@ -266,6 +266,29 @@ class HistoryQueries(StoreClient):
         query = INTERVALS.select().where(*where).order_by(INTERVALS.c.started_at, INTERVALS.c.id)
         async with self._reading() as connection:
             return list(map(rows.interval_from, (await connection.execute(query)).mappings()))
+
+    async def talked_calls(self, since: Instant, until: Instant) -> dict[AgentId, list[CallId]]:
+        """The calls each agent talked on with talk starting in [since, until) (QA, P11)."""
+        where = [
+            SEGMENTS.c.kind == SegmentKind.TALK.value,
+            SEGMENTS.c.agent_id.is_not(None),
+            *_in_range(SEGMENTS.c.started_at, since, until),
+        ]
+        query = select(SEGMENTS.c.agent_id, SEGMENTS.c.call_id).where(*where).distinct()
+        found: dict[AgentId, list[CallId]] = {}
+        async with self._reading() as connection:
+            for row in (await connection.execute(query)).mappings():
+                agent = AgentId(rows.value(row, "agent_id", str))
+                found.setdefault(agent, []).append(CallId(rows.value(row, "call_id", str)))
+        return found
+
+    async def first_logins(self) -> dict[AgentId, Instant]:
+        """Each agent's first stored login (a new agent is sampled more often, P11)."""
+        query = select(SESSIONS.c.agent_id, func.min(SESSIONS.c.started_at).label("first"))
+        query = query.group_by(SESSIONS.c.agent_id)
+        async with self._reading() as connection:
+            found = (await connection.execute(query)).mappings().all()
+        return {AgentId(rows.value(r, "agent_id", str)): rows.instant(r, "first") for r in found}
 
     async def finding_keys(
         self, rules: Sequence[Rule], since: Instant, until: Instant

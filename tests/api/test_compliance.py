@@ -346,3 +346,45 @@ async def test_qa_evaluations_count_toward_the_weekly_monitoring_quota(tmp_path:
             "POST", "/api/v1/compliance/evaluate", api.supervisor, period
         )
         assert (status, again["raised"]) == (200, 0) and len(await quota()) == 1
+
+
+async def test_the_weekly_qa_sample_takes_more_calls_of_new_agents(tmp_path: Path) -> None:
+    now = time.time()
+    this_week, _ = week_of(Instant(now), UTC)
+    early = max(this_week + 1, now - 600)
+
+    def login(agent: str, at: float) -> LoginSession:
+        return LoginSession(agent=AgentId(agent), device=DeviceId(f"PJSIP/{agent}"),
+                            address="10.0.0.1", start=Instant(at), end=Instant(at + 60),
+                            ended=LoginEnd.LOGGED_OUT, by=f"agent:{agent}")  # fmt: skip
+
+    stored = [
+        login("1001", now - 400 * 86400),  # an old hand
+        login("1002", now - 5 * 86400),  # new this month
+        *[past_call(f"a{i}", f"+1555000{i}", "1001", early + i) for i in range(6)],
+        *[past_call(f"b{i}", f"+1555100{i}", "1002", early + i) for i in range(6)],
+    ]
+    async with running_api(tmp_path, stored=stored) as api:
+        status, answer = await api.call("GET", "/api/v1/qa/sample", api.supervisor)
+        assert status == 200, answer
+        by_agent = {a["agent"]: a for a in answer["agents"]}
+        assert (
+            by_agent["1001"]["rate"],
+            by_agent["1001"]["why"],
+            len(by_agent["1001"]["calls"]),
+        ) == (2, "base", 2)
+        assert (
+            by_agent["1002"]["rate"],
+            by_agent["1002"]["why"],
+            len(by_agent["1002"]["calls"]),
+        ) == (4, "new agent", 4)
+        picked = by_agent["1001"]["calls"][0]
+        body = {"call": picked, "agent": "1001", "score": 90}
+        assert (await api.call("POST", "/api/v1/qa/evaluations", api.supervisor, body))[0] == 201
+        _, again = await api.call("GET", "/api/v1/qa/sample", api.supervisor)
+        assert {a["agent"]: a for a in again["agents"]}["1001"]["evaluated"] == [picked]
+        assert [a["calls"] for a in again["agents"]] == [
+            a["calls"] for a in answer["agents"]
+        ]  # stable
+        agent = await api.log_in("1001")
+        assert (await api.call("GET", "/api/v1/qa/sample", agent))[0] == 403
