@@ -15,7 +15,8 @@ the approval. A refused request leaves the reason's own limit.
 Rule 4: the overrun finding (P5.not_ready_overrun, cti/domain/timers.py) takes the approved
 seconds as its limit and names who approved; without approval the reason's limit stands,
 so an overrun without approval is a finding.
-Rule 5: every change is a BreakChanged (the wallboard lists requests and approvals).
+Rule 5: every change is a BreakChanged (the wallboard lists requests and approvals), the
+start of an approved break's spell included.
 """
 
 from __future__ import annotations

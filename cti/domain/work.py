@@ -223,6 +223,7 @@ class Work:
             request = replace(request, used=True)
             self.breaks[agent.id] = request
             self.set_timer(TimerKind.BREAK, agent.id, None)
+            self.emit(BreakChanged(request=request, at=self.at, by="the break started"))
         return request
 
     def end_break(self, request: BreakRequest, why: str) -> None:

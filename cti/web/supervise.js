@@ -4,7 +4,8 @@
 // the session cookie with the X-CTI-CSRF header; the server records who did it. Nothing
 // here changes what the page shows: the live feed brings the outcome, as for any change.
 // A viewer (a wall display, P22) gets none of it: no panel, no notice form, no controls;
-// the server refuses a viewer's actions anyway.
+// the server refuses a viewer's actions anyway. Agents' requests for a longer break (P5)
+// are listed with Approve and Refuse while pending, then as approved until they end.
 import { act, say } from "/static/api.js";
 
 const MODES = { listen: "Listen", whisper: "Whisper", barge: "Barge" };
@@ -14,6 +15,7 @@ const SPY_STATE = { calling: "your phone is ringing", spying: "" };
 const desk = {
   selected: null, reasons: [], me: null, mine: null, board: null, redraw: null,
   notices: new Map(), // by queue (P20), from the live feed
+  breaks: new Map(), // by agent (P5): requests pending or approved, from the live feed
 };
 
 function $(id) { return document.getElementById(id); }
@@ -109,6 +111,11 @@ export function take(message) {
   if (message.type === "snapshot") {
     desk.mine = (message.monitoring || []).find((m) => m.supervisor === desk.me.name) || null;
     desk.notices = new Map((message.notices || []).map((n) => [n.queue, n]));
+    desk.breaks = new Map((message.breaks || []).map((b) => [b.agent, b]));
+  } else if (message.type === "break") {
+    const request = message.request;
+    if (request.phase === "pending" || request.phase === "approved") desk.breaks.set(request.agent, request);
+    else desk.breaks.delete(request.agent);
   } else if (message.type === "notice") {
     if (message.notice) desk.notices.set(message.queue, message.notice);
     else desk.notices.delete(message.queue);
@@ -136,6 +143,42 @@ export function draw(now, clock, stateText) {
   drawPanel(stateText);
   drawSpy(now, clock);
   drawNotices(now, clock);
+  drawBreaks(now, clock);
+}
+
+async function decide(agent, action) {
+  const path = `/api/v1/agents/${encodeURIComponent(agent)}/break-request/${action}`;
+  const { ok, text } = await act("POST", path, {});
+  say("break-outcome", ok ? `${agent}'s break ${action === "approve" ? "approved" : "refused"}` : text, ok);
+}
+
+function drawBreaks(now, clock) {
+  const list = $("breaks");
+  list.replaceChildren();
+  for (const b of [...desk.breaks.values()].sort((x, y) => x.asked_at - y.asked_at)) {
+    const item = document.createElement("li");
+    item.className = `break ${b.phase}`;
+    item.dataset.agent = b.agent;
+    const what = document.createElement("span");
+    const asked = `${b.agent} asks for ${b.reason} of ${clock(b.seconds)}`;
+    what.textContent = b.phase === "pending"
+      ? `${asked} · asked ${clock(now - b.asked_at)} ago`
+      : `${b.agent}: ${b.reason} of ${clock(b.seconds)} approved by ${b.decided_by.replace(/^[a-z]+:/, "")}` +
+        (b.used ? " · on it" : " · not started");
+    item.append(what);
+    if (b.phase === "pending" && !viewing()) {
+      for (const [action, label] of [["approve", "Approve"], ["refuse", "Refuse"]]) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = label;
+        button.setAttribute("aria-label", `${label} ${b.agent}'s break of ${clock(b.seconds)}`);
+        button.addEventListener("click", () => decide(b.agent, action));
+        item.append(" ", button);
+      }
+    }
+    list.append(item);
+  }
+  $("no-breaks").hidden = desk.breaks.size > 0;
 }
 
 function drawNotices(now, clock) {

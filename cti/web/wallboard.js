@@ -205,7 +205,7 @@ function tick() {
 
 function take(message) {
   if (typeof message.at === "number") board.offset = message.at - Date.now() / 1000;
-  if (message.type === "monitoring" || message.type === "notice") {
+  if (message.type === "monitoring" || message.type === "notice" || message.type === "break") {
     supervise.take(message);
     return;
   }

@@ -55,7 +55,13 @@ def test_an_approved_longer_break_is_the_limit_of_the_spell_it_starts() -> None:
     assert overruns(acd) == [(1800.0, 1800.0, "break, approved by supervisor:sue")]
     acd.feed(SetReady(at=acd.now, agent=A1))
     assert A1 not in acd.state.breaks
-    assert phases(acd) == [BreakPhase.PENDING, BreakPhase.APPROVED, BreakPhase.ENDED]
+    assert phases(acd) == [
+        BreakPhase.PENDING,
+        BreakPhase.APPROVED,
+        BreakPhase.APPROVED,
+        BreakPhase.ENDED,
+    ]
+    assert [c.by for c in acd.of(BreakChanged)][2] == "the break started"
     spells = [e.interval for e in acd.of(StateIntervalEnded) if e.interval.reason == "break"]
     assert [s.approved_by for s in spells] == ["supervisor:sue"]  # the record says so
 

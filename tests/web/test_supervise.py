@@ -123,3 +123,28 @@ async def test_listen_switch_to_whisper_and_end_from_the_page(page: Page, driven
     driven.hung_up(spy.channel)
     await expect(spy_bar).to_be_hidden()
     await expect(page.locator("#spy-outcome")).to_have_text("Monitoring ended")
+
+
+async def test_a_break_request_is_approved_from_the_wallboard(page: Page, driven: Api) -> None:
+    """Issue 16 (P5): the agent asks for 30 minutes of lunch (its limit is 15); the
+    wallboard lists the request at once; the supervisor approves it from there."""
+    token = await driven.log_in("1001")
+    await _open(page, driven)
+    await expect(page.locator("#no-breaks")).to_be_visible()
+    body = {"reason": "lunch", "seconds": 1800}
+    assert (await driven.call("POST", "/api/v1/agents/1001/break-request", token, body))[0] == 201
+    request = page.locator('#breaks li[data-agent="1001"]')
+    await expect(request).to_contain_text("1001 asks for lunch of 30:00")
+    await page.screenshot(path=str(SHOTS / "wallboard-break-request-1280.png"), full_page=True)
+
+    await page.get_by_role("button", name="Approve 1001's break of 30:00").click()
+    await expect(request).to_contain_text("approved by ann")
+    await expect(page.locator("#break-outcome")).to_have_text("1001's break approved")
+    _, listed = await driven.call("GET", "/api/v1/breaks", driven.supervisor)
+    assert [(b["agent"], b["phase"], b["decided_by"]) for b in listed["breaks"]] == [
+        ("1001", "approved", "supervisor:ann")
+    ]
+    await driven.call("POST", "/api/v1/agents/1001/not-ready", token, {"reason": "lunch"})
+    await expect(request).to_contain_text("on it")
+    await driven.call("POST", "/api/v1/agents/1001/ready", token)
+    await expect(page.locator("#no-breaks")).to_be_visible()  # it ended with the spell
