@@ -115,10 +115,10 @@ class Auditor:
         sessions = [attendance.Session(agent=s.agent, start=s.start, end=s.end) for s in stored]
         sessions += self._live_sessions()
         spells = await self._spells(first, last)
-        settings = await self._compliance.rule_settings()
-        found = attendance.judge(judged, sessions, settings, now, self._zone)
-        found += away.judge(mine, sessions, spells, settings, now, self._zone)
-        found += handover.judge(changes, sessions, settings, now, self._zone)
+        settings, teams = await self._compliance.rule_settings(), self._teams()
+        found = attendance.judge(judged, sessions, settings, now, self._zone, teams)
+        found += away.judge(mine, sessions, spells, settings, now, self._zone, teams)
+        found += handover.judge(changes, sessions, settings, now, self._zone, teams)
         known = await self._history.finding_keys(JUDGED, first, last)
         new = [f for f in found if _key(f) not in known and _key(f) not in self._raised]
         if new:
@@ -145,8 +145,12 @@ class Auditor:
         evaluated = [(e.agent, e.call) for e in await self._compliance.evaluations(start, end)]
         settings = await self._compliance.rule_settings()
         found = quotas(monitored, self._state().config.agents, evaluated=evaluated)
+        teams = self._teams()
         short = shortfalls(
-            found, worked, start, lambda a: settings.value(Rule.MONITORING_QUOTA, "calls", a)
+            found,
+            worked,
+            start,
+            lambda a: settings.value(Rule.MONITORING_QUOTA, "calls", a, teams.get(a, "")),
         )
         known = await self._history.finding_keys(
             (Rule.MONITORING_QUOTA,), start, Instant(start + 1)
@@ -211,6 +215,11 @@ class Auditor:
                     )
                 )
         return spells
+
+    def _teams(self) -> dict[AgentId, str]:
+        """Each configured agent's team, for parameters set per team (rulebook rule 3)."""
+        agents = self._state().config.agents.values()
+        return {a.id: a.team for a in agents if a.team}
 
     def _live_sessions(self) -> list[attendance.Session]:
         state = self._state()

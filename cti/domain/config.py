@@ -60,6 +60,7 @@ MOST_AGENTS: Final = 10_000  # ready agents a threshold counts to
 # (one line, no control characters).
 SKILL_NAME: Final = Text(length=80, least=1)
 REASON_CODE: Final = Text(length=80, least=1)
+TEAM_NAME: Final = Text(length=80)
 
 
 def _wait(doc: str) -> Mapping[str, object]:
@@ -258,6 +259,13 @@ class AgentProfile:
         metadata=setting(
             "how this agent's phone takes calls, over its queues' agent_line (none: the"
             " queues': nailed if any is, else auto_answer if any is, else ring)"
+        ),
+    )
+    team: str = field(
+        default="",
+        metadata=setting(
+            "the team it belongs to: compliance parameters set per team apply (issue 16)",
+            text=TEAM_NAME,
         ),
     )
 

@@ -269,6 +269,7 @@ async def test_a_handover_note_goes_to_the_successor_who_alone_acknowledges_it(
     day, night = await api.log_in("1001"), await api.log_in("1002")
 
     note = {"position": "desk-1", "text": "Caller 4471 expects a callback at 19:00"}
+    assert (await api.call("POST", "/api/v1/handover-notes", api.supervisor, note))[0] == 403
     status, written = await api.call("POST", "/api/v1/handover-notes", day, note)
     assert status == 201, written
     assert (written["author"], written["successor"], written["handover_at"]) == (
@@ -388,3 +389,35 @@ async def test_the_weekly_qa_sample_takes_more_calls_of_new_agents(tmp_path: Pat
         ]  # stable
         agent = await api.log_in("1001")
         assert (await api.call("GET", "/api/v1/qa/sample", agent))[0] == 403
+
+
+async def test_a_parameter_set_for_a_team_applies_to_its_agents(tmp_path: Path) -> None:
+    """Rulebook rule 3: 1001 in the team `night`, whose grace is 15 minutes, is not late
+    ~12 minutes after its duty's start; 1002, outside the team, is."""
+    async with running_api(tmp_path, audit_interval=0.2) as api:
+        agent = {"name": "Agent 1001", "queues": {"support": 0}, "team": "night"}
+        status, answer = await api.call("PUT", "/api/v1/admin/agents/1001", api.admin, agent)
+        assert status == 200, answer
+        body = {"scope": "team", "target": "night", "value": 900}
+        assert (await api.call("PUT", "/api/v1/compliance/rules/P4.late/grace", api.admin, body))[
+            0
+        ] == 200
+        start = datetime.fromtimestamp(api.now() - 720, UTC).replace(second=0, microsecond=0)
+        end = start + timedelta(hours=4)
+        day = start.date().isoformat()
+        rows = [row(a, f"{start:%H:%M}", f"{end:%H:%M}", day=day) for a in ("1001", "1002")]
+        week = {"since": day, "until": (start + timedelta(days=1)).date().isoformat()}
+        assert (await api.call("PUT", "/api/v1/schedule", api.admin, {**week, "activities": rows}))[
+            0
+        ] == 200
+        await api.log_in("1001")
+        await api.log_in("1002")
+
+        async def late() -> list[str]:
+            _, found = await api.call("GET", "/api/v1/findings?rule=P4.late", api.supervisor)
+            return [f["agent"] for f in found["findings"]]
+
+        assert await eventually(late, within=10, what="1002 late") == ["1002"]
+        period = {"since": start.timestamp() - 60, "until": start.timestamp() + 60}
+        _, audit = await api.call("POST", "/api/v1/compliance/evaluate", api.supervisor, period)
+        assert (audit["found"], audit["raised"]) == (1, 0) and await late() == ["1002"]

@@ -22,7 +22,7 @@ DOCUMENT = document()
 METHODS = {"get", "put", "post", "delete", "patch"}
 PATH_VALUES = {"agent_id": "1001", "queue_id": "support", "code": "lunch", "call_id": "c1",
                "campaign_id": "renewals", "number": "+441632960001", "rule": "P4.late",
-               "param": "grace", "finding_id": "1"}  # fmt: skip
+               "param": "grace", "finding_id": "1", "note_id": "1"}  # fmt: skip
 
 
 def routed(api: Api) -> set[tuple[str, str]]:

@@ -153,7 +153,7 @@ async def test_a_deleted_agent_leaves_no_pin_no_membership_and_no_live_token(
     assert await store.token_identity(secret) is None
     async with database.engine.connect() as connection:
         row = (await connection.execute(select(AgentRow.settings, AgentRow.active))).one()
-    kept = {"name": "Alice", "skills": {}, "queues": {}, "line": None}  # for history, no line
+    kept = {"name": "Alice", "skills": {}, "queues": {}, "line": None, "team": ""}  # history
     assert tuple(row) == (kept, False)
     with pytest.raises(ConfigNotFound):
         await store.delete_agent(ALICE.id)
