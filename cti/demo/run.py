@@ -9,6 +9,8 @@ Rule 3: the demo configures two queues and its agents (PIN 1234) through the sam
 `cti admin` uses, logs the agents in through the API, and shows the ACD at work: one agent
 never answers (ring-limit misses, then "no answer"; a supervisor sets it ready again every
 30 s), the others answer, talk and hang up first, then wrap up until the queue's maximum.
+Its inbound agents are scheduled on queue from the minute it starts (cti/demo/schedule.py),
+so adherence and attendance have something to judge.
 Rule 4: the console shows where to look and the live status (cti/demo/status.py), never
 the server's log (hundreds of lines a minute would scroll the addresses and tokens away):
 that is appended to .cti/demo/server.log, whose path the where-to-look block prints.
@@ -32,7 +34,7 @@ import aiohttp
 from cti import logs, settings
 from cti.api.client import ApiClient, UnexpectedAnswer
 from cti.demo import outbound as out
-from cti.demo import status
+from cti.demo import schedule, status
 from cti.lab import instance
 from cti.lab.rootfs import LabError
 from cti.lab.sipp import Customers, SippError, Softphone
@@ -121,6 +123,8 @@ async def _with_lab(
     async with contextlib.AsyncExitStack() as stack:  # rule 1, in the reverse order
         _start_server(stack, conf, stop)
         tokens = await _start_agents(stack, api, _phones(lab, agents, outbound), stop)
+        with contextlib.suppress(*status.FAILURES):  # the demo goes on without a schedule
+            await schedule.publish(api.with_token(admin), agents, conf.centre.zone())
         dialling = await _start_outbound(stack, lab, api.with_token(admin), outbound, tokens)
         traffic = Traffic(lab, replace(TRAFFIC, calls_per_minute=args.calls_per_minute))
         traffic.start()
