@@ -247,9 +247,11 @@ async def floor_router(
         yield router
         proc.stdin.close()
         async with asyncio.timeout(STOP_TIMEOUT_S):
-            line = await proc.stdout.readline()
+            # The summary is one line, with a mark per caller: at 50 calls/s far longer than
+            # a StreamReader's 64 KiB line limit, so it is read to the end, not by line.
+            rest = await proc.stdout.read()
             await proc.wait()
-        router.summary = RouterSummary(**json.loads(line))
+        router.summary = RouterSummary(**json.loads(rest.strip().splitlines()[-1]))
     finally:
         if proc.returncode is None:
             proc.kill()
