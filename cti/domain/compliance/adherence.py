@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from cti.domain.compliance.schedule import ON_QUEUE, Activity
+from cti.domain.compliance.spans import merged
 from cti.domain.ids import AgentId, Instant
 from cti.domain.records import AgentState
 
@@ -135,13 +136,7 @@ def _serving(
         start, end = max(span.start, low), min(now if span.end is None else span.end, high)
         if end > start:
             parts.append((start, end))
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted(parts):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return merged(parts)
 
 
 def _complement(

@@ -22,10 +22,9 @@ from datetime import datetime, tzinfo
 from cti.domain.compliance.attendance import Session, Teams
 from cti.domain.compliance.rulebook import RuleSettings
 from cti.domain.compliance.schedule import ON_QUEUE, Activity
+from cti.domain.compliance.spans import Span, by_agent, merged
 from cti.domain.ids import AgentId, Instant
 from cti.domain.records import Finding, Rule
-
-Span = tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,9 +53,7 @@ def judge(
     for activity in activities:
         if activity.activity == ON_QUEUE:
             on_queue.setdefault(activity.agent, []).append((activity.start, activity.end))
-    logins: dict[AgentId, list[Session]] = {}
-    for session in sessions:
-        logins.setdefault(session.agent, []).append(session)
+    logins = by_agent(sessions)
     breaks: dict[AgentId, list[Span]] = {}
     for spell in spells:
         if not spell.approved:
@@ -65,8 +62,8 @@ def judge(
     found: list[Finding] = []
     for agent in sorted(on_queue):
         limit = settings.value(Rule.AWAY, "limit", agent, (teams or {}).get(agent, ""))
-        away = _merged(breaks.get(agent, []) + _gaps(logins.get(agent, []), now))
-        inside = _clipped(away, _merged(on_queue[agent]))
+        away = merged(breaks.get(agent, []) + _gaps(logins.get(agent, []), now))
+        inside = _clipped(away, merged(on_queue[agent]))
         for start, end in inside:
             if end - start > limit:  # rule 3
                 found.append(_finding(agent, start, end, limit, now, zone))
@@ -86,23 +83,13 @@ def _gaps(sessions: Sequence[Session], now: Instant) -> list[Span]:
     return gaps
 
 
-def _merged(spans: Iterable[Span]) -> list[Span]:
-    merged: list[Span] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        elif end > start:
-            merged.append((start, end))
-    return merged
-
-
 def _clipped(spans: Sequence[Span], within: Sequence[Span]) -> list[Span]:
     clipped = []
     for start, end in spans:
         for low, high in within:
             if start < high and end > low:
                 clipped.append((max(start, low), min(end, high)))
-    return _merged(clipped)
+    return merged(clipped)
 
 
 def _finding(

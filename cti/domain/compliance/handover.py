@@ -26,6 +26,7 @@ from itertools import pairwise
 from cti.domain.compliance.attendance import Session, Teams
 from cti.domain.compliance.rulebook import RuleSettings
 from cti.domain.compliance.schedule import Activity
+from cti.domain.compliance.spans import by_agent
 from cti.domain.ids import AgentId, Instant
 from cti.domain.records import Finding, Rule
 
@@ -64,19 +65,17 @@ def judge(
     zone: tzinfo,
     teams: Teams | None = None,
 ) -> list[Finding]:
-    by_agent: dict[AgentId, list[Session]] = {}
-    for session in sessions:
-        by_agent.setdefault(session.agent, []).append(session)
+    logins = by_agent(sessions)
     findings = []
     for handover in found:
         outgoing = handover.outgoing.agent
         grace = settings.value(
             Rule.LEFT_BEFORE_SUCCESSOR, "grace", outgoing, (teams or {}).get(outgoing, "")
         )
-        left = _left(handover, by_agent.get(outgoing, []))
+        left = _left(handover, logins.get(outgoing, []))
         if left is None or left > now:
             continue  # rule 4: never in, or still there
-        arrived = _arrived(handover, by_agent.get(handover.successor.agent, []), now)
+        arrived = _arrived(handover, logins.get(handover.successor.agent, []), now)
         until = arrived if arrived is not None else min(now, handover.successor.end)
         if until - left > grace:
             findings.append(_finding(handover, left, arrived, until, grace, zone))
