@@ -73,6 +73,7 @@ from cti.storage.stamp import remember
 logger = logging.getLogger(__name__)
 
 PRESENCE_SETTLE: Final = 10.0  # seconds the restore of logins waits for the spool (rule 4)
+AUDIT_SETTLE: Final = 5.0  # seconds a compliance round waits for history (auditor rule 5)
 STOP_GRACE_S: Final = 2.0  # seconds a stop waits for requests in flight (rule 6)
 
 
@@ -178,6 +179,7 @@ async def assemble(
         interval=audit_interval,
         target=(compliance_settings or ComplianceSettings()).adherence_target,
         grace=(compliance_settings or ComplianceSettings()).adherence_grace,
+        settle=lambda: settled(history, AUDIT_SETTLE),
     )
     metrics.registry.register(AuditCollector(lambda: (auditor.rounds, auditor.failed_rounds)))
     metrics.registry.register(AdherenceCollector(lambda: auditor.adherence_today))

@@ -16,6 +16,12 @@ Rule 3: a finding is raised through the engine (RaiseFindings), so it is stored,
 in cti_findings_total and sent to supervisors like the core's own.
 Rule 4: a round that fails (the store or the engine did not answer) is logged and the
 next one tries again; every await is bounded (the stores' timeouts, the engine's).
+Rule 5: what is going on is read from the engine's state first, then the auditor waits
+until every record the engine had handed to history by then is committed (`settle`),
+then reads the store: a login or not-ready spell that ended just before is in one or the
+other, never in neither (history is batched; a session missing for that second would
+make an agent who was there absent). History not committed within `settle`'s bound
+fails the round (rule 4) rather than judge without it.
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ class Auditor:
         interval: float = INTERVAL,
         target: float = TARGET,
         grace: float = GRACE,
+        settle: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._execute = execute
         self._state = state
@@ -74,6 +81,7 @@ class Auditor:
         self._zone = zone
         self._interval = interval
         self._target, self._grace = target, grace
+        self._settle = settle
         self._raised: set[Key] = set()
         self.adherence_today: dict[AgentId, Adherence] = {}
         self._quota_judged: Instant | None = None
@@ -101,7 +109,7 @@ class Auditor:
         return replace(found, found=found.found + weekly, raised=found.raised + weekly)
 
     async def _duties(self, since: Instant, until: Instant) -> Audit:
-        now = self._now()
+        now, live = self._now(), await self._settled()
         planned = await self._compliance.schedule(Instant(since - REACH), Instant(until + REACH))
         judged = [d for d in duties(planned) if since <= d.start < until]
         if not judged:
@@ -113,8 +121,8 @@ class Auditor:
         last = Instant(max([d.end for d in judged] + [h.successor.end for h in changes]) + 1)
         stored = await self._history.sessions_overlapping(first, last)
         sessions = [attendance.Session(agent=s.agent, start=s.start, end=s.end) for s in stored]
-        sessions += self._live_sessions()
-        spells = await self._spells(first, last)
+        sessions += _live_sessions(live)
+        spells = await self._spells(first, last, live)
         settings, teams = await self._compliance.rule_settings(), self._teams()
         found = attendance.judge(judged, sessions, settings, now, self._zone, teams)
         found += away.judge(mine, sessions, spells, settings, now, self._zone, teams)
@@ -171,14 +179,11 @@ class Auditor:
 
     async def adherence(self, since: Instant, until: Instant) -> list[Adherence]:
         """P14: every scheduled agent's adherence in [since, until) so far (adherence.py)."""
-        now = self._now()
+        now, live = self._now(), await self._settled()
         planned = await self._compliance.schedule(since, until)
         stored = await self._history.intervals_overlapping(since, until)
         spans = [StateSpan(agent=i.agent, state=i.state, start=i.start, end=i.end) for i in stored]
-        spans += [
-            StateSpan(agent=a.id, state=a.state, start=a.since)
-            for a in self._state().agents.values()
-        ]
+        spans += [StateSpan(agent=a.id, state=a.state, start=a.since) for a in live.agents.values()]
         return adherence(planned, spans, since, until, now, grace=self._grace, target=self._target)
 
     async def _today(self) -> None:
@@ -187,7 +192,7 @@ class Auditor:
         found = await self.adherence(today.start, today.end)
         self.adherence_today = {a.agent: a for a in found}
 
-    async def _spells(self, since: Instant, until: Instant) -> list[away.Spell]:
+    async def _spells(self, since: Instant, until: Instant, state: AcdState) -> list[away.Spell]:
         """Not-ready spells, stored and going on, each with whether it was an approved break."""
         stored = await self._history.not_ready_overlapping(since, until)
         spells = [
@@ -200,7 +205,6 @@ class Auditor:
             )
             for i in stored
         ]
-        state = self._state()
         for agent in state.agents.values():
             if agent.state is AgentState.NOT_READY:
                 request = state.breaks.get(agent.id)
@@ -221,12 +225,19 @@ class Auditor:
         agents = self._state().config.agents.values()
         return {a.id: a.team for a in agents if a.team}
 
-    def _live_sessions(self) -> list[attendance.Session]:
+    async def _settled(self) -> AcdState:
+        """Rule 5: the engine's state now, once history has every record handed over by then."""
         state = self._state()
-        return [
-            attendance.Session(agent=agent.id, start=agent.logged_in_at)
-            for agent in state.agents.values()
-        ]
+        if self._settle is not None and not await self._settle():
+            raise TimeoutError("history not yet written to the store; judged next round")
+        return state
+
+
+def _live_sessions(state: AcdState) -> list[attendance.Session]:
+    return [
+        attendance.Session(agent=agent.id, start=agent.logged_in_at)
+        for agent in state.agents.values()
+    ]
 
 
 def _key(finding: Finding) -> Key:

@@ -75,18 +75,31 @@ class RecordingHistory:
     def __init__(self, writer: BatchingHistory) -> None:
         self.records: list[Record] = []
         self.writer = writer
+        self.held: list[Record] | None = None  # accepted, not yet handed to the writer
 
     def put(self, record: Record) -> None:
         self.records.append(record)
-        self.writer.put(record)
+        if self.held is not None:
+            self.held.append(record)
+        else:
+            self.writer.put(record)
+
+    def hold(self) -> None:
+        """Records are accepted but kept back (a writer slow to commit) until `release`."""
+        self.held = []
+
+    def release(self) -> None:
+        held, self.held = self.held or [], None
+        for record in held:
+            self.writer.put(record)
 
     @property
     def accepted(self) -> int:
-        return self.writer.accepted
+        return self.writer.accepted + len(self.held or ())
 
     @property
     def pending(self) -> int:
-        return self.writer.pending
+        return self.writer.pending + len(self.held or ())
 
 
 class ShiftedClock:

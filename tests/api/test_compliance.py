@@ -5,6 +5,7 @@ re-evaluation."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,17 @@ CSV = {"Content-Type": "text/csv"}
 
 def row(agent: str, start: str, end: str, day: str = DAY, **extra: Any) -> dict[str, Any]:
     return {"agent": agent, "date": day, "start": start, "end": end, **extra}
+
+
+async def one_duty(api: Api, hours: int) -> datetime:
+    """Agent 1001's one duty of `hours`, started on the minute 700-760 s ago; its start."""
+    start = datetime.fromtimestamp(api.now() - 700, UTC).replace(second=0, microsecond=0)
+    day, begin = start.date().isoformat(), f"{start:%H:%M}"
+    end = start + timedelta(hours=hours)
+    week = {"since": day, "until": (start + timedelta(days=1)).date().isoformat()}
+    body = {**week, "activities": [row("1001", begin, f"{end:%H:%M}", day=day)]}
+    assert (await api.call("PUT", "/api/v1/schedule", api.admin, body))[0] == 200
+    return start
 
 
 async def test_the_rulebook_lists_every_rule_and_its_parameters_are_set_and_cleared(
@@ -132,12 +144,7 @@ async def test_a_late_login_is_found_listed_counted_acknowledged_and_not_raised_
     tmp_path: Path,
 ) -> None:
     async with running_api(tmp_path, audit_interval=0.2) as api:
-        start = datetime.fromtimestamp(api.now() - 700, UTC).replace(second=0, microsecond=0)
-        day, begin = start.date().isoformat(), f"{start:%H:%M}"
-        end = start + timedelta(hours=8)
-        week = {"since": day, "until": (start + timedelta(days=1)).date().isoformat()}
-        body = {**week, "activities": [row("1001", begin, f"{end:%H:%M}", day=day)]}
-        assert (await api.call("PUT", "/api/v1/schedule", api.admin, body))[0] == 200
+        start = await one_duty(api, hours=8)
         await api.log_in("1001")  # some 700-760 s after the duty's start: late (grace 300)
 
         async def listed() -> list[dict[str, Any]]:
@@ -176,6 +183,34 @@ async def test_a_late_login_is_found_listed_counted_acknowledged_and_not_raised_
         _, metrics = await api.call("GET", "/metrics")
         assert 'cti_findings_total{rule="P4.late"} 1.0' in metrics
         assert "cti_compliance_rounds_total" in metrics
+
+
+async def test_a_logout_not_yet_written_is_waited_for_not_judged_an_absence(
+    tmp_path: Path,
+) -> None:
+    """Auditor rule 5: a session that ended a moment ago is neither in the engine's state
+    nor (history being batched) in the store yet; judging then made an agent who was
+    there for the whole duty absent (P4.absent). The round waits for history instead."""
+    async with running_api(tmp_path) as api:
+        start = await one_duty(api, hours=1)
+        agent = await api.log_in("1001")  # late (some 700 s), then in until past the end
+        api.clock.advance(3 * 3600)
+        api.history.hold()  # the logout's records are accepted, not yet committed
+        assert (await api.call("POST", "/api/v1/agents/1001/logout", agent))[0] == 200
+        period = {"since": start.timestamp() - 60, "until": start.timestamp() + 60}
+        evaluation = asyncio.create_task(
+            api.call("POST", "/api/v1/compliance/evaluate", api.supervisor, period)
+        )
+        await asyncio.sleep(0.5)
+        api.history.release()
+        status, audit = await evaluation
+        assert (status, audit["duties"], audit["found"]) == (200, 1, 1), audit
+
+        async def listed() -> list[str]:  # the findings of one round are stored together
+            _, answer = await api.call("GET", "/api/v1/findings", api.supervisor)
+            return [f["rule"] for f in answer["findings"]]
+
+        assert await eventually(listed, within=10, what="the round's findings") == ["P4.late"]
 
 
 async def test_adherence_of_today_so_far_in_the_api_and_in_metrics(tmp_path: Path) -> None:
