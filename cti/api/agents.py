@@ -10,12 +10,17 @@ Rules:
    PIN is looked at, the sign-in guard (cti/api/signin.py) may refuse the attempt: 429,
    the same for a right and a wrong PIN, after too many failures for the agent or from
    the address.
-3. The same status routes serve supervisors forcing an agent's state (C8); the command
+3. A login names a device that registered a moment ago more often than not (the desk's
+   softphone logs in as soon as its REGISTER is answered, before Asterisk's device state
+   has reached the core): the login waits up to REGISTERING seconds for the device to be
+   registered before the core is asked, and is refused (409) only if it still is not.
+4. The same status routes serve supervisors forcing an agent's state (C8); the command
    records who asked (`by`), which the core uses to tell a forced logout from an own one.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -46,7 +51,7 @@ from cti.domain.commands import (
     TransferToQueue,
     TransferToSurvey,
 )
-from cti.domain.ids import AgentId, Instant, QueueId
+from cti.domain.ids import AgentId, DeviceId, Instant, QueueId
 from cti.domain.outbound.campaign import CampaignId
 from cti.domain.state import AcdState
 from cti.storage.tokens import Role
@@ -55,6 +60,7 @@ routes = web.RouteTableDef()
 
 Build = Callable[[Instant, AgentId, str], Command]
 ACT: Final = (404, 409)
+REGISTERING: Final = 3.0  # seconds a login waits for its device's registration (rule 3)
 SUPERVISING: Final = (Role.SUPERVISOR, Role.ADMIN)
 SIMPLE: Final[dict[str, tuple[str, Callable[..., Command]]]] = {  # path -> summary, command
     "ready": ("Ready for calls (a supervisor's token forces it)", SetReady),
@@ -96,10 +102,12 @@ async def log_in(request: web.Request, body: Login) -> web.Response:
     ctx, agent = context_of(request), agent_id(request)
     address = request.remote or ""
     await check_pin(ctx, agent, body.pin, address)
+    device = device_of(body.device)
+    await _registered(ctx, device, REGISTERING)
     command = LogIn(
         at=ctx.now(),
         agent=agent,
-        device=device_of(body.device),
+        device=device,
         address=address,
         takeover=body.takeover,
         by=f"agent:{agent}",
@@ -115,6 +123,17 @@ async def log_in(request: web.Request, body: Login) -> web.Response:
     response = _answer(ctx, state, agent, token=None)  # the desktop: the cookie holds it
     set_session_cookie(response, request, issued.secret, ctx.session_seconds)
     return response
+
+
+async def _registered(ctx: ApiContext, device: DeviceId, within: float) -> None:
+    """Rule 3: returns once the core sees `device` registered, or after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        state = ctx.engine.state.devices.get(device)
+        if state is not None and state.registered:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def check_pin(ctx: ApiContext, agent: AgentId, pin: str, address: str) -> None:

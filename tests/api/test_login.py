@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from cti.domain.inputs import DeviceState
 from cti.domain.records import Rule
 from tests.api.harness import Api
@@ -42,6 +44,20 @@ async def test_login_on_an_unregistered_device_is_a_conflict(api: Api) -> None:
     assert status == 409
     assert "not registered" in answer["error"]
     assert "1001" not in api.engine.state.agents
+
+
+async def test_a_login_waits_for_a_registration_on_its_way_to_the_core(api: Api) -> None:
+    """agents.py rule 3: the desk's softphone logs in once its REGISTER is answered, which
+    can be before Asterisk's device state reaches the core."""
+    api.register("PJSIP/1009", DeviceState.UNAVAILABLE)
+    body = {"pin": "1234", "device": "PJSIP/1009"}
+    login = asyncio.create_task(api.call("POST", LOGIN.format("1001"), body=body))
+    await asyncio.sleep(0.3)
+    api.register("PJSIP/1009")  # the registration arrives while the login waits
+
+    status, answer = await login
+    assert status == 200, answer
+    assert api.engine.state.agents["1001"].device == "PJSIP/1009"
 
 
 async def test_a_second_login_is_refused_and_a_takeover_ends_the_first(api: Api) -> None:
