@@ -18,7 +18,7 @@ What Asterisk 22 reports (seen in the lab, main/manager.c and main/manager_bridg
   Application, ApplicationData, Duration (HH:MM:SS since the channel was created, whole
   seconds, truncated) and BridgeId (empty when not bridged). List entries carry no
   Timestamp, nor does CoreShowChannelsComplete.
-- A call connected by cti-connect: the caller in context cti-connect, priority 2,
+- A call connected by cti-connect: the caller in context cti-connect, priority 3,
   Application Dial; the agent's leg (e.g. PJSIP/1001-00000001) in the endpoint's context
   (cti-agent), Application AppDial, ApplicationData "(Outgoing Line)"; both with the same
   BridgeId. The leg inherits the caller's `__` variables (CTI_CALL_ID, CTI_QUEUE, ...) but

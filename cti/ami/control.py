@@ -1,7 +1,7 @@
 """Call control: the core's instructions performed on Asterisk over AMI (the CallControl port).
 
 Rule 1: `plan` is pure: one instruction becomes the AMI actions that perform it under the
-dialplan contract (dialplan/README.md, version 9). Values that reach the dialplan are
+dialplan contract (dialplan/README.md, version 10). Values that reach the dialplan are
 checked first: a comma or `&` in a dial string would add Dial options or destinations, and
 an extension the contexts' patterns do not match would hang the caller up, so such an
 instruction raises InvalidInstruction instead of being sent.
@@ -61,11 +61,12 @@ from cti.domain.effects import (
 from cti.domain.ids import PLAIN_RULE, QUEUE_RULE, ChannelId, Instant
 from cti.domain.inputs import CallControlFailed, Input
 from cti.domain.notice import prompt_problem
+from cti.domain.recording import NAMED
 from cti.domain.records import SpyMode
 
 logger = logging.getLogger(__name__)
 
-# Contexts, extensions and labels of the dialplan contract, version 9.
+# Contexts, extensions and labels of the dialplan contract, version 10.
 QUEUE_CONTEXT: Final = "cti-queue"
 HOLD_LABEL: Final = "hold"
 CONNECT_CONTEXT: Final = "cti-connect"
@@ -121,6 +122,9 @@ DEVICE_RULE: Final = re.compile(r"[A-Za-z0-9_-]+/[A-Za-z0-9_.@:/+=-]+")
 NUMBER_RULE: Final = re.compile(r"\+?[0-9]{3,15}")
 # Any value written into an AMI header: printable ASCII on one line.
 VALUE_RULE: Final = re.compile(r"[\x20-\x7e]*")
+# A recording's file (cti/domain/recording.py rule 2): it goes into Dial's U() and
+# MixMonitor's arguments, where `^`, `,` and `(` would mean something.
+RECORDING_RULE: Final = NAMED
 
 
 class InvalidInstruction(ValueError):
@@ -270,6 +274,7 @@ def _start_consult(consult: StartConsult) -> list[Action]:
         actions.setvar(leg, "CTI_CONSULT_DIAL", _device(consult.device)),
         actions.setvar(leg, "CTI_CONSULT_AGENT", _name(consult.agent, "agent")),
         actions.setvar(leg, "CTI_RING_SECONDS", ring_seconds(_guard(consult.ring_guard))),
+        actions.setvar(leg, "CTI_CONSULT_RECORDING", _recording(consult.recording)),
         actions.redirect_both(
             caller, (HOLD_CONTEXT, ENTRY, "1"), leg, (CONSULT_CONTEXT, ENTRY, "1")
         ),
@@ -300,15 +305,18 @@ def _connect(offer: ConnectCall) -> list[Action]:
 
 
 def line_offer_value(offer: ConnectCall, line: str) -> str:
-    """CTI_OFFER for cti-line: `<line's Uniqueid>^<agent>` (the agent last, taken whole)."""
-    return OFFER_SEPARATOR.join((_value(line, "line"), _name(offer.agent, "agent")))
+    """CTI_OFFER for cti-line: `<line's Uniqueid>^<recording>^<agent>` (contract v10; the
+    recording's file, or empty for none)."""
+    fields = (_value(line, "line"), _recording(offer.recording), _name(offer.agent, "agent"))
+    return OFFER_SEPARATOR.join(fields)
 
 
 def offer_value(offer: ConnectCall) -> str:
-    """CTI_OFFER: `<ring seconds>^<dial string>^<agent>`. The dial string and the seconds
-    never hold a `^`; the agent, last, may (cti-connect takes field 3 to the end)."""
+    """CTI_OFFER: `<ring seconds>^<dial string>^<recording>^<agent>` (contract v10; the
+    recording's file, or empty for none). No field holds a `^`."""
     guard = ring_seconds(_guard(offer.ring_guard))
-    return OFFER_SEPARATOR.join((guard, _device(offer.device), _name(offer.agent, "agent")))
+    device, agent = _device(offer.device), _name(offer.agent, "agent")
+    return OFFER_SEPARATOR.join((guard, device, _recording(offer.recording), agent))
 
 
 def _send_call(send: SendCall) -> Action:
@@ -357,6 +365,14 @@ def _exten(name: str, what: str) -> str:
     if not EXTEN_RULE.fullmatch(name):
         raise InvalidInstruction(f"{what} {name!r} is not a dialplan extension name")
     return name
+
+
+def _recording(recording: str | None) -> str:
+    if recording is None:
+        return ""
+    if not RECORDING_RULE.fullmatch(recording):
+        raise InvalidInstruction(f"recording {recording!r} is not a file the core names")
+    return recording
 
 
 def _name(name: str, what: str) -> str:

@@ -119,6 +119,12 @@ class QueueConfig:
             " headers), or nailed (a line held open while ready, issue 18)"
         ),
     )
+    record: bool = field(
+        default=False,
+        metadata=setting(
+            "record its calls: a file per agent who answers, from the answer (P11, issue 16)"
+        ),
+    )
     dispositions: tuple[str, ...] = field(default=(), metadata=setting("disposition codes"))
     disposition_required: bool = field(
         default=False, metadata=setting("wrap-up must end with a disposition")

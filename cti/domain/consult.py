@@ -50,7 +50,7 @@ from cti.domain.offer import OfferPhase, OfferTrigger, make_offer
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState, OfferOutcome, OfferRecord
 from cti.domain.state import TimerKind
-from cti.domain.telephony import DIAL_OUTCOMES
+from cti.domain.telephony import DIAL_OUTCOMES, recorded
 from cti.domain.work import Work
 
 # Commands ------------------------------------------------------------------------------
@@ -88,6 +88,7 @@ def on_consult(work: Work, command: ConsultAgent) -> None:
             agent=target.id,
             device=target.device,
             ring_guard=offer.ring_guard,
+            recording=offer.recording,
         )
     )
     work.emit(OfferMade(agent=target.id, call=_screen(work, talk, talk.queue), at=work.at))
@@ -227,6 +228,7 @@ def _answered(work: Work, consult: Consult) -> None:
     if target is not None and target.state is AgentState.OFFERED:
         work.put_agent(target, replace(target, misses_in_row=0).fire(Trigger.ANSWER, work.at))
     work.consults[consult.offer.channel] = consult.fire(ConsultTrigger.ANSWER)
+    recorded(work, consult.offer)
 
 
 def on_hung_up(work: Work, event: ChannelHungUp) -> bool:

@@ -160,6 +160,7 @@ def offer(work: Work, call: WaitingCall, agent: Agent, queue: QueueConfig) -> No
             ring_guard=made.ring_guard,
             line=None if line is None else line.channel,
             auto_answer=_auto_answer(work, agent),
+            recording=made.recording,
         )
     )
     work.emit(OfferMade(agent=agent.id, call=call, at=work.at))

@@ -21,6 +21,7 @@ from cti.domain.outbound.campaign import CampaignId
 from cti.domain.outbound.contact import Contact, ContactKind
 from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
 from cti.domain.queue import WaitingCall
+from cti.domain.recording import Recording
 from cti.domain.records import (
     AgentState,
     CallRecord,
@@ -53,6 +54,7 @@ class ConnectCall:
     # once instead of dialling the device.
     line: ChannelId | None = None
     auto_answer: bool = False  # dial with the auto-answer headers (AgentLine.AUTO_ANSWER)
+    recording: str | None = None  # record the agent's part to this file (recording.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +118,7 @@ class StartConsult:
     agent: AgentId  # the consulted agent
     device: DeviceId
     ring_guard: float
+    recording: str | None = None  # record the consulted agent's part (recording.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -213,6 +216,13 @@ class QueueVisitEnded:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OfferEnded:
     offer: OfferRecord
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingStarted:
+    """An agent answered a call its queue records (cti/domain/recording.py rule 3)."""
+
+    recording: Recording
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -398,6 +408,7 @@ Notification = (
     | NoticeChanged
     | NoticePlayed
     | BreakChanged
+    | RecordingStarted
 )
 Effect = Instruction | Notification
 Record = (
@@ -412,6 +423,7 @@ Record = (
     | ContactsRelease
     | CampaignFinish
     | MonitoringSession
+    | Recording
 )
 
 

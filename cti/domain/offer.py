@@ -22,6 +22,7 @@ from typing import Final
 
 from cti.domain.config import QueueConfig
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+from cti.domain.recording import recording_file
 from cti.domain.records import OfferOutcome, OfferRecord
 
 SETUP_ALLOWANCE: Final = 10.0  # seconds from the redirect to the first ring; protocol, not policy
@@ -70,6 +71,7 @@ class Offer:
     phase: OfferPhase = OfferPhase.SENT
     agent_channel: ChannelId | None = None  # known from DIALLING on (or a ring's event)
     ring_started_at: Instant | None = None  # set by RINGING
+    recording: str | None = None  # the file the agent's part goes to, once answered
 
     def allows(self, trigger: OfferTrigger) -> bool:
         return (self.phase, trigger) in TRANSITIONS
@@ -142,4 +144,5 @@ def make_offer(
         offered_at=at,
         ring_limit=queue.ring_limit,
         cadence=queue.ring_cadence,
+        recording=recording_file(call, at) if queue.record else None,
     )

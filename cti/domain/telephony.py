@@ -21,7 +21,7 @@ from dataclasses import replace
 from cti.domain.agent import Trigger
 from cti.domain.call import Talk, started
 from cti.domain.config import REASON_UNAVAILABLE
-from cti.domain.effects import CallWaiting, Ignored, ResyncApplied
+from cti.domain.effects import CallWaiting, Ignored, RecordingStarted, ResyncApplied
 from cti.domain.ids import ChannelId, DeviceId
 from cti.domain.inputs import (
     CallControlFailed,
@@ -39,6 +39,7 @@ from cti.domain.inputs import (
 )
 from cti.domain.offer import Offer, OfferTrigger
 from cti.domain.queue import WaitingCall
+from cti.domain.recording import Recording
 from cti.domain.records import AgentState, OfferOutcome, Side, VisitOutcome
 from cti.domain.state import TimerKind
 from cti.domain.work import Work
@@ -221,6 +222,21 @@ def _answered(work: Work, offer: Offer) -> None:
             start=work.at,
         )
     )
+    recorded(work, offer)
+
+
+def recorded(work: Work, offer: Offer) -> None:
+    """recording.py rule 3: an answered offer of a recorded queue is a recording begun."""
+    if offer.recording is None:
+        return
+    made = Recording(
+        file=offer.recording,
+        call=offer.call,
+        agent=offer.agent,
+        queue=offer.queue,
+        started_at=work.at,
+    )
+    work.emit(RecordingStarted(recording=made))
 
 
 def on_device_state(work: Work, event: DeviceStateChanged) -> None:

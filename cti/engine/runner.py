@@ -26,6 +26,7 @@ from cti.domain.effects import (
     PresenceChanged,
     QueueVisitEnded,
     Record,
+    RecordingStarted,
     StateIntervalEnded,
 )
 from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
@@ -55,6 +56,8 @@ def record_of(effect: Effect) -> Record | None:
         case PresenceChanged(presence=record):
             return record
         case MonitoringEnded(session=record):
+            return record
+        case RecordingStarted(recording=record):
             return record
         case AttemptEnded(attempt=attempt, contact=contact):
             return EndedAttempt(attempt=attempt, contact=contact)

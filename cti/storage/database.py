@@ -42,6 +42,7 @@ from cti.storage.health import CLOSED, PROBE_BUSY, PROBE_TIMEOUT, DatabaseHealth
 from cti.storage.history import SqlHistory
 from cti.storage.models import DatabaseIdentityRow
 from cti.storage.queries import HistoryQueries
+from cti.storage.recording_store import RecordingStore
 from cti.storage.sqlite_file import SqliteFile
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,10 @@ class Database:
     def queries(self) -> HistoryQueries:
         """Reads over stored history."""
         return HistoryQueries(self, timeout=self._timeout)
+
+    def recordings(self) -> RecordingStore:
+        """The index of call recordings (issue 16, P11)."""
+        return RecordingStore(self, timeout=self._timeout)
 
     def compliance(self) -> ComplianceStore:
         """Schedules, rule parameters and acknowledgements of findings (issue 16)."""

@@ -36,6 +36,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from cti.domain.effects import Record
 from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
+from cti.domain.recording import Recording
 from cti.domain.records import (
     CallRecord,
     Finding,
@@ -58,6 +59,7 @@ from cti.storage.models import (
     MonitoringSessionRow,
     OfferRow,
     QueueVisitRow,
+    RecordingRow,
     StateIntervalRow,
 )
 from cti.storage.outbound_writes import write_outbound
@@ -83,6 +85,7 @@ INTERVALS: Final = _Table(StateIntervalRow, ("agent_id", "started_at"))
 SESSIONS: Final = _Table(LoginSessionRow, ("agent_id", "started_at"))
 FINDINGS: Final = _Table(FindingRow, ("rule", "agent_id", "at"))
 MONITORING: Final = _Table(MonitoringSessionRow, ("supervisor", "started_at"))
+RECORDINGS: Final = _Table(RecordingRow, ("file",))
 PRESENCE: Final = _Table(AgentPresenceRow, ("agent_id",))  # replaced, not insert-once
 TABLES: Final = (
     VISITS,
@@ -93,6 +96,7 @@ TABLES: Final = (
     SESSIONS,
     FINDINGS,
     MONITORING,
+    RECORDINGS,
     PRESENCE,
 )
 
@@ -143,6 +147,8 @@ def table_rows(records: Sequence[Record], recorded_at: datetime) -> dict[_Table,
                 out[FINDINGS].append(rows.finding_row(record, recorded_at))
             case MonitoringSession():
                 out[MONITORING].append(rows.monitoring_row(record, recorded_at))
+            case Recording():
+                out[RECORDINGS].append(rows.recording_row(record, recorded_at))
             case Presence():
                 kept = presences.get(record.agent)
                 if kept is None or kept.at <= record.at:

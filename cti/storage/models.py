@@ -254,6 +254,28 @@ class MonitoringSessionRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class RecordingRow(Base):
+    """An agent's recorded part of a call (cti/domain/recording.py, P11). Key: file;
+    `deleted_at` once retention removed the file (cti/recordings/keeper.py)."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (
+        UniqueConstraint("file"),
+        Index(None, "started_at"),
+        Index(None, "call_id"),
+        Index(None, "agent_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True)
+    file: Mapped[str] = mapped_column(String)
+    call_id: Mapped[str] = mapped_column(String)
+    agent_id: Mapped[str] = mapped_column(String)
+    queue: Mapped[str] = mapped_column(String)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class QueueNoticeRow(Base):
     """A queue's outage notice while it is set (P20): cleared, the row is deleted."""
 

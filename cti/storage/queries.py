@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypedDict, Unpack
 
-from sqlalchemy import ColumnElement, RowMapping, func, select
+from sqlalchemy import RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cti.domain.ids import AgentId, CallId, Instant, QueueId
@@ -185,7 +185,7 @@ class HistoryQueries(StoreClient):
         rule, agent = query.get("rule"), query.get("agent")
         since, until = query.get("since"), query.get("until")
         limit, after = query.get("limit", 1000), query.get("after")
-        where = _in_range(FINDINGS.c.at, since, until)
+        where = rows.in_range(FINDINGS.c.at, since, until)
         if rule is not None:
             where.append(FINDINGS.c.rule == rule.value)
         if agent is not None:
@@ -208,7 +208,7 @@ class HistoryQueries(StoreClient):
         after: Position | None = None,
     ) -> Page[MonitoringSession]:
         """Monitoring sessions (C8, P11) starting in the range, oldest first, one page."""
-        where = _in_range(MONITORING.c.started_at, since, until)
+        where = rows.in_range(MONITORING.c.started_at, since, until)
         if agent is not None:
             where.append(MONITORING.c.agent_id == agent)
         if supervisor is not None:
@@ -221,7 +221,7 @@ class HistoryQueries(StoreClient):
     async def monitored(self, since: Instant, until: Instant) -> list[MonitoringSession]:
         """Every monitoring session starting in [since, until): a week's, for the P11
         quota (at most a few per agent and week)."""
-        where = _in_range(MONITORING.c.started_at, since, until)
+        where = rows.in_range(MONITORING.c.started_at, since, until)
         query = MONITORING.select().where(*where).order_by(MONITORING.c.started_at)
         async with self._reading() as connection:
             return list(map(rows.monitoring_from, (await connection.execute(query)).mappings()))
@@ -230,7 +230,10 @@ class HistoryQueries(StoreClient):
         self, agent: AgentId, *, since: Instant | None = None, until: Instant | None = None
     ) -> list[StateInterval]:
         """The agent's state intervals starting in the range, oldest first."""
-        where = [INTERVALS.c.agent_id == agent, *_in_range(INTERVALS.c.started_at, since, until)]
+        where = [
+            INTERVALS.c.agent_id == agent,
+            *rows.in_range(INTERVALS.c.started_at, since, until),
+        ]
         query = INTERVALS.select().where(*where).order_by(INTERVALS.c.started_at)
         async with self._reading() as connection:
             return list(map(rows.interval_from, (await connection.execute(query)).mappings()))
@@ -239,7 +242,7 @@ class HistoryQueries(StoreClient):
         self, agent: AgentId, *, since: Instant | None = None, until: Instant | None = None
     ) -> list[LoginSession]:
         """The agent's logins starting in the range, oldest first."""
-        where = [SESSIONS.c.agent_id == agent, *_in_range(SESSIONS.c.started_at, since, until)]
+        where = [SESSIONS.c.agent_id == agent, *rows.in_range(SESSIONS.c.started_at, since, until)]
         query = SESSIONS.select().where(*where).order_by(SESSIONS.c.started_at)
         async with self._reading() as connection:
             return list(map(rows.session_from, (await connection.execute(query)).mappings()))
@@ -272,7 +275,7 @@ class HistoryQueries(StoreClient):
         where = [
             SEGMENTS.c.kind == SegmentKind.TALK.value,
             SEGMENTS.c.agent_id.is_not(None),
-            *_in_range(SEGMENTS.c.started_at, since, until),
+            *rows.in_range(SEGMENTS.c.started_at, since, until),
         ]
         query = select(SEGMENTS.c.agent_id, SEGMENTS.c.call_id).where(*where).distinct()
         found: dict[AgentId, list[CallId]] = {}
@@ -296,7 +299,7 @@ class HistoryQueries(StoreClient):
         """The keys (rule, agent, at) of stored findings of `rules` at instants in the range."""
         where = [
             FINDINGS.c.rule.in_([r.value for r in rules]),
-            *_in_range(FINDINGS.c.at, since, until),
+            *rows.in_range(FINDINGS.c.at, since, until),
         ]
         query = select(FINDINGS.c.rule, FINDINGS.c.agent_id, FINDINGS.c.at).where(*where)
         async with self._reading() as connection:
@@ -343,17 +346,6 @@ class HistoryQueries(StoreClient):
         """Survey count and average per queue, of calls entered in the range, by queue id."""
         async with self._reading() as connection:
             return await figures.queue_surveys(connection, since, until)
-
-
-def _in_range(
-    column: ColumnElement[object], since: Instant | None, until: Instant | None
-) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if since is not None:
-        where.append(column >= rows.utc(since))
-    if until is not None:
-        where.append(column < rows.utc(until))
-    return where
 
 
 async def _offers_of(connection: AsyncConnection, call: CallId) -> list[OfferRecord]:

@@ -23,6 +23,7 @@ from typing import Final, NewType, TypeVar, Union, cast, get_args, get_origin, g
 
 from cti.domain.effects import Record
 from cti.domain.outbound.outbound_records import CampaignFinish, ContactsRelease, EndedAttempt
+from cti.domain.recording import Recording
 from cti.domain.records import (
     CallRecord,
     Finding,
@@ -48,6 +49,7 @@ TAGS: Final[Mapping[str, type[Record]]] = {
     "contacts_release": ContactsRelease,
     "campaign_finish": CampaignFinish,
     "monitoring": MonitoringSession,
+    "recording": Recording,
 }
 _TAG_OF: Final = {kind: tag for tag, kind in TAGS.items()}
 _UNTAGGED: Final = "queue_visit"

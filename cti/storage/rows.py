@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final, Protocol, TypeVar
 
-from sqlalchemy import RowMapping
+from sqlalchemy import ColumnElement, RowMapping
 
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+from cti.domain.recording import Recording
 from cti.domain.records import (
     AgentState,
     CallRecord,
@@ -48,6 +49,18 @@ class Lookup(Protocol):
 
 def utc(instant: float) -> datetime:
     return datetime.fromtimestamp(instant, tz=UTC)
+
+
+def in_range(
+    column: ColumnElement[object], since: Instant | None, until: Instant | None
+) -> list[ColumnElement[bool]]:
+    """[since, until) on `column`, each bound left out when None."""
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(column >= utc(since))
+    if until is not None:
+        where.append(column < utc(until))
+    return where
 
 
 def opt_utc(instant: float | None) -> datetime | None:
@@ -276,6 +289,18 @@ def monitoring_row(session: MonitoringSession, recorded_at: datetime) -> Row:
         "mode": session.mode.value,
         "started_at": utc(session.started_at),
         "ended_at": utc(session.ended_at),
+        "recorded_at": recorded_at,
+    }
+
+
+def recording_row(recording: Recording, recorded_at: datetime) -> Row:
+    return {
+        "file": recording.file,
+        "call_id": recording.call,
+        "agent_id": recording.agent,
+        "queue": recording.queue,
+        "started_at": utc(recording.started_at),
+        "deleted_at": None,
         "recorded_at": recorded_at,
     }
 

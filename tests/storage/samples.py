@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 
 from cti.domain.effects import Record
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
+from cti.domain.recording import Recording, recording_file
 from cti.domain.records import (
     AgentState,
     CallRecord,
@@ -211,6 +212,16 @@ def make_logout(n: int, *, agent: str = "1001") -> Presence:
     return Presence(agent=AgentId(agent), at=at(n, 0.5))
 
 
+def make_recording(n: int, *, agent: str = "1001") -> Recording:
+    return Recording(
+        file=recording_file(CallId(f"call-{n}"), at(n, 3.0)),
+        call=CallId(f"call-{n}"),
+        agent=AgentId(agent),
+        queue=QueueId("sales"),
+        started_at=at(n, 7.25),
+    )
+
+
 def one_of_each(n: int) -> list[Record]:
     """A mixed batch: one record of every type, all about call n."""
     return [
@@ -221,4 +232,5 @@ def one_of_each(n: int) -> list[Record]:
         make_session(n),
         make_finding(n),
         make_presence(n),
+        make_recording(n),
     ]

@@ -386,6 +386,7 @@ async def test_a_database_at_revision_0003_gains_the_campaign_tables(database_ur
         "finding_acks",
         "handover_notes",
         "qa_evaluations",
+        "recordings",
     }
     assert revision.scalar() == HEAD
     assert await database.queries().presence() == [make_presence(1)]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from cti.domain.recording import Recording
 from cti.domain.records import Presence
 from cti.storage.database import (
     Database,
@@ -165,7 +166,7 @@ async def test_a_database_at_the_first_revision_keeps_its_visits_through_the_upg
 async def test_a_database_at_revision_0002_gains_the_presence_table_and_keeps_its_history(
     database_url: str,
 ) -> None:
-    history = [r for r in one_of_each(1) if not isinstance(r, Presence)]
+    history = [r for r in one_of_each(1) if not isinstance(r, Presence | Recording)]
     before = await history_at(database_url, "0002", history)
 
     database = await open_database(database_url)
@@ -183,6 +184,7 @@ async def test_a_database_at_revision_0002_gains_the_presence_table_and_keeps_it
         "supervisors",
         "monitoring_sessions",
         "queue_notices",
+        "recordings",
         "schedule_activities",
         "rule_overrides",
         "finding_acks",

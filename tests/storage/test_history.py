@@ -24,6 +24,7 @@ from tests.storage.samples import (
     make_logout,
     make_offer,
     make_presence,
+    make_recording,
     make_session,
     make_visit,
     one_of_each,
@@ -65,6 +66,12 @@ async def _presence(database: Database, _record: Record) -> list[Record]:
     return list(await database.queries().presence())
 
 
+async def _recordings(database: Database, record: Record) -> list[Record]:
+    assert hasattr(record, "call")
+    page = await database.recordings().entries(call=record.call)
+    return [entry.recording for entry in page.items]
+
+
 KINDS: list[tuple[Callable[[int], Record], Reader]] = [
     (make_visit, _visits),
     (make_offer, _offers),
@@ -73,6 +80,7 @@ KINDS: list[tuple[Callable[[int], Record], Reader]] = [
     (make_session, _sessions),
     (make_finding, _findings),
     (make_presence, _presence),
+    (make_recording, _recordings),
 ]
 
 

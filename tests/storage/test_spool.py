@@ -24,6 +24,7 @@ from tests.storage.samples import (
     make_interval,
     make_offer,
     make_presence,
+    make_recording,
     make_session,
     make_visit,
     make_visits,
@@ -236,13 +237,13 @@ async def test_a_mixed_batch_spooled_during_an_outage_arrives_exactly_once(
     history = BatchingHistory(database.history(), spool, **FAST)
     async with running(history):
         await history.record(one_of_each(0))
-        await eventually(lambda: history.written == 7, within=20.0)
+        await eventually(lambda: history.written == 8, within=20.0)
 
         async with outage():
             batch = [*one_of_each(1), *one_of_each(2), *one_of_each(0)]  # 0 is already stored
             for record in batch:
                 history.put(record)
-            await eventually(lambda: history.spooled == 21 and history.pending == 21, within=20.0)
+            await eventually(lambda: history.spooled == 24 and history.pending == 24, within=20.0)
             assert spool_file.read(spool, 0, 100).records == batch
 
         await eventually(lambda: history.pending == 0, within=20.0)
@@ -253,6 +254,8 @@ async def test_a_mixed_batch_spooled_during_an_outage_arrives_exactly_once(
     assert await queries.state_intervals(AgentId("1001")) == [make_interval(n) for n in range(3)]
     assert await queries.login_sessions(AgentId("1001")) == [make_session(n) for n in range(3)]
     assert await queries.presence() == [make_presence(2)]  # 0, replayed last, is older
+    listed = (await database.recordings().entries()).items
+    assert [e.recording for e in listed] == [make_recording(n) for n in range(3)]
     for n in range(3):
         detail = await queries.call(make_call(n).call)
         assert detail is not None

@@ -37,6 +37,7 @@ from cti.domain.outbound.campaign import CampaignId
 from cti.domain.records import SpyMode
 
 CHANNEL = ChannelId("1795466392.23")
+FILE = "cti/2026/12/04/1795466392.23-1795466392123.wav"  # a recording (contract v10)
 
 
 def offer(**changes: object) -> ConnectCall:
@@ -53,11 +54,14 @@ def offer(**changes: object) -> ConnectCall:
 
 
 def test_a_call_to_an_agent_on_a_nailed_up_line_is_bridged_to_the_line() -> None:
-    """Dialplan contract v9 (issue 18): CTI_OFFER = <line>^<agent>, then cti-line."""
+    """Dialplan contract v9 (issue 18), v10: CTI_OFFER = <line>^<recording>^<agent>, then
+    cti-line."""
     assert plan(offer(line=ChannelId("line-a-1004-1"))) == [
-        setvar("CTI_OFFER", "line-a-1004-1^a-1004"),
+        setvar("CTI_OFFER", "line-a-1004-1^^a-1004"),
         redirect("cti-line", "s", "1"),
     ]
+    recorded = offer(line=ChannelId("line-a-1004-1"), recording=FILE)
+    assert plan(recorded)[0] == setvar("CTI_OFFER", f"line-a-1004-1^{FILE}^a-1004")
     assert plan(offer(auto_answer=True))[-1] == redirect("cti-connect-auto", "s", "1")
 
 
@@ -102,11 +106,15 @@ def setvar(name: str, value: str) -> dict[str, str]:
 
 def test_connect_call_sets_the_dial_variables_then_redirects_to_cti_connect() -> None:
     # Dialplan contract v4: one Setvar, CTI_OFFER = <ring seconds>^<dial string>^<agent>;
-    # cti-connect dials the device for the ring seconds (C3).
+    # cti-connect dials the device for the ring seconds (C3). v10: the recording's file
+    # before the agent, empty for none (issue 16).
     assert plan(offer(ring_guard=22.5)) == [
-        setvar("CTI_OFFER", "22.5^PJSIP/1004^a-1004"),
+        setvar("CTI_OFFER", "22.5^PJSIP/1004^^a-1004"),
         redirect("cti-connect", "s", "1"),
     ]
+    assert plan(offer(ring_guard=22.5, recording=FILE))[0] == setvar(
+        "CTI_OFFER", f"22.5^PJSIP/1004^{FILE}^a-1004"
+    )
 
 
 def test_an_agent_id_that_is_not_a_plain_name_is_not_sent() -> None:
@@ -175,6 +183,7 @@ def test_start_consult_sets_the_consult_dial_on_the_agent_leg_then_redirects_bot
         {"Action": "Setvar", "Channel": LEG, "Variable": "CTI_CONSULT_DIAL", "Value": "PJSIP/1002"},
         {"Action": "Setvar", "Channel": LEG, "Variable": "CTI_CONSULT_AGENT", "Value": "1002"},
         {"Action": "Setvar", "Channel": LEG, "Variable": "CTI_RING_SECONDS", "Value": "33"},
+        {"Action": "Setvar", "Channel": LEG, "Variable": "CTI_CONSULT_RECORDING", "Value": ""},
         {
             "Action": "Redirect",
             "Channel": CHANNEL,
@@ -264,6 +273,8 @@ def test_switch_spy_keys_chanspys_mode_key_as_received_on_the_supervisors_leg(
         offer(ring_guard=0.0),  # Dial would ring for ever
         offer(agent=AgentId("a\r\nAction: Hangup")),  # a second AMI action
         offer(channel=ChannelId("")),
+        offer(recording="cti/2026/12/04/a,b(c).wav"),  # MixMonitor's arguments
+        offer(recording="/etc/passwd"),  # only files the core names
         ReturnToQueue(channel=CHANNEL, queue=QueueId("x")),  # cti-queue matches 2+ chars
         ReturnToQueue(channel=CHANNEL, queue=QueueId("sup port")),
         SendCall(channel=CHANNEL, kind=TargetKind.EXTENSION, target="1001&1002"),
