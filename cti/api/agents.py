@@ -12,8 +12,9 @@ Rules:
    the address.
 3. A login names a device that registered a moment ago more often than not (the desk's
    softphone logs in as soon as its REGISTER is answered, before Asterisk's device state
-   has reached the core): the login waits up to REGISTERING seconds for the device to be
-   registered before the core is asked, and is refused (409) only if it still is not.
+   has reached the core): while the AMI link is up, the login waits up to REGISTERING
+   seconds for the device to be registered before the core is asked, and is refused
+   (409) only if it still is not. With the link down no registration can arrive: no wait.
 4. The same status routes serve supervisors forcing an agent's state (C8); the command
    records who asked (`by`), which the core uses to tell a forced logout from an own one.
 """
@@ -129,7 +130,7 @@ async def _registered(ctx: ApiContext, device: DeviceId, within: float) -> None:
     """Rule 3: returns once the core sees `device` registered, or after `within` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    while loop.time() < deadline:
+    while ctx.ami_up() and loop.time() < deadline:
         state = ctx.engine.state.devices.get(device)
         if state is not None and state.registered:
             return
