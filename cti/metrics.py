@@ -540,6 +540,17 @@ def AuditCollector(counts: Callable[[], tuple[int, int]]) -> RoundCollector:
     )
 
 
+def RetentionCollector(counts: Callable[[], tuple[int, int]]) -> RoundCollector:
+    return RoundCollector(
+        "cti_recording_retention",
+        (
+            "Recording retention rounds completed (files past the retention deleted, P11)",
+            "Recording retention rounds that failed (the store or the disk refused)",
+        ),
+        counts,
+    )
+
+
 CAMPAIGN_GAUGES: Final = {
     "cti_campaign_running": "1 while the campaign runs, 0 once halted (until its calls end)",
     "cti_campaign_abandon_rate": (

@@ -130,6 +130,24 @@ class ComplianceSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingSettings:
+    """Call recording (issue 16, P11): where the server finds the files Asterisk's
+    MixMonitor writes (its monitor directory, `astspooldir`/monitor, as this host sees
+    it), and how many days a recording is kept before retention deletes it."""
+
+    directory: str = "/var/spool/asterisk/monitor"
+    retention_days: float = 90.0
+
+    def __post_init__(self) -> None:
+        if not self.directory:
+            raise SettingsError("recording.directory: empty")
+        if not 0 < self.retention_days <= 3650:
+            raise SettingsError(
+                f"recording.retention_days: {self.retention_days} is not in (0, 3650] days"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class ServerSettings:
     """The running server that `cti admin`, `cti campaign` and `cti dnc` change things
     through (cti/cli/server.py): its base URL and an admin token; empty: the database."""
@@ -195,6 +213,7 @@ class Settings:
     centre: CentreSettings = field(default_factory=CentreSettings)
     softphone: SoftphoneSettings = field(default_factory=SoftphoneSettings)
     compliance: ComplianceSettings = field(default_factory=ComplianceSettings)
+    recording: RecordingSettings = field(default_factory=RecordingSettings)
 
 
 def load(path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:

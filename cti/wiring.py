@@ -60,8 +60,17 @@ from cti.metrics import (
     LiveCollector,
     Metrics,
     MonitoringWeek,
+    RetentionCollector,
 )
-from cti.settings import SESSION_SECONDS, ComplianceSettings, Settings, SoftphoneSettings
+from cti.recordings.files import RecordingFiles
+from cti.recordings.keeper import RetentionKeeper
+from cti.settings import (
+    SESSION_SECONDS,
+    ComplianceSettings,
+    RecordingSettings,
+    Settings,
+    SoftphoneSettings,
+)
 from cti.storage.callback_store import CallbackStore
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigStore
@@ -100,6 +109,7 @@ class Parts:
     engine: Engine
     dialer: Dialer
     auditor: Auditor
+    keeper: RetentionKeeper
     watch: ConfigWatch
     hub: Hub
     board: Board
@@ -114,6 +124,7 @@ class Parts:
             ("auditor", self.auditor.run()),
             ("config-watch", self.watch.run()),
             ("board", self.board.run()),
+            ("recording-retention", self.keeper.run()),
         ]
 
 
@@ -128,6 +139,7 @@ async def assemble(
     softphones: SoftphoneSettings | None = None,
     audit_interval: float = AUDIT_INTERVAL,
     compliance_settings: ComplianceSettings | None = None,
+    recording_settings: RecordingSettings | None = None,
 ) -> Parts:
     """Rule 3: the one assembly of the engine, the dialer, the API and the metrics, for
     `cti serve` and for the API tests alike; the configuration and the agents logged in
@@ -183,6 +195,13 @@ async def assemble(
     )
     metrics.registry.register(AuditCollector(lambda: (auditor.rounds, auditor.failed_rounds)))
     metrics.registry.register(AdherenceCollector(lambda: auditor.adherence_today))
+    recorded = recording_settings or RecordingSettings()
+    files = RecordingFiles(Path(recorded.directory))
+    keeper = RetentionKeeper(
+        store=database.recordings(), files=files, retention_days=recorded.retention_days,
+        now=clock.now,
+    )  # fmt: skip
+    metrics.registry.register(RetentionCollector(lambda: (keeper.rounds, keeper.failed_rounds)))
     context = ApiContext(
         engine=engine,
         directory=store,
@@ -199,6 +218,8 @@ async def assemble(
         compliance=compliance,
         audit=auditor.audit,
         adherence=auditor.adherence,
+        recordings=database.recordings(),
+        recording_audio=files,
         qa_rates=(compliance_settings or ComplianceSettings()).rates(),
         signin=SignInGuard(metrics.signin),
         session_seconds=session_seconds,
@@ -207,7 +228,8 @@ async def assemble(
     )
     app = create_app(context)
     return Parts(
-        engine=engine, dialer=dialer, auditor=auditor, watch=watch, hub=hub, board=board,
+        engine=engine, dialer=dialer, auditor=auditor, keeper=keeper, watch=watch, hub=hub,
+        board=board,
         metrics=metrics, context=context, app=app,
     )  # fmt: skip
 
@@ -250,6 +272,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             softphones=settings.softphone,
             audit_interval=settings.compliance.interval,
             compliance_settings=settings.compliance,
+            recording_settings=settings.recording,
         )
     except BaseException:
         writer.cancel()

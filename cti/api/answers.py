@@ -487,6 +487,24 @@ class MonitoringSessions(Answer):
     next: str | None = Field(description=NEXT)
 
 
+class Recording(Answer):
+    id: int
+    call: str
+    agent: str
+    queue: str
+    file: str = Field(description="the file, relative to recording.directory")
+    started_at: float = Field(description="the agent's answer: the recording's start")
+    seconds: float | None = Field(description="the file's length; null: no file to read")
+    available: bool = Field(description="the audio can be played")
+    deleted_at: float | None = Field(description="when retention deleted the file")
+    audio: str = Field(description="where its audio is (audio/wav)")
+
+
+class Recordings(Answer):
+    recordings: list[Recording]
+    next: str | None = Field(description=NEXT)
+
+
 class AgentQuota(Answer):
     agent: str
     calls: int = Field(description="distinct calls monitored in the week (P11)")

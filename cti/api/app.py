@@ -34,6 +34,7 @@ from cti.api import (
     openapi,
     pages,
     queues,
+    recordings,
     session,
     softphones,
 )
@@ -108,6 +109,7 @@ def create_app(context: ApiContext) -> web.Application:
         compliance.routes,
         session.routes,
         monitoring.routes,
+        recordings.routes,
         notices.routes,
         softphones.routes,
         pages.routes,

@@ -18,7 +18,15 @@ from aiohttp import web
 
 from cti.api.errors import rejected
 from cti.api.hub import Hub
-from cti.api.ports import Callbacks, Campaigns, Compliance, Directory, HistoryReader
+from cti.api.ports import (
+    Callbacks,
+    Campaigns,
+    Compliance,
+    Directory,
+    HistoryReader,
+    RecordingAudio,
+    Recordings,
+)
 from cti.api.signin import SignInGuard
 from cti.api.upload_slot import UploadSlot
 from cti.domain.commands import Command
@@ -87,6 +95,8 @@ class ApiContext:
     compliance: Compliance  # schedules, rule parameters, acknowledgements (issue 16)
     audit: Callable[[Instant, Instant], Awaitable[Audit]]  # cti/audit/auditor.py rule 2
     adherence: Callable[[Instant, Instant], Awaitable[list[Adherence]]]  # P14
+    recordings: Recordings  # the index of call recordings (issue 16, P11)
+    recording_audio: RecordingAudio  # their files
     command_timeout: float = 5.0
     signin: SignInGuard = field(default_factory=SignInGuard)
     login_tokens: LoginTokens = field(default_factory=LoginTokens)

@@ -39,6 +39,7 @@ ERROR_STATUSES: Final = {
     404: "Unknown agent, queue, call, reason or campaign; a number not on the do-not-call list",
     408: "The request body was not received in time",
     409: "Not allowed in the current state (e.g. already logged in, not in wrap-up)",
+    410: "Gone for good (a recording whose file retention deleted)",
     413: "Request body too large",
     415: "The body is not of the media type the operation takes",
     422: "A well-formed value the configuration refuses (`field` names it)",

@@ -10,6 +10,7 @@ Rule 2: every method may raise; the error middleware answers 503 for storage tha
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Protocol, Unpack
 
 from cti.domain.compliance.rulebook import Override, RuleSettings
@@ -35,6 +36,7 @@ from cti.storage.queries import (
     FindingQuery,
     QueueFigures,
 )
+from cti.storage.recording_store import RecordingEntry, RecordingQuery
 from cti.storage.tokens import IssuedToken, Role, TokenIdentity
 
 
@@ -119,6 +121,22 @@ class HistoryReader(CallerHistory, Protocol):
     async def queue_figures(
         self, queue: QueueId, threshold: float, since: Instant, until: Instant
     ) -> QueueFigures: ...
+
+
+class Recordings(Protocol):
+    """The index of call recordings (cti.storage.recording_store, issue 16)."""
+
+    async def entries(self, **query: Unpack[RecordingQuery]) -> Page[RecordingEntry]: ...
+
+    async def entry(self, recording_id: int) -> RecordingEntry | None: ...
+
+
+class RecordingAudio(Protocol):
+    """Recording files on disk (cti.recordings.files)."""
+
+    def path(self, file: str) -> Path | None: ...
+
+    async def seconds(self, file: str) -> float | None: ...
 
 
 class Compliance(Protocol):

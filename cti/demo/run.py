@@ -55,7 +55,7 @@ PIN: Final = "1234"
 DESK_AGENT: Final = "1099"  # no SIPp phone: a person signs in on the desktop's softphone
 QUEUES_YAML: Final = """\
 queues:
-  - {id: support, ring_limit: 3, ring_cadence: 2, max_wrap_up: 8}
+  - {id: support, ring_limit: 3, ring_cadence: 2, max_wrap_up: 8, record: true}
   - {id: sales, ring_limit: 2, ring_cadence: 2, max_wrap_up: 5}
 reasons:
   - {code: break, max_seconds: 900}

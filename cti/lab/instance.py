@@ -230,10 +230,12 @@ def status(name: str = DEFAULT_NAME) -> LabStatus:
 
 
 def server_toml(lab: LabInstance) -> str:
-    """The server's configuration for this lab: where AMI is and how to log in, and the
-    browsers' softphones."""
+    """The server's configuration for this lab: where AMI is and how to log in, the
+    browsers' softphones, and where Asterisk's MixMonitor writes (its spool's monitor/)."""
     return (  # [ami] last: a caller may add to it (tests/lab/server.py does)
-        "[softphone]\n"
+        "[recording]\n"
+        f'directory = "{lab.home / "spool" / "monitor"}"\n'
+        "\n[softphone]\n"
         f'websocket_url = "{lab.websocket_url}"\n'
         f'devices = "{",".join(lab.webrtc)}"\n'
         f'secret = "{lab.webrtc_secret}"\n'

@@ -40,7 +40,7 @@ from cti.domain.queue import WaitingCall
 from cti.domain.records import CallRecord, OfferOutcome, OfferRecord, Segment, SegmentKind, Side
 from cti.domain.state import Decision
 from cti.engine.engine import Engine
-from cti.settings import SoftphoneSettings
+from cti.settings import RecordingSettings, SoftphoneSettings
 from cti.storage import spool_file
 from cti.storage.campaign_store import CampaignStore
 from cti.storage.config_store import ConfigChange, ConfigStore
@@ -258,6 +258,7 @@ async def running_api(
     ami_reconnects: Callable[[], int] = lambda: 0,
     softphones: SoftphoneSettings | None = None,
     audit_interval: float = 15.0,
+    recording: RecordingSettings | None = None,
 ) -> AsyncIterator[Api]:
     """The server as `cti serve` assembles it (cti/wiring.py assemble), on a temporary
     SQLite database, with call control recording instead of Asterisk. `stored` records
@@ -281,6 +282,7 @@ async def running_api(
     parts = await assemble(
         clock=clock, database=database, history=history, telephony=telephony, zone=zone,
         softphones=softphones, audit_interval=audit_interval,
+        recording_settings=recording or RecordingSettings(directory=str(tmp_path / "monitor")),
     )  # fmt: skip
     context = replace(parts.context, command_timeout=command_timeout)
     parts.app[context_key] = context

@@ -47,7 +47,8 @@ def test_lab_reports_running_and_writes_server_config(lab: LabInstance) -> None:
 
     assert state.running
     assert lab.server_config.read_text() == (
-        f'[softphone]\nwebsocket_url = "ws://127.0.0.1:{lab.ports.http}/ws"\n'
+        f'[recording]\ndirectory = "{lab.home}/spool/monitor"\n'
+        f'\n[softphone]\nwebsocket_url = "ws://127.0.0.1:{lab.ports.http}/ws"\n'
         f'devices = "1901,1902,1903,1904"\nsecret = "{lab.webrtc_secret}"\n'
         f'\n[ami]\nhost = "127.0.0.1"\nport = {lab.ports.ami}\n'
         f'username = "cti"\nsecret = "{lab.ami_secret}"\n'
