@@ -672,6 +672,9 @@ class SampleView(Answer):
     why: Literal["base", "new agent", "low score"]
     calls: list[str]
     evaluated: list[str] = Field(description="of those, the calls already evaluated")
+    recordings: dict[str, list[int]] = Field(
+        description="of those, the ones recorded: call -> the agent's recordings of it (ids)"
+    )
 
 
 class QaSample(Answer):

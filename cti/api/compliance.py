@@ -566,6 +566,23 @@ async def list_evaluations(request: web.Request) -> web.Response:
     return web.json_response({"evaluations": [plain_object(e) for e in found]})
 
 
+async def _recorded(
+    ctx: ApiContext, start: Instant, end: Instant
+) -> dict[tuple[AgentId, CallId], list[int]]:
+    """The week's recordings that can be played, by agent and call (the sample's audio)."""
+    found: dict[tuple[AgentId, CallId], list[int]] = {}
+    after = None
+    while True:
+        page = await ctx.recordings.entries(since=start, until=end, after=after)
+        for entry in page.items:
+            if entry.deleted_at is None:
+                made = entry.recording
+                found.setdefault((made.agent, made.call), []).append(entry.id)
+        if page.after is None:
+            return found
+        after = page.after
+
+
 @route(
     routes,
     "GET",
@@ -597,6 +614,7 @@ async def qa_sample(request: web.Request) -> web.Response:
         scores.setdefault(e.agent, []).append(e.score)
     done = {(e.agent, e.call) for e in await ctx.compliance.evaluations(start, end)}
     found = sample(talked, start, rates, await ctx.history.first_logins(), scores)
+    recorded = await _recorded(ctx, start, end)
     agents = [
         {
             "agent": s.agent,
@@ -604,6 +622,7 @@ async def qa_sample(request: web.Request) -> web.Response:
             "why": s.why,
             "calls": list(s.calls),
             "evaluated": [c for c in s.calls if (s.agent, c) in done],
+            "recordings": {c: recorded[s.agent, c] for c in s.calls if (s.agent, c) in recorded},
         }
         for s in found
     ]

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cti.domain.ids import AgentId, DeviceId, Instant
+from cti.domain.ids import AgentId, CallId, DeviceId, Instant, QueueId
 from cti.domain.monitoring_quota import week_of
+from cti.domain.recording import Recording, recording_file
 from cti.domain.records import LoginEnd, LoginSession, Rule
 from tests.api.harness import Api, past_call, running_api
 from tests.waiting import eventually
@@ -415,10 +416,23 @@ async def test_the_weekly_qa_sample_takes_more_calls_of_new_agents(tmp_path: Pat
             len(by_agent["1002"]["calls"]),
         ) == (4, "new agent", 4)
         picked = by_agent["1001"]["calls"][0]
+        assert by_agent["1001"]["recordings"] == {}  # support did not record then
+        heard = Recording(
+            file=recording_file(CallId(picked), Instant(early)),
+            call=CallId(picked),
+            agent=AgentId("1001"),
+            queue=QueueId("support"),
+            started_at=Instant(early + 3),
+        )
+        await api.database.history().record([heard])
+        [entry] = (await api.database.recordings().entries(call=CallId(picked))).items
         body = {"call": picked, "agent": "1001", "score": 90}
         assert (await api.call("POST", "/api/v1/qa/evaluations", api.supervisor, body))[0] == 201
         _, again = await api.call("GET", "/api/v1/qa/sample", api.supervisor)
         assert {a["agent"]: a for a in again["agents"]}["1001"]["evaluated"] == [picked]
+        assert {a["agent"]: a for a in again["agents"]}["1001"]["recordings"] == {
+            picked: [entry.id]
+        }
         assert [a["calls"] for a in again["agents"]] == [
             a["calls"] for a in answer["agents"]
         ]  # stable
