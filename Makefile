@@ -33,6 +33,7 @@ bench: bootstrap
 	$(PY) bench/wallboard.py
 	$(PY) bench/desk_pop.py
 	$(PY) bench/outbound_connect.py
+	$(PY) bench/take_cost.py
 
 lab-up: bootstrap
 	.venv/bin/cti lab up

@@ -19,14 +19,16 @@ SERVER_CLASSES = EVENT_CLASSES.split(",")
 WITHIN = 15.0  # seconds any one expected event may take
 
 
-async def connect(lab: LabInstance) -> Manager:
-    """A plain panoramisk session to the lab's AMI (independent of the server's own link)."""
+async def connect(lab: LabInstance, events: str = "on") -> Manager:
+    """A plain panoramisk session to the lab's AMI (independent of the server's own link),
+    receiving the event classes `events` names (`on`: all the AMI user may read)."""
     manager = Manager(
         host=lab.host,
         port=lab.ports.ami,
         username=lab.ami_user,
         secret=lab.ami_secret,
         ping_delay=10**6,
+        events=events,
     )
     async with asyncio.timeout(10):
         await manager.connect()

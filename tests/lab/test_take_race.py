@@ -73,10 +73,13 @@ async def test_an_arm_is_taken_once_and_a_disarm_knows_whether_it_was(
             await _action(manager, {**arm, "Value": f"{token}^30^PJSIP/1001^^1001"})
         racers = [f"p{n}-{k}" for k in range(TAKERS)]
         probes += racers
-        jobs = [asyncio.create_task(_probe(manager, p)) for p in racers]  # sent first
         slot = rng.choice((1, 2))
-        await asyncio.sleep(rng.uniform(0, 0.03))  # the disarm lands among the takes
-        disarmed[tokens[slot]] = await _disarm(manager, slot)
+        before = rng.randint(0, TAKERS)  # the disarm goes out among the takers
+        jobs = [asyncio.create_task(_probe(manager, p)) for p in racers[:before]]
+        await asyncio.sleep(rng.uniform(0, 0.002))
+        disarm = asyncio.create_task(_disarm(manager, slot))
+        jobs += [asyncio.create_task(_probe(manager, p)) for p in racers[before:]]
+        disarmed[tokens[slot]] = await disarm
         await asyncio.gather(*jobs)
         await _disarm(manager, 3 - slot)  # the other slot too, before the next round
     await tap.first(lambda _e: _done(tap) >= len(probes), what="every probe done", within=60)
