@@ -1,12 +1,14 @@
 """Benchmark: routing latency in the lab: the CTI server, its floor, and Asterisk's app_queue.
 
-    python bench/route_latency.py [--rate 20] [--seconds 25] [--breakdown] [--keep]
+    python bench/route_latency.py [--rate 20] [--seconds 25] [--arrivals even|poisson]
+                                  [--breakdown] [--keep]
 
 Routing latency: from a caller entering the queue with an agent free to the agent's phone
 receiving the INVITE. One run starts its own lab (a real Asterisk) and 20 SIPp agent
 phones that answer at once and hang up after --talk-ms, then sends the same traffic (one
 SIPp caller process, tests/sipp/bench_caller.xml, --rate new calls per second for
---seconds through the trunk) to three systems, one after the other, with the same phones:
+--seconds through the trunk, evenly spaced or, with --arrivals poisson, at random as
+independent callers arrive: caller_scenario says how) to three systems, one after the other, with the same phones:
 
   cti:       `cti serve` as a process, the agents logged in through the API to one queue
              (wrap-up 0); the dialled number names the queue (dialplan/cti-dialplan.conf):
@@ -109,6 +111,7 @@ PREFIX: Final = {"cti": "71", "floor": "73", "app_queue": "72"}
 CALLER_SCENARIO: Final = SCENARIOS / "bench_caller.xml"
 PIN: Final = "1234"
 BUDGET_S: Final = 600.0  # the whole run, whatever happens
+POISSON_SPREAD: Final = 20  # --arrivals poisson: each INVITE's mean wait, in call gaps
 
 # --- traffic ------------------------------------------------------------------------------
 
@@ -141,6 +144,22 @@ async def place_calls(
     elapsed = time.monotonic() - started
     cpu = {name: (cpu_seconds(pid) - before[name]) / elapsed for name, pid in watch.items()}
     return TrafficRun(status, cpu)
+
+
+def caller_scenario(args: argparse.Namespace) -> str:
+    """The caller's scenario with its patience filled in; with --arrivals poisson, each
+    call first waits an exponential time of mean POISSON_SPREAD call gaps before its INVITE.
+    SIPp starts calls evenly at --rate; displaced by independent exponential waits that
+    long, their INVITEs are as good as a Poisson process at that rate (bursts and lulls as
+    random callers make them), with its gaps' mean still 1/rate."""
+    text = CALLER_SCENARIO.read_text().replace("@PATIENCE_MS@", str(args.patience_ms))
+    if args.arrivals == "even":
+        return text
+    mean_ms = POISSON_SPREAD * 1000 / args.rate
+    pause = f'<pause distribution="exponential" mean="{mean_ms:.0f}"/>'
+    return text.replace(
+        '<scenario name="bench_caller">', f'<scenario name="bench_caller">\n  {pause}', 1
+    )
 
 
 def bind_rtp_to_loopback(lab: LabInstance) -> bool:
@@ -305,8 +324,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
     name = f"bench-{secrets.token_hex(4)}"
     args.scenario = workdir / CALLER_SCENARIO.name
     args.router_log = workdir / "floor-router.log"
-    patience = str(args.patience_ms)
-    args.scenario.write_text(CALLER_SCENARIO.read_text().replace("@PATIENCE_MS@", patience))
+    args.scenario.write_text(caller_scenario(args))
     print(f"lab {name}: starting Asterisk ...", flush=True)
     server: ServerProcess | None = None
     phones: list[Softphone] = []
@@ -358,6 +376,10 @@ def main() -> None:
     parser.add_argument("--warmup-s", type=float, default=1.0)
     parser.add_argument("--free-margin-ms", type=float, default=100.0)
     parser.add_argument("--breakdown", action="store_true", help="where the time goes")
+    parser.add_argument(
+        "--arrivals", choices=("even", "poisson"), default="even",
+        help="callers evenly spaced, or random (Poisson) arrivals at the same rate",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the lab's files and traces")
     args = parser.parse_args()
     args.devices = [str(1001 + n) for n in range(args.agents)]
