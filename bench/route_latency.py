@@ -8,7 +8,8 @@ receiving the INVITE. One run starts its own lab (a real Asterisk) and 20 SIPp a
 phones that answer at once and hang up after --talk-ms, then sends the same traffic (one
 SIPp caller process, tests/sipp/bench_caller.xml, --rate new calls per second for
 --seconds through the trunk, evenly spaced or, with --arrivals poisson, at random as
-independent callers arrive: caller_scenario says how) to three systems, one after the other, with the same phones:
+independent callers arrive: caller_scenario says how) to three systems, one after the
+other, with the same phones:
 
   cti:       `cti serve` as a process, the agents logged in through the API to one queue
              (wrap-up 0); the dialled number names the queue (dialplan/cti-dialplan.conf):
