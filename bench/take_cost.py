@@ -68,7 +68,7 @@ class Probes:
     async def one(self, probe: str, kind: str) -> float:
         """The probe's time in microseconds (Asterisk's clock)."""
         if kind == "taken":
-            arm = f"{probe}^30^PJSIP/1001^^1001"
+            arm = f"{probe}^cti-connect^30^Custom:lab-take^^1001"
             await self.action({"Action": "Setvar", "Variable": f"CTI_ARM_{QUEUE}_1", "Value": arm})
         skip = 1 if kind == "baseline" else 0
         variables = f"PROBE_ID={probe},PROBE_SKIP={skip},PROBE_SETTLE=0.05"

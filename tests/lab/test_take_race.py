@@ -56,7 +56,7 @@ async def _disarm(manager: Manager, slot: int) -> str:
     empty = {"Action": "Setvar", "Variable": f"CTI_ARM_{QUEUE}_{slot}", "Value": ""}
     await _action(manager, empty)
     answer = await _action(manager, {"Action": "Getvar", "Variable": f"CTI_TAKE_{QUEUE}_{slot}"})
-    return str(answer.get("Value") or "")
+    return str(answer.get("Value") or "").partition("^")[0]  # `<token>^<taker's Uniqueid>`
 
 
 async def test_an_arm_is_taken_once_and_a_disarm_knows_whether_it_was(
@@ -70,7 +70,8 @@ async def test_an_arm_is_taken_once_and_a_disarm_knows_whether_it_was(
         tokens = {slot: f"t{n}s{slot}" for slot in (1, 2)}
         for slot, token in tokens.items():
             arm = {"Action": "Setvar", "Variable": f"CTI_ARM_{QUEUE}_{slot}"}
-            await _action(manager, {**arm, "Value": f"{token}^30^PJSIP/1001^^1001"})
+            value = f"{token}^cti-connect^30^Custom:lab-take^^1001"
+            await _action(manager, {**arm, "Value": value})
         racers = [f"p{n}-{k}" for k in range(TAKERS)]
         probes += racers
         slot = rng.choice((1, 2))
