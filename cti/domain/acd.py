@@ -14,6 +14,8 @@ agents (cti/domain/dispatch.py); then running campaigns are paced and dialled
 (cti/domain/outbound/). Commands are refused whole or applied whole.
 Rule 5: an outbound call's channel is a dial until it is gone: its unanswered events are
 the dialer's alone; once answered it is also a caller, handled like any other.
+Rule 7: after dispatching and pacing, queues with nobody waiting keep offers armed in
+Asterisk for their next callers (cti/domain/arming.py).
 Rule 6: a resync re-adopts the calls Asterisk shows connected to agents that the core
 does not know (cti/domain/adopt.py) before anything is dispatched.
 """
@@ -25,6 +27,7 @@ from typing import assert_never
 
 from cti.domain import (
     adopt,
+    arming,
     break_requests,
     callback,
     consult,
@@ -75,6 +78,10 @@ from cti.domain.dispatch import dispatch
 from cti.domain.effects import FindingRaised, Rejected
 from cti.domain.ids import Instant
 from cti.domain.inputs import (
+    ArmAborted,
+    ArmDisarmed,
+    ArmTaken,
+    ArmUnsure,
     CallbackDeclined,
     CallbackRequested,
     CallControlFailed,
@@ -120,6 +127,7 @@ def decide(state: AcdState, event: Input, now: Instant) -> Decision:
     pacer.pace_all(work, tick=isinstance(event, Tick))
     if work.campaigns and pacer.pacing_inputs_changed(work):
         running.ask_for_contacts(work)
+    arming.keep_arms(work)
     measure.observe(work)
     return work.decision()
 
@@ -136,6 +144,8 @@ def _apply(work: Work, event: Input) -> None:
         ):
             pass  # a line carrying no talk; one that carries a talk ends it below
         case ChannelHungUp():
+            if work.arms:
+                arming.on_hung_up(work, event.channel)
             dial = dialing.is_dial(work, event.channel)
             caller = not dial or event.channel in work.callers
             if not consult.on_hung_up(work, event) and caller:
@@ -190,6 +200,7 @@ def _apply(work: Work, event: Input) -> None:
         case TelephonyLost():
             dialing.on_telephony_lost(work)
         case Resynced():
+            arming.on_resynced(work, event)
             telephony.on_resynced(work, event, adopted=adopt.on_resynced(work, event))
             monitoring.on_resynced(work)
             outage.on_resynced(work)
@@ -271,5 +282,13 @@ def _apply(work: Work, event: Input) -> None:
             outage.on_restore(work, event)
         case NoticeHeard():
             outage.on_heard(work, event)
+        case ArmTaken():
+            arming.on_taken(work, event)
+        case ArmAborted():
+            arming.on_aborted(work, event)
+        case ArmDisarmed():
+            arming.on_disarmed(work, event)
+        case ArmUnsure():
+            arming.on_unsure(work, event)
         case _:
             assert_never(event)

@@ -15,6 +15,8 @@ waits in its campaign's buffer, callers behind that place (priority, then entry 
 not offered to the agents of the callback's queue, so the next such agent to be free is
 left to the dialer, which reserves it for the callback. A caller hearing the callback
 offer (`away`) is not offered at all.
+Rule 6: an agent with an armed offer, in any phase (cti/domain/arming.py), is not offered
+here: the arm is disarmed first, and the agent is offered once the disarm is final.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from cti.domain.ids import ChannelId, QueueId
 from cti.domain.inputs import DeviceState
 from cti.domain.line import line_of
 from cti.domain.nailed import carry, rung_instead, waiting_line
-from cti.domain.offer import make_offer
+from cti.domain.offer import Offer, make_offer
 from cti.domain.outbound.reservation import waiting_agent
 from cti.domain.queue import WaitingCall
 from cti.domain.routing import pick_agent
@@ -49,7 +51,7 @@ def dispatch(work: Work) -> None:
     candidates = _candidates(work)
     if not candidates:
         return
-    places = _kept_places(work) if work.campaigns else {}
+    places = kept_places(work) if work.campaigns else {}
     for call in work.waiting:
         if call.channel in work.offers or (TimerKind.RETRY, call.channel) in work.timers:
             continue
@@ -77,7 +79,7 @@ def _reserved(work: Work) -> None:
         offer(work, call, agent, work.config.queue(call.queue))
 
 
-def _kept_places(work: Work) -> dict[QueueId, Place]:
+def kept_places(work: Work) -> dict[QueueId, Place]:
     """Rule 5: per queue, the first place in line kept by a callback waiting to be dialled."""
     places: dict[QueueId, Place] = {}
     for live in work.campaigns.values():
@@ -113,7 +115,10 @@ def _waited_for(work: Work, channel: ChannelId) -> Agent | None:
 
 def _candidates(work: Work) -> list[tuple[Agent, AgentProfile]]:
     found = []
+    armed = {arm.agent for arm in work.arms.values()} if work.arms else set()  # rule 6
     for agent_id in sorted(work.available):
+        if agent_id in armed:
+            continue
         agent = work.agents.get(agent_id)
         profile = work.config.agents.get(agent_id)
         if agent is not None and profile is not None and reachable(work, agent):
@@ -121,7 +126,7 @@ def _candidates(work: Work) -> list[tuple[Agent, AgentProfile]]:
     return found
 
 
-def _auto_answer(work: Work, agent: Agent) -> bool:
+def auto_answer(work: Work, agent: Agent) -> bool:
     profile = work.config.agents.get(agent.id)
     return profile is not None and line_of(profile, work.config) is AgentLine.AUTO_ANSWER
 
@@ -136,16 +141,7 @@ def reachable(work: Work, agent: Agent) -> bool:
 
 
 def offer(work: Work, call: WaitingCall, agent: Agent, queue: QueueConfig) -> None:
-    made = make_offer(call.call, call.channel, queue, agent.id, agent.device, work.at)
-    line = waiting_line(work, agent.id)
-    if line is not None:
-        made = replace(made, agent_channel=line.channel)  # its leg, known from the start
-        carry(work, line)
-    work.offers[call.channel] = made
-    work.set_timer(TimerKind.OFFER, call.channel, made.deadline)
-    busy = replace(agent, call=call.call, channel=call.channel, queue=call.queue)
-    work.put_agent(agent, busy.fire(Trigger.OFFER, work.at))
-    work.update_call(call.call, lambda p: replace(p, offers=p.offers + 1))
+    made = begin_offer(work, call, agent, queue)
     # Going straight to the next agent: the redirect to connect replaces the one to hold.
     work.effects = [
         e for e in work.effects if not (isinstance(e, ReturnToQueue) and e.channel == call.channel)
@@ -158,9 +154,29 @@ def offer(work: Work, call: WaitingCall, agent: Agent, queue: QueueConfig) -> No
             agent=agent.id,
             device=agent.device,
             ring_guard=made.ring_guard,
-            line=None if line is None else line.channel,
-            auto_answer=_auto_answer(work, agent),
+            line=made.agent_channel,
+            auto_answer=auto_answer(work, agent),
             recording=made.recording,
         )
     )
     work.emit(OfferMade(agent=agent.id, call=call, at=work.at))
+
+
+def begin_offer(
+    work: Work, call: WaitingCall, agent: Agent, queue: QueueConfig, recording: str = ""
+) -> Offer:
+    """The offer of `call` to `agent` in the state: its timer, the agent offered, the
+    call's count (`recording`: a file named already, by an arm)."""
+    made = make_offer(call.call, call.channel, queue, agent.id, agent.device, work.at)
+    if recording and made.recording is not None:
+        made = replace(made, recording=recording)
+    line = waiting_line(work, agent.id)
+    if line is not None:
+        made = replace(made, agent_channel=line.channel)  # its leg, known from the start
+        carry(work, line)
+    work.offers[call.channel] = made
+    work.set_timer(TimerKind.OFFER, call.channel, made.deadline)
+    busy = replace(agent, call=call.call, channel=call.channel, queue=call.queue)
+    work.put_agent(agent, busy.fire(Trigger.OFFER, work.at))
+    work.update_call(call.call, lambda p: replace(p, offers=p.offers + 1))
+    return made

@@ -177,6 +177,40 @@ class ApplyNotice:
     prompt: str | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArmOffer:
+    """Arm slot `slot` of `queue` with an offer to this agent (pre-armed routing, issue 17,
+    cti/domain/arming.py): the next caller entering the queue may take it and dial at once.
+    The fields are ConnectCall's, for a caller not known yet."""
+
+    queue: QueueId
+    slot: int
+    token: str
+    agent: AgentId
+    device: DeviceId
+    ring_guard: float
+    auto_answer: bool = False
+    recording: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Disarm:
+    """Empty the slot, then read the taker's intent: Asterisk's answer comes back as an
+    ArmDisarmed input (ArmUnsure when it did not answer)."""
+
+    queue: QueueId
+    slot: int
+    token: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClearArms:
+    """Empty slots 1..`slots` of each queue (every resync: arming.py rule 6)."""
+
+    queues: tuple[QueueId, ...]
+    slots: int
+
+
 # Notifications -----------------------------------------------------------------------
 
 
@@ -372,7 +406,8 @@ class NoticePlayed:
     at: Instant
 
 
-Instruction = (
+# The instructions about one channel (every one but the notice's and the arms').
+ChannelInstruction = (
     ConnectCall
     | ReturnToQueue
     | SendCall
@@ -384,8 +419,8 @@ Instruction = (
     | OpenLine
     | SpyOnCall
     | SwitchSpy
-    | ApplyNotice
 )
+Instruction = ChannelInstruction | ApplyNotice | ArmOffer | Disarm | ClearArms
 Notification = (
     CallWaiting
     | OfferMade

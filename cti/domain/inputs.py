@@ -53,6 +53,54 @@ class CallerQueued:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ArmTaken:
+    """A caller entering a queue took an armed offer and is dialling its agent (dialplan
+    UserEvent CtiArmTaken): the caller queued and the offer begun, in one (arming.py)."""
+
+    at: Instant
+    queue: QueueId
+    slot: int
+    token: str
+    entry: WaitingCall
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArmAborted:
+    """A caller committing to an arm found it changed under it (CtiArmAborted): no take."""
+
+    at: Instant
+    queue: QueueId
+    slot: int
+    token: str
+    channel: ChannelId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArmDisarmed:
+    """Asterisk's answer to a Disarm: the slot is empty, and the intent it held then
+    (`intent`: a caller's token, `taker`: that caller's channel; empty when none)."""
+
+    at: Instant
+    queue: QueueId
+    slot: int
+    token: str
+    intent: str
+    taker: ChannelId | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArmUnsure:
+    """An ArmOffer or Disarm Asterisk refused or did not answer: the slot's content is not
+    known."""
+
+    at: Instant
+    queue: QueueId
+    slot: int
+    token: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelHungUp:
     at: Instant
     channel: ChannelId
@@ -243,6 +291,11 @@ class Resynced:
     waiting: tuple[WaitingCall, ...]
     devices: tuple[tuple[DeviceId, DeviceState], ...] = ()
     connected: tuple[ConnectedCall, ...] = ()
+    # Pre-armed routing (cti/domain/arming.py): the slots per queue this run may arm (the
+    # server's setting, at most the dialplan's CTI_ARM_SLOTS), and the dialplan's count,
+    # every one of which is cleared.
+    arm_slots: int = 0
+    dialplan_slots: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -271,5 +324,9 @@ TelephonyEvent = (
     | SpyStarted
     | SpyStopped
     | NoticeHeard
+    | ArmTaken
+    | ArmAborted
+    | ArmDisarmed
+    | ArmUnsure
 )
 Input = TelephonyEvent | Resynced | TelephonyLost | Tick | Command

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from cti.domain.agent import Agent
+from cti.domain.arm import Arm, ArmKey
 from cti.domain.breaks import BreakRequest
 from cti.domain.call import CallProgress, Consult, Talk
 from cti.domain.config import AcdConfig
@@ -48,6 +49,7 @@ class TimerKind(StrEnum):
     LINE = "line"  # key: agent; a failed nailed-up line is called again (nailed.py rule 4)
     BREAK = "break"  # key: agent; an approved break not started ends (breaks.py rule 3)
     URGENT = "urgent"  # key: caller channel; an urgent caller waited too long (P10)
+    ARM = "arm"  # key: <queue>/<slot>; an arm Asterisk did not confirm is disarmed (arming.py)
 
 
 TimerKey = tuple[TimerKind, str]
@@ -82,6 +84,9 @@ class AcdState:
     notices: Mapping[QueueId, Notice] = field(default_factory=empty)  # outage notices (P20)
     lines: Mapping[AgentId, Line] = field(default_factory=empty)  # nailed-up (nailed.py)
     breaks: Mapping[AgentId, BreakRequest] = field(default_factory=empty)  # breaks.py
+    arms: Mapping[ArmKey, Arm] = field(default_factory=empty)  # pre-armed offers (arming.py)
+    armed: int = 0  # arms made; numbers the next one's token
+    arm_slots: int = 0  # slots per queue this run may arm (the last resync's)
 
     def next_deadline(self) -> Instant | None:
         """The earliest instant at which the core wants a Tick."""

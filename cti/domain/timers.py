@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import assert_never
 
+from cti.domain import arming
 from cti.domain.breaks import BreakPhase
 from cti.domain.config import MaxWaitAction
 from cti.domain.consult import consult_due
@@ -63,6 +64,8 @@ def _fire(work: Work, key: TimerKey) -> None:
             _break_due(work, AgentId(name))
         case TimerKind.URGENT:
             _urgent_due(work, ChannelId(name))
+        case TimerKind.ARM:
+            arming.on_retry_due(work, name)
         case _:
             assert_never(kind)
 

@@ -89,6 +89,9 @@ class Work:
         self.notices = Cow(state.notices)
         self.lines = Cow(state.lines)
         self.breaks = Cow(state.breaks)
+        self.arms = Cow(state.arms)
+        self.armed = state.armed
+        self.arm_slots = state.arm_slots
         self.effects: list[Effect] = []
         self.notes: list[Note] = []
 
@@ -126,6 +129,9 @@ class Work:
             notices=self.notices.result(),
             lines=self.lines.result(),
             breaks=self.breaks.result(),
+            arms=self.arms.result(),
+            armed=self.armed,
+            arm_slots=self.arm_slots,
         )
         return Decision(state, tuple(self.effects), tuple(self.notes))
 
