@@ -27,6 +27,9 @@ class SettingsError(ValueError):
     pass
 
 
+MAX_ARM_SLOTS: Final = 8
+
+
 @dataclass(frozen=True, slots=True)
 class AmiSettings:
     host: str = "127.0.0.1"
@@ -38,6 +41,15 @@ class AmiSettings:
     max_missed_pings: int = 3
     max_backoff: float = 30.0
     outbound_dial: str = "PJSIP/{number}@trunk"  # how a campaign's number is dialled
+    # Pre-armed routing (cti/domain/arming.py): offers armed per queue, at most the
+    # dialplan's CTI_ARM_SLOTS; 0 routes every caller by the event path.
+    arm_slots: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.arm_slots <= MAX_ARM_SLOTS:
+            raise SettingsError(
+                f"ami.arm_slots: {self.arm_slots!r} is not within 0-{MAX_ARM_SLOTS}"
+            )
 
 
 SESSION_HOURS: Final = 12.0  # a supervisor's session in the pages, by default

@@ -348,7 +348,14 @@ def _ami(
         on_pong=lambda stamp: timeline.observe(stamp, clock.now()),
     )
     link = AmiLink(LinkSettings.of(settings.ami), callbacks)
-    resyncer = Resyncer(link, submit, clock.now, count_malformed, timeline=timeline)
+    resyncer = Resyncer(
+        link,
+        submit,
+        clock.now,
+        count_malformed,
+        timeline=timeline,
+        arm_slots=settings.ami.arm_slots,
+    )
     control = AmiCallControl(
         link,
         submit,

@@ -64,6 +64,11 @@ def set_global(name: str, value: str) -> Action:
     return {"Action": "Setvar", "Variable": name, "Value": value}
 
 
+def get_global(name: str) -> Action:
+    """Getvar without a Channel reads a global variable (manager.c action_getvar)."""
+    return {"Action": "Getvar", "Variable": name}
+
+
 def redirect(channel: str, context: str, exten: str, priority: int | str = 1) -> Action:
     """Send a channel to context,exten,priority; the priority may be a label (manager.c
     resolves it with ast_findlabel_extension and answers "Priority is invalid" if absent)."""

@@ -1,7 +1,7 @@
 """Call control: the core's instructions performed on Asterisk over AMI (the CallControl port).
 
 Rule 1: `plan` is pure: one instruction becomes the AMI actions that perform it under the
-dialplan contract (dialplan/README.md, version 10). Values that reach the dialplan are
+dialplan contract (dialplan/README.md, version 11). Values that reach the dialplan are
 checked first: a comma or `&` in a dial string would add Dial options or destinations, and
 an extension the contexts' patterns do not match would hang the caller up, so such an
 instruction raises InvalidInstruction instead of being sent.
@@ -11,7 +11,9 @@ task (kept referenced until it ends) that awaits Asterisk's answers; every failu
 link is down, Asterisk refused an action, no answer within `within` seconds, an invalid
 instruction) comes back to the engine as a CallControlFailed input through `submit`.
 Nothing is retried: a late Redirect is worse than none, and the core decides what to do
-instead.
+instead. The arm instructions (pre-armed routing, cti/domain/arming.py) have no channel:
+a Disarm's answer (the intent it read) comes back as ArmDisarmed, and a failed ArmOffer or
+Disarm as ArmUnsure; a failed ClearArms is only logged (the next resync clears again).
 Rule 3: the actions of one instruction are pipelined: all are written at once, in order,
 and Asterisk runs one session's actions one after another in that order (manager.c reads
 and executes a session's actions on one thread), so the Setvars of a ConnectCall are in
@@ -36,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Final, Protocol, assert_never
 
 from cti.ami import actions
@@ -44,8 +46,12 @@ from cti.ami.actions import Action
 from cti.ami.link import AmiActionFailed, AmiUnavailable
 from cti.domain.effects import (
     ApplyNotice,
+    ArmOffer,
     BridgeCall,
+    ChannelInstruction,
+    ClearArms,
     ConnectCall,
+    Disarm,
     HangUpChannel,
     Instruction,
     MoveCall,
@@ -59,14 +65,14 @@ from cti.domain.effects import (
     TargetKind,
 )
 from cti.domain.ids import PLAIN_RULE, QUEUE_RULE, ChannelId, Instant
-from cti.domain.inputs import CallControlFailed, Input
+from cti.domain.inputs import ArmDisarmed, ArmUnsure, CallControlFailed, Input
 from cti.domain.notice import prompt_problem
 from cti.domain.recording import NAMED
 from cti.domain.records import SpyMode
 
 logger = logging.getLogger(__name__)
 
-# Contexts, extensions and labels of the dialplan contract, version 10.
+# Contexts, extensions and labels of the dialplan contract, version 11.
 QUEUE_CONTEXT: Final = "cti-queue"
 HOLD_LABEL: Final = "hold"
 CONNECT_CONTEXT: Final = "cti-connect"
@@ -108,6 +114,12 @@ SPY_OPTIONS: Final = {
 # Redirect does not take a channel out of ChanSpy (Asterisk 22, seen in the lab).
 SPY_KEYS: Final = {SpyMode.LISTEN: "4", SpyMode.WHISPER: "5", SpyMode.BARGE: "6"}
 DEFAULT_OUTBOUND_DIAL: Final = "PJSIP/{number}@trunk"  # settings: ami.outbound_dial
+# Pre-armed routing (contract v11): slot k of queue q is the global CTI_ARM_<q>_<k>, the
+# intent of a caller taking it CTI_TAKE_<q>_<k> (`<token>^<caller's Uniqueid>`); the
+# dialplan's own slot count is the global CTI_ARM_SLOTS.
+ARM_VARIABLE: Final = "CTI_ARM_{queue}_{slot}"
+INTENT_VARIABLE: Final = "CTI_TAKE_{queue}_{slot}"
+SLOTS_VARIABLE: Final = "CTI_ARM_SLOTS"
 
 # The contexts match queues and extensions with `_[a-zA-Z0-9].`: two characters or more,
 # the first a letter or digit. A Redirect to an extension that does not match is accepted
@@ -125,6 +137,8 @@ VALUE_RULE: Final = re.compile(r"[\x20-\x7e]*")
 # A recording's file (cti/domain/recording.py rule 2): it goes into Dial's U() and
 # MixMonitor's arguments, where `^`, `,` and `(` would mean something.
 RECORDING_RULE: Final = NAMED
+# An arm's token (cti/domain/arm.py arm_token).
+TOKEN_RULE: Final = re.compile(r"[0-9]+-[0-9]+")
 
 
 class InvalidInstruction(ValueError):
@@ -176,8 +190,48 @@ def plan(instruction: Instruction, outbound_dial: str = DEFAULT_OUTBOUND_DIAL) -
             queue = _exten(instruction.queue, "queue")
             prompt = "" if instruction.prompt is None else _prompt(instruction.prompt)
             return [actions.set_global(NOTICE_VARIABLE + queue, prompt)]
+        case ArmOffer():
+            return [actions.set_global(_slot(ARM_VARIABLE, instruction), arm_value(instruction))]
+        case Disarm():
+            # Dekker's order (cti-take): the slot emptied first, then the intent read.
+            return [
+                actions.set_global(_slot(ARM_VARIABLE, instruction), ""),
+                actions.get_global(_slot(INTENT_VARIABLE, instruction)),
+            ]
+        case ClearArms():
+            return [
+                actions.set_global(ARM_VARIABLE.format(queue=_exten(q, "queue"), slot=k), "")
+                for q in instruction.queues
+                for k in range(1, instruction.slots + 1)
+            ]
         case _:
             assert_never(instruction)
+
+
+def _slot(pattern: str, arm: ArmOffer | Disarm) -> str:
+    return pattern.format(queue=_exten(arm.queue, "queue"), slot=arm.slot)
+
+
+def arm_value(arm: ArmOffer) -> str:
+    """CTI_ARM_<q>_<k>: `<token>^<context>^<CTI_OFFER for that context>` (contract v11);
+    cti-take checks the phone (the offer's dial string) is idle before it takes it."""
+    context = CONNECT_AUTO_CONTEXT if arm.auto_answer else CONNECT_CONTEXT
+    guard = ring_seconds(_guard(arm.ring_guard))
+    fields = (guard, _device(arm.device), _recording(arm.recording), _name(arm.agent, "agent"))
+    return OFFER_SEPARATOR.join((_token(arm.token), context, *fields))
+
+
+def read_intent(value: str) -> tuple[str, ChannelId | None]:
+    """CTI_TAKE_<q>_<k> as a Disarm read it: the token and the taker's channel (empty when
+    no caller ever committed to this slot)."""
+    token, _, channel = value.partition(OFFER_SEPARATOR)
+    return token, ChannelId(channel) if channel else None
+
+
+def _token(token: str) -> str:
+    if not TOKEN_RULE.fullmatch(token):
+        raise InvalidInstruction(f"arm token {token!r} is not the core's")
+    return token
 
 
 def _originate(dial: OriginateCall, outbound_dial: str) -> Action:
@@ -356,8 +410,7 @@ def ring_seconds(guard: float) -> str:
     return f"{guard:.3f}".rstrip("0").rstrip(".")
 
 
-def _channel(instruction: Instruction) -> str:
-    assert not isinstance(instruction, ApplyNotice)  # the one instruction without a channel
+def _channel(instruction: ChannelInstruction) -> str:
     return _value(instruction.channel, "channel")
 
 
@@ -464,23 +517,29 @@ class AmiCallControl:
         steps: Sequence[Action],
         replies: Sequence[Coroutine[Any, Any, object]],
     ) -> None:
+        results: list[object] = []
         try:
-            failure = await self._first_failure(steps, replies)
+            failure = await self._first_failure(steps, replies, results)
         except Exception as exc:  # rule 2
             logger.exception("call control %r failed unexpectedly", instruction)
             failure = f"unexpected error: {exc!r}"
-        if failure is None:
-            logger.debug("performed %r", instruction)
-        else:
+        if failure is not None:
             self._failed(instruction, failure)
+        elif isinstance(instruction, Disarm):
+            self._disarmed(instruction, results[-1])
+        else:
+            logger.debug("performed %r", instruction)
 
     async def _first_failure(
-        self, steps: Sequence[Action], replies: Sequence[Coroutine[Any, Any, object]]
+        self,
+        steps: Sequence[Action],
+        replies: Sequence[Coroutine[Any, Any, object]],
+        results: list[object],
     ) -> str | None:
-        """The first failure in action order (rule 3), or None."""
+        """The first failure in action order (rule 3), or None; `results` gets the answers."""
         try:
             async with asyncio.timeout(self._within):
-                results = await asyncio.gather(*replies, return_exceptions=True)
+                results += await asyncio.gather(*replies, return_exceptions=True)
         except TimeoutError:
             return f"no answer from Asterisk within {self._within:g} s"
         for step, result in zip(steps, results, strict=True):
@@ -492,15 +551,46 @@ class AmiCallControl:
                 raise result
         return None
 
+    def _disarmed(self, disarm: Disarm, answer: object) -> None:
+        first = answer[0] if isinstance(answer, list) else answer
+        value = first.get("Value") if isinstance(first, Mapping) else None
+        token, taker = read_intent(str(value or ""))
+        heard = ArmDisarmed(
+            at=self._now(),
+            queue=disarm.queue,
+            slot=disarm.slot,
+            token=disarm.token,
+            intent=token,
+            taker=taker,
+        )
+        self._tell(heard, f"the disarm of {disarm.token}")
+
     def _failed(self, instruction: Instruction, reason: str) -> None:
-        if isinstance(instruction, ApplyNotice):  # no channel: the next resync applies it again
-            logger.warning("outage notice of %s not applied: %s", instruction.queue, reason)
-            return
-        logger.warning("call control on channel %s failed: %s", instruction.channel, reason)
-        self._fail(instruction.channel, reason)
+        match instruction:
+            case ApplyNotice():  # no channel: the next resync applies it again
+                logger.warning("outage notice of %s not applied: %s", instruction.queue, reason)
+            case ClearArms():  # the next resync clears them again
+                logger.warning("arms not cleared: %s", reason)
+            case ArmOffer() | Disarm():
+                logger.warning("arm %s of %s: %s", instruction.token, instruction.queue, reason)
+                unsure = ArmUnsure(
+                    at=self._now(),
+                    queue=instruction.queue,
+                    slot=instruction.slot,
+                    token=instruction.token,
+                    reason=reason,
+                )
+                self._tell(unsure, f"the failure of arm {instruction.token}")
+            case _:
+                logger.warning("call control on channel %s failed: %s", instruction.channel, reason)
+                self._fail(instruction.channel, reason)
+
+    def _tell(self, heard: Input, what: str) -> None:
+        try:
+            self._submit(heard)
+        except Exception:
+            logger.exception("could not report %s", what)
 
     def _fail(self, channel: ChannelId, reason: str) -> None:
-        try:
-            self._submit(CallControlFailed(at=self._now(), channel=channel, reason=reason))
-        except Exception:
-            logger.exception("could not report a call control failure on %s", channel)
+        failed = CallControlFailed(at=self._now(), channel=channel, reason=reason)
+        self._tell(failed, f"a call control failure on {channel}")

@@ -30,6 +30,8 @@ from cti.ami.frames import Headers
 from cti.ami.timeline import Timeline
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import (
+    ArmAborted,
+    ArmTaken,
     CallbackDeclined,
     CallbackRequested,
     CallerQueued,
@@ -145,10 +147,15 @@ def _asterisk_instant(h: Headers, name: str, at: Instant) -> Instant:
 
 @parses("UserEvent/CtiQueueEnter")
 def _queue_enter(h: Headers, at: Instant) -> CallerQueued:
+    return CallerQueued(at=at, entry=_entry(h, at))
+
+
+def _entry(h: Headers, at: Instant) -> WaitingCall:
+    """The caller entering a queue, as CtiQueueEnter and CtiArmTaken describe it."""
     queue = one(h, "Queue")
     if not queue:
         raise ValueError("empty Queue")
-    entry = WaitingCall(
+    return WaitingCall(
         call=CallId(one(h, "CallId") or one(h, "Uniqueid")),
         channel=ChannelId(one(h, "Uniqueid")),
         queue=QueueId(queue),
@@ -156,7 +163,35 @@ def _queue_enter(h: Headers, at: Instant) -> CallerQueued:
         caller=one(h, "CallerNum"),
         entered_at=_asterisk_instant(h, "Entered", at),
     )
-    return CallerQueued(at=at, entry=entry)
+
+
+@parses("UserEvent/CtiArmTaken")
+def _arm_taken(h: Headers, at: Instant) -> ArmTaken:
+    entry = _entry(h, at)
+    return ArmTaken(at=at, queue=entry.queue, slot=_slot(h), token=_token(h), entry=entry)
+
+
+@parses("UserEvent/CtiArmAborted")
+def _arm_aborted(h: Headers, at: Instant) -> ArmAborted:
+    queue = one(h, "Queue")
+    if not queue:
+        raise ValueError("empty Queue")
+    channel = ChannelId(one(h, "Uniqueid"))
+    return ArmAborted(at=at, queue=QueueId(queue), slot=_slot(h), token=_token(h), channel=channel)
+
+
+def _slot(h: Headers) -> int:
+    slot = int(one(h, "Slot"))
+    if slot < 1:
+        raise ValueError(f"slot {slot} is not a slot")
+    return slot
+
+
+def _token(h: Headers) -> str:
+    token = one(h, "Token")
+    if not token:
+        raise ValueError("empty Token")
+    return token
 
 
 @parses("Hangup")

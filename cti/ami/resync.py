@@ -16,6 +16,9 @@ is call or reporting, which the least-privilege AMI user has). Both lists are as
 once (pipelined on the one session). If Asterisk refuses DeviceStateList (the module is not
 loaded), the snapshot carries no device states and a warning says why: waiting callers
 matter more than device states, which also arrive as DeviceStateChange events.
+Rule 5: pre-armed routing (cti/domain/arming.py) uses at most the slots the dialplan has
+(its global CTI_ARM_SLOTS, read with the lists; none when unset or not a number) and the
+server's `ami.arm_slots`; the snapshot says both, so the core clears all the dialplan's.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 
 from cti.ami import actions
 from cti.ami.channels import Place, bridged_pairs, connected_call, waiting_channel
+from cti.ami.control import SLOTS_VARIABLE
 from cti.ami.frames import Headers
 from cti.ami.link import AmiActionFailed, AmiLink, AmiUnavailable, headers_of
 from cti.ami.normalize import MalformedEvent, device_state, stamp_of
@@ -47,9 +51,11 @@ def read_snapshot(
     on_malformed: Callable[[], None],
     devices: Iterable[Mapping[str, Any]] = (),
     offset: float = 0.0,
+    slots: tuple[int, int] = (0, 0),
 ) -> Resynced:
     """The Resynced input from CoreShowChannels' and DeviceStateList's response lists
-    (pure); `offset` places Asterisk's instants on the server's timeline (rule 2)."""
+    (pure); `offset` places Asterisk's instants on the server's timeline (rule 2);
+    `slots`: the dialplan's arm slots and the server's limit (rule 5)."""
 
     def place(stamp: float) -> Instant:
         return Instant(min(stamp + offset, received_at))
@@ -60,6 +66,8 @@ def read_snapshot(
         waiting=_waiting(channels, place, on_malformed),
         devices=read_devices(devices, on_malformed),
         connected=_connected(channels, received_at, place, on_malformed),
+        arm_slots=min(slots),
+        dialplan_slots=slots[0],
     )
 
 
@@ -118,26 +126,34 @@ async def fetch_snapshot(
     now: Callable[[], Instant],
     on_malformed: Callable[[], None],
     timeline: Timeline | None = None,
+    arm_slots: int = 0,
 ) -> Resynced:
     timeline = timeline if timeline is not None else Timeline()
     await _sample_clock(link, now, timeline)
-    channels, devices = await asyncio.gather(
+    channels, devices, slots = await asyncio.gather(
         link.send(actions.core_show_channels()),
         _device_states(link),
+        _dialplan_slots(link),
         return_exceptions=True,
     )
     if isinstance(channels, BaseException):
         raise channels
     if isinstance(devices, BaseException):
         raise devices
+    if isinstance(slots, BaseException):
+        raise slots
     offset = timeline.offset or 0.0
-    snapshot = read_snapshot(_listed(channels), now(), on_malformed, devices, offset)
+    snapshot = read_snapshot(
+        _listed(channels), now(), on_malformed, devices, offset, (slots, arm_slots)
+    )
     logger.info(
-        "resync snapshot: %d waiting callers, %d connected calls, %d device states; "
-        "Asterisk's clock %+.3f s from ours",
+        "resync snapshot: %d waiting callers, %d connected calls, %d device states, "
+        "%d arm slots per queue (the dialplan has %d); Asterisk's clock %+.3f s from ours",
         len(snapshot.waiting),
         len(snapshot.connected),
         len(snapshot.devices),
+        snapshot.arm_slots,
+        snapshot.dialplan_slots,
         -offset,
     )
     return snapshot
@@ -160,6 +176,13 @@ async def _device_states(link: AmiLink) -> list[Any]:
         return []
 
 
+async def _dialplan_slots(link: AmiLink) -> int:
+    """Rule 5: the dialplan's CTI_ARM_SLOTS; 0 for a dialplan without pre-armed routing."""
+    answer = await link.send(actions.get_global(SLOTS_VARIABLE))
+    value = str(headers_of(answer[0] if isinstance(answer, list) else answer).get("Value", ""))
+    return int(value) if value.isdigit() else 0
+
+
 def _listed(response: Any) -> list[Any]:
     return response if isinstance(response, list) else [response]
 
@@ -179,8 +202,10 @@ class Resyncer:
         on_malformed: Callable[[], None],
         retry_delay: float = 1.0,
         timeline: Timeline | None = None,
+        arm_slots: int = 0,
     ) -> None:
         self._link = link
+        self._arm_slots = arm_slots
         self._timeline = timeline if timeline is not None else Timeline()
         self._submit = submit
         self._now = now
@@ -198,7 +223,7 @@ class Resyncer:
             while self._link.is_up:
                 try:
                     snapshot = await fetch_snapshot(
-                        self._link, self._now, self._on_malformed, self._timeline
+                        self._link, self._now, self._on_malformed, self._timeline, self._arm_slots
                     )
                     self._submit(snapshot)
                     break
