@@ -14,11 +14,21 @@ from typing import Any
 
 import pytest
 
-from cti.ami.control import AmiCallControl, InvalidInstruction, plan, ring_seconds
+from cti.ami.control import (
+    AmiCallControl,
+    InvalidInstruction,
+    arm_value,
+    plan,
+    read_intent,
+    ring_seconds,
+)
 from cti.ami.link import AmiActionFailed, AmiUnavailable
 from cti.domain.effects import (
+    ArmOffer,
     BridgeCall,
+    ClearArms,
     ConnectCall,
+    Disarm,
     HangUpChannel,
     Instruction,
     MoveCall,
@@ -32,7 +42,7 @@ from cti.domain.effects import (
     TargetKind,
 )
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
-from cti.domain.inputs import CallControlFailed, Input
+from cti.domain.inputs import ArmDisarmed, ArmUnsure, CallControlFailed, Input
 from cti.domain.outbound.campaign import CampaignId
 from cti.domain.records import SpyMode
 
@@ -306,12 +316,19 @@ def test_values_that_would_break_the_dialplan_are_refused(instruction: Instructi
 
 class FakeLink:
     """Writes each action at once (`sent`); answers after `release` is set: with
-    `failures[action]` or success. `down` refuses to write, as a link that is down does."""
+    `failures[action]`, `answers[action]` or success. `down` refuses to write, as a link
+    that is down does."""
 
-    def __init__(self, failures: Mapping[str, Exception] | None = None, down: bool = False) -> None:
+    def __init__(
+        self,
+        failures: Mapping[str, Exception] | None = None,
+        down: bool = False,
+        answers: Mapping[str, object] | None = None,
+    ) -> None:
         self.sent: list[str] = []
         self.release = asyncio.Event()
         self.failures = dict(failures or {})
+        self.answers = dict(answers or {})
         self.down = down
 
     def post(
@@ -327,7 +344,7 @@ class FakeLink:
         failure = self.failures.get(name)
         if failure is not None:
             raise failure
-        return {"Response": "Success"}
+        return self.answers.get(name, {"Response": "Success"})
 
 
 def control(link: FakeLink, inputs: list[Input], within: float = 1.0) -> AmiCallControl:
@@ -483,3 +500,107 @@ def test_an_outbound_dial_that_cannot_be_sent_safely_is_refused(
 def test_the_abandon_message_is_a_redirect_to_cti_abandon() -> None:
     send = SendCall(channel=CHANNEL, kind=TargetKind.ABANDON, target="spring")
     assert plan(send) == [redirect("cti-abandon", "s", "1")]
+
+
+# Pre-armed routing (contract v11, issue 17): arms are globals, one per queue and slot.
+ARM = ArmOffer(
+    queue=QueueId("support"),
+    slot=2,
+    token="1795466392123-7",
+    agent=AgentId("a-1004"),
+    device=DeviceId("PJSIP/1004"),
+    ring_guard=30.0,
+    recording=FILE,
+)
+
+
+def test_an_arm_is_one_global_holding_the_token_the_context_and_its_offer() -> None:
+    assert plan(ARM) == [
+        {
+            "Action": "Setvar",
+            "Variable": "CTI_ARM_support_2",
+            "Value": f"1795466392123-7^cti-connect^30^PJSIP/1004^{FILE}^a-1004",
+        }
+    ]
+    plain = replace(ARM, auto_answer=True, recording=None, ring_guard=12.5)
+    assert arm_value(plain) == "1795466392123-7^cti-connect-auto^12.5^PJSIP/1004^^a-1004"
+
+
+def test_a_disarm_empties_the_slot_before_it_reads_the_intent() -> None:
+    disarm = Disarm(queue=QueueId("support"), slot=2, token=ARM.token)
+    assert plan(disarm) == [
+        {"Action": "Setvar", "Variable": "CTI_ARM_support_2", "Value": ""},
+        {"Action": "Getvar", "Variable": "CTI_TAKE_support_2"},
+    ]
+
+
+def test_clearing_arms_empties_every_slot_of_every_queue() -> None:
+    clear = ClearArms(queues=(QueueId("sales"), QueueId("support")), slots=2)
+    assert [(a["Variable"], a["Value"]) for a in plan(clear)] == [
+        ("CTI_ARM_sales_1", ""),
+        ("CTI_ARM_sales_2", ""),
+        ("CTI_ARM_support_1", ""),
+        ("CTI_ARM_support_2", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    "arm",
+    [
+        replace(ARM, token="7^cti-outbound"),
+        replace(ARM, queue=QueueId("sup port")),
+        replace(ARM, device=DeviceId("PJSIP/1004^x")),
+        replace(ARM, agent=AgentId("a^b")),
+    ],
+)
+def test_an_arm_that_would_break_the_dialplan_is_refused(arm: ArmOffer) -> None:
+    with pytest.raises(InvalidInstruction):
+        plan(arm)
+
+
+def test_the_intent_is_the_token_and_the_takers_channel() -> None:
+    assert read_intent("1795466392123-7^1795466392.23") == ("1795466392123-7", CHANNEL)
+    assert read_intent("") == ("", None)
+
+
+async def test_a_disarms_answer_comes_back_with_the_intent_it_read() -> None:
+    intent = {"Response": "Success", "Variable": "CTI_TAKE_support_2", "Value": "9-1^1.2"}
+    link, inputs = FakeLink(answers={"Getvar": intent}), []
+    link.release.set()
+    calls = control(link, inputs)
+
+    calls.perform(Disarm(queue=QueueId("support"), slot=2, token=ARM.token))
+    await settle(calls)
+
+    assert link.sent == ["Setvar", "Getvar"]
+    assert inputs == [
+        ArmDisarmed(
+            at=Instant(42.0),
+            queue=QueueId("support"),
+            slot=2,
+            token=ARM.token,
+            intent="9-1",
+            taker=ChannelId("1.2"),
+        )
+    ]
+
+
+async def test_an_unconfirmed_arm_or_disarm_is_unsure_and_a_clear_is_only_logged() -> None:
+    refused = AmiActionFailed("Setvar", "Permission denied")
+    link, inputs = FakeLink({"Setvar": refused}), []
+    link.release.set()
+    calls = control(link, inputs)
+
+    calls.perform(ARM)
+    calls.perform(ClearArms(queues=(QueueId("support"),), slots=2))
+    await settle(calls)
+
+    assert inputs == [
+        ArmUnsure(
+            at=Instant(42.0),
+            queue=QueueId("support"),
+            slot=2,
+            token=ARM.token,
+            reason="AMI Setvar failed: Permission denied",
+        )
+    ]

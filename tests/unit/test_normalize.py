@@ -13,6 +13,8 @@ import pytest
 from cti.ami.normalize import AmiReader, MalformedEvent, device_of, normalize
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.inputs import (
+    ArmAborted,
+    ArmTaken,
     CallbackDeclined,
     CallbackRequested,
     CallerQueued,
@@ -130,6 +132,61 @@ def test_reader_names_user_events_by_their_user_event_name() -> None:
     assert AmiReader().name(ENTER) == "UserEvent/CtiQueueEnter"
     with pytest.raises(MalformedEvent):
         AmiReader().name({"Uniqueid": "1"})
+
+
+# Pre-armed routing (contract v11): cti-take's word, sent from the caller's channel.
+TAKEN = {
+    **ENTER,
+    "UserEvent": "CtiArmTaken",
+    "Slot": "2",
+    "Token": "1700000009000-4",
+}
+
+
+def test_an_arm_taken_is_the_caller_entering_and_the_arm_it_took() -> None:
+    event = normalize(TAKEN, at=Instant(1.0))
+
+    assert isinstance(event, ArmTaken)
+    assert (event.queue, event.slot, event.token) == (QueueId("support"), 2, "1700000009000-4")
+    # The same entry CtiQueueEnter would have given: CtiArmTaken stands for it.
+    queued = normalize(ENTER, at=Instant(1.0))
+    assert isinstance(queued, CallerQueued) and event.entry == queued.entry
+
+
+def test_an_aborted_take_names_the_arm_and_the_taker() -> None:
+    headers = {
+        "Event": "UserEvent",
+        "UserEvent": "CtiArmAborted",
+        "Uniqueid": "1700000009.7",
+        "Queue": "sales",
+        "Slot": "1",
+        "Token": "1700000009000-5",
+        "CallId": "1700000009.7",
+    }
+
+    assert normalize(headers, at=Instant(3.0)) == ArmAborted(
+        at=Instant(3.0),
+        queue=QueueId("sales"),
+        slot=1,
+        token="1700000009000-5",
+        channel=ChannelId("1700000009.7"),
+    )
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {**TAKEN, "Slot": "0"},
+        {**TAKEN, "Slot": "one"},
+        {**TAKEN, "Token": ""},
+        {k: v for k, v in TAKEN.items() if k != "Token"},
+        {**TAKEN, "Queue": ""},
+        {**TAKEN, "UserEvent": "CtiArmAborted", "Slot": "-1"},
+    ],
+)
+def test_arm_words_with_bad_headers_are_malformed(broken: dict[str, str]) -> None:
+    with pytest.raises(MalformedEvent, match=r"^UserEvent/CtiArm(Taken|Aborted):"):
+        normalize(broken, Instant(0))
 
 
 # A caller (PJSIP/trunk-00000017) offered to device 1004 by cti-connect, recorded in the lab.

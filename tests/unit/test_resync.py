@@ -115,3 +115,17 @@ def test_a_connected_call_that_breaks_the_contract_is_counted_and_left_out() -> 
     snapshot = read_snapshot([broken, LEG], Instant(0), lambda: malformed.append(1))
 
     assert snapshot.connected == () and malformed == [1]
+
+
+@pytest.mark.parametrize(
+    ("slots", "armed"),
+    [((2, 2), 2), ((2, 4), 2), ((3, 1), 1), ((0, 2), 0), ((2, 0), 0)],
+)
+def test_a_snapshot_arms_the_fewer_of_the_dialplans_slots_and_the_servers(
+    slots: tuple[int, int], armed: int
+) -> None:
+    """Rule 5: the dialplan's CTI_ARM_SLOTS bounds what is armed; the core clears all of
+    the dialplan's slots, whatever it arms."""
+    snapshot = read_snapshot(CHANNELS_COMPLETE, Instant(0), lambda: None, slots=slots)
+
+    assert (snapshot.arm_slots, snapshot.dialplan_slots) == (armed, slots[0])

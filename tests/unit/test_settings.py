@@ -41,6 +41,8 @@ def test_config_path_may_come_from_the_environment(tmp_path: Path) -> None:
         ("", {"CTI_HTTP_PORT": "eighty"}, r"CTI_HTTP_PORT: 'eighty' is not a valid int"),
         ("ami = 3\n", {}, r"\[ami\] .* must be a table"),
         ("[ami\n", {}, r"cannot read configuration"),
+        ("[ami]\narm_slots = 9\n", {}, r"ami\.arm_slots: 9 is not within 0-8"),
+        ("", {"CTI_AMI_ARM_SLOTS": "-1"}, r"ami\.arm_slots: -1 is not within 0-8"),
     ],
 )
 def test_bad_configuration_is_an_error_naming_the_setting(
