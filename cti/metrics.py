@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 from cti.domain.acd import AcdState, Decision
 from cti.domain.compliance.adherence import Adherence
 from cti.domain.effects import (
+    ArmEnded,
     AttemptEnded,
     CallEnded,
     CallWaiting,
@@ -134,6 +135,14 @@ class Metrics:
             ["queue"],
             registry=r,
         )
+        self.arms = Counter(
+            "cti_arms_total",
+            "Offers armed ahead of callers (pre-armed routing), by how they ended: taken"
+            " (an offer), late (taken after its agent left available: sent back to wait),"
+            " withdrawn, cleared (at a resync)",
+            ["queue", "outcome"],
+            registry=r,
+        )
         self.acd = AcdMetrics(r)
         self.campaigns = CampaignMetrics(r)
         self._event_labels: set[str] = set()
@@ -180,6 +189,8 @@ class Metrics:
                     self.campaigns.attempt_ended(attempt)
                 case NoticePlayed(queue=queue):
                     self.notices.labels(queue).inc()
+                case ArmEnded(queue=queue, outcome=outcome):
+                    self.arms.labels(queue, outcome).inc()
                 case MonitoringEnded(session=session):
                     self.monitoring.labels(session.mode).inc()
                     self.monitoring_seconds.labels(session.mode).inc(session.seconds)

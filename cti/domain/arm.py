@@ -26,6 +26,15 @@ class ArmPhase(StrEnum):
     CONTESTED = "contested"  # a caller was committing: its word (taken, aborted) is awaited
 
 
+class ArmOutcome(StrEnum):
+    """How an arm ended (cti_arms_total)."""
+
+    TAKEN = "taken"  # a caller took it and it became that caller's offer
+    LATE = "late"  # taken but not an offer (arming rule 4): its caller was sent back to wait
+    WITHDRAWN = "withdrawn"  # disarmed before any caller took it
+    CLEARED = "cleared"  # forgotten at a resync, its slot emptied
+
+
 class ArmTrigger(StrEnum):
     DISARM = "disarm"
     CONTEST = "contest"  # the disarm read this arm's token as a caller's intent
@@ -58,6 +67,7 @@ class Arm:
     phase: ArmPhase = ArmPhase.ARMED
     taker: ChannelId | None = None  # CONTESTED: the caller whose intent the disarm read
     heard: bool = False  # DISARMING: the taker's word came before the disarm's answer
+    taken: bool = False  # DISARMING: that word was a take (its ending is counted already)
 
     @property
     def key(self) -> ArmKey:

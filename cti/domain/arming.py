@@ -42,10 +42,18 @@ from dataclasses import replace
 from typing import Final
 
 from cti.domain.agent import Agent
-from cti.domain.arm import Arm, ArmKey, ArmPhase, ArmTrigger, arm_token
+from cti.domain.arm import Arm, ArmKey, ArmOutcome, ArmPhase, ArmTrigger, arm_token
 from cti.domain.config import AgentProfile, QueueConfig
 from cti.domain.dispatch import auto_answer, begin_offer, kept_places, reachable
-from cti.domain.effects import ArmOffer, ClearArms, Disarm, Ignored, OfferMade, ReturnToQueue
+from cti.domain.effects import (
+    ArmEnded,
+    ArmOffer,
+    ClearArms,
+    Disarm,
+    Ignored,
+    OfferMade,
+    ReturnToQueue,
+)
 from cti.domain.ids import AgentId, CallId, ChannelId, QueueId
 from cti.domain.inputs import ArmAborted, ArmDisarmed, ArmTaken, ArmUnsure, CallerQueued, Resynced
 from cti.domain.nailed import rung_instead
@@ -208,10 +216,17 @@ def disarm(work: Work, arm: Arm) -> None:
     work.emit(Disarm(queue=arm.queue, slot=arm.slot, token=arm.token))
 
 
-def _gone(work: Work, arm: Arm) -> None:
-    """The arm is over: its slot and its agent are free."""
+def _gone(work: Work, arm: Arm, outcome: ArmOutcome = ArmOutcome.WITHDRAWN) -> None:
+    """The arm is over: its slot and its agent are free; its ending is told once (a take
+    heard while disarming was told when heard)."""
     work.arms.pop(arm.key)
     work.set_timer(TimerKind.ARM, arm.timer, None)
+    if not arm.taken:
+        _ended(work, arm.queue, outcome)
+
+
+def _ended(work: Work, queue: QueueId, outcome: ArmOutcome) -> None:
+    work.emit(ArmEnded(queue=queue, outcome=outcome, at=work.at))
 
 
 def _ours(work: Work, key: ArmKey, token: str) -> Arm | None:
@@ -230,25 +245,34 @@ def on_taken(work: Work, event: ArmTaken) -> None:
     arm = work.arms.get((event.queue, event.slot))
     if arm is None or arm.token != event.token:
         arm = None
-    elif arm.phase is ArmPhase.DISARMING:
-        work.arms[arm.key] = replace(arm, heard=True)  # the disarm's answer frees the slot
-    else:
-        _gone(work, arm)
+    else:  # told here: the disarm's answer, if one is to come, only frees the slot
+        arm = replace(arm, heard=arm.phase is ArmPhase.DISARMING, taken=True)
+        work.arms[arm.key] = arm
+        if arm.phase is not ArmPhase.DISARMING:
+            _gone(work, arm)
+    offered = _honour(work, event, arm)
+    _ended(work, event.queue, ArmOutcome.TAKEN if offered else ArmOutcome.LATE)
+
+
+def _honour(work: Work, event: ArmTaken, arm: Arm | None) -> bool:
+    """The take as the caller queued and, unless it is late (rule 4), its offer begun."""
     call = event.entry
     if call.channel in work.gone:
-        return work.notes.append(Ignored(reason=f"take by {call.channel}, already hung up"))
+        work.notes.append(Ignored(reason=f"take by {call.channel}, already hung up"))
+        return False
     on_caller_queued(work, CallerQueued(at=event.at, entry=call))
     waiting = work.waiting.get(call.channel)
     agent = work.agents.get(arm.agent) if arm is not None else None
     if waiting is None or call.channel in work.offers:
-        return
+        return False
     if agent is None or agent.state is not AgentState.AVAILABLE or arm is None:
         # Rule 4: the caller's dial is ended by sending it back; it waits with its place.
         work.emit(ReturnToQueue(channel=call.channel, queue=call.queue))
-        return
+        return False
     queue = work.config.queue(waiting.queue)
     begin_offer(work, waiting, agent, queue, recording=arm.recording or "")
     work.emit(OfferMade(agent=agent.id, call=waiting, at=work.at))
+    return True
 
 
 def on_aborted(work: Work, event: ArmAborted) -> None:
@@ -307,7 +331,7 @@ def on_resynced(work: Work, event: Resynced) -> None:
     """Rule 6."""
     queues = set(work.config.queues) | {arm.queue for arm in work.arms.values()}
     for arm in list(work.arms.values()):
-        _gone(work, arm)
+        _gone(work, arm, ArmOutcome.CLEARED)
     work.arm_slots = event.arm_slots
     slots = max(event.dialplan_slots, event.arm_slots)
     if slots and queues:

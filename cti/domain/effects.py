@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cti.domain.arm import ArmOutcome
 from cti.domain.breaks import BreakRequest
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.notice import Notice
@@ -398,6 +399,15 @@ class BreakChanged:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ArmEnded:
+    """An armed offer of the queue ended (pre-armed routing, cti/domain/arming.py)."""
+
+    queue: QueueId
+    outcome: ArmOutcome
+    at: Instant
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NoticePlayed:
     """A caller of the queue heard its outage notice (P20)."""
 
@@ -442,6 +452,7 @@ Notification = (
     | MonitoringEnded
     | NoticeChanged
     | NoticePlayed
+    | ArmEnded
     | BreakChanged
     | RecordingStarted
 )

@@ -4,10 +4,11 @@ armed, what a take, an abort and a disarm's answer do, late takes, resyncs and f
 
 from __future__ import annotations
 
-from cti.domain.arm import ArmPhase
+from cti.domain.arm import ArmOutcome, ArmPhase
 from cti.domain.commands import LogOut, SetNotReady
 from cti.domain.config import AgentLine, NotReadyReason, Strategy
 from cti.domain.effects import (
+    ArmEnded,
     ArmOffer,
     ClearArms,
     ConnectCall,
@@ -291,3 +292,31 @@ def test_an_offer_from_a_take_ends_as_any_offer_at_the_ring_limit() -> None:
     assert acd.of(OfferEnded)[-1].offer.outcome is OfferOutcome.NO_ANSWER
     assert acd.state.waiting.get(ChannelId("c1")) is not None  # its place kept
     acd.dial_end("c1", DialStatus.CANCEL)
+
+
+def test_every_arm_ends_once_and_says_how() -> None:
+    """ArmEnded (cti_arms_total): taken, late, withdrawn, cleared; a take heard while the
+    disarm is on its way is told at the take, not again at the disarm's answer."""
+    acd = armed_acd("1001", "1002", "1003")
+
+    def ended() -> list[tuple[str, str]]:
+        """The arms ended since the last look."""
+        told = [(e.queue, e.outcome) for e in acd.of(ArmEnded)]
+        acd.effects.clear()
+        return told
+
+    take(acd, "c1", "sales")  # 1001's arm
+    assert ended() == [(SALES, ArmOutcome.TAKEN)]
+    acd.feed(SetNotReady(at=acd.now, agent=AgentId("1002"), reason="break", by="agent:1002"))
+    token = acd.state.arms[(SUPPORT, 1)].token
+    take(acd, "c2", "support")  # before the disarm arrived: late
+    assert ended() == [(SUPPORT, ArmOutcome.LATE)]
+    answer_disarm(acd, "support", 1, intent=token, taker="c2")
+    assert ended() == []
+    acd.caller("c3", "sales")  # 1003's arm in sales is withdrawn for a waiting caller
+    answer_disarm(acd, "sales", 2, intent="")
+    assert ended() == [(SALES, ArmOutcome.WITHDRAWN)]
+    acd.hang_up("c1")
+    acd.hang_up("c3")
+    acd.feed(Resynced(at=acd.now, waiting=(), arm_slots=2, dialplan_slots=2))
+    assert ended() and all(outcome is ArmOutcome.CLEARED for _, outcome in ended())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from cti.domain.arm import ArmOutcome
 from cti.domain.commands import CompleteTransfer, ConsultAgent, EndWrapUp
-from cti.domain.ids import AgentId, CallId, ChannelId
+from cti.domain.effects import ArmEnded
+from cti.domain.ids import AgentId, CallId, ChannelId, Instant, QueueId
 from cti.domain.inputs import DialStatus, SurveyAnswered
-from cti.domain.state import Decision
+from cti.domain.state import AcdState, Decision
 from cti.metrics import LiveCollector, Metrics
 from tests.unit.acd_kit import Acd, agent, config, leg, queue
 
@@ -95,3 +97,16 @@ def test_a_consultation_is_hold_time_and_each_agent_talk_is_counted() -> None:
     assert got["cti_talk_seconds_count", (q,)] == 2
     assert got["cti_wrap_up_seconds_count", (q,)] == 2  # AHT's denominator: two handlings
     assert got["cti_offers_total", (("outcome", "answered"), q)] == 2
+
+
+def test_arms_are_counted_by_queue_and_how_they_ended() -> None:
+    """cti_arms_total (pre-armed routing, issue 17)."""
+    metrics = Metrics()
+    ends = [("support", ArmOutcome.TAKEN), ("support", ArmOutcome.TAKEN), ("sales", "late")]
+    for q, outcome in ends:
+        ended = ArmEnded(queue=QueueId(q), outcome=ArmOutcome(outcome), at=Instant(0))
+        metrics.decided(Decision(AcdState(), (ended,)), lag=0.0)
+    got = samples(metrics)
+
+    assert got["cti_arms_total", (("outcome", "taken"), ("queue", "support"))] == 2
+    assert got["cti_arms_total", (("outcome", "late"), ("queue", "sales"))] == 1
