@@ -13,10 +13,11 @@ Rule 4: pure; time arrives as an argument and every change returns a new Agent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from cti.domain.evolve import evolve
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.records import AgentState
 
@@ -127,14 +128,14 @@ class Agent:
             return self
         keeps_call = target in KEEPS_CALL
         if keeps_call:
-            return replace(self, state=target, since=at)
-        return replace(self, state=target, since=at, call=None, channel=None, queue=None)
+            return evolve(self, state=target, since=at)
+        return evolve(self, state=target, since=at, call=None, channel=None, queue=None)
 
     def allows(self, trigger: Trigger) -> bool:
         return (self.state, trigger) in TRANSITIONS
 
     def with_status(self, *, ready: bool, reason: str | None, by: str) -> Agent:
-        return replace(self, ready=ready, reason=None if ready else reason, reason_by=by)
+        return evolve(self, ready=ready, reason=None if ready else reason, reason_by=by)
 
 
 def logged_in(agent: AgentId, device: DeviceId, address: str, at: Instant) -> Agent:

@@ -16,10 +16,11 @@ runs until the caller is bridged again (back to that agent, or on to the consult
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from cti.domain.evolve import evolve
 from cti.domain.ids import AgentId, CallId, ChannelId, Instant, QueueId
 from cti.domain.offer import Offer
 from cti.domain.queue import WaitingCall
@@ -80,7 +81,7 @@ class Consult:
             raise ValueError(
                 f"consult by {self.agent}: {trigger} not allowed in {self.phase}"
             ) from None
-        return replace(self, phase=phase)
+        return evolve(self, phase=phase)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,7 +102,7 @@ class CallProgress:
     caller_gone_at: Instant | None = None
 
     def with_segment(self, segment: Segment) -> CallProgress:
-        return replace(self, segments=(*self.segments, segment))
+        return evolve(self, segments=(*self.segments, segment))
 
     def left_queue(self, visit: QueueVisit) -> CallProgress:
         segment = Segment(
@@ -113,7 +114,7 @@ class CallProgress:
         )
         done = self.with_segment(segment)
         if visit.outcome is VisitOutcome.ABANDONED:
-            return replace(done, abandon_wait=visit.wait_seconds)
+            return evolve(done, abandon_wait=visit.wait_seconds)
         return done
 
     def segment_closed(self, talk: Talk, at: Instant, outcome: str) -> CallProgress:
@@ -124,11 +125,11 @@ class CallProgress:
     def talk_ended(self, talk: Talk, at: Instant, outcome: str) -> CallProgress:
         shown = outcome if talk.extension is None else f"extension {talk.extension}"
         segment = _talk_segment(talk, at, shown)
-        done = replace(self.with_segment(segment), talking=False)
+        done = evolve(self.with_segment(segment), talking=False)
         if talk.agent is None:
             return done
         released = talk.released_by if outcome == "released" else self.released_by
-        return replace(done, wrapping=self.wrapping | {talk.agent}, released_by=released)
+        return evolve(done, wrapping=self.wrapping | {talk.agent}, released_by=released)
 
     def wrap_up_ended(
         self,
@@ -148,7 +149,7 @@ class CallProgress:
             disposition=disposition,
         )
         done = self.with_segment(segment)
-        return replace(
+        return evolve(
             done,
             wrapping=self.wrapping - {agent},
             disposition=disposition if disposition is not None else self.disposition,

@@ -21,12 +21,12 @@ here: the arm is disarmed first, and the agent is offered once the disarm is fin
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Final
 
 from cti.domain.agent import Agent, Trigger
 from cti.domain.config import AgentLine, AgentProfile, QueueConfig
 from cti.domain.effects import ConnectCall, OfferMade, ReturnToQueue
+from cti.domain.evolve import evolve
 from cti.domain.ids import ChannelId, QueueId
 from cti.domain.inputs import DeviceState
 from cti.domain.line import line_of
@@ -169,14 +169,14 @@ def begin_offer(
     call's count (`recording`: a file named already, by an arm)."""
     made = make_offer(call.call, call.channel, queue, agent.id, agent.device, work.at)
     if recording and made.recording is not None:
-        made = replace(made, recording=recording)
+        made = evolve(made, recording=recording)
     line = waiting_line(work, agent.id)
     if line is not None:
-        made = replace(made, agent_channel=line.channel)  # its leg, known from the start
+        made = evolve(made, agent_channel=line.channel)  # its leg, known from the start
         carry(work, line)
     work.offers[call.channel] = made
     work.set_timer(TimerKind.OFFER, call.channel, made.deadline)
-    busy = replace(agent, call=call.call, channel=call.channel, queue=call.queue)
+    busy = evolve(agent, call=call.call, channel=call.channel, queue=call.queue)
     work.put_agent(agent, busy.fire(Trigger.OFFER, work.at))
-    work.update_call(call.call, lambda p: replace(p, offers=p.offers + 1))
+    work.update_call(call.call, lambda p: evolve(p, offers=p.offers + 1))
     return made

@@ -16,11 +16,12 @@ phase says the outcome (DEADLINE_OUTCOME): never rang, unreachable; rang, no ans
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
 from cti.domain.config import QueueConfig
+from cti.domain.evolve import evolve
 from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, Instant, QueueId
 from cti.domain.recording import recording_file
 from cti.domain.records import OfferOutcome, OfferRecord
@@ -82,8 +83,8 @@ class Offer:
             phase = TRANSITIONS[self.phase, trigger]
         except KeyError:
             raise IllegalOfferTransition(self.agent, self.phase, trigger) from None
-        fired = replace(self, phase=phase, agent_channel=leg or self.agent_channel)
-        return replace(fired, ring_started_at=at) if phase is P.RINGING else fired
+        fired = evolve(self, phase=phase, agent_channel=leg or self.agent_channel)
+        return evolve(fired, ring_started_at=at) if phase is P.RINGING else fired
 
     @property
     def deadline(self) -> Instant:

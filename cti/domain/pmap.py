@@ -9,6 +9,8 @@ chosen by a stable code of the key (CRC-32 of a string's UTF-8; ints as themselv
 combined from their parts), never by `hash()`, which changes with PYTHONHASHSEED: so the
 core emits its effects in the same order wherever it runs (issue 12, item 4). Within a
 bucket entries keep insertion order. Keys are strings, ints or tuples of them.
+Rule 3: a key's code is worked out once and remembered (up to CODES_KEPT keys, then all
+forgotten at once): a decision looks up a dozen keys, most of them seen before.
 """
 
 from __future__ import annotations
@@ -24,7 +26,21 @@ BUCKETS: Final = 64
 _EMPTY_BUCKETS: Final[tuple[dict[object, object], ...]] = tuple({} for _ in range(BUCKETS))
 
 
+_CODES: dict[object, int] = {}  # keys' codes already worked out (they never change)
+CODES_KEPT: Final = 1 << 16  # then forgotten all at once: channel ids come and go
+
+
 def code(key: object) -> int:
+    """A key's stable code (rule 2), worked out once per key while it is remembered."""
+    known = _CODES.get(key)
+    if known is None:
+        if len(_CODES) >= CODES_KEPT:
+            _CODES.clear()
+        known = _CODES[key] = _code(key)
+    return known
+
+
+def _code(key: object) -> int:
     """A key's stable code (rule 2): the same in every process, unlike hash()."""
     if isinstance(key, str):
         return crc32(key.encode("utf-8", "surrogatepass"))
@@ -33,7 +49,7 @@ def code(key: object) -> int:
     if isinstance(key, tuple):
         combined = 0x345678
         for part in key:
-            combined = (combined * 1_000_003 ^ code(part)) & 0xFFFFFFFF
+            combined = (combined * 1_000_003 ^ _code(part)) & 0xFFFFFFFF
         return combined
     raise TypeError(f"a PMap key must be a str, an int or a tuple of them, not {key!r}")
 

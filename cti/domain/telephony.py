@@ -16,12 +16,11 @@ timeline by two estimates of the clock offset, which differ by the network's del
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from cti.domain.agent import Trigger
 from cti.domain.call import Talk, started
 from cti.domain.config import REASON_UNAVAILABLE
 from cti.domain.effects import CallWaiting, Ignored, RecordingStarted, ResyncApplied
+from cti.domain.evolve import evolve
 from cti.domain.ids import ChannelId, DeviceId
 from cti.domain.inputs import (
     CallControlFailed,
@@ -137,7 +136,7 @@ def on_hangup_requested(work: Work, event: HangupRequested) -> None:
         return ignore(work, f"hang-up request on {channel}, which is in no talk")
     talk = work.talks[caller]
     if talk.released_by is None:
-        work.talks[caller] = replace(talk, released_by=side)
+        work.talks[caller] = evolve(talk, released_by=side)
 
 
 def _open_offer(work: Work, channel: ChannelId, agent_channel: ChannelId | None) -> Offer | None:
@@ -175,7 +174,7 @@ def on_dial_ended(work: Work, event: DialEnded) -> None:
         # The dialplan's result for an earlier offer of this caller, or for one whose
         # DialEnd already said it all.
         return ignore(work, f"dial result for {event.agent}: not the open offer")
-    offer = replace(offer, agent_channel=event.agent_channel)
+    offer = evolve(offer, agent_channel=event.agent_channel)
     match event.status:
         case DialStatus.ANSWER:
             _answered(work, offer)
@@ -205,12 +204,12 @@ def _answered(work: Work, offer: Offer) -> None:
     work.end_offer(offer, OfferOutcome.ANSWERED)
     agent = work.agents.get(offer.agent)
     if agent is not None and agent.state is AgentState.OFFERED:
-        counted = replace(agent, misses_in_row=0, answered=agent.answered + 1)
+        counted = evolve(agent, misses_in_row=0, answered=agent.answered + 1)
         work.put_agent(agent, counted.fire(Trigger.ANSWER, work.at))
     waiting = work.waiting.get(offer.channel)
     if waiting is not None:
         work.leave_queue(waiting, VisitOutcome.CONNECTED)
-    work.update_call(offer.call, lambda p: replace(p, answered=True, talking=True))
+    work.update_call(offer.call, lambda p: evolve(p, answered=True, talking=True))
     assert offer.agent_channel is not None
     work.start_talk(
         Talk(
@@ -261,7 +260,7 @@ def _unreachable(work: Work, device: DeviceId) -> None:
 def on_survey(work: Work, event: SurveyAnswered) -> None:
     if event.call not in work.calls:
         return ignore(work, f"survey score for call {event.call}, which has ended")
-    work.update_call(event.call, lambda p: replace(p, survey_score=event.score))
+    work.update_call(event.call, lambda p: evolve(p, survey_score=event.score))
 
 
 def on_control_failed(work: Work, event: CallControlFailed) -> None:
@@ -311,4 +310,4 @@ def on_resynced(work: Work, event: Resynced, *, adopted: int = 0) -> None:
 def _same_entry(known: WaitingCall, found: WaitingCall) -> bool:
     """Rule 4: the same caller, in the same queue, at the same place in line."""
     moved = abs(known.entered_at - found.entered_at)
-    return moved < ENTRY_TOLERANCE and known == replace(found, entered_at=known.entered_at)
+    return moved < ENTRY_TOLERANCE and known == evolve(found, entered_at=known.entered_at)

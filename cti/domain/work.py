@@ -12,7 +12,6 @@ Rule 3: nothing here reads a clock: `at` is the input's own time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from cti.domain.agent import Agent, Trigger
 from cti.domain.breaks import BreakPhase, BreakRequest
@@ -32,6 +31,7 @@ from cti.domain.effects import (
     ReturnToQueue,
     StateIntervalEnded,
 )
+from cti.domain.evolve import evolve
 from cti.domain.ids import AgentId, CallId, ChannelId, Instant, QueueId
 from cti.domain.offer import Offer
 from cti.domain.queue import WaitingCall, WaitingCalls
@@ -47,7 +47,7 @@ from cti.domain.records import (
     StateInterval,
     VisitOutcome,
 )
-from cti.domain.state import AcdState, Decision, TimerKey, TimerKind
+from cti.domain.state import AcdState, Decision, TimerKey, TimerKind, state_of
 
 GONE_MEMORY = 1024  # hung-up channels remembered; far more than hang up during a resync
 
@@ -101,37 +101,39 @@ class Work:
             if self.available == self.base.available
             else frozenset(self.available)
         )
-        state = AcdState(
-            config=self.config,
-            waiting=self.waiting,
-            gone=self.gone.result(),
-            hangups=self.hangups,
-            known_queues=self.known_queues,
-            agents=self.agents.result(),
-            available=available,
-            devices=self.devices.result(),
-            offers=self.offers.result(),
-            talks=self.talks.result(),
-            legs=self.legs.result(),
-            consults=self.consults.result(),
-            calls=self.calls.result(),
-            callers=self.callers.result(),
-            timers=self.timers.result(),
-            campaigns=self.campaigns.result(),
-            dials=self.dials.result(),
-            adopted=self.adopted.result(),
-            dialled=self.dialled,
-            telephony_up=self.telephony_up,
-            do_not_call=self.do_not_call.result(),
-            quiet=self.quiet.result(),
-            spies=self.spies.result(),
-            spied=self.spied,
-            notices=self.notices.result(),
-            lines=self.lines.result(),
-            breaks=self.breaks.result(),
-            arms=self.arms.result(),
-            armed=self.armed,
-            arm_slots=self.arm_slots,
+        state = state_of(
+            dict(
+                config=self.config,
+                waiting=self.waiting,
+                gone=self.gone.result(),
+                hangups=self.hangups,
+                known_queues=self.known_queues,
+                agents=self.agents.result(),
+                available=available,
+                devices=self.devices.result(),
+                offers=self.offers.result(),
+                talks=self.talks.result(),
+                legs=self.legs.result(),
+                consults=self.consults.result(),
+                calls=self.calls.result(),
+                callers=self.callers.result(),
+                timers=self.timers.result(),
+                campaigns=self.campaigns.result(),
+                dials=self.dials.result(),
+                adopted=self.adopted.result(),
+                dialled=self.dialled,
+                telephony_up=self.telephony_up,
+                do_not_call=self.do_not_call.result(),
+                quiet=self.quiet.result(),
+                spies=self.spies.result(),
+                spied=self.spied,
+                notices=self.notices.result(),
+                lines=self.lines.result(),
+                breaks=self.breaks.result(),
+                arms=self.arms.result(),
+                armed=self.armed,
+                arm_slots=self.arm_slots,
+            )
         )
         return Decision(state, tuple(self.effects), tuple(self.notes))
 
@@ -171,7 +173,7 @@ class Work:
             if new_reason == old_reason:
                 self.agents[agent_id] = new  # no new interval (counters, status while busy)
                 return
-            new = replace(new, since=self.at)  # a new reason starts a new interval
+            new = evolve(new, since=self.at)  # a new reason starts a new interval
         if old is not None:
             request = self.breaks.get(old.id)
             approved = request.decided_by if request is not None and request.covers(old) else ""
@@ -226,7 +228,7 @@ class Work:
         if request is None or not request.covers(agent):
             return None
         if not request.used:
-            request = replace(request, used=True)
+            request = evolve(request, used=True)
             self.breaks[agent.id] = request
             self.set_timer(TimerKind.BREAK, agent.id, None)
             self.emit(BreakChanged(request=request, at=self.at, by="the break started"))
@@ -235,7 +237,7 @@ class Work:
     def end_break(self, request: BreakRequest, why: str) -> None:
         self.breaks.pop(request.agent)
         self.set_timer(TimerKind.BREAK, request.agent, None)
-        ended = replace(request, phase=BreakPhase.ENDED)
+        ended = evolve(request, phase=BreakPhase.ENDED)
         self.emit(BreakChanged(request=ended, at=self.at, by=why))
 
     def fire(self, agent: Agent, trigger: Trigger) -> Agent:
@@ -279,7 +281,7 @@ class Work:
             return
         queue = self.config.queue(offer.queue)
         misses = agent.misses_in_row + 1
-        agent = replace(agent, misses_in_row=misses)
+        agent = evolve(agent, misses_in_row=misses)
         if record.outcome is OfferOutcome.NO_ANSWER:
             self.finding(
                 Rule.RING_LIMIT, agent.id, float(record.rings), float(queue.ring_limit), offer.call
@@ -335,7 +337,7 @@ class Work:
         self.talks.pop(talk.channel)
         if talk.agent_channel is not None:
             self.legs.pop(talk.agent_channel)
-        talk = replace(talk, released_by=released_by)
+        talk = evolve(talk, released_by=released_by)
         self.update_call(talk.call, lambda p: p.talk_ended(talk, self.at, outcome))
         if talk.agent is None:
             return
@@ -349,7 +351,7 @@ class Work:
     def caller_gone(self, channel: ChannelId) -> None:
         call = self.callers.pop(channel)
         if call is not None:
-            self.update_call(call, lambda p: replace(p, caller_gone_at=self.at))
+            self.update_call(call, lambda p: evolve(p, caller_gone_at=self.at))
             self.finish_if_done(call)
 
     def finish_if_done(self, call: CallId) -> None:
