@@ -294,6 +294,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     finally:
         await runner.cleanup()
         await parts.dialer.close()
+        if link.is_up:  # the link task still runs: nothing decides from here on
+            await control.withdraw(parts.engine.state.arms)
         for task in reversed(tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

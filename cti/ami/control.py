@@ -38,12 +38,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol, assert_never
 
 from cti.ami import actions
 from cti.ami.actions import Action
 from cti.ami.link import AmiActionFailed, AmiUnavailable
+from cti.domain.arm import ArmKey
 from cti.domain.effects import (
     ApplyNotice,
     ArmOffer,
@@ -486,6 +487,27 @@ class AmiCallControl:
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def withdraw(self, arms: Iterable[ArmKey]) -> None:
+        """Empty these arms' slots and wait for Asterisk's answers (at a stop: arms left
+        behind stay valid, rule 6 of cti/domain/arming.py, but a stopped server should not
+        leave callers taking offers nobody follows). Failures are only logged."""
+        steps = [
+            actions.set_global(ARM_VARIABLE.format(queue=_exten(q, "queue"), slot=k), "")
+            for q, k in arms
+        ]
+        try:
+            results = await asyncio.gather(*self._post_all(steps), return_exceptions=True)
+        except (AmiUnavailable, InvalidInstruction) as exc:
+            logger.warning("arms not withdrawn at the stop: %s", exc)
+            return
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            logger.warning(
+                "%d of %d arms not withdrawn at the stop: %r", len(failed), len(steps), failed[0]
+            )
+        elif steps:
+            logger.info("%d arms withdrawn at the stop", len(steps))
 
     async def drain(self) -> None:
         """Wait until every instruction started so far has finished (or failed)."""

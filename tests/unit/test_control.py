@@ -604,3 +604,41 @@ async def test_an_unconfirmed_arm_or_disarm_is_unsure_and_a_clear_is_only_logged
             reason="AMI Setvar failed: Permission denied",
         )
     ]
+
+
+class RecordingLink(FakeLink):
+    """FakeLink keeping the actions themselves."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.actions: list[Mapping[str, str]] = []
+
+    def post(
+        self, action: Mapping[str, str], *, within: float | None = None
+    ) -> Coroutine[Any, Any, object]:
+        self.actions.append(action)
+        return super().post(action, within=within)
+
+
+async def test_a_stop_withdraws_the_arms_it_leaves_and_waits_for_asterisk() -> None:
+    link, inputs = RecordingLink(), []
+    link.release.set()
+    calls = control(link, inputs)
+
+    async with asyncio.timeout(5):
+        await calls.withdraw([(QueueId("support"), 1), (QueueId("sales"), 2)])
+
+    assert [(a["Variable"], a["Value"]) for a in link.actions] == [
+        ("CTI_ARM_support_1", ""),
+        ("CTI_ARM_sales_2", ""),
+    ]
+    assert inputs == []
+
+
+async def test_a_withdrawal_on_a_link_that_is_down_is_only_logged() -> None:
+    link, inputs = FakeLink(down=True), []
+    calls = control(link, inputs)
+
+    await calls.withdraw([(QueueId("support"), 1)])
+
+    assert link.sent == [] and inputs == []
