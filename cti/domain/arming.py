@@ -15,8 +15,9 @@ then it is an ordinary offer: rings counted from the first ring, the N-ring limi
 outcome and records.
 Rule 3 (disarm): an ARMED arm that rule 1 no longer allows (its agent's state, phone,
 queues or line changed, a caller waits in one of its queues, the queue's settings
-changed) is disarmed: one instruction empties the slot and then reads the taker's intent
-(Disarm); its answer is an input (ArmDisarmed). An intent other than the arm's token is
+changed, or rule 1 wants another agent in its slot: a better one became available, so
+the slots keep the strategy's order) is disarmed: one instruction empties the slot and
+then reads the taker's intent (Disarm); its answer is an input (ArmDisarmed). An intent other than the arm's token is
 final: the arm is gone and the agent free. The token means a caller was committing to
 it (dialplan cti-take's Dekker handshake): the core waits for that caller's word
 (ArmTaken or ArmAborted), or its hang-up, before the slot and the agent are free.
@@ -81,11 +82,17 @@ def keep_arms(work: Work) -> None:
     if not _changed(work):
         return
     busy = _busy_queues(work)
+    wanted = _wanted(work, busy) if work.arm_slots and work.available else {}
     for arm in list(work.arms.values()):
-        if arm.phase is ArmPhase.ARMED and not _still_right(work, arm, busy):
+        if arm.phase is not ArmPhase.ARMED:
+            continue
+        if wanted.get(arm.key) != arm.agent or not _still_right(work, arm, busy):
             disarm(work, arm)
-    if work.arm_slots and work.available:
-        _arm_free_slots(work, busy)
+    held = {arm.agent for arm in work.arms.values()}
+    for key, agent_id in wanted.items():
+        if key not in work.arms and agent_id not in held:
+            _arm(work, work.config.queues[key[0]], key[1], work.agents[agent_id])
+            held.add(agent_id)
 
 
 def _changed(work: Work) -> bool:
@@ -135,25 +142,26 @@ def _dial_of(work: Work, agent: Agent, queue: QueueConfig) -> tuple[float, bool]
     return guard, auto_answer(work, agent)
 
 
-def _arm_free_slots(work: Work, busy: set[QueueId]) -> None:
-    """Slot by slot across the queues (in id order): every queue's first slot is armed
-    before any queue's second, so a few free agents serve every queue."""
-    armed = {arm.agent for arm in work.arms.values()}
+def _wanted(work: Work, busy: set[QueueId]) -> dict[ArmKey, AgentId]:
+    """Rule 1's arms as they should be now: slot by slot across the queues (in id order),
+    every queue's first slot before any queue's second, each the best agent left for it;
+    an agent whose arm is being disarmed is not available to any slot yet."""
+    taken = {arm.agent for arm in work.arms.values() if arm.phase is not ArmPhase.ARMED}
     queues = [work.config.queues[q] for q in sorted(work.config.queues) if q not in busy]
     ranked: dict[QueueId, list[Agent]] = {}
+    wanted: dict[ArmKey, AgentId] = {}
     for slot in range(1, work.arm_slots + 1):
         for queue in queues:
-            if (queue.id, slot) in work.arms:
-                continue
             if queue.id not in ranked:
-                ranked[queue.id] = _ranked(work, queue, armed, busy)
-            best = next((a for a in ranked[queue.id] if a.id not in armed), None)
+                ranked[queue.id] = _ranked(work, queue, taken, busy)
+            best = next((a for a in ranked[queue.id] if a.id not in taken), None)
             if best is not None:
-                _arm(work, queue, slot, best)
-                armed.add(best.id)
+                wanted[(queue.id, slot)] = best.id
+                taken.add(best.id)
+    return wanted
 
 
-def _ranked(work: Work, queue: QueueConfig, armed: set[AgentId], busy: set[QueueId]) -> list[Agent]:
+def _ranked(work: Work, queue: QueueConfig, taken: set[AgentId], busy: set[QueueId]) -> list[Agent]:
     """The agents rule 1 allows for the queue, best first for a caller entering now."""
     entering = WaitingCall(
         call=CallId(""),
@@ -167,7 +175,7 @@ def _ranked(work: Work, queue: QueueConfig, armed: set[AgentId], busy: set[Queue
     for agent_id in sorted(work.available):
         agent = work.agents.get(agent_id)
         profile = work.config.agents.get(agent_id)
-        if agent is None or profile is None or agent_id in armed:
+        if agent is None or profile is None or agent_id in taken:
             continue
         if queue.id not in profile.queues or not _armable(work, agent, profile, busy):
             continue

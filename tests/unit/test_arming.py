@@ -320,3 +320,34 @@ def test_every_arm_ends_once_and_says_how() -> None:
     acd.hang_up("c3")
     acd.feed(Resynced(at=acd.now, waiting=(), arm_slots=2, dialplan_slots=2))
     assert ended() and all(outcome is ArmOutcome.CLEARED for _, outcome in ended())
+
+
+def settle(acd: Acd) -> int:
+    """Answer every disarm on its way as final (nobody was taking); how many there were."""
+    answered = 0
+    while pending := [a for a in acd.state.arms.values() if a.phase is ArmPhase.DISARMING]:
+        for arm in pending:
+            answer_disarm(acd, arm.queue, arm.slot)
+            answered += 1
+    return answered
+
+
+def test_a_better_agent_becoming_available_moves_the_arms_to_keep_the_strategys_order() -> None:
+    """Skills (C2): the arms hold the best levels in slot order, also when the best agent
+    comes last: a worse arm is disarmed and the slots are armed again in order."""
+    acd = Acd()
+    levels = {"1011": 3, "1013": 5, "1012": 7}
+    profiles = [agent(a, billing=n) for a, n in levels.items()]
+    acd.load(config([queue("support", strategy=Strategy.SKILLS, skill="billing")], profiles))
+    acd.feed(Resynced(at=acd.now, waiting=(), arm_slots=2, dialplan_slots=2))
+    acd.log_in("1011")
+    acd.advance(0.2)
+    acd.log_in("1013")
+    assert settle(acd) == 1  # 1011 held slot 1
+    assert arms(acd) == {("support", 1): "1013", ("support", 2): "1011"}
+    acd.advance(0.2)
+    acd.log_in("1012")  # the best level, idle the shortest
+    assert settle(acd) >= 1
+    assert arms(acd) == {("support", 1): "1012", ("support", 2): "1013"}
+    take(acd, "c1")
+    assert acd.state.offers[ChannelId("c1")].agent == "1012"

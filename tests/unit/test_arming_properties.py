@@ -255,11 +255,15 @@ class World:
         decision = self.acd.feed(made)
         self._queue_effects(decision.effects)
         self.check()
-        if was_free and isinstance(made, ArmTaken):
+        if isinstance(made, ArmTaken):
+            offer = self.acd.state.offers.get(made.entry.channel)
+            if offer is None or offer.agent != self.armed.get(made.token):
+                # Late (rule 4): sent back, or, in the same decision, offered to another
+                # agent (whose ConnectCall's redirect ends the dial, as ReturnToQueue would).
+                self.returned.add(made.entry.channel)
             # A take of this run's arm whose agent was still available is that agent's
             # offer, never a caller sent back (arming rule 4: only late takes are).
-            offer = self.acd.state.offers.get(made.entry.channel)
-            assert offer is not None and offer.agent == self.armed[made.token], made
+            assert not was_free or made.entry.channel not in self.returned, made
 
     def _free(self, token: str) -> bool:
         name = self.armed.get(token)
