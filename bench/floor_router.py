@@ -10,10 +10,14 @@ them (as the server's call control does). What it sends is therefore whatever th
 contract of the day asks for; nothing here names a variable or a context.
 Rule 2: the phone is the one free longest among those the router believes free. An offer
 makes its phone busy; the CtiDialResult that cti-connect sends when its Dial returns (the
-agent hung up, or the dial failed) makes it free. A caller who hangs up during the call
-ends the dialplan inside Dial, so no CtiDialResult frees that phone: when no phone is
-believed free, the one offered longest ago is taken (counted as a blind pick). With talk
-300 ms, 20 phones and 20 calls/s, this is round robin over the devices in practice.
+agent hung up, or the dial failed) makes it free. With no phone believed free a caller
+waits, first come first served, and a phone made free goes at once to the first caller
+waiting (so callers that waited are routed as the server routes them). A caller who hangs
+up during the call ends the dialplan inside Dial, so no CtiDialResult frees that phone: a
+phone believed busy longer than STUCK_S is taken for free again (counted as a blind
+pick); an offer to a waiting caller who has hung up fails and frees its phone at once.
+With talk 300 ms, 20 phones and 20 calls/s, this is round robin over the devices in
+practice.
 Rule 3: a dial that did not end in ANSWER sends the caller back to the holding loop with
 no new CtiQueueEnter, so the router offers it again, at most MAX_OFFERS times in all.
 Rule 4: it runs as its own process, as the server does, so that it shares no event loop
@@ -30,6 +34,7 @@ import contextlib
 import json
 import sys
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -49,6 +54,7 @@ from cti.lab.instance import LabInstance  # noqa: E402
 
 RING_GUARD_S: Final = 15.0  # Dial's own timeout: a safety net only, as the server's
 MAX_OFFERS: Final = 3  # per caller (rule 3)
+STUCK_S: Final = 10.0  # a phone busy this long lost its CtiDialResult (rule 2)
 TECHNOLOGY: Final = "PJSIP"  # the lab's agent devices are PJSIP endpoints named 1001...
 START_TIMEOUT_S: Final = 15.0
 STOP_TIMEOUT_S: Final = 10.0
@@ -67,12 +73,15 @@ class Phones:
         """All free, the first device the longest (so the first round goes in order)."""
         return cls({device: float(n) for n, device in enumerate(devices)})
 
-    def pick(self, now: float) -> str:
+    def pick(self, now: float) -> str | None:
+        """The phone to offer, or None: every phone busy (rule 2)."""
         if self.free_since:
             device = min(self.free_since, key=self.free_since.__getitem__)
             del self.free_since[device]
         else:
-            device = min(self.offered_at, key=self.offered_at.__getitem__)
+            device = min(self.offered_at, key=self.offered_at.__getitem__, default="")
+            if not device or now - self.offered_at[device] < STUCK_S:
+                return None
             self.blind += 1
         self.offered_at[device] = now
         return device
@@ -95,6 +104,7 @@ class RouterSummary:
     offers: int = 0
     re_offers: int = 0  # rule 3
     blind_picks: int = 0  # rule 2
+    waited: int = 0  # callers that found every phone busy (rule 2)
     failed_actions: int = 0  # Asterisk answered an action with an error, or never did
     failures: list[str] = field(default_factory=list)  # the first few reasons
     errors: list[str] = field(default_factory=list)  # events the router could not handle
@@ -111,6 +121,8 @@ class Router:
         self.phones = Phones.of(devices)
         self.summary = RouterSummary()
         self._callers: dict[ChannelId, Caller] = {}  # offered, no ANSWER heard yet
+        self._waiting: deque[tuple[ChannelId, Caller]] = deque()  # rule 2
+        self._offered: dict[str, int] = {}  # phone -> the number of its current offer
 
     def on_user_event(self, _manager: Any, event: Any) -> None:
         """panoramisk callback: sync, so the offer is written before the next event is read;
@@ -130,16 +142,25 @@ class Router:
             call = CallId(str(event.get("CallId") or channel))
             self._offer(channel, Caller(call, QueueId(str(event["Queue"])), number, 0), heard)
         elif name == "CtiDialResult":
-            self.phones.release(str(event.get("Agent", "")), heard)
             channel = ChannelId(str(event["Uniqueid"]))
             caller = self._callers.pop(channel, None)
             answered = event.get("Status") == "ANSWER"
             if caller is not None and not answered and caller.offers < MAX_OFFERS:
                 self.summary.re_offers += 1
-                self._offer(channel, caller, heard)
+                self._waiting.appendleft((channel, caller))  # its place first
+            self._freed(str(event.get("Agent", "")), heard)
+
+    def _freed(self, device: str, now: float) -> None:
+        self.phones.release(device, now)
+        if self._waiting:
+            self._offer(*self._waiting.popleft(), now)
 
     def _offer(self, channel: ChannelId, caller: Caller, heard: float) -> None:
         device = self.phones.pick(heard)
+        if device is None:
+            self._waiting.append((channel, caller))
+            self.summary.waited += 1
+            return
         offer = ConnectCall(
             call=caller.call,
             channel=channel,
@@ -148,14 +169,16 @@ class Router:
             device=DeviceId(f"{TECHNOLOGY}/{device}"),
             ring_guard=RING_GUARD_S,
         )
+        serial = self._offered[device] = self.summary.offers
         for action in plan(offer):  # written at once, no await in between (rule 1)
-            self._manager.send_action(dict(action)).add_done_callback(self._answered)
+            answer = self._manager.send_action(dict(action))
+            answer.add_done_callback(lambda done, d=device: self._answered(done, d, serial))
         self._callers[channel] = Caller(caller.call, caller.queue, caller.number, caller.offers + 1)
         self.summary.offers += 1
         self.summary.blind_picks = self.phones.blind
         self.summary.marks.setdefault(caller.number, {"router_heard": heard, "routed": time.time()})
 
-    def _answered(self, future: asyncio.Future[Any]) -> None:
+    def _answered(self, future: asyncio.Future[Any], device: str, serial: int) -> None:
         if future.cancelled():
             reason = "cancelled"
         elif future.exception() is not None:
@@ -169,6 +192,9 @@ class Router:
         self.summary.failed_actions += 1
         if len(self.summary.failures) < 5:
             self.summary.failures.append(reason)
+        if self._offered.get(device) == serial:  # the caller had gone (rule 2)
+            del self._offered[device]
+            self._freed(device, time.time())
 
 
 async def route(settings: dict[str, Any], until_closed: asyncio.StreamReader) -> RouterSummary:

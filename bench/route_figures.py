@@ -6,13 +6,21 @@ first --warmup-s. A counted call whose phone never got an INVITE counts as infin
 late: percentiles never improve by losing calls.
 Rule 2: percentiles are nearest-rank.
 Rule 3: the report ends with `BENCH route_p99_vs_app_queue <r> x`, the line the README's
-target is about; every other BENCH line comes before it.
+target is about; every other BENCH line comes before it. With several paired runs (all
+systems in each), each ratio is the median of the runs' ratios. Names carry the rate when
+it is not 20 calls/s (`_50cps`).
+Rule 4: a caller that found no phone free (after the warm-up) waited; its latency runs from
+the moment the phone it got was free again (the end of that phone's previous dialog), or
+from its entry if later, to the INVITE.
+Rule 5: a counted cti caller that did not take an armed offer (no CtiArmTaken: it entered
+by CtiQueueEnter, the event path) fell back; route_fallback_pct is their share.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +50,14 @@ class Figures:
     counted: list[str]  # caller numbers of the calls that count
     latencies_ms: list[float]
     lost: int  # counted calls whose agent never got an INVITE
+    taken: int = 0  # counted calls that took an armed offer (rule 5)
+    waited_ms: list[float] = field(default_factory=list)  # rule 4
+
+    @property
+    def fallback_pct(self) -> float:
+        return (
+            100 * (len(self.counted) - self.taken) / len(self.counted) if self.counted else math.nan
+        )
 
     @property
     def p50(self) -> float:
@@ -81,7 +97,16 @@ def figures(
     if any(value < 0 for value in latencies):
         raise RuntimeError(f"{system}: an INVITE before its queue entry: clocks disagree")
     lost = latencies.count(math.inf)
-    return Figures(system, traffic, len(entered), counted, latencies, lost)
+    taken = sum(1 for c in counted if "taken" in marks[c])
+    waited = [c for c, t in entered.items() if t >= start and c in calls and c not in counted]
+    waits = [_waited_ms(calls[c], entered[c], busy[calls[c].device]) for c in waited]
+    return Figures(system, traffic, len(entered), counted, latencies, lost, taken, waits)
+
+
+def _waited_ms(call: PhoneCall, entered: float, same_phone: Sequence[PhoneCall]) -> float:
+    """Rule 4."""
+    freed = max((c.ended for c in same_phone if c.ended <= call.invited), default=entered)
+    return (call.invited - max(entered, freed)) * 1000
 
 
 def breakdown(
@@ -146,15 +171,53 @@ def report(
             print("  where the time goes (AMI event times unless named):")
             print("\n".join(breakdown(result.counted, with_phone, STEPS[result.system])))
     cti, floor, app_queue = results["cti"], results["floor"], results["app_queue"]
-    print(f"BENCH route_p50_cti_ms {cti.p50:.2f} ms")
-    print(f"BENCH route_p99_cti_ms {cti.p99:.2f} ms")
-    print(f"BENCH route_p50_app_queue_ms {app_queue.p50:.2f} ms")
-    print(f"BENCH route_p99_app_queue_ms {app_queue.p99:.2f} ms")
-    print(f"BENCH route_p50_floor_ms {floor.p50:.2f} ms")
-    print(f"BENCH route_p99_floor_ms {floor.p99:.2f} ms")
-    print(f"BENCH route_samples_cti {len(cti.counted)} calls")
-    print(f"BENCH route_samples_app_queue {len(app_queue.counted)} calls")
-    print(f"BENCH route_samples_floor {len(floor.counted)} calls")
-    print(f"BENCH route_p99_floor_vs_app_queue {ratio(floor.p99, app_queue.p99):.2f} x")
-    print(f"BENCH route_p99_cti_vs_floor {ratio(cti.p99, floor.p99):.2f} x")
-    print(f"BENCH route_p99_vs_app_queue {ratio(cti.p99, app_queue.p99):.2f} x")
+    print(
+        f"  cti: {cti.taken} of {len(cti.counted)} counted callers took an armed offer "
+        f"({cti.fallback_pct:.2f} % fell back); callers that waited: cti {len(cti.waited_ms)}, "
+        f"floor {len(floor.waited_ms)}, app_queue {len(app_queue.waited_ms)}"
+    )
+
+
+WAITED_MIN: Final = 50  # callers that waited, per system, for a waited figure
+
+
+def paired(results: Mapping[str, Figures]) -> dict[str, float]:
+    """One run's ratios and shares (rule 3's names without the rate)."""
+    cti, floor, app_queue = results["cti"], results["floor"], results["app_queue"]
+    found = {
+        "route_p50_vs_app_queue": ratio(cti.p50, app_queue.p50),
+        "route_p99_floor_vs_app_queue": ratio(floor.p99, app_queue.p99),
+        "route_p99_cti_vs_floor": ratio(cti.p99, floor.p99),
+        "route_fallback_pct": cti.fallback_pct,
+        "route_p99_vs_app_queue": ratio(cti.p99, app_queue.p99),
+    }
+    if min(len(cti.waited_ms), len(floor.waited_ms)) >= WAITED_MIN:
+        waited = ratio(percentile(cti.waited_ms, 99), percentile(floor.waited_ms, 99))
+        found["route_p99_waited_vs_floor"] = waited
+    return found
+
+
+UNITS: Final = {"route_fallback_pct": "%"}
+
+
+def summary(runs: Sequence[Mapping[str, Figures]], rate: float) -> None:
+    """The BENCH lines: sample sizes and percentiles over all runs, ratios as the median
+    of the runs' (rule 3)."""
+    suffix = "" if rate == 20 else f"_{rate:g}cps"
+    for system in ("cti", "app_queue", "floor"):
+        latencies = [v for run in runs for v in run[system].latencies_ms]
+        print(f"BENCH route_p50_{system}_ms{suffix} {percentile(latencies, 50):.2f} ms")
+        print(f"BENCH route_p99_{system}_ms{suffix} {percentile(latencies, 99):.2f} ms")
+        print(f"BENCH route_samples_{system}{suffix} {len(latencies)} calls")
+        waited = [v for run in runs for v in run[system].waited_ms]
+        if waited:
+            print(f"BENCH route_p99_waited_{system}_ms{suffix} {percentile(waited, 99):.2f} ms")
+            print(f"BENCH route_samples_waited_{system}{suffix} {len(waited)} calls")
+    ratios = [paired(run) for run in runs]
+    for n, found in enumerate(ratios, 1):
+        print(f"run {n}: " + ", ".join(f"{k} {v:.3g}" for k, v in found.items()))
+    names = [k for k in ratios[0] if all(k in r for r in ratios)]
+    for name in names:
+        unit = UNITS.get(name, "x")
+        value = statistics.median(r[name] for r in ratios)
+        print(f"BENCH {name}{suffix} {value:.2f} {unit}")

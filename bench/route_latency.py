@@ -92,8 +92,8 @@ REPO: Final = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # `python bench/route_latency.py` puts bench/ first, not REPO
     sys.path.insert(0, str(REPO))
 
-from floor_router import RouterSummary, floor_router  # noqa: E402
-from route_figures import TrafficRun, figures, report  # noqa: E402
+from floor_router import STUCK_S, RouterSummary, floor_router  # noqa: E402
+from route_figures import TrafficRun, figures, report, summary  # noqa: E402
 from route_marks import AmiMarks, ami_listener, read_traces  # noqa: E402
 from workdir import in_workdir  # noqa: E402
 
@@ -201,7 +201,11 @@ async def wait_for_quiet(lab: LabInstance) -> None:
 
 
 async def run_cti(
-    lab: LabInstance, server: ServerProcess, devices: Sequence[str], args: argparse.Namespace
+    lab: LabInstance,
+    server: ServerProcess,
+    devices: Sequence[str],
+    args: argparse.Namespace,
+    run: int,
 ) -> TrafficRun:
     yaml = [f"queues:\n  - id: {CTI_QUEUE}\n    max_wrap_up: 0\nagents:"]
     yaml += [f'  - id: "{d}"\n    pin: "{PIN}"\n    queues: {{{CTI_QUEUE}: 0}}' for d in devices]
@@ -216,8 +220,16 @@ async def run_cti(
 
     await eventually(all_available, within=20, what="every agent available in the server")
     assert server.proc is not None
-    run = await place_calls(lab, CTI_QUEUE, PREFIX["cti"], {"server": server.proc.pid}, args)
-    return replace(run, notes=[await engine_figures(server, round(args.rate * args.seconds))])
+    await eventually(lambda: armed(lab), within=20, what="the server arming the queue")
+    watch = {"server": server.proc.pid}
+    traffic = await place_calls(lab, CTI_QUEUE, prefix("cti", run), watch, args)
+    notes = [await engine_figures(server, round(args.rate * args.seconds))]
+    return replace(traffic, notes=notes)
+
+
+async def armed(lab: LabInstance) -> bool:
+    """The queue's first slot is armed (pre-armed routing: the server keeps it armed)."""
+    return bool((await arm_values(lab)).get(1))
 
 
 async def engine_figures(server: ServerProcess, calls: int) -> str:
@@ -247,21 +259,23 @@ async def engine_figures(server: ServerProcess, calls: int) -> str:
 
 
 async def run_floor(
-    lab: LabInstance, marks: AmiMarks, args: argparse.Namespace, log: Path
+    lab: LabInstance, marks: AmiMarks, args: argparse.Namespace, log: Path, run: int
 ) -> TrafficRun:
     """The floor: the server's path with bench/floor_router.py deciding (the server is down)."""
     async with floor_router(lab, args.devices, log) as router:
-        run = await place_calls(lab, CTI_QUEUE, PREFIX["floor"], {"router": router.pid}, args)
+        watch = {"router": router.pid}
+        traffic = await place_calls(lab, CTI_QUEUE, prefix("floor", run), watch, args)
         await wait_for_quiet(lab)  # every Dial over: the router has nothing left to hear
     assert router.summary is not None
     marks.add(router.summary.marks)
-    return replace(run, notes=[router_figures(router.summary)])
+    return replace(traffic, notes=[router_figures(router.summary)])
 
 
 def router_figures(summary: RouterSummary) -> str:
     line = (
         f"  floor router: {summary.offers} offers ({summary.re_offers} again after a dial "
-        f"that did not answer), {summary.blind_picks} with no phone believed free, "
+        f"that did not answer), {summary.waited} callers waited for a phone, "
+        f"{summary.blind_picks} phones taken back after {STUCK_S:g} s without a result, "
         f"{summary.failed_actions} actions failed"
     )
     failures = summary.failures + summary.errors
@@ -269,7 +283,7 @@ def router_figures(summary: RouterSummary) -> str:
 
 
 async def run_app_queue(
-    lab: LabInstance, devices: Sequence[str], args: argparse.Namespace
+    lab: LabInstance, devices: Sequence[str], args: argparse.Namespace, run: int
 ) -> TrafficRun:
     for device in devices:
         await asyncio.to_thread(lab.cli, f"queue add member PJSIP/{device} to {APP_QUEUE}")
@@ -279,7 +293,7 @@ async def run_app_queue(
         return out.count("Not in use") == len(devices)
 
     await eventually(all_members_free, within=20, what="every app_queue member not in use")
-    return await place_calls(lab, APP_QUEUE_EXTEN, PREFIX["app_queue"], {}, args)
+    return await place_calls(lab, APP_QUEUE_EXTEN, prefix("app_queue", run), {}, args)
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -288,22 +302,27 @@ async def run_app_queue(
 async def all_systems(
     lab: LabInstance, server: ServerProcess, phones: Sequence[Softphone], args: argparse.Namespace
 ) -> None:
-    """cti, floor, then app_queue (the module's docstring says why in that order), with the
-    same phones; prints the figures."""
+    """--runs paired runs of cti, floor, then app_queue (the module's docstring says why in
+    that order), with the same phones; prints the figures."""
+    traffic: list[dict[str, TrafficRun]] = []
     async with contextlib.AsyncExitStack() as stack:
         for phone in phones:  # one by one: each picks free ports, then binds them
             await phone.start_retrying()
             stack.push_async_callback(phone.stop)
         async with ami_listener(lab, breakdown=args.breakdown) as listener:
-            print(f"{len(phones)} agent phones registered; cti ...", flush=True)
-            traffic = {"cti": await run_cti(lab, server, args.devices, args)}
-            await wait_for_quiet(lab)
-            await server.kill(signal.SIGTERM)
-            print("floor ...", flush=True)
-            traffic["floor"] = await run_floor(lab, listener, args, args.router_log)
-            print("app_queue ...", flush=True)
-            traffic["app_queue"] = await run_app_queue(lab, args.devices, args)
-            await wait_for_quiet(lab)
+            for run in range(args.runs):
+                print(f"run {run + 1}: {len(phones)} agent phones registered; cti ...", flush=True)
+                found = {"cti": await run_cti(lab, server, args.devices, args, run)}
+                await wait_for_quiet(lab)
+                await server.kill(signal.SIGTERM)
+                await arms_withdrawn(lab)
+                print("floor ...", flush=True)
+                found["floor"] = await run_floor(lab, listener, args, args.router_log, run)
+                print("app_queue ...", flush=True)
+                found["app_queue"] = await run_app_queue(lab, args.devices, args, run)
+                await wait_for_quiet(lab)
+                await remove_members(lab, args.devices)
+                traffic.append(found)
             await asyncio.sleep(0.5)  # the last events on their way to the listener
     calls = read_traces(phones)  # now that the phones have stopped, their traces are complete
     if args.keep:  # every instant of every call, for a closer look
@@ -312,12 +331,44 @@ async def all_systems(
         }
         (args.scenario.parent / "marks.json").write_text(json.dumps(dump, indent=1))
         (args.scenario.parent / "channels.json").write_text(json.dumps(listener.channels))
-    results = {
-        system: figures(system, prefix, traffic[system], listener.marks, calls, args)
-        for system, prefix in PREFIX.items()
-    }
+    results = [
+        {
+            system: figures(system, prefix(system, run), found[system], listener.marks, calls, args)
+            for system in PREFIX
+        }
+        for run, found in enumerate(traffic)
+    ]
     print(f"run took {time.monotonic() - args.started:.0f} s")
-    report(results, listener.marks, calls, args)
+    for run in results:
+        report(run, listener.marks, calls, args)
+    summary(results, args.rate)
+
+
+def prefix(system: str, run: int) -> str:
+    """Caller numbers of the system's calls in that run (PREFIX, then the run)."""
+    return f"{PREFIX[system]}{run}"
+
+
+async def arm_values(lab: LabInstance) -> dict[int, str]:
+    """The queue's arm slots as Asterisk holds them (its globals), by slot."""
+    out = await asyncio.to_thread(lab.cli, "dialplan show globals")
+    found = re.finditer(rf"^\s*CTI_ARM_{CTI_QUEUE}_(\d+)=(.*)$", out, re.M)
+    return {int(match[1]): match[2].strip() for match in found}
+
+
+async def arms_withdrawn(lab: LabInstance) -> None:
+    """The stopped server left no arm behind (it withdraws them at its stop): the floor's
+    callers all go by the event path, as its design says."""
+    left = {slot: value for slot, value in (await arm_values(lab)).items() if value}
+    if left:
+        raise RuntimeError(f"the stopped server left arms behind: {left}")
+
+
+async def remove_members(lab: LabInstance, devices: Sequence[str]) -> None:
+    """app_queue's dynamic members out again, so the next run's cti phase sees the lab as
+    the first one did."""
+    for device in devices:
+        await asyncio.to_thread(lab.cli, f"queue remove member PJSIP/{device} from {APP_QUEUE}")
 
 
 async def bench(args: argparse.Namespace, workdir: Path) -> None:
@@ -381,6 +432,7 @@ def main() -> None:
         "--arrivals", choices=("even", "poisson"), default="even",
         help="callers evenly spaced, or random (Poisson) arrivals at the same rate",
     )  # fmt: skip
+    parser.add_argument("--runs", type=int, default=3, help="paired runs (ratios: medians)")
     parser.add_argument("--keep", action="store_true", help="keep the lab's files and traces")
     args = parser.parse_args()
     args.devices = [str(1001 + n) for n in range(args.agents)]

@@ -32,7 +32,9 @@ from cti.domain.ids import AgentId, CallId, ChannelId, DeviceId, QueueId
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Softphone
 
-ENTRY_EVENTS: Final = ("CtiQueueEnter", "BenchQueueEnter")  # the dialplans' queue entries
+# The dialplans' queue entries: CtiArmTaken stands for CtiQueueEnter when the caller took
+# an armed offer (contract v11), and marks it `taken`.
+ENTRY_EVENTS: Final = ("CtiQueueEnter", "BenchQueueEnter", "CtiArmTaken")
 
 
 def connect_plan() -> list[Action]:
@@ -87,6 +89,8 @@ class AmiMarks:
             self.mark(caller, "entered", float(event["Entered"]))
             self.mark(caller, "announced", at)
             self.mark(caller, "heard", heard)
+            if event["UserEvent"] == "CtiArmTaken":
+                self.mark(caller, "taken", at)
         elif name == "VarSet" and event.get("Variable") == self.offer_variable:
             self.mark(caller, "offer_set", at)
         elif name == "Newexten" and event.get("Context") == self.connect_context:

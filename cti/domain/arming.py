@@ -17,11 +17,12 @@ Rule 3 (disarm): an ARMED arm that rule 1 no longer allows (its agent's state, p
 queues or line changed, a caller waits in one of its queues, the queue's settings
 changed, or rule 1 wants another agent in its slot: a better one became available, so
 the slots keep the strategy's order) is disarmed: one instruction empties the slot and
-then reads the taker's intent (Disarm); its answer is an input (ArmDisarmed). An intent other than the arm's token is
-final: the arm is gone and the agent free. The token means a caller was committing to
-it (dialplan cti-take's Dekker handshake): the core waits for that caller's word
-(ArmTaken or ArmAborted), or its hang-up, before the slot and the agent are free.
-While an arm exists, in any phase, dispatch does not offer its agent (dispatch rule 6).
+then reads the taker's intent (Disarm); its answer is an input (ArmDisarmed). An intent
+other than the arm's token is final: the arm is gone and the agent free. The token means
+a caller was committing to it (dialplan cti-take's Dekker handshake): the core waits for
+that caller's word (ArmTaken or ArmAborted), or its hang-up, before the slot and the
+agent are free. While an arm exists, in any phase, dispatch does not offer its agent
+(dispatch rule 6).
 Rule 4 (late take): a take whose agent has left AVAILABLE by the time the core hears it
 (a not-ready, a logout, a consultation or reservation made while the disarm was on its
 way), or whose token the core does not know (an arm of an earlier run), is not an
