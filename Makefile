@@ -28,12 +28,16 @@ bench: bootstrap
 	$(PY) bench/ami_pipeline.py
 	$(PY) bench/core_decisions.py
 	$(PY) bench/dialer_sim.py
-	$(PY) bench/route_latency.py
+	$(PY) bench/route_latency.py --arrivals poisson
+	$(PY) bench/route_latency.py --arrivals even
+	$(PY) bench/route_latency.py --arrivals poisson --rate 50 --agents 50
+	$(PY) bench/route_latency.py --arrivals poisson --talk-ms 1100
 	$(PY) bench/api_load.py
 	$(PY) bench/wallboard.py
 	$(PY) bench/desk_pop.py
 	$(PY) bench/outbound_connect.py
 	$(PY) bench/take_cost.py
+	$(PY) bench/server_scale.py
 
 lab-up: bootstrap
 	.venv/bin/cti lab up

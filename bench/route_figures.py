@@ -8,7 +8,7 @@ Rule 2: percentiles are nearest-rank.
 Rule 3: the report ends with `BENCH route_p99_vs_app_queue <r> x`, the line the README's
 target is about; every other BENCH line comes before it. With several paired runs (all
 systems in each), each ratio is the median of the runs' ratios. Names carry the rate when
-it is not 20 calls/s (`_50cps`).
+it is not 20 calls/s (`_50cps`) and `_even` for evenly spaced callers.
 Rule 4: a caller that found no phone free (after the warm-up) waited; its latency runs from
 the moment the phone it got was free again (the end of that phone's previous dialog), or
 from its entry if later, to the INVITE.
@@ -200,10 +200,11 @@ def paired(results: Mapping[str, Figures]) -> dict[str, float]:
 UNITS: Final = {"route_fallback_pct": "%"}
 
 
-def summary(runs: Sequence[Mapping[str, Figures]], rate: float) -> None:
+def summary(runs: Sequence[Mapping[str, Figures]], args: argparse.Namespace) -> None:
     """The BENCH lines: sample sizes and percentiles over all runs, ratios as the median
     of the runs' (rule 3)."""
-    suffix = "" if rate == 20 else f"_{rate:g}cps"
+    suffix = "" if args.rate == 20 else f"_{args.rate:g}cps"
+    suffix += "_even" if args.arrivals == "even" else ""
     for system in ("cti", "app_queue", "floor"):
         latencies = [v for run in runs for v in run[system].latencies_ms]
         print(f"BENCH route_p50_{system}_ms{suffix} {percentile(latencies, 50):.2f} ms")

@@ -1,6 +1,7 @@
 """Benchmark: routing latency in the lab: the CTI server, its floor, and Asterisk's app_queue.
 
-    python bench/route_latency.py [--rate 20] [--seconds 25] [--arrivals even|poisson]
+    python bench/route_latency.py [--rate 20] [--agents 20] [--seconds 25] [--runs 3]
+                                  [--arrivals poisson|even] [--talk-ms 300]
                                   [--breakdown] [--keep]
 
 Routing latency: from a caller entering the queue with an agent free to the agent's phone
@@ -12,26 +13,38 @@ independent callers arrive: caller_scenario says how) to three systems, one afte
 other, with the same phones:
 
   cti:       `cti serve` as a process, the agents logged in through the API to one queue
-             (wrap-up 0); the dialled number names the queue (dialplan/cti-dialplan.conf):
-             [cti-queue] sends UserEvent CtiQueueEnter and plays music, the server decides
-             and sends the actions of cti.ami.control.plan(ConnectCall) (Setvar, Redirect)
-             so that the caller's channel Dials the agent in [cti-connect];
-  floor:     the server stopped; the same number, dialplan and actions, but the decision
-             is made by bench/floor_router.py, a process with one AMI session of class
-             `user` that answers each CtiQueueEnter at once with the phone free longest
-             (in practice round robin) and no state, storage or bookkeeping to speak of;
+             (wrap-up 0); the dialled number names the queue (dialplan/cti-dialplan.conf).
+             With an agent free the server keeps offers armed (pre-armed routing,
+             contract v11): [cti-queue] takes one in [cti-take] and Dials its agent in
+             [cti-connect] at once, telling the server by CtiArmTaken. With no arm free
+             (a fallback) or no agent free, [cti-queue] sends UserEvent CtiQueueEnter and
+             plays music, the server decides and sends the actions of
+             cti.ami.control.plan(ConnectCall) (Setvar, Redirect);
+  floor:     the server stopped (it withdraws its arms: checked); the same number,
+             dialplan and actions on the event path, the decision made by
+             bench/floor_router.py, a process with one AMI session of class `user` that
+             answers each CtiQueueEnter at once with the phone free longest (in practice
+             round robin; callers wait first come first served when none is) and no
+             state, storage or bookkeeping to speak of;
   app_queue: the server stopped, the same phones as dynamic members of Asterisk's queue
              `bench` (asterisk-config/queues.conf: leastrecent, ringinuse=no, wrap-up 0),
              reached by the extension app-queue-bench (asterisk-config/extensions.conf).
 
-The floor is the lower bound of deciding outside Asterisk over AMI: whatever decides,
-Asterisk must tell it of the caller (an event out, over the socket), it must answer (an
-action back, run by the manager) and the caller's channel must then leave its music and
-start Dial. The floor has all of that and nothing more than the contract's own actions
-(cti.ami.control.plan: today one Setvar and the Redirect) and a decision that takes tens
-of microseconds. No server on this contract can beat it; cti minus floor is what the
-server itself costs, and floor minus app_queue is what the contract costs (decide
-outside, connect by Redirect) against a queue that decides inside Asterisk.
+The floor is the lower bound of deciding outside Asterisk over AMI after the caller has
+arrived (the event path): whatever decides then, Asterisk must tell it of the caller (an
+event out, over the socket), it must answer (an action back, run by the manager) and the
+caller's channel must then leave its music and start Dial. The floor has all of that and
+nothing more than the contract's own actions (cti.ami.control.plan: one Setvar and the
+Redirect) and a decision that takes tens of microseconds. Pre-armed routing takes the
+round trip away for callers who find an agent free, so there cti is measured against
+app_queue itself; callers who waited go by the event path in both, and there cti is
+measured against the floor.
+
+--runs paired runs of the three systems follow one another in the same lab; each ratio
+is the median of the runs' (route_figures.py). With --talk-ms long enough that the
+phones are busy most of the time (1100 at 20 calls/s), many callers wait, and the figures
+of callers that waited (from their phone being free again to its INVITE) compare the
+server with the floor: route_p99_waited_vs_floor.
 
 The phases run in that order: the server's first, in the same lab state as the runs
 before the floor existed; the floor next, on the same dialplan path once the server is
@@ -62,7 +75,8 @@ dialplan event, which costs the systems under test some CPU. --keep keeps the la
 server's files and writes every instant of every call to marks.json.
 
 Ends with `BENCH route_p99_vs_app_queue <r> x` (CTI p99 / app_queue p99) and the figures
-behind it, among them route_p99_floor_vs_app_queue and route_p99_cti_vs_floor. The machine
+behind it, among them route_p50_vs_app_queue, route_fallback_pct (counted cti callers that
+did not take an arm), route_p99_floor_vs_app_queue and route_p99_cti_vs_floor. The machine
 is shared and noisy; all systems run in the same run for that.
 """
 
@@ -341,7 +355,7 @@ async def all_systems(
     print(f"run took {time.monotonic() - args.started:.0f} s")
     for run in results:
         report(run, listener.marks, calls, args)
-    summary(results, args.rate)
+    summary(results, args)
 
 
 def prefix(system: str, run: int) -> str:
@@ -429,7 +443,7 @@ def main() -> None:
     parser.add_argument("--free-margin-ms", type=float, default=100.0)
     parser.add_argument("--breakdown", action="store_true", help="where the time goes")
     parser.add_argument(
-        "--arrivals", choices=("even", "poisson"), default="even",
+        "--arrivals", choices=("even", "poisson"), default="poisson",
         help="callers evenly spaced, or random (Poisson) arrivals at the same rate",
     )  # fmt: skip
     parser.add_argument("--runs", type=int, default=3, help="paired runs (ratios: medians)")

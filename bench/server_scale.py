@@ -1,0 +1,230 @@
+"""Benchmark: the server at contact-centre scale in the lab: its memory, and a full resync.
+
+    python bench/server_scale.py [--agents 1000] [--phones 200] [--calls 500] [--keep]
+
+One run starts its own lab (a real Asterisk with --agents devices), one SIPp answering
+phone registered as the first --phones devices (answers at once, keeps every call), and
+`cti serve` with --agents agents in one queue (all logged in through the API; those
+without a registered phone are logged in and unreachable, as agents whose phone is off).
+Then --calls SIPp callers come in at 50 a second and stay: the first --phones of them are
+answered by agents, the rest wait in the queue. Then it prints:
+
+  BENCH server_rss_mb_1000ag_500calls <n> MB: the server's resident memory (VmRSS) with
+      every agent logged in and every call in progress (target 300); the same process's
+      RSS before the agents logged in is printed beside it.
+  BENCH resync_seconds_200ag_500calls <n> s: a full resync of a core holding the --phones
+      agents with phones, measured in this process with the server's own parts: an AmiLink
+      to the lab's Asterisk, fetch_snapshot (the clock sample, CoreShowChannels,
+      DeviceStateList and the arm slots) and the core's decision on the snapshot, which
+      re-adopts every connected call and every waiting caller (target 2 s). The median of
+      --resyncs, each checked to have adopted every call.
+
+The names say 1000ag_500calls and 200ag_500calls; other sizes get their own names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Final
+
+REPO: Final = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # `python bench/server_scale.py` puts bench/ first
+    sys.path.insert(0, str(REPO))
+
+from workdir import in_workdir  # noqa: E402
+
+from cti.ami.link import AmiLink, LinkCallbacks, LinkSettings  # noqa: E402
+from cti.ami.resync import fetch_snapshot  # noqa: E402
+from cti.domain.acd import AcdState, decide  # noqa: E402
+from cti.domain.commands import LoadConfig, LogIn  # noqa: E402
+from cti.domain.config import AcdConfig, AgentProfile, QueueConfig  # noqa: E402
+from cti.domain.ids import AgentId, DeviceId, Instant, QueueId  # noqa: E402
+from cti.lab import instance  # noqa: E402
+from cti.lab.instance import LabInstance  # noqa: E402
+from cti.lab.ports import pick_sipp_block  # noqa: E402
+from cti.lab.sipp import CALLER_IP, SOFTPHONE_IP, _Run  # noqa: E402
+from cti.settings import load  # noqa: E402
+from tests.lab.server import ServerProcess, eventually  # noqa: E402
+
+BUDGET_S: Final = 900.0
+PIN: Final = "1234"
+QUEUE: Final = "support"
+CALL_RATE: Final = 50  # callers a second
+HOLD_MS: Final = 600_000  # callers stay this long (longer than the run)
+LOGINS_AT_ONCE: Final = 20
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+async def answering_phone(lab: LabInstance, devices: list[str]) -> asyncio.Task[int]:
+    """One SIPp answering every call at once and keeping it, registered as `devices`."""
+    run, port = _Run(lab, None), pick_sipp_block()
+    argv = run.argv("agent_answer.xml", port, SOFTPHONE_IP, "-d", "0")
+    phone = asyncio.create_task(run.run(argv, within_s=BUDGET_S), name="sipp-phones")
+    await asyncio.sleep(0.5)  # listening (the registrations below fail otherwise)
+    target = f"{lab.host}:{lab.ports.sip}"
+    for start in range(0, len(devices), 10):
+        batch = devices[start : start + 10]
+        statuses = await asyncio.gather(*(_register(lab, d, port, target) for d in batch))
+        if any(statuses):
+            raise RuntimeError(f"registrations failed: {dict(zip(batch, statuses, strict=True))}")
+    return phone
+
+
+async def _register(lab: LabInstance, device: str, uas_port: int, target: str) -> int:
+    run = _Run(lab, None)
+    keys = ["-key", "device", device, "-key", "uas_port", str(uas_port)]
+    keys += ["-key", "expires", "3600", "-m", "1"]
+    argv = run.argv("agent_register.xml", pick_sipp_block(), SOFTPHONE_IP, target, *keys)
+    return await run.run(argv, within_s=20)
+
+
+async def callers(lab: LabInstance, count: int) -> asyncio.Task[int]:
+    run = _Run(lab, None)
+    keys = ["-s", QUEUE, "-key", "caller", "5550", "-key", "priority", "0", "-d", str(HOLD_MS)]
+    keys += ["-m", str(count), "-r", str(CALL_RATE), "-l", str(count)]
+    target = f"{lab.host}:{lab.ports.sip}"
+    argv = run.argv("caller_hangup_after.xml", pick_sipp_block(), CALLER_IP, target, *keys)
+    return asyncio.create_task(run.run(argv, within_s=BUDGET_S), name="sipp-callers")
+
+
+async def log_in_all(server: ServerProcess, agents: list[str]) -> None:
+    gate = asyncio.Semaphore(LOGINS_AT_ONCE)
+
+    async def one(agent: str) -> None:
+        async with gate:
+            await server.log_in(agent, PIN)
+
+    await asyncio.gather(*(one(a) for a in agents))
+
+
+async def in_progress(server: ServerProcess) -> tuple[int, int]:
+    """(callers waiting, agents on a call) as the server's API says."""
+    _, queues = await server.get("/api/v1/queues")
+    waiting = sum(len(q["calls"]) for q in queues["queues"])
+    _, agents = await server.get("/api/v1/agents")
+    talking = sum(1 for a in agents["agents"] if a["state"] == "on_call")
+    return waiting, talking
+
+
+def core_with(agents: list[str]) -> tuple[AcdState, Instant]:
+    """A core holding these agents logged in on their own devices, as the server did."""
+    now = Instant(time.time())
+    profiles = {AgentId(a): AgentProfile(id=AgentId(a), queues={QueueId(QUEUE): 0}) for a in agents}
+    config = AcdConfig(queues={QueueId(QUEUE): QueueConfig(id=QueueId(QUEUE))}, agents=profiles)
+    state = decide(AcdState(), LoadConfig(at=now, config=config), now).state
+    for agent in agents:
+        device = DeviceId(f"PJSIP/{agent}")
+        login = LogIn(at=now, agent=AgentId(agent), device=device, address="bench")
+        state = decide(state, login, now).state
+    return state, now
+
+
+async def resyncs(lab: LabInstance, agents: list[str], calls: int, times: int) -> list[float]:
+    """Full resyncs of a core holding `agents`, with the server's own parts (docstring)."""
+    settings = load(str(lab.server_config), environ={})
+    up = asyncio.Event()
+    callbacks = LinkCallbacks(
+        on_frame=lambda _headers: None,
+        on_malformed=lambda _frame, _reason: None,
+        on_up=up.set,
+        on_down=lambda _reason: up.clear(),
+    )
+    link = AmiLink(LinkSettings.of(settings.ami), callbacks)
+    running = asyncio.create_task(link.run(), name="ami-link")
+    seconds = []
+    try:
+        async with asyncio.timeout(20):
+            await up.wait()
+        for _ in range(times):
+            state, _ = core_with(agents)
+            started = time.perf_counter()
+            snapshot = await fetch_snapshot(link, lambda: Instant(time.time()), lambda: None)
+            decision = decide(state, snapshot, Instant(time.time()))
+            seconds.append(time.perf_counter() - started)
+            talking = len(decision.state.talks)
+            waiting = len(decision.state.waiting)
+            if (talking, waiting) != (len(agents), calls - len(agents)):
+                raise RuntimeError(f"resync adopted {talking} talks and {waiting} waiting")
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    return seconds
+
+
+async def bench(args: argparse.Namespace, workdir: Path) -> None:
+    agents = [str(1001 + n) for n in range(args.agents)]
+    phones = agents[: args.phones]
+    name = f"bench-{secrets.token_hex(4)}"
+    print(f"lab {name}: starting Asterisk with {len(agents)} devices ...", flush=True)
+    lab = await asyncio.to_thread(instance.up, name, devices=tuple(agents))
+    server = ServerProcess(lab, workdir)
+    tasks: list[asyncio.Task[int]] = []
+    done = False
+    try:
+        tasks.append(await answering_phone(lab, phones))
+        yaml = [f"queues:\n  - id: {QUEUE}\nagents:"]
+        yaml += [f'  - id: "{a}"\n    pin: "{PIN}"\n    queues: {{{QUEUE}: 0}}' for a in agents]
+        await server.configure("\n".join(yaml) + "\n")
+        await server.start()
+        assert server.proc is not None
+        idle = rss_mb(server.proc.pid)
+        started = time.monotonic()
+        await log_in_all(server, agents)
+        print(f"{len(agents)} agents logged in ({time.monotonic() - started:.1f} s)", flush=True)
+        tasks.append(await callers(lab, args.calls))
+        expected = (args.calls - len(phones), len(phones))
+        await eventually(
+            lambda: _reached(server, expected), within=120, what=f"{expected} in progress"
+        )
+        rss = rss_mb(server.proc.pid)
+        print(
+            f"server RSS {rss:.0f} MB with {len(agents)} agents logged in, "
+            f"{expected[1]} calls talking and {expected[0]} waiting ({idle:.0f} MB at start)"
+        )
+        await server.kill()
+        seconds = await resyncs(lab, phones, args.calls, args.resyncs)
+        shown = ", ".join(f"{s * 1000:.0f}" for s in seconds)
+        print(f"full resyncs, {len(phones)} agents and {args.calls} calls: {shown} ms")
+        print(f"BENCH server_rss_mb_{len(agents)}ag_{args.calls}calls {rss:.0f} MB")
+        median = statistics.median(seconds)
+        print(f"BENCH resync_seconds_{len(phones)}ag_{args.calls}calls {median:.3f} s")
+        done = True
+    finally:
+        await server.kill()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.to_thread(instance.down, name, purge=done and not args.keep)
+
+
+async def _reached(server: ServerProcess, expected: tuple[int, int]) -> bool:
+    return await in_progress(server) == expected
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--agents", type=int, default=1000)
+    parser.add_argument("--phones", type=int, default=200)
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--resyncs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(in_workdir("cti-bench-scale-", BUDGET_S, args.keep, lambda w: bench(args, w)))
+
+
+if __name__ == "__main__":
+    main()
