@@ -96,6 +96,8 @@ async def run(lab: instance.LabInstance, probes: int, run_no: int) -> dict[str, 
     manager = await connect(lab, events="call,user")  # as the server's: no dialplan class
     try:
         bench = Probes(manager)
+        # Takers start at the head (slot 1, as a resync leaves it); a miss scans the ring.
+        await bench.action({"Action": "Setvar", "Variable": f"CTI_ARM_HEAD_{QUEUE}", "Value": "1"})
         times: dict[str, list[float]] = {kind: [] for kind in KINDS}
         for n in range(probes):
             for kind in KINDS:

@@ -47,6 +47,7 @@ from cti.ami.link import AmiActionFailed, AmiUnavailable
 from cti.domain.arm import ArmKey
 from cti.domain.effects import (
     ApplyNotice,
+    ArmHead,
     ArmOffer,
     BridgeCall,
     ChannelInstruction,
@@ -117,8 +118,10 @@ SPY_KEYS: Final = {SpyMode.LISTEN: "4", SpyMode.WHISPER: "5", SpyMode.BARGE: "6"
 DEFAULT_OUTBOUND_DIAL: Final = "PJSIP/{number}@trunk"  # settings: ami.outbound_dial
 # Pre-armed routing (contract v11): slot k of queue q is the global CTI_ARM_<q>_<k>, the
 # intent of a caller taking it CTI_TAKE_<q>_<k> (`<token>^<caller's Uniqueid>`); the
-# dialplan's own slot count is the global CTI_ARM_SLOTS.
+# dialplan's own slot count is the global CTI_ARM_SLOTS, and callers try the slots in
+# ring order from the head CTI_ARM_HEAD_<q> (cti/domain/arm_ring.py).
 ARM_VARIABLE: Final = "CTI_ARM_{queue}_{slot}"
+HEAD_VARIABLE: Final = "CTI_ARM_HEAD_{queue}"
 INTENT_VARIABLE: Final = "CTI_TAKE_{queue}_{slot}"
 SLOTS_VARIABLE: Final = "CTI_ARM_SLOTS"
 
@@ -199,12 +202,20 @@ def plan(instruction: Instruction, outbound_dial: str = DEFAULT_OUTBOUND_DIAL) -
                 actions.set_global(_slot(ARM_VARIABLE, instruction), ""),
                 actions.get_global(_slot(INTENT_VARIABLE, instruction)),
             ]
+        case ArmHead():
+            queue = _exten(instruction.queue, "queue")
+            return [actions.set_global(HEAD_VARIABLE.format(queue=queue), str(instruction.slot))]
         case ClearArms():
-            return [
+            emptied = [
                 actions.set_global(ARM_VARIABLE.format(queue=_exten(q, "queue"), slot=k), "")
                 for q in instruction.queues
                 for k in range(1, instruction.slots + 1)
             ]
+            heads = [
+                actions.set_global(HEAD_VARIABLE.format(queue=_exten(q, "queue")), "1")
+                for q in instruction.queues
+            ]
+            return emptied + heads
         case _:
             assert_never(instruction)
 
@@ -593,6 +604,8 @@ class AmiCallControl:
                 logger.warning("outage notice of %s not applied: %s", instruction.queue, reason)
             case ClearArms():  # the next resync clears them again
                 logger.warning("arms not cleared: %s", reason)
+            case ArmHead():  # callers meet the arms in another order until the next head
+                logger.warning("head of %s's arms not moved: %s", instruction.queue, reason)
             case ArmOffer() | Disarm():
                 logger.warning("arm %s of %s: %s", instruction.token, instruction.queue, reason)
                 unsure = ArmUnsure(

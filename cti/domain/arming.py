@@ -2,12 +2,15 @@
 
 Rule 1 (when): while a queue has nobody waiting without an offer, no callback keeping a
 place in it and no running campaign dialling for it, the core keeps up to `arm_slots`
-offers armed for it (slot 1 first), each to an available agent whose phone is rung for
-each call (not a nailed-up line) and idle, in the queue's strategy order for a caller
-entering now; every queue's first slot before any queue's second. An agent is armed in
-at most one slot of one queue, and not while any of its queues has such a caller
-waiting: it is wanted there. A slot is armed only once the
-arm it held is gone (rule 5). Arms are made only while the AMI link is up and resynced.
+offers armed for it, each to an available agent whose phone is rung for each call (not a
+nailed-up line) and idle, in the queue's strategy order for a caller entering now: every
+queue's best before any queue's second. The arms sit in the queue's ring of slots
+(`arm_ring`, the dialplan's CTI_ARM_SLOTS), placed so that a caller trying the slots
+from the queue's head meets them in that order (cti/domain/arm_ring.py: a take moves the
+head on and empties nothing else). An agent is armed in at most one slot of one queue,
+and not while any of its queues has such a caller waiting: it is wanted there. A slot is
+armed only once the arm it held is gone (rule 5). Arms are made only while the AMI link
+is up and resynced.
 Rule 2 (take): a caller entering the queue takes an arm atomically in the dialplan
 (cti-take, contract v11), checks there that the phone is idle, and dials at once; the
 core hears CtiArmTaken (ArmTaken): the caller queued and its offer begun, in one. From
@@ -45,10 +48,12 @@ from typing import Final
 
 from cti.domain.agent import Agent
 from cti.domain.arm import Arm, ArmKey, ArmOutcome, ArmPhase, ArmTrigger, arm_token
+from cti.domain.arm_ring import plan_ring
 from cti.domain.config import AgentProfile, QueueConfig
 from cti.domain.dispatch import auto_answer, begin_offer, kept_places, reachable
 from cti.domain.effects import (
     ArmEnded,
+    ArmHead,
     ArmOffer,
     ClearArms,
     Disarm,
@@ -85,15 +90,29 @@ def keep_arms(work: Work) -> None:
     busy = _busy_queues(work)
     wanted = _wanted(work, busy) if work.arm_slots and work.available else {}
     for arm in list(work.arms.values()):
-        if arm.phase is not ArmPhase.ARMED:
-            continue
-        if wanted.get(arm.key) != arm.agent or not _still_right(work, arm, busy):
+        if arm.phase is ArmPhase.ARMED and not _still_right(work, arm, busy):
             disarm(work, arm)
-    held = {arm.agent for arm in work.arms.values()}
-    for key, agent_id in wanted.items():
-        if key not in work.arms and agent_id not in held:
-            _arm(work, work.config.queues[key[0]], key[1], work.agents[agent_id])
-            held.add(agent_id)
+    queues = sorted({arm.queue for arm in work.arms.values()} | set(wanted))
+    for queue_id in queues:
+        _keep_ring(work, queue_id, wanted.get(queue_id, []))
+
+
+def _keep_ring(work: Work, queue_id: QueueId, wanted: list[AgentId]) -> None:
+    """Rules 1 and 3 in one queue's ring of slots (cti/domain/arm_ring.py): keep what is
+    in order, disarm what is not, arm the wanted agents no arm holds yet."""
+    mine = [arm for arm in work.arms.values() if arm.queue == queue_id]
+    elsewhere = {arm.agent for arm in work.arms.values() if arm.queue != queue_id}
+    free = [a for a in wanted if a not in elsewhere]  # one arm per agent, whatever its queue
+    occupied = {arm.slot: (arm.agent, arm.phase is ArmPhase.ARMED) for arm in mine}
+    head = work.arm_heads.get(queue_id) or 1
+    plan = plan_ring(work.arm_ring, head, occupied, free)
+    for slot in plan.disarm:
+        disarm(work, work.arms[(queue_id, slot)])
+    for slot, agent_id in plan.arm:
+        _arm(work, work.config.queues[queue_id], slot, work.agents[agent_id])
+    if plan.head != head:
+        work.arm_heads[queue_id] = plan.head
+        work.emit(ArmHead(queue=queue_id, slot=plan.head))
 
 
 def _changed(work: Work) -> bool:
@@ -127,7 +146,7 @@ def _still_right(work: Work, arm: Arm, busy: set[QueueId]) -> bool:
     queue = work.config.queues.get(arm.queue)
     if agent is None or profile is None or queue is None or arm.queue not in profile.queues:
         return False
-    if arm.slot > work.arm_slots or agent.device != arm.device:
+    if arm.slot > work.arm_ring or agent.device != arm.device:
         return False
     if not _armable(work, agent, profile, busy):
         return False
@@ -143,21 +162,19 @@ def _dial_of(work: Work, agent: Agent, queue: QueueConfig) -> tuple[float, bool]
     return guard, auto_answer(work, agent)
 
 
-def _wanted(work: Work, busy: set[QueueId]) -> dict[ArmKey, AgentId]:
-    """Rule 1's arms as they should be now: slot by slot across the queues (in id order),
-    every queue's first slot before any queue's second, each the best agent left for it;
-    an agent whose arm is being disarmed is not available to any slot yet."""
+def _wanted(work: Work, busy: set[QueueId]) -> dict[QueueId, list[AgentId]]:
+    """Rule 1's arms as they should be now, per queue best first: round by round across
+    the queues (in id order), every queue's best before any queue's second, each the best
+    agent left for it; an agent whose arm is being disarmed is not available yet."""
     taken = {arm.agent for arm in work.arms.values() if arm.phase is not ArmPhase.ARMED}
     queues = [work.config.queues[q] for q in sorted(work.config.queues) if q not in busy]
-    ranked: dict[QueueId, list[Agent]] = {}
-    wanted: dict[ArmKey, AgentId] = {}
-    for slot in range(1, work.arm_slots + 1):
+    ranked = {queue.id: _ranked(work, queue, taken, busy) for queue in queues}
+    wanted: dict[QueueId, list[AgentId]] = {}
+    for _ in range(work.arm_slots):
         for queue in queues:
-            if queue.id not in ranked:
-                ranked[queue.id] = _ranked(work, queue, taken, busy)
             best = next((a for a in ranked[queue.id] if a.id not in taken), None)
             if best is not None:
-                wanted[(queue.id, slot)] = best.id
+                wanted.setdefault(queue.id, []).append(best.id)
                 taken.add(best.id)
     return wanted
 
@@ -341,7 +358,10 @@ def on_resynced(work: Work, event: Resynced) -> None:
     queues = set(work.config.queues) | {arm.queue for arm in work.arms.values()}
     for arm in list(work.arms.values()):
         _gone(work, arm, ArmOutcome.CLEARED)
+    for queue_id in list(work.arm_heads):  # ClearArms puts every head back on slot 1
+        work.arm_heads.pop(queue_id)
     work.arm_slots = event.arm_slots
+    work.arm_ring = event.dialplan_slots
     slots = max(event.dialplan_slots, event.arm_slots)
     if slots and queues:
         work.emit(ClearArms(queues=tuple(sorted(queues)), slots=slots))

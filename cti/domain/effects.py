@@ -205,6 +205,14 @@ class Disarm:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ArmHead:
+    """Callers of the queue try its slots from this one on (cti/domain/arm_ring.py)."""
+
+    queue: QueueId
+    slot: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClearArms:
     """Empty slots 1..`slots` of each queue (every resync: arming.py rule 6)."""
 
@@ -430,7 +438,7 @@ ChannelInstruction = (
     | SpyOnCall
     | SwitchSpy
 )
-Instruction = ChannelInstruction | ApplyNotice | ArmOffer | Disarm | ClearArms
+Instruction = ChannelInstruction | ApplyNotice | ArmOffer | Disarm | ArmHead | ClearArms
 Notification = (
     CallWaiting
     | OfferMade

@@ -87,7 +87,9 @@ class AcdState:
     breaks: Mapping[AgentId, BreakRequest] = field(default_factory=empty)  # breaks.py
     arms: Mapping[ArmKey, Arm] = field(default_factory=empty)  # pre-armed offers (arming.py)
     armed: int = 0  # arms made; numbers the next one's token
-    arm_slots: int = 0  # slots per queue this run may arm (the last resync's)
+    arm_slots: int = 0  # offers this run may keep armed per queue (the last resync's)
+    arm_ring: int = 0  # slots per queue in the dialplan (CTI_ARM_SLOTS; arm_ring.py)
+    arm_heads: Mapping[QueueId, int] = field(default_factory=empty)  # absent: slot 1
 
     def next_deadline(self) -> Instant | None:
         """The earliest instant at which the core wants a Tick."""

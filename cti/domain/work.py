@@ -92,6 +92,8 @@ class Work:
         self.arms = Cow(state.arms)
         self.armed = state.armed
         self.arm_slots = state.arm_slots
+        self.arm_ring = state.arm_ring
+        self.arm_heads = Cow(state.arm_heads)
         self.effects: list[Effect] = []
         self.notes: list[Note] = []
 
@@ -133,6 +135,8 @@ class Work:
                 arms=self.arms.result(),
                 armed=self.armed,
                 arm_slots=self.arm_slots,
+                arm_ring=self.arm_ring,
+                arm_heads=self.arm_heads.result(),
             )
         )
         return Decision(state, tuple(self.effects), tuple(self.notes))

@@ -66,6 +66,8 @@ async def test_an_arm_is_taken_once_and_a_disarm_knows_whether_it_was(
     rng = random.Random(17)
     disarmed: dict[str, str] = {}  # token -> the intent the disarm read
     probes: list[str] = []
+    head = {"Action": "Setvar", "Variable": f"CTI_ARM_HEAD_{QUEUE}", "Value": "1"}
+    await _action(manager, head)  # takers try slot 1, then 2 (then the ring's empty rest)
     for n in range(ROUNDS):
         tokens = {slot: f"t{n}s{slot}" for slot in (1, 2)}
         for slot, token in tokens.items():

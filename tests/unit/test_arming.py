@@ -5,10 +5,12 @@ armed, what a take, an abort and a disarm's answer do, late takes, resyncs and f
 from __future__ import annotations
 
 from cti.domain.arm import ArmOutcome, ArmPhase
+from cti.domain.arm_ring import read_order
 from cti.domain.commands import LogOut, SetNotReady
 from cti.domain.config import AgentLine, NotReadyReason, Strategy
 from cti.domain.effects import (
     ArmEnded,
+    ArmHead,
     ArmOffer,
     ClearArms,
     ConnectCall,
@@ -93,10 +95,10 @@ def test_the_resync_clears_every_slot_and_arms_the_longest_idle_agents_one_queue
     # Slot by slot, queues in id order, the longest idle first; no agent twice.
     assert arms(acd) == {("sales", 1): "1001", ("support", 1): "1002", ("sales", 2): "1003"}
     made = acd.of(ArmOffer)
-    assert [(a.queue, a.slot, a.agent) for a in made] == [
+    assert [(a.queue, a.slot, a.agent) for a in made] == [  # queue by queue
         (SALES, 1, "1001"),
-        (SUPPORT, 1, "1002"),
         (SALES, 2, "1003"),
+        (SUPPORT, 1, "1002"),
     ]
     assert made[0].device == device("1001") and made[0].recording is None
     assert len({a.token for a in made}) == 3
@@ -332,22 +334,51 @@ def settle(acd: Acd) -> int:
     return answered
 
 
+def order(acd: Acd, q: str = "support") -> list[str]:
+    """The armed agents of the queue in the order a caller meets them (arm_ring.py)."""
+    state = acd.state
+    armed = {
+        k: a.agent for (qq, k), a in state.arms.items() if qq == q and a.phase is ArmPhase.ARMED
+    }
+    return list(read_order(state.arm_ring, state.arm_heads.get(QueueId(q)) or 1, armed))
+
+
 def test_a_better_agent_becoming_available_moves_the_arms_to_keep_the_strategys_order() -> None:
-    """Skills (C2): the arms hold the best levels in slot order, also when the best agent
-    comes last: a worse arm is disarmed and the slots are armed again in order."""
+    """Skills (C2): callers meet the arms best level first, also when the best agent
+    comes last: it is armed ahead of the others (the head moved back onto it), and an
+    agent no longer among the best is disarmed."""
     acd = Acd()
     levels = {"1011": 3, "1013": 5, "1012": 7}
     profiles = [agent(a, billing=n) for a, n in levels.items()]
     acd.load(config([queue("support", strategy=Strategy.SKILLS, skill="billing")], profiles))
-    acd.feed(Resynced(at=acd.now, waiting=(), arm_slots=2, dialplan_slots=2))
+    acd.feed(Resynced(at=acd.now, waiting=(), arm_slots=2, dialplan_slots=3))
     acd.log_in("1011")
     acd.advance(0.2)
     acd.log_in("1013")
-    assert settle(acd) == 1  # 1011 held slot 1
-    assert arms(acd) == {("support", 1): "1013", ("support", 2): "1011"}
+    assert acd.of(Disarm) == [] and order(acd) == ["1013", "1011"]
+    assert acd.of(ArmHead)[-1] == ArmHead(queue=SUPPORT, slot=3)  # back onto 1013's slot
     acd.advance(0.2)
     acd.log_in("1012")  # the best level, idle the shortest
-    assert settle(acd) >= 1
-    assert arms(acd) == {("support", 1): "1012", ("support", 2): "1013"}
-    take(acd, "c1")
+    assert [d.slot for d in acd.of(Disarm)] == [1]  # 1011: no longer among the two best
+    assert order(acd) == ["1012", "1013"]
+    assert settle(acd) == 1 and order(acd) == ["1012", "1013"]
+    take(acd, "c1", slot=acd.state.arm_heads[SUPPORT])
     assert acd.state.offers[ChannelId("c1")].agent == "1012"
+
+
+def test_a_take_leaves_the_next_arm_in_place_and_moves_the_head_onto_it() -> None:
+    """arm_ring.py rule 2: no disarm after a take; the next caller meets the next arm."""
+    acd = Acd()
+    profiles = [agent(a) for a in ("1001", "1002", "1003")]
+    acd.load(config([queue("support")], profiles))
+    acd.feed(Resynced(at=acd.now, waiting=(), arm_slots=2, dialplan_slots=4))
+    for name in ("1001", "1002", "1003"):
+        acd.log_in(name)
+        acd.advance(1)
+    assert order(acd) == ["1001", "1002"]
+    acd.effects.clear()
+    take(acd, "c1")
+    assert acd.of(Disarm) == []
+    assert [(a.slot, a.agent) for a in acd.of(ArmOffer)] == [(3, "1003")]
+    assert acd.of(ArmHead) == [ArmHead(queue=SUPPORT, slot=2)]
+    assert order(acd) == ["1002", "1003"]

@@ -14,6 +14,7 @@ an event that happened before it (a take's CtiArmTaken). Checked throughout and 
 - every take becomes exactly one offer to that arm's agent, or the caller is sent back to
   the holding loop, and only when that agent had left AVAILABLE (a late take); no caller
   is lost (each is waiting, offered, or gone);
+- callers meet a queue's arms (from its head, in ring order) in the strategy's order;
 - once everything has been delivered, the core's arms are exactly Asterisk's: nothing
   stuck disarming or contested, no arm in Asterisk the core does not know.
 """
@@ -29,9 +30,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cti.domain.arm import ArmPhase
+from cti.domain.arm_ring import read_order
 from cti.domain.commands import LogIn, LogOut, SetNotReady, SetReady
 from cti.domain.config import NotReadyReason
 from cti.domain.effects import (
+    ArmHead,
     ArmOffer,
     ClearArms,
     ConnectCall,
@@ -54,11 +57,13 @@ from cti.domain.inputs import (
 )
 from cti.domain.queue import WaitingCall
 from cti.domain.records import AgentState
+from cti.domain.routing import rank
 from tests.unit.acd_kit import Acd, agent, config, device, queue
 
 AGENTS = ("1001", "1002", "1003")
 QUEUES = ("support", "sales")
-SLOTS = 2
+SLOTS = 3  # the dialplan's ring of slots per queue; two are armed (ARMED)
+ARMED = 2
 Slot = tuple[str, int]
 
 
@@ -67,6 +72,7 @@ class Asterisk:
     """The slot globals, the phones being dialled, and what is in flight both ways."""
 
     arms: dict[Slot, str] = field(default_factory=dict)  # `<token>^<device>`
+    heads: dict[str, int] = field(default_factory=dict)  # queue -> the slot tried first
     intents: dict[Slot, tuple[str, str]] = field(default_factory=dict)
     groups: dict[Slot, set[str]] = field(default_factory=dict)
     dialling: dict[str, str] = field(default_factory=dict)  # device -> caller channel
@@ -115,7 +121,9 @@ def taker(ast: Asterisk, channel: str, q: str) -> Generator[None]:
         caller="",
         entered_at=Instant(ast.now),
     )
-    for k in range(1, SLOTS + 1):
+    head = ast.heads.get(q, 1)  # read once, as cti-take reads CTI_ARM_HEAD_<q>
+    for n in range(SLOTS):
+        k = (head - 1 + n) % SLOTS + 1
         slot = (q, k)
         if not ast.arms.get(slot):
             continue
@@ -180,6 +188,9 @@ def perform(ast: Asterisk, effect: Effect) -> Generator[None]:
             for q in effect.queues:
                 for k in range(1, effect.slots + 1):
                     ast.arms[(q, k)] = ""
+                ast.heads[q] = 1
+        case ArmHead():
+            ast.heads[effect.queue] = effect.slot
         case ConnectCall() if effect.channel not in ast.gone:
             ast.dial(effect.device, effect.channel)
         case ReturnToQueue():
@@ -198,7 +209,7 @@ def _acd() -> Acd:
     queues = [queue(q, ring_limit=3, ring_cadence=5.0) for q in QUEUES]
     acd.load(config(queues, profiles, [NotReadyReason(code="break")]))
     acd.log_in(*AGENTS)
-    acd.feed(Resynced(at=acd.now, waiting=(), arm_slots=SLOTS, dialplan_slots=SLOTS))
+    acd.feed(Resynced(at=acd.now, waiting=(), arm_slots=ARMED, dialplan_slots=SLOTS))
     return acd
 
 
@@ -340,6 +351,27 @@ class World:
             assert state.agents[offer.agent].state is AgentState.OFFERED
         in_arms = [arm.agent for arm in state.arms.values()]
         assert len(in_arms) == len(set(in_arms)), f"an agent armed twice: {in_arms}"
+        for q in QUEUES:  # callers meet the arms in the strategy's order (arm_ring.py)
+            queue_config = state.config.queues[QueueId(q)]
+            armed = {
+                k: arm.agent
+                for (qq, k), arm in state.arms.items()
+                if qq == q and arm.phase is ArmPhase.ARMED
+            }
+            met = read_order(state.arm_ring, state.arm_heads.get(QueueId(q)) or 1, armed)
+            entering = WaitingCall(
+                call=CallId(""),
+                channel=ChannelId(""),
+                queue=QueueId(q),
+                priority=0,
+                caller="",
+                entered_at=self.acd.now,
+            )
+            keys = [
+                rank(state.agents[a], state.config.agents[a], queue_config, entering, self.acd.now)
+                for a in met
+            ]
+            assert keys == sorted(keys), f"{q}'s arms out of order: {met}"
 
     def check_end(self) -> None:
         state = self.acd.state

@@ -24,6 +24,7 @@ from cti.ami.control import (
 )
 from cti.ami.link import AmiActionFailed, AmiUnavailable
 from cti.domain.effects import (
+    ArmHead,
     ArmOffer,
     BridgeCall,
     ClearArms,
@@ -534,13 +535,21 @@ def test_a_disarm_empties_the_slot_before_it_reads_the_intent() -> None:
     ]
 
 
-def test_clearing_arms_empties_every_slot_of_every_queue() -> None:
+def test_clearing_arms_empties_every_slot_of_every_queue_and_puts_the_heads_on_slot_1() -> None:
     clear = ClearArms(queues=(QueueId("sales"), QueueId("support")), slots=2)
     assert [(a["Variable"], a["Value"]) for a in plan(clear)] == [
         ("CTI_ARM_sales_1", ""),
         ("CTI_ARM_sales_2", ""),
         ("CTI_ARM_support_1", ""),
         ("CTI_ARM_support_2", ""),
+        ("CTI_ARM_HEAD_sales", "1"),
+        ("CTI_ARM_HEAD_support", "1"),
+    ]
+
+
+def test_the_head_is_the_slot_callers_try_first() -> None:
+    assert plan(ArmHead(queue=QueueId("support"), slot=3)) == [
+        {"Action": "Setvar", "Variable": "CTI_ARM_HEAD_support", "Value": "3"}
     ]
 
 
