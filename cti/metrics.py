@@ -145,16 +145,18 @@ class Metrics:
         )
         self.acd = AcdMetrics(r)
         self.campaigns = CampaignMetrics(r)
-        self._event_labels: set[str] = set()
+        # A counter child per event name, looked up once: labels() costs more than inc().
+        self._event_children: dict[str, Counter] = {}
 
     # Observer (cti/engine/ports.py)
     def ami_event(self, name: str) -> None:
-        if name not in self._event_labels:
-            if len(self._event_labels) >= MAX_EVENT_LABELS:
-                name = "other"
-            else:
-                self._event_labels.add(name)
-        self.events_counter.labels(name).inc()
+        child = self._event_children.get(name)
+        if child is None:
+            label = name if len(self._event_children) < MAX_EVENT_LABELS else "other"
+            child = self.events_counter.labels(label)
+            if label == name:
+                self._event_children[name] = child
+        child.inc()
 
     def signin(self, outcome: str) -> None:
         self.signin_counter.labels(outcome).inc()

@@ -44,20 +44,22 @@ def parse_event(frame: str) -> dict[str, str | list[str]]:
                 name, value = line[:-1], ""
             else:
                 raise MalformedFrame(f"not a header line: {line[:80]!r}")
-        _add(headers, name, value)
+        existing = headers.get(name)  # _add, inlined: this loop runs for every header line
+        if existing is None:
+            headers[name] = value
+        else:
+            headers[name] = _added(existing, value)
     if not headers.get("Event"):
         raise MalformedFrame("frame has no Event name")
     return headers
 
 
-def _add(headers: dict[str, str | list[str]], name: str, value: str) -> None:
-    existing = headers.get(name)
-    if existing is None:
-        headers[name] = value
-    elif isinstance(existing, list):
+def _added(existing: str | list[str], value: str) -> list[str]:
+    """A repeated header's values with one more (rule 3)."""
+    if isinstance(existing, list):
         existing.append(value)
-    else:
-        headers[name] = [existing, value]
+        return existing
+    return [existing, value]
 
 
 def strip_greeting(frame: str) -> str:
