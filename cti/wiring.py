@@ -7,9 +7,10 @@ Rule 3: `assemble` builds everything but Asterisk's side and the HTTP site, once
 `cti serve` and for the API tests (tests/api/harness.py), so what the tests run is what the
 server runs, the dialer included; `serve` adds the AMI adapter, the history writer and the
 listening socket.
-Rule 4: the history writer starts first, and the logins to restore (C1) are read once the
-spool a previous run left is in the database (within PRESENCE_SETTLE): a login or logout
-spooled during an outage before a crash is part of who is logged in.
+Rule 4: the history writer counts the spool a previous run left, then starts first, and
+the logins to restore (C1) are read once that spool is in the database (within
+PRESENCE_SETTLE): a login or logout spooled during an outage before a crash is part of who
+is logged in.
 Rule 5: the database opened is the one the spool belongs to (cti/storage/stamp.py): one that
 vanished under the server is refused before anything is written (DatabaseVanished: `cti
 serve` prints why and exits 1), and the spool's stamp names the database once it is open.
@@ -260,6 +261,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         reconnects=lambda: link.reconnects,
         request_resync=resyncer.request,
     )
+    await history.load()  # counted before anything marks what to wait for (rule 4)
     writer = _task(history.run(), "history-writer")  # first: it replays the spool (rule 4)
     try:
         parts = await assemble(

@@ -11,6 +11,9 @@ Rule 5: anything may be written twice (a write that timed out but committed, a r
 a crash); the inner sink's natural keys make that a no-op, so nothing is recorded twice.
 Rule 6: only the run() task touches the spool file (close() only after run() has stopped);
 one process owns one spool file.
+Rule 7: a spool a previous run left counts as accepted from load() on (run() loads it if
+nobody did): `settled` marks `accepted`, so a start that marked before the spool was counted
+would read the database without it. The server awaits load() before anything reads.
 Durability starts at commit or spill: records still in memory (at most one interval's worth)
 die with the process; close() flushes them.
 """
@@ -88,6 +91,7 @@ class BatchingHistory:
         self._writes: set[asyncio.Task[None]] = set()  # referenced until done, even when late
         self._closing = False
         self._spool_open = False  # the spool file may hold records (or bytes) to replay
+        self._loaded = False  # the previous run's spool is counted (rule 7)
         self._spool_offset = 0  # bytes of the spool already committed during this run
         self._spool_records = 0
         self._backoff = backoff_initial
@@ -123,7 +127,7 @@ class BatchingHistory:
         """Replays a spool left by a previous run, then writes batches until close()."""
         self._task = asyncio.current_task()
         try:
-            await self._load_spool()
+            await self.load()
             while not self._closing:
                 await self._guarded_cycle()
                 await self._sleep()
@@ -254,7 +258,11 @@ class BatchingHistory:
         self._spool_offset = 0
         self._spool_records = 0
 
-    async def _load_spool(self) -> None:
+    async def load(self) -> None:
+        """Counts the records of a spool left by a previous run as accepted (rule 7); once."""
+        if self._loaded:
+            return
+        self._loaded = True
         try:
             records, size = await asyncio.to_thread(spool_file.count, self._spool)
         except OSError:

@@ -278,6 +278,7 @@ async def running_api(
         control=control, reader=NoFrames(), up=ami_up, reconnects=ami_reconnects,
         request_resync=lambda: None,
     )  # fmt: skip
+    await history.writer.load()  # as serve does (its rule 4)
     tasks = [asyncio.create_task(history.writer.run())]  # first, as serve does (its rule 4)
     parts = await assemble(
         clock=clock, database=database, history=history, telephony=telephony, zone=zone,

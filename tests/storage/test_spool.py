@@ -16,7 +16,7 @@ from cti.domain.ids import AgentId
 from cti.engine.ports import HistorySink
 from cti.storage import spool_file
 from cti.storage.database import open_database
-from cti.storage.spool import BatchingHistory
+from cti.storage.spool import BatchingHistory, settled
 from tests.storage.conftest import PostgresServer
 from tests.storage.samples import (
     make_call,
@@ -193,6 +193,27 @@ async def test_a_spool_left_by_a_crashed_run_is_replayed_first_and_only_once(
     assert sink.batches[0] == 7  # the spool, before the visit put after start
     assert await database.queue_visits() == make_visits(11)
     assert spool.stat().st_size == 0
+    await database.close()
+
+
+async def test_a_settle_marked_after_load_waits_for_the_previous_runs_spool(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Rule 7: from load() on the spool counts as accepted, so a start that marks what to
+    wait for before the writer has run (cti/wiring.py rule 4) waits for it; it read the
+    database without it when the count was the writer task's first step."""
+    database = await open_database(database_url)
+    spool = tmp_path / "spool.jsonl"
+    spool_file.append(spool, make_visits(40))
+    history = BatchingHistory(database.history(), spool, **FAST)
+    await history.load()
+    assert (history.accepted, history.pending) == (40, 40)
+    waiting = asyncio.create_task(settled(history, 20.0))
+    async with running(history):
+        assert await waiting
+        assert await database.queue_visits() == make_visits(40)
+    await history.load()  # once only: the spool is not counted again
+    assert (history.accepted, history.pending) == (40, 0)
     await database.close()
 
 
