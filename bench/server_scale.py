@@ -151,7 +151,9 @@ async def resyncs(lab: LabInstance, agents: list[str], calls: int, times: int) -
         for _ in range(times):
             state, _ = core_with(agents)
             started = time.perf_counter()
-            snapshot = await fetch_snapshot(link, lambda: Instant(time.time()), lambda: None)
+            snapshot = await fetch_snapshot(
+                link, lambda: Instant(time.time()), lambda: None, arm_slots=settings.ami.arm_slots
+            )
             decision = decide(state, snapshot, Instant(time.time()))
             seconds.append(time.perf_counter() - started)
             talking = len(decision.state.talks)
