@@ -8,7 +8,9 @@ Rule 2: percentiles are nearest-rank.
 Rule 3: the report ends with `BENCH route_p99_vs_app_queue <r> x`, the line the README's
 target is about; every other BENCH line comes before it. With several paired runs (all
 systems in each), each ratio is the median of the runs' ratios. Names carry the rate when
-it is not 20 calls/s (`_50cps`) and `_even` for evenly spaced callers.
+it is not 20 calls/s (`_50cps`), `_even` for evenly spaced callers and the talk time when
+it is not 300 ms (`_talk1100ms`: a busy run), but for route_p99_waited_vs_floor, the one
+figure a busy run is for.
 Rule 4: a caller that found no phone free (after the warm-up) waited; its latency runs from
 the moment the phone it got was free again (the end of that phone's previous dialog), or
 from its entry if later, to the INVITE.
@@ -198,6 +200,7 @@ def paired(results: Mapping[str, Figures]) -> dict[str, float]:
 
 
 UNITS: Final = {"route_fallback_pct": "%"}
+DEFAULT_TALK_MS: Final = 300  # route_latency.py's --talk-ms
 
 
 def summary(runs: Sequence[Mapping[str, Figures]], args: argparse.Namespace) -> None:
@@ -205,6 +208,7 @@ def summary(runs: Sequence[Mapping[str, Figures]], args: argparse.Namespace) -> 
     of the runs' (rule 3)."""
     suffix = "" if args.rate == 20 else f"_{args.rate:g}cps"
     suffix += "_even" if args.arrivals == "even" else ""
+    suffix += "" if args.talk_ms == DEFAULT_TALK_MS else f"_talk{args.talk_ms}ms"
     for system in ("cti", "app_queue", "floor"):
         latencies = [v for run in runs for v in run[system].latencies_ms]
         print(f"BENCH route_p50_{system}_ms{suffix} {percentile(latencies, 50):.2f} ms")
@@ -221,4 +225,5 @@ def summary(runs: Sequence[Mapping[str, Figures]], args: argparse.Namespace) -> 
     for name in names:
         unit = UNITS.get(name, "x")
         value = statistics.median(r[name] for r in ratios)
-        print(f"BENCH {name}{suffix} {value:.2f} {unit}")
+        named = name if name == "route_p99_waited_vs_floor" else f"{name}{suffix}"
+        print(f"BENCH {named} {value:.2f} {unit}")

@@ -107,7 +107,7 @@ if str(REPO) not in sys.path:  # `python bench/route_latency.py` puts bench/ fir
     sys.path.insert(0, str(REPO))
 
 from floor_router import STUCK_S, RouterSummary, floor_router  # noqa: E402
-from route_figures import TrafficRun, figures, report, summary  # noqa: E402
+from route_figures import DEFAULT_TALK_MS, TrafficRun, figures, report, summary  # noqa: E402
 from route_marks import AmiMarks, ami_listener, read_traces  # noqa: E402
 from workdir import in_workdir  # noqa: E402
 
@@ -225,8 +225,10 @@ async def run_cti(
     yaml += [f'  - id: "{d}"\n    pin: "{PIN}"\n    queues: {{{CTI_QUEUE}: 0}}' for d in devices]
     await server.configure("\n".join(yaml) + "\n")
     await server.start()
-    for device in devices:
-        await server.log_in(device, PIN)
+    for device in devices:  # after run 1 the server restores the logins its last run left
+        _, seen = await server.get(f"/api/v1/agents/{device}")
+        if seen["agent"]["state"] == "logged_out":
+            await server.log_in(device, PIN)
 
     async def all_available() -> bool:
         states = [(await server.get(f"/api/v1/agents/{d}"))[1] for d in devices]
@@ -436,7 +438,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=20.0, help="new calls per second")
     parser.add_argument("--seconds", type=float, default=25.0, help="traffic per system")
-    parser.add_argument("--talk-ms", type=int, default=300, help="agent hangs up after")
+    parser.add_argument("--talk-ms", type=int, default=DEFAULT_TALK_MS, help="agent hangs up after")
     parser.add_argument("--patience-ms", type=int, default=5000, help="caller gives up after")
     parser.add_argument("--agents", type=int, default=20, help="agent phones (1001...)")
     parser.add_argument("--warmup-s", type=float, default=1.0)
