@@ -75,11 +75,14 @@ async def answering_phone(lab: LabInstance, devices: list[str]) -> asyncio.Task[
     phone = asyncio.create_task(run.run(argv, within_s=BUDGET_S), name="sipp-phones")
     await asyncio.sleep(0.5)  # listening (the registrations below fail otherwise)
     target = f"{lab.host}:{lab.ports.sip}"
-    for start in range(0, len(devices), 10):
-        batch = devices[start : start + 10]
-        statuses = await asyncio.gather(*(_register(lab, d, port, target) for d in batch))
-        if any(statuses):
-            raise RuntimeError(f"registrations failed: {dict(zip(batch, statuses, strict=True))}")
+    # One at a time, as the lab's Softphones start: each SIPp picks a free port block and
+    # then binds it, so SIPps started together can pick the same block (and exit 1).
+    for device in devices:
+        for _attempt in range(3):
+            if await _register(lab, device, port, target) == 0:
+                break
+        else:
+            raise RuntimeError(f"registration of {device} failed 3 times")
     return phone
 
 
