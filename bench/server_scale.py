@@ -171,7 +171,7 @@ async def resyncs(lab: LabInstance, agents: list[str], calls: int, times: int) -
 
 
 async def bench(args: argparse.Namespace, workdir: Path) -> None:
-    agents = [str(1001 + n) for n in range(args.agents)]
+    agents = [str(2001 + n) for n in range(args.agents)]  # clear of the lab's 1901-1904
     phones = agents[: args.phones]
     name = f"bench-{secrets.token_hex(4)}"
     print(f"lab {name}: starting Asterisk with {len(agents)} devices ...", flush=True)

@@ -79,6 +79,12 @@ def test_a_browsers_softphone_has_a_webrtc_endpoint_with_its_password() -> None:
             devices_conf([], ["1901"], bad)
 
 
+def test_a_device_both_an_agent_phone_and_a_browsers_softphone_is_refused() -> None:
+    # Two sections of one name made Asterisk answer every device's REGISTER with 401.
+    with pytest.raises(RenderError, match=r"\['1901'\]"):
+        devices_conf(["1001", "1901"], ["1901", "1902"], "0123456789abcdef")
+
+
 def test_device_specs_mix_ranges_and_lists_without_duplicates() -> None:
     assert parse_devices("1001-1003, 1002,2001") == ["1001", "1002", "1003", "2001"]
 
