@@ -3,11 +3,11 @@
     python bench/server_scale.py [--agents 1000] [--phones 200] [--calls 500] [--keep]
 
 One run starts its own lab (a real Asterisk with --agents devices), one SIPp answering
-phone registered as the first --phones devices (answers at once, keeps every call), and
-`cti serve` with --agents agents in one queue (all logged in through the API; those
-without a registered phone are logged in and unreachable, as agents whose phone is off).
-Then --calls SIPp callers come in at 50 a second and stay: the first --phones of them are
-answered by agents, the rest wait in the queue. Then it prints:
+phone registered as every device (answers at once, keeps every call), and `cti serve`
+with --agents agents in one queue, all logged in through the API. Then --calls SIPp
+callers come in at 50 a second and stay, each answered by an agent. Then every call is
+hung up, all agents but the first --phones log out, and --calls callers come again: the
+first --phones are answered, the rest wait in the queue (the resync's scene). It prints:
 
   BENCH server_rss_mb_1000ag_500calls <n> MB: the server's resident memory (VmRSS) with
       every agent logged in and every call in progress (target 300); the same process's
@@ -180,7 +180,9 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
     tasks: list[asyncio.Task[int]] = []
     done = False
     try:
-        tasks.append(await answering_phone(lab, phones))
+        started = time.monotonic()
+        tasks.append(await answering_phone(lab, agents))  # a login needs a registered phone
+        print(f"{len(agents)} devices registered ({time.monotonic() - started:.1f} s)")
         yaml = [f"queues:\n  - id: {QUEUE}\nagents:"]
         yaml += [f'  - id: "{a}"\n    pin: "{PIN}"\n    queues: {{{QUEUE}: 0}}' for a in agents]
         await server.configure("\n".join(yaml) + "\n")
@@ -190,15 +192,27 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
         started = time.monotonic()
         await log_in_all(server, agents)
         print(f"{len(agents)} agents logged in ({time.monotonic() - started:.1f} s)", flush=True)
+        # Memory: every agent logged in, --calls calls talking (fewer agents: the rest wait).
         tasks.append(await callers(lab, args.calls))
-        expected = (args.calls - len(phones), len(phones))
+        talking = min(args.calls, len(agents))
+        expected = (args.calls - talking, talking)
         await eventually(
-            lambda: _reached(server, expected), within=120, what=f"{expected} in progress"
+            lambda: _reached(server, expected), within=180, what=f"{expected} in progress"
         )
         rss = rss_mb(server.proc.pid)
         print(
             f"server RSS {rss:.0f} MB with {len(agents)} agents logged in, "
             f"{expected[1]} calls talking and {expected[0]} waiting ({idle:.0f} MB at start)"
+        )
+        # The resync's scene: --phones agents talking, the rest of --calls callers waiting.
+        await asyncio.to_thread(lab.cli, "channel request hangup all")
+        await eventually(lambda: _reached(server, (0, 0)), within=120, what="every call ended")
+        for agent in agents[len(phones) :]:
+            await server.post(f"/api/v1/agents/{agent}/logout")
+        tasks.append(await callers(lab, args.calls))
+        expected = (args.calls - len(phones), len(phones))
+        await eventually(
+            lambda: _reached(server, expected), within=180, what=f"{expected} in progress"
         )
         await server.kill()
         seconds = await resyncs(lab, phones, args.calls, args.resyncs)
