@@ -147,15 +147,17 @@ class Metrics:
         self.campaigns = CampaignMetrics(r)
         # A counter child per event name, looked up once: labels() costs more than inc().
         self._event_children: dict[str, Counter] = {}
+        self._other_events: Counter | None = None
 
     # Observer (cti/engine/ports.py)
     def ami_event(self, name: str) -> None:
         child = self._event_children.get(name)
         if child is None:
-            label = name if len(self._event_children) < MAX_EVENT_LABELS else "other"
-            child = self.events_counter.labels(label)
-            if label == name:
-                self._event_children[name] = child
+            if len(self._event_children) < MAX_EVENT_LABELS:
+                child = self._event_children[name] = self.events_counter.labels(name)
+            else:  # past the cap every new name is `other`, looked up once as well
+                child = self._other_events or self.events_counter.labels("other")
+                self._other_events = child
         child.inc()
 
     def signin(self, outcome: str) -> None:
