@@ -10,7 +10,7 @@ from cti.domain.effects import ArmEnded
 from cti.domain.ids import AgentId, CallId, ChannelId, Instant, QueueId
 from cti.domain.inputs import DialStatus, SurveyAnswered
 from cti.domain.state import AcdState, Decision
-from cti.metrics import LiveCollector, Metrics
+from cti.metrics import MAX_EVENT_LABELS, LiveCollector, Metrics
 from tests.unit.acd_kit import Acd, agent, config, leg, queue
 
 
@@ -110,3 +110,19 @@ def test_arms_are_counted_by_queue_and_how_they_ended() -> None:
 
     assert got["cti_arms_total", (("outcome", "taken"), ("queue", "support"))] == 2
     assert got["cti_arms_total", (("outcome", "late"), ("queue", "sales"))] == 1
+
+
+def test_ami_event_names_past_the_cap_are_counted_as_other() -> None:
+    metrics = Metrics()
+    names = [f"UserEvent/e{n}" for n in range(MAX_EVENT_LABELS + 3)]
+    for name in [*names, *names]:
+        metrics.ami_event(name)
+    counted = {
+        s.labels["event"]: s.value
+        for f in text_string_to_metric_families(metrics.render().decode())
+        if f.name == "cti_ami_events"
+        for s in f.samples
+        if s.name == "cti_ami_events_total"
+    }
+    assert len(counted) == MAX_EVENT_LABELS + 1
+    assert counted["UserEvent/e0"] == 2 and counted["other"] == 6
