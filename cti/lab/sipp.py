@@ -139,15 +139,21 @@ class Softphone:
         *,
         ring_ms: int = 0,
         talk_ms: int = 5000,
+        sound: bytes | None = None,
         trace: bool = False,
     ) -> None:
+        """With `sound` (answer_media only) the phone streams it instead of silence; it then
+        keeps its own directory, traced, as the file is read from SIPp's working directory."""
+        if sound is not None and behaviour != "answer_media":
+            raise ValueError("only an answer_media phone streams a sound")
         self.lab = lab
         self.device = device
         self.behaviour = behaviour
         self.ring_ms = ring_ms
         self.talk_ms = talk_ms
+        self.sound = MEDIA_SILENCE if sound is None else sound
         self.port = 0
-        self._run = _Run(lab, _trace_dir(trace, device))
+        self._run = _Run(lab, _trace_dir(trace or sound is not None, device))
         self._proc: asyncio.subprocess.Process | None = None
 
     @property
@@ -159,7 +165,7 @@ class Softphone:
         self.port = pick_sipp_block()
         if self.behaviour == "answer_media":
             self._run.workdir.mkdir(parents=True, exist_ok=True)
-            (self._run.workdir / MEDIA_FILE).write_bytes(MEDIA_SILENCE)
+            (self._run.workdir / MEDIA_FILE).write_bytes(self.sound)
         self._proc = await self._run.spawn(self._answering_argv())
         try:
             await self._run.wait_listening(self._proc, self.port, f"softphone {self.device}")
@@ -231,9 +237,15 @@ class Customers:
     """The customers behind the trunk: one SIPp on the trunk's port takes every call placed
     there, each as its number's last digit says (CUSTOMER_DIGITS)."""
 
-    def __init__(self, lab: LabInstance, *, trace: bool = False) -> None:
+    def __init__(
+        self, lab: LabInstance, *, trace: bool = False, media_to: int | None = None
+    ) -> None:
+        """With `media_to` (a UDP port on CALLER_IP, e.g. an RtpEar's) every customer's
+        answer offers that port for its media, so Asterisk sends the calls' audio there;
+        the customers are then traced (the trace says which call had which media)."""
         self.lab = lab
-        self._run = _Run(lab, _trace_dir(trace, "customers"))
+        self.media_to = media_to
+        self._run = _Run(lab, _trace_dir(trace or media_to is not None, "customers"))
         self._proc: asyncio.subprocess.Process | None = None
 
     @property
@@ -243,13 +255,27 @@ class Customers:
     async def start(self) -> None:
         """Start answering on the trunk's port; return once SIPp listens there."""
         port = self.lab.ports.trunk
-        argv = self._run.argv("customers.xml", pick_sipp_block(), CALLER_IP, sip_port=port)
+        argv = self._run.argv(self._scenario(), pick_sipp_block(), CALLER_IP, sip_port=port)
         self._proc = await self._run.spawn(argv)
         try:
             await self._run.wait_listening(self._proc, port, f"customers of lab {self.lab.name}")
         except BaseException:
             await self._run.kill(self._proc)
             raise
+
+    def _scenario(self) -> str:
+        """customers.xml, or with media_to a copy of it whose SDP offers that port."""
+        if self.media_to is None:
+            return "customers.xml"
+        text = (SCENARIOS / "customers.xml").read_text()
+        own = "c=IN IP[media_ip_type] [media_ip]\nt=0 0\nm=audio [media_port] "
+        if own not in text:
+            raise SippError("customers.xml: no SDP offer of SIPp's own media to replace")
+        text = text.replace(own, f"c=IN IP4 {CALLER_IP}\nt=0 0\nm=audio {self.media_to} ")
+        copy = self._run.workdir / "customers_media_to.xml"
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(text)
+        return str(copy)  # SCENARIOS / an absolute path is that path
 
     async def stop(self) -> int | None:
         """Let the calls in progress end, then stop; SIPp's exit status (0: every call

@@ -36,3 +36,10 @@ def beeps(
     peak = level * 32767
     tone = (ulaw(round(peak * math.sin(2 * math.pi * hz * n / RATE))) for n in range(on))
     return bytes(tone) + bytes([ulaw(0)]) * (total - on)
+
+
+def tone(*, hz: float = 1000.0, level: float = 0.3) -> bytes:
+    """One second of a steady tone, to be streamed in a loop: a phone playing it is heard
+    in every packet, which an RtpEar (cti/lab/rtp.py) tells from silence."""
+    peak = level * 32767
+    return bytes(ulaw(round(peak * math.sin(2 * math.pi * hz * n / RATE))) for n in range(RATE))

@@ -3,7 +3,7 @@ and every 16-bit sample decodes back within its segment's step."""
 
 from __future__ import annotations
 
-from cti.lab.sound import RATE, beeps, ulaw
+from cti.lab.sound import RATE, beeps, tone, ulaw
 
 
 def decode(code: int) -> int:
@@ -31,3 +31,11 @@ def test_the_demo_callers_beep_a_quarter_second_every_two_seconds() -> None:
     assert len(period) == 2 * RATE
     assert set(period[RATE // 4 :]) == {0xFF}  # silence after the beep
     assert len(set(period[: RATE // 4])) > 10  # a tone, not a constant
+
+
+def test_the_listened_for_tone_is_never_a_silent_packet() -> None:
+    """Rule 3: every 20 ms of tone() carries sound, so each packet of it is heard."""
+    sound = tone()
+    assert len(sound) == RATE
+    for start in range(0, RATE, 160):
+        assert any(code not in (0xFF, 0x7F) for code in sound[start : start + 160])
