@@ -4,8 +4,9 @@ rung after the customer answers (issue 18, C5).
     python bench/outbound_connect.py [--calls 30] [--keep]
 
 One run starts its own lab (a real Asterisk), `cti serve`, SIPp customers behind the trunk
-(each answers at once and hangs up 2 s later) and SIPp agent phones, and runs two
-progressive campaigns of `--calls` contacts each, one after the other:
+(each answers at once and hangs up 2 s later) and SIPp agent phones (each streams a tone
+from its answer on), and runs two progressive campaigns of `--calls` contacts each, one
+after the other:
 
   nailed:  queue `lined` (agent_line: nailed), agents 1001-1003 whose phones take 2.5 s to
            answer: each answers once, for its line, and customers are bridged to it;
@@ -13,15 +14,22 @@ progressive campaigns of `--calls` contacts each, one after the other:
            0.3, 0.9 and 1.5 s (the spread the lab measured in issue 18), rung after the
            customer answers.
 
-The connect time is read on the customer's own leg in Asterisk, from AMI events about that
-channel on Asterisk's clock: from its `Newstate` Up (the customer's 200 OK reached
-Asterisk) to its `BridgeEnter` (its media joined to the agent's). An attempt abandoned
-(no agent within the 2 s hold) has no connect time and is counted apart.
+The connect time is measured from the customer's side: from the customer's 200 OK leaving
+its SIPp (the customers' message trace) to the first packet of the agent's tone reaching
+the customer's media address (an RtpEar, cti/lab/rtp.py, that every customer's SDP
+offers; Asterisk's RTP port for the call, from its INVITE, tells the calls apart). It is
+the moment the person first hears the agent. It is also read on the customer's own leg
+in Asterisk, from AMI events about that channel on Asterisk's clock: from its `Newstate`
+Up (the 200 OK reached Asterisk) to its `BridgeEnter` (its media joined to the agent's).
+An attempt abandoned (no agent within the 2 s hold) has no connect time and is counted
+apart.
 
-Prints, per system, calls, connected, abandoned, p50 / p99 / max connect in ms, then
-`BENCH outbound_connect_p99_ms <n> ms` (nailed; target <= 300),
-`BENCH outbound_connect_p99_ms_ringing <n> ms`, `BENCH outbound_abandoned_nailed <n> count`
-(target 0) and `BENCH outbound_connect_p50_ringing_vs_nailed <x> x`.
+Prints, per system, calls, connected, abandoned, p50 / p99 / max connect in ms (the
+customer's side, then Asterisk's leg), then `BENCH outbound_connect_p99_ms <n> ms`
+(nailed, the customer's side; target <= 300), `BENCH outbound_connect_p99_ms_leg <n> ms`
+(nailed, Asterisk's leg), `BENCH outbound_connect_p99_ms_ringing <n> ms` (the customer's
+side), `BENCH outbound_abandoned_nailed <n> count` (target 0) and
+`BENCH outbound_connect_p50_ringing_vs_nailed <x> x`.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ import math
 import secrets
 import sys
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 REPO: Final = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # `python bench/outbound_connect.py` puts bench/ first
@@ -45,10 +53,13 @@ from cti.domain.outbound.campaign import AttemptResult  # noqa: E402
 from cti.domain.outbound.contact import ContactId  # noqa: E402
 from cti.lab import instance  # noqa: E402
 from cti.lab.instance import LabInstance  # noqa: E402
-from cti.lab.sipp import Customers, Softphone, customer_number  # noqa: E402
+from cti.lab.rtp import RtpEar, listening  # noqa: E402
+from cti.lab.sipp import CALLER_IP, Customers, Softphone, customer_number  # noqa: E402
+from cti.lab.sound import tone  # noqa: E402
 from tests.lab.ami_tap import Tap, connect  # noqa: E402
 from tests.lab.scenarios import campaign_body, store_of, upload  # noqa: E402
 from tests.lab.server import ServerProcess, eventually  # noqa: E402
+from tests.lab.traces import Answer, answers  # noqa: E402
 
 BUDGET_S: Final = 900.0
 PIN: Final = "1234"
@@ -88,12 +99,15 @@ def connect_ms(tap: Tap, channel: str) -> float | None:
 
 
 async def run_system(
-    lab: LabInstance, server: ServerProcess, tap: Tap, name: str, calls: int, first: int
-) -> tuple[list[float], int]:
-    """One campaign of `calls` contacts through one queue's agents: connect ms, abandons."""
+    lab: LabInstance, server: ServerProcess, name: str, calls: int, first: int
+) -> list[DialAttempt]:
+    """One campaign of `calls` contacts through one queue's agents: its attempts, ended."""
     queue, agents = SYSTEMS[name]
     admin = (await server.admin("token", "create", "--role", "admin", "--name", name)).strip()
-    phones = [Softphone(lab, agent, ring_ms=ms) for agent, ms in agents.items()]
+    phones = [
+        Softphone(lab, agent, "answer_media", ring_ms=ms, sound=tone())
+        for agent, ms in agents.items()
+    ]
     numbers = [customer_number("answer_hangup_first", first + n) for n in range(calls)]
     for phone in phones:
         await phone.start_retrying()
@@ -124,18 +138,47 @@ async def run_system(
     finally:
         for phone in phones:
             await phone.stop()
-    times = [ms for a in ended if (ms := connect_ms(tap, str(a.id))) is not None]
-    abandoned = sum(1 for a in ended if a.result is AttemptResult.ABANDONED)
-    return times, abandoned
+    return ended
 
 
-def summary(name: str, times: list[float], abandoned: int, calls: int) -> str:
+def heard_ms(ear: RtpEar, answer: Answer | None) -> float | None:
+    """The customer's side: its 200 OK sent to the agent's tone first heard (within the
+    2 s the customer stays)."""
+    if answer is None:
+        return None
+    after = answer.answered_at
+    heard = ear.first_heard(answer.media_port, after, before=after + 2.0)
+    return None if heard is None else (heard - after) * 1000
+
+
+def measured(
+    attempts: list[DialAttempt], tap: Tap, ear: RtpEar, answered: dict[str, Answer]
+) -> tuple[list[float], list[float], int]:
+    """Connect ms of the connected attempts (customer's side, Asterisk's leg), abandons."""
+    connected = [a for a in attempts if a.result is AttemptResult.CONNECTED]
+    heard = [ms for a in connected if (ms := heard_ms(ear, answered.get(a.number))) is not None]
+    leg = [ms for a in connected if (ms := connect_ms(tap, str(a.id))) is not None]
+    if len(heard) != len(connected):
+        raise RuntimeError(
+            f"{len(connected) - len(heard)} connected customers never heard an agent"
+        )
+    return heard, leg, sum(1 for a in attempts if a.result is AttemptResult.ABANDONED)
+
+
+def percentiles(times: list[float]) -> str:
     if not times:
-        return f"{name:8} calls {calls:3}  connected 0  abandoned {abandoned}"
+        return "none"
     return (
-        f"{name:8} calls {calls:3}  connected {len(times):3}  abandoned {abandoned:2}  "
-        f"p50 {quantile(times, 0.5):7.1f} ms  p99 {quantile(times, 0.99):7.1f} ms  "
+        f"p50 {quantile(times, 0.5):7.1f}  p99 {quantile(times, 0.99):7.1f}  "
         f"max {max(times):7.1f} ms"
+    )
+
+
+def summary(name: str, result: tuple[list[float], list[float], int], calls: int) -> str:
+    heard, leg, abandoned = result
+    return (
+        f"{name:8} calls {calls:3}  connected {len(heard):3}  abandoned {abandoned:2}  "
+        f"customer's side {percentiles(heard)}  Asterisk's leg {percentiles(leg)}"
     )
 
 
@@ -151,17 +194,21 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
         await server.start()
         manager, tap = await connect(lab), Tap()
         manager.register_event("*", tap.on_event)
-        results: dict[str, Any] = {}
+        ended: dict[str, list[DialAttempt]] = {}
         try:
-            async with Customers(lab):
-                for serial, system in enumerate(SYSTEMS):
-                    times, abandoned = await run_system(
-                        lab, server, tap, system, args.calls, 1 + serial * args.calls
-                    )
-                    results[system] = (times, abandoned)
-                    print(summary(system, times, abandoned, args.calls), flush=True)
+            async with listening(CALLER_IP, tone()) as ear:
+                async with Customers(lab, media_to=ear.port) as customers:
+                    for serial, system in enumerate(SYSTEMS):
+                        first = 1 + serial * args.calls
+                        ended[system] = await run_system(lab, server, system, args.calls, first)
+                        print(f"{system}: {len(ended[system])} attempts ended", flush=True)
+                assert customers.trace_dir is not None  # read once SIPp has written it all
+                answered = {a.number: a for a in answers(customers.trace_dir)}
+                results = {s: measured(a, tap, ear, answered) for s, a in ended.items()}
         finally:
             manager.close()
+        for system, result in results.items():
+            print(summary(system, result, args.calls))
         report(results)
         done = True
     except BaseException:
@@ -175,11 +222,13 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
         await asyncio.to_thread(instance.down, name, purge=done and not args.keep)
 
 
-def report(results: dict[str, Any]) -> None:
-    nailed, nailed_abandoned = results["nailed"]
-    ringing, _ = results["ringing"]
+def report(results: dict[str, tuple[list[float], list[float], int]]) -> None:
+    nailed, nailed_leg, nailed_abandoned = results["nailed"]
+    ringing, _, _ = results["ringing"]
     if nailed:
         print(f"BENCH outbound_connect_p99_ms {quantile(nailed, 0.99):.1f} ms")
+    if nailed_leg:
+        print(f"BENCH outbound_connect_p99_ms_leg {quantile(nailed_leg, 0.99):.1f} ms")
     if ringing:
         print(f"BENCH outbound_connect_p99_ms_ringing {quantile(ringing, 0.99):.1f} ms")
     print(f"BENCH outbound_abandoned_nailed {nailed_abandoned} count")

@@ -1,9 +1,11 @@
 """End to end, agents on a nailed-up line and the quiet period per number (issue 18, C5):
 a real Asterisk (the lab), SIPp customers and agent phones, `cti serve` through its API.
 
-The connect time is read on the customer's own leg in Asterisk, from the AMI events about
-that channel (Asterisk's clock): from its `Newstate` Up (the customer's 200 OK reached
-Asterisk) to its `BridgeEnter` (its media joined to the agent's line).
+The connect time is measured from the customer's side: from the customer's 200 OK leaving
+its SIPp (its message trace) to the first packet of the agent's voice reaching the
+customer's media address (an RtpEar the customer's SDP offers; the agent's phone streams a
+tone). It is also read on the customer's leg in Asterisk, from the AMI events about that
+channel (Asterisk's clock): from its `Newstate` Up to its `BridgeEnter`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from panoramisk import Manager
 from cti.domain.outbound.campaign import AttemptResult
 from cti.domain.outbound.contact import ContactId
 from cti.lab.instance import LabInstance
-from cti.lab.sipp import Customers, Softphone, customer_number
+from cti.lab.rtp import RtpEar, listening
+from cti.lab.sipp import CALLER_IP, Customers, Softphone, customer_number
+from cti.lab.sound import tone
 from tests.lab.ami_tap import Tap
 from tests.lab.scenarios import (
     admin_token,
@@ -26,6 +30,7 @@ from tests.lab.scenarios import (
     upload,
 )
 from tests.lab.server import ServerProcess, eventually
+from tests.lab.traces import answers
 
 pytestmark = pytest.mark.lab
 
@@ -73,6 +78,19 @@ def connect_seconds(tap: Tap, channel: str) -> float:
     return stamp(bridged) - stamp(up)
 
 
+def heard_seconds(customers: Customers, ear: RtpEar, numbers: list[str]) -> list[float]:
+    """Customer's side: each number's 200 OK sent to the agent's voice first heard."""
+    assert customers.trace_dir is not None
+    answered = {a.number: a for a in answers(customers.trace_dir)}
+    seconds = []
+    for number in numbers:
+        answer = answered[number]
+        heard = ear.first_heard(answer.media_port, answer.answered_at)
+        assert heard is not None, f"{number}: the customer never heard the agent"
+        seconds.append(heard - answer.answered_at)
+    return seconds
+
+
 async def test_a_slow_agent_on_a_nailed_line_abandons_nobody_and_connects_at_once(
     lab: LabInstance, server: ServerProcess, ami: tuple[Manager, Tap]
 ) -> None:
@@ -84,8 +102,12 @@ async def test_a_slow_agent_on_a_nailed_line_abandons_nobody_and_connects_at_onc
     admin = await admin_token(server)
     await server.start()
     numbers = [customer_number("answer_hangup_first", n) for n in (1, 2, 3)]
-    phone = Softphone(lab, "1001", ring_ms=2500, trace=True)
-    async with Customers(lab), phone:
+    phone = Softphone(lab, "1001", "answer_media", ring_ms=2500, sound=tone(), trace=True)
+    async with (
+        listening(CALLER_IP, tone()) as ear,
+        Customers(lab, media_to=ear.port) as customers,
+        phone,
+    ):
         await server.log_in("1001")
         body = campaign_body("progressive") | {"queue": "lined"}
         await start_campaign(server, admin, "nailed", body, numbers)
@@ -109,7 +131,9 @@ async def test_a_slow_agent_on_a_nailed_line_abandons_nobody_and_connects_at_onc
     lines = {e["Uniqueid"] for _, e in tap.events if str(e.get("Uniqueid", "")).startswith("line-")}
     assert len(lines) == 1, lines  # one line, kept across the three calls
     seconds = [connect_seconds(tap, str(a.id)) for a in attempts]
-    print(f"connect seconds, customer's leg: {seconds}")
+    heard = heard_seconds(customers, ear, numbers)
+    print(f"connect seconds: customer's side {heard}, customer's leg in Asterisk {seconds}")
+    assert max(heard) < CONNECT_TARGET_S, heard
     assert max(seconds) < CONNECT_TARGET_S, seconds
     for attempt in attempts:
         assert attempt.agent == "1001", attempt
