@@ -28,7 +28,7 @@ from typing import Final
 
 from cti import softphone
 from cti.lab import process
-from cti.lab.ports import LabPorts, pick_lab_ports
+from cti.lab.ports import RTP_PORTS, LabPorts, pick_lab_ports
 from cti.lab.readiness import ami_greets, wait_until_ready
 from cti.lab.render import DEVICES_FILE, RenderError, devices_conf, render_files
 from cti.lab.rootfs import LabError, ensure_rootfs, rootfs_path
@@ -179,8 +179,15 @@ class LabInstance:
         )
 
 
-def up(name: str = DEFAULT_NAME, devices: tuple[str, ...] = DEFAULT_DEVICES) -> LabInstance:
-    """Provision the rootfs if needed, render config, start Asterisk and wait until ready."""
+def up(
+    name: str = DEFAULT_NAME,
+    devices: tuple[str, ...] = DEFAULT_DEVICES,
+    *,
+    rtp_ports: int = RTP_PORTS,
+) -> LabInstance:
+    """Provision the rootfs if needed, render config, start Asterisk and wait until ready.
+    Every channel takes an RTP/RTCP pair of the rtp_ports: a lab holding n calls through
+    an agent needs 4 n of them."""
     _check_name(name)
     root = ensure_rootfs()
     _refuse_if_running(root, name)
@@ -188,7 +195,7 @@ def up(name: str = DEFAULT_NAME, devices: tuple[str, ...] = DEFAULT_DEVICES) -> 
         name=name,
         root=root,
         pid=0,
-        ports=pick_lab_ports(avoid=_ports_of_other_labs(root, name)),
+        ports=pick_lab_ports(avoid=_ports_of_other_labs(root, name), rtp_ports=rtp_ports),
         ami_user=AMI_USER,
         ami_secret=secrets.token_hex(16),
         devices=tuple(devices),

@@ -22,7 +22,7 @@ from typing import Final
 LAB_BAND: Final = (15000, 19999)
 RTP_BAND: Final = (20000, 29999)
 SIPP_BAND: Final = (30000, 32599)
-RTP_PORTS: Final = 200
+RTP_PORTS: Final = 200  # a lab's RTP range: 100 RTP/RTCP pairs, a channel each
 SIPP_BLOCK: Final = 6  # SIP, control (-cp), then audio and video RTP/RTCP pairs (-mp)
 ATTEMPTS: Final = 200
 
@@ -77,8 +77,9 @@ def pick_block(
     raise NoFreePorts(f"no {count} consecutive free ports in {low}-{high}")
 
 
-def pick_lab_ports(avoid: Collection[int] = ()) -> LabPorts:
-    """AMI, SIP, trunk, HTTP and an RTP range, all free now and distinct from avoid."""
+def pick_lab_ports(avoid: Collection[int] = (), rtp_ports: int = RTP_PORTS) -> LabPorts:
+    """AMI, SIP, trunk, HTTP and an RTP range of rtp_ports, all free now and distinct
+    from avoid."""
     taken = set(avoid)
     ami = pick_block(1, LAB_BAND, tcp=True, udp=False, avoid=taken)
     taken.add(ami)
@@ -87,13 +88,13 @@ def pick_lab_ports(avoid: Collection[int] = ()) -> LabPorts:
     trunk = pick_block(1, LAB_BAND, avoid=taken)
     taken.add(trunk)
     http = pick_block(1, LAB_BAND, tcp=True, udp=False, avoid=taken)
-    rtp_start = pick_block(RTP_PORTS, RTP_BAND, avoid=taken)
+    rtp_start = pick_block(rtp_ports, RTP_BAND, avoid=taken)
     return LabPorts(
         ami=ami,
         sip=sip,
         trunk=trunk,
         rtp_start=rtp_start,
-        rtp_end=rtp_start + RTP_PORTS - 1,
+        rtp_end=rtp_start + rtp_ports - 1,
         http=http,
     )
 
