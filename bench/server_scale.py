@@ -19,6 +19,10 @@ first --phones are answered, the rest wait in the queue (the resync's scene). It
       re-adopts every connected call and every waiting caller (target 2 s). The median of
       --resyncs, each checked to have adopted every call.
 
+  BENCH server_restart_seconds_200ag_500calls <n> s: then `cti serve` started again, from
+      its start (the store read, the logins taken back, AMI, the resync) until its API
+      shows every call and every waiting caller taken back (no target; 0.05 s polls).
+
 The names say 1000ag_500calls and 200ag_500calls; other sizes get their own names.
 """
 
@@ -26,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
+import functools
 import secrets
 import statistics
 import sys
@@ -43,9 +49,11 @@ from workdir import in_workdir  # noqa: E402
 from cti.ami.link import AmiLink, LinkCallbacks, LinkSettings  # noqa: E402
 from cti.ami.resync import fetch_snapshot  # noqa: E402
 from cti.domain.acd import AcdState, decide  # noqa: E402
-from cti.domain.commands import LoadConfig, LogIn  # noqa: E402
+from cti.domain.commands import LoadConfig, RestoreLogins  # noqa: E402
 from cti.domain.config import AcdConfig, AgentProfile, QueueConfig  # noqa: E402
+from cti.domain.effects import Ignored  # noqa: E402
 from cti.domain.ids import AgentId, DeviceId, Instant, QueueId  # noqa: E402
+from cti.domain.records import Presence  # noqa: E402
 from cti.lab import instance  # noqa: E402
 from cti.lab.instance import LabInstance  # noqa: E402
 from cti.lab.ports import pick_sipp_block  # noqa: E402
@@ -122,17 +130,28 @@ async def in_progress(server: ServerProcess) -> tuple[int, int]:
     return waiting, talking
 
 
-def core_with(agents: list[str]) -> tuple[AcdState, Instant]:
-    """A core holding these agents logged in on their own devices, as the server did."""
+def core_with(agents: list[str]) -> AcdState:
+    """A core as a restarted server holds it before its first resync: the configuration
+    loaded and these agents' logins restored (cti/domain/desk.py on_restore_logins), each
+    on its own device, whose state comes with the resync."""
     now = Instant(time.time())
     profiles = {AgentId(a): AgentProfile(id=AgentId(a), queues={QueueId(QUEUE): 0}) for a in agents}
     config = AcdConfig(queues={QueueId(QUEUE): QueueConfig(id=QueueId(QUEUE))}, agents=profiles)
     state = decide(AcdState(), LoadConfig(at=now, config=config), now).state
-    for agent in agents:
-        device = DeviceId(f"PJSIP/{agent}")
-        login = LogIn(at=now, agent=AgentId(agent), device=device, address="bench")
-        state = decide(state, login, now).state
-    return state, now
+    logins = tuple(
+        Presence(
+            agent=AgentId(a),
+            at=now,
+            device=DeviceId(f"PJSIP/{a}"),
+            address="bench",
+            logged_in_at=now,
+        )
+        for a in agents
+    )
+    state = decide(state, RestoreLogins(at=now, logins=logins), now).state
+    if len(state.agents) != len(agents):
+        raise RuntimeError(f"{len(state.agents)} of {len(agents)} logins restored")
+    return state
 
 
 async def resyncs(lab: LabInstance, agents: list[str], calls: int, times: int) -> list[float]:
@@ -152,7 +171,7 @@ async def resyncs(lab: LabInstance, agents: list[str], calls: int, times: int) -
         async with asyncio.timeout(20):
             await up.wait()
         for _ in range(times):
-            state, _ = core_with(agents)
+            state = core_with(agents)
             started = time.perf_counter()
             snapshot = await fetch_snapshot(
                 link, lambda: Instant(time.time()), lambda: None, arm_slots=settings.ami.arm_slots
@@ -162,7 +181,8 @@ async def resyncs(lab: LabInstance, agents: list[str], calls: int, times: int) -
             talking = len(decision.state.talks)
             waiting = len(decision.state.waiting)
             if (talking, waiting) != (len(agents), calls - len(agents)):
-                raise RuntimeError(f"resync adopted {talking} talks and {waiting} waiting")
+                notes = [e for e in decision.effects if isinstance(e, Ignored)][:3]
+                raise RuntimeError(f"resync adopted {talking} talks and {waiting} waiting: {notes}")
     finally:
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -175,7 +195,12 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
     phones = agents[: args.phones]
     name = f"bench-{secrets.token_hex(4)}"
     print(f"lab {name}: starting Asterisk with {len(agents)} devices ...", flush=True)
-    lab = await asyncio.to_thread(instance.up, name, devices=tuple(agents))
+    # Each call holds two channels (caller, agent), each an RTP/RTCP pair: the default
+    # range (100 channels) would refuse every dial past the first 50 calls.
+    rtp_ports = 4 * args.calls + 400
+    lab = await asyncio.to_thread(
+        functools.partial(instance.up, name, devices=tuple(agents), rtp_ports=rtp_ports)
+    )
     server = ServerProcess(lab, workdir)
     tasks: list[asyncio.Task[int]] = []
     done = False
@@ -196,9 +221,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
         tasks.append(await callers(lab, args.calls))
         talking = min(args.calls, len(agents))
         expected = (args.calls - talking, talking)
-        await eventually(
-            lambda: _reached(server, expected), within=180, what=f"{expected} in progress"
-        )
+        await reach(server, expected, within=180)
         rss = rss_mb(server.proc.pid)
         print(
             f"server RSS {rss:.0f} MB with {len(agents)} agents logged in, "
@@ -206,21 +229,27 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
         )
         # The resync's scene: --phones agents talking, the rest of --calls callers waiting.
         await asyncio.to_thread(lab.cli, "channel request hangup all")
-        await eventually(lambda: _reached(server, (0, 0)), within=120, what="every call ended")
+        await reach(server, (0, 0), within=120)
         for agent in agents[len(phones) :]:
             await server.post(f"/api/v1/agents/{agent}/logout")
         tasks.append(await callers(lab, args.calls))
         expected = (args.calls - len(phones), len(phones))
-        await eventually(
-            lambda: _reached(server, expected), within=180, what=f"{expected} in progress"
-        )
+        await reach(server, expected, within=180)
         await server.kill()
         seconds = await resyncs(lab, phones, args.calls, args.resyncs)
         shown = ", ".join(f"{s * 1000:.0f}" for s in seconds)
         print(f"full resyncs, {len(phones)} agents and {args.calls} calls: {shown} ms")
+        # The whole restart: `cti serve` started again (store, logins, AMI, resync) until
+        # its API shows every call and caller taken back.
+        started = time.monotonic()
+        await server.start()
+        await reach(server, expected, within=60, every=0.05)
+        restart = time.monotonic() - started
         print(f"BENCH server_rss_mb_{len(agents)}ag_{args.calls}calls {rss:.0f} MB")
         median = statistics.median(seconds)
-        print(f"BENCH resync_seconds_{len(phones)}ag_{args.calls}calls {median:.3f} s")
+        size = f"{len(phones)}ag_{args.calls}calls"
+        print(f"BENCH resync_seconds_{size} {median:.3f} s")
+        print(f"BENCH server_restart_seconds_{size} {restart:.2f} s")
         done = True
     finally:
         await server.kill()
@@ -230,8 +259,24 @@ async def bench(args: argparse.Namespace, workdir: Path) -> None:
         await asyncio.to_thread(instance.down, name, purge=done and not args.keep)
 
 
-async def _reached(server: ServerProcess, expected: tuple[int, int]) -> bool:
-    return await in_progress(server) == expected
+async def reach(
+    server: ServerProcess, expected: tuple[int, int], *, within: float, every: float = 0.2
+) -> None:
+    """Wait until (waiting, talking) is expected; else fail saying what the server had."""
+    seen: list[tuple[int, int]] = []
+
+    async def reached() -> bool:
+        seen.append(await in_progress(server))
+        return seen[-1] == expected
+
+    try:
+        await eventually(reached, within=within, what=f"{expected} in progress", every=every)
+    except AssertionError:
+        _, agents = await server.get("/api/v1/agents")
+        states = collections.Counter(a["state"] for a in agents["agents"])
+        last = seen[-1] if seen else None
+        what = f"(waiting, talking) {last}, not {expected}; agents {dict(states)}"
+        raise AssertionError(what) from None
 
 
 def main() -> None:
