@@ -43,7 +43,7 @@ from typing import Any, Final, Protocol, assert_never
 
 from cti.ami import actions
 from cti.ami.actions import Action
-from cti.ami.link import AmiActionFailed, AmiUnavailable
+from cti.ami.link import AmiActionFailed, AmiUnavailable, first_of
 from cti.domain.arm import ArmKey
 from cti.domain.effects import (
     ApplyNotice,
@@ -585,7 +585,7 @@ class AmiCallControl:
         return None
 
     def _disarmed(self, disarm: Disarm, answer: object) -> None:
-        first = answer[0] if isinstance(answer, list) else answer
+        first = first_of(answer)
         value = first.get("Value") if isinstance(first, Mapping) else None
         token, taker = read_intent(str(value or ""))
         heard = ArmDisarmed(

@@ -245,8 +245,7 @@ class AmiLink:
         raise AmiUnavailable(f"declared dead: {missed} pings unanswered")
 
     def _pong(self, answer: Any) -> None:
-        first = answer[0] if isinstance(answer, list) else answer
-        stamp = first.get("Timestamp")
+        stamp = first_of(answer).get("Timestamp")
         try:
             self.callbacks.on_pong(float(stamp))
         except (TypeError, ValueError):
@@ -313,6 +312,12 @@ def _write(manager: _Manager, action: actions.Action) -> asyncio.Future[Any]:
     single = False if action["Action"].lower() in ACKNOWLEDGED else None
     future: asyncio.Future[Any] = manager.send_action(dict(action), as_list=single)
     return future
+
+
+def first_of(answer: Any) -> Any:
+    """An action's response: panoramisk answers with one message, or with a list when the
+    response came with events (an EventList), the response first."""
+    return answer[0] if isinstance(answer, list) else answer
 
 
 def headers_of(message: Mapping[str, Any]) -> dict[str, str | list[str]]:

@@ -32,7 +32,7 @@ from cti.ami import actions
 from cti.ami.channels import Place, bridged_pairs, connected_call, waiting_channel
 from cti.ami.control import SLOTS_VARIABLE
 from cti.ami.frames import Headers
-from cti.ami.link import AmiActionFailed, AmiLink, AmiUnavailable, headers_of
+from cti.ami.link import AmiActionFailed, AmiLink, AmiUnavailable, first_of, headers_of
 from cti.ami.normalize import MalformedEvent, device_state, stamp_of
 from cti.ami.timeline import Timeline
 from cti.domain.ids import DeviceId, Instant
@@ -163,7 +163,7 @@ async def _sample_clock(link: AmiLink, now: Callable[[], Instant], timeline: Tim
     """Rule 2: a Ping's answer carries Asterisk's Timestamp (manager.c action_ping, always)."""
     answer = await link.send(actions.ping())
     received_at = now()
-    stamp = stamp_of(headers_of(answer[0] if isinstance(answer, list) else answer))
+    stamp = stamp_of(headers_of(first_of(answer)))
     if stamp is not None:
         timeline.observe(stamp, received_at)
 
@@ -179,7 +179,7 @@ async def _device_states(link: AmiLink) -> list[Any]:
 async def _dialplan_slots(link: AmiLink) -> int:
     """Rule 5: the dialplan's CTI_ARM_SLOTS; 0 for a dialplan without pre-armed routing."""
     answer = await link.send(actions.get_global(SLOTS_VARIABLE))
-    value = str(headers_of(answer[0] if isinstance(answer, list) else answer).get("Value", ""))
+    value = str(headers_of(first_of(answer)).get("Value", ""))
     return int(value) if value.isdigit() else 0
 
 
