@@ -24,7 +24,7 @@ from cti.api.auth import identify, require
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError
 from cti.api.identity import Identity
-from cti.api.route import route
+from cti.api.route import ADMIN, route
 from cti.api.shapes import AgentBody, Empty, QueueBody, ReasonBody
 from cti.domain.commands import LoadConfig
 from cti.domain.config import AcdConfig, AgentProfile, NotReadyReason, QueueConfig
@@ -33,7 +33,6 @@ from cti.schema.model import updated
 from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
-ADMIN = (Role.ADMIN,)
 Change = Callable[[ApiContext], Awaitable[AcdConfig | None]]
 
 

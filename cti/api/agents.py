@@ -62,7 +62,6 @@ routes = web.RouteTableDef()
 Build = Callable[[Instant, AgentId, str], Command]
 ACT: Final = (404, 409)
 REGISTERING: Final = 3.0  # seconds a login waits for its device's registration (rule 3)
-SUPERVISING: Final = (Role.SUPERVISOR, Role.ADMIN)
 SIMPLE: Final[dict[str, tuple[str, Callable[..., Command]]]] = {  # path -> summary, command
     "ready": ("Ready for calls (a supervisor's token forces it)", SetReady),
     "consult/complete": (

@@ -10,14 +10,13 @@ Rules:
 
 from __future__ import annotations
 
-from typing import Final
-
 from aiohttp import web
 
 from cti.api import answers
 from cti.api.agents import agent_id
 from cti.api.auth import identify, require_agent
 from cti.api.context import context_of
+from cti.api.identity import SUPERVISING
 from cti.api.route import route
 from cti.api.shapes import BreakAsk, Empty
 from cti.domain.commands import DecideBreak, RequestBreak
@@ -25,11 +24,8 @@ from cti.domain.effects import BreakChanged
 from cti.domain.ids import AgentId
 from cti.domain.state import AcdState
 from cti.schema.plain import plain_object
-from cti.storage.tokens import Role
 
 routes = web.RouteTableDef()
-
-SUPERVISING: Final = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def _answer(state: AcdState, agent: AgentId, status: int = 200) -> web.Response:

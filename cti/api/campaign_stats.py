@@ -23,10 +23,10 @@ from aiohttp import web
 
 from cti.api import answers, views
 from cti.api.auth import identify, require
-from cti.api.campaigns import READ_BY, READERS, progress_view
+from cti.api.campaigns import READ_BY, progress_view
 from cti.api.context import ApiContext, context_of
 from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
-from cti.api.identity import Identity
+from cti.api.identity import SUPERVISING, Identity
 from cti.api.query import (
     calendar_day,
     choice,
@@ -67,7 +67,7 @@ ATTEMPTS: Final = Listing("attempts", str)
 async def _reader(request: web.Request) -> tuple[ApiContext, Identity]:
     ctx = context_of(request)
     identity = await identify(ctx, request)
-    require(identity, *READERS)
+    require(identity, *SUPERVISING)
     return ctx, identity
 
 
@@ -85,7 +85,7 @@ def _range(request: web.Request, *others: str) -> tuple[Instant | None, Instant 
     "abandon rate, average ring and connect seconds, contacts by status, and the abandon "
     f"window the pacer holds now with its cap {READ_BY}",
     answer=answers.CampaignStats,
-    roles=READERS,
+    roles=SUPERVISING,
     errors=(400, 404),
     query={"since": moment(), "until": moment()},
     tag="campaigns",
@@ -112,7 +112,7 @@ async def campaign_stats(request: web.Request) -> web.Response:
     "/api/v1/campaigns/{campaign_id}/attempts",
     summary=f"A campaign's dial attempts, newest first, a page at a time {READ_BY}",
     answer=answers.Attempts,
-    roles=READERS,
+    roles=SUPERVISING,
     errors=(400, 404),
     query={
         "result": one_of("only attempts with this result, e.g. abandoned", AttemptResult),
@@ -146,7 +146,7 @@ async def campaign_attempts(request: web.Request) -> web.Response:
     summary="P16: each outbound seat's dials and successes in a day (UTC) against the seat "
     f"targets, findings with staffing advice, and the day's staffing {READ_BY}",
     answer=answers.Seats,
-    roles=READERS,
+    roles=SUPERVISING,
     errors=(400, 404),
     query={
         "day": calendar_day("YYYY-MM-DD, a day in UTC (default: today)"),

@@ -39,7 +39,8 @@ from cti.api import answers
 from cti.api.auth import identify, require
 from cti.api.context import ApiContext, accepted, context_of
 from cti.api.errors import ApiError, invalid
-from cti.api.route import route
+from cti.api.identity import SUPERVISING
+from cti.api.route import ADMIN, route
 from cti.api.shapes import CampaignBody, DoNotCall, Empty
 from cti.domain.commands import BlockNumbers, HaltCampaign, UnblockNumbers
 from cti.domain.ids import QueueId
@@ -58,8 +59,6 @@ MAX_CSV_BYTES: Final = 10 * 1024 * 1024
 UPLOAD_SECONDS: Final = 60.0
 UPLOAD_RETRY_S: Final = 5
 CSV: Final = "text/csv"
-ADMIN: Final = (Role.ADMIN,)
-READERS: Final = (Role.ADMIN, Role.SUPERVISOR)
 READ_BY: Final = "(admins and supervisors)"
 STATUS_OF: Final = {
     "start": (CampaignStatus.RUNNING, "Start or resume; 409 without contacts or when finished"),
@@ -94,11 +93,11 @@ async def _answer(ctx: ApiContext, campaign: CampaignId, **extra: object) -> web
     "/api/v1/campaigns",
     summary=f"Every campaign with its status and contacts {READ_BY}",
     answer=answers.Campaigns,
-    roles=READERS,
+    roles=SUPERVISING,
     tag="campaigns",
 )
 async def list_campaigns(request: web.Request) -> web.Response:
-    ctx = await _allowed(request, *READERS)
+    ctx = await _allowed(request, *SUPERVISING)
     found, now = await ctx.campaigns.list_campaigns(), ctx.now()
     views = [
         campaign_summary(
@@ -115,12 +114,12 @@ async def list_campaigns(request: web.Request) -> web.Response:
     "/api/v1/campaigns/{campaign_id}",
     summary=f"A campaign's config, status and contacts by status {READ_BY}",
     answer=answers.CampaignAnswer,
-    roles=READERS,
+    roles=SUPERVISING,
     errors=(404,),
     tag="campaigns",
 )
 async def get_campaign(request: web.Request) -> web.Response:
-    ctx = await _allowed(request, *READERS)
+    ctx = await _allowed(request, *SUPERVISING)
     return await _answer(ctx, _campaign(request))
 
 
@@ -244,11 +243,11 @@ async def csv_text(request: web.Request) -> str:
     "/api/v1/dnc",
     summary=f"The do-not-call numbers {READ_BY}",
     answer=answers.Numbers,
-    roles=READERS,
+    roles=SUPERVISING,
     tag="campaigns",
 )
 async def get_dnc(request: web.Request) -> web.Response:
-    ctx = await _allowed(request, *READERS)
+    ctx = await _allowed(request, *SUPERVISING)
     return web.json_response({"numbers": sorted(await ctx.campaigns.dnc_numbers())})
 
 

@@ -32,9 +32,9 @@ from cti.api.auth import identify
 from cti.api.campaigns import CSV, csv_text
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError, invalid
-from cti.api.identity import Identity
+from cti.api.identity import SUPERVISING, Identity
 from cti.api.query import choice, moment, one_of, query_fields, time_range
-from cti.api.route import route
+from cti.api.route import ADMIN, route
 from cti.api.shapes import (
     AckBody,
     AuditBody,
@@ -59,8 +59,6 @@ from cti.storage.tokens import Role
 routes = web.RouteTableDef()
 audit = logging.getLogger("cti.audit")
 
-ADMIN: Final = (Role.ADMIN,)
-SUPERVISING: Final = (Role.ADMIN, Role.SUPERVISOR)
 COLUMNS: Final = ("agent", "date", "start", "end", "activity", "position")
 LONGEST_RANGE: Final = 92 * 86_400.0  # a schedule read covers at most a quarter
 

@@ -19,7 +19,7 @@ from cti.storage.tokens import Role
 
 LOGIN_PREFIX: Final = "login:"
 LOGIN_PRECISION: Final = 1e-6  # seconds: how exactly a stored login instant comes back
-SUPERVISING: Final = frozenset({Role.SUPERVISOR, Role.ADMIN})  # rule 1a
+SUPERVISING: Final = (Role.SUPERVISOR, Role.ADMIN)  # rule 1a: the floor's managers
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

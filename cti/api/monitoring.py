@@ -32,7 +32,7 @@ from cti.api.auth import identify, require
 from cti.api.context import ApiContext, context_of
 from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
 from cti.api.errors import ApiError
-from cti.api.identity import Identity
+from cti.api.identity import SUPERVISING, Identity
 from cti.api.query import (
     calendar_day,
     count,
@@ -52,12 +52,10 @@ from cti.domain.monitoring_quota import WEEKLY_CALLS, quotas, week_of
 from cti.domain.records import SpyMode
 from cti.domain.state import AcdState
 from cti.schema.plain import plain_object
-from cti.storage.tokens import Role
 
 audit = logging.getLogger("cti.audit")
 routes = web.RouteTableDef()
 
-SUPERVISING: Final = (Role.SUPERVISOR, Role.ADMIN)
 MAX_SESSIONS: Final = 1000
 SESSIONS: Final = Listing("monitoring", int)
 ACT: Final = (404, 409, 422)

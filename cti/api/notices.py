@@ -13,7 +13,6 @@ Rules:
 from __future__ import annotations
 
 import logging
-from typing import Final
 
 from aiohttp import web
 
@@ -21,18 +20,16 @@ from cti.api import answers
 from cti.api.auth import identify, require
 from cti.api.context import ApiContext, context_of
 from cti.api.errors import ApiError, invalid
-from cti.api.identity import Identity
+from cti.api.identity import SUPERVISING, Identity
 from cti.api.route import BOARD, route
 from cti.api.shapes import Empty, NoticeBody
 from cti.domain.commands import ClearNotice, SetNotice
 from cti.domain.ids import QueueId
 from cti.domain.notice import Notice, prompt_problem
 from cti.schema.plain import plain_object
-from cti.storage.tokens import Role
 
 audit = logging.getLogger("cti.audit")
 routes = web.RouteTableDef()
-SUPERVISING: Final = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def notice_view(notice: Notice) -> dict[str, object]:

@@ -27,16 +27,15 @@ from cti.api.auth import identify
 from cti.api.context import ApiContext, context_of
 from cti.api.cursor import DESCRIBED, PARAMETER, Filters, Listing
 from cti.api.errors import ApiError
+from cti.api.identity import SUPERVISING
 from cti.api.query import count, moment, positive_int, query_fields, time_range
 from cti.api.route import route
 from cti.domain.ids import AgentId, CallId, QueueId
 from cti.storage.recording_store import RecordingEntry
-from cti.storage.tokens import Role
 
 audit = logging.getLogger("cti.audit")
 routes = web.RouteTableDef()
 
-SUPERVISING: Final = (Role.SUPERVISOR, Role.ADMIN)
 MAX_RECORDINGS: Final = 500
 DEFAULT_RECORDINGS: Final = 100
 RECORDINGS: Final = Listing("recordings", int)

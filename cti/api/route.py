@@ -43,6 +43,7 @@ BodyHandler = Callable[[web.Request, B], Awaitable[web.StreamResponse]]
 EVERYONE: Final = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)  # the default: not viewers
 WATCHING: Final = (*EVERYONE, Role.VIEWER)  # routes a viewer's wallboard reads too (P22)
 BOARD: Final = (Role.SUPERVISOR, Role.ADMIN, Role.VIEWER)  # the board's, not agents'
+ADMIN: Final = (Role.ADMIN,)
 
 
 def _no_query() -> Mapping[str, str | Param]:
