@@ -3,9 +3,10 @@
 // phone, switching mode during the session. Every action goes through the API, signed by
 // the session cookie with the X-CTI-CSRF header; the server records who did it. Nothing
 // here changes what the page shows: the live feed brings the outcome, as for any change.
-// A viewer (a wall display, P22) gets none of it: no panel, no notice form, no controls;
-// the server refuses a viewer's actions anyway. Agents' requests for a longer break (P5)
-// are listed with Approve and Refuse while pending, then as approved until they end.
+// A viewer (a wall display, P22) gets none of it: no panel, no notice form, no break
+// requests, no controls; the server refuses a viewer's actions anyway. Agents' requests
+// for a longer break (P5) are listed with Approve and Refuse while pending, then as
+// approved until they end.
 import { act, say } from "/static/api.js";
 
 const MODES = { listen: "Listen", whisper: "Whisper", barge: "Barge" };
@@ -35,6 +36,8 @@ export async function setUp(board, me, redraw) {
   if (viewing()) {
     document.body.classList.add("viewer");
     $("notice-form").hidden = true;
+    // The feed sends a viewer no break requests (P5 is supervisors' business): no section.
+    $("breaks").closest("section").hidden = true;
     return;
   }
   const found = await act("GET", "/api/v1/reasons");

@@ -161,7 +161,8 @@ async def test_a_viewer_sees_the_board_with_numbers_masked_and_no_actions(
 ) -> None:
     """P22: a wall display's account (role viewer) gets the live board, every caller's
     number masked, in the callers, the agents' current calls and the alerts; choosing a
-    row opens no actions, and there is no notice form."""
+    row opens no actions, and there is no notice form nor break requests' section (the
+    feed sends a viewer none)."""
     await driven.store.put_supervisor("wall", "viewer", PASSWORD)
     await driven.log_in("1001")
     driven.caller_queued("c1", "+15550001234")
@@ -178,6 +179,8 @@ async def test_a_viewer_sees_the_board_with_numbers_masked_and_no_actions(
     await expect(row).to_contain_text("********1234 · support")
     await expect(page.locator("#alerts li").first).to_contain_text("Urgent caller ********7777")
     await expect(page.locator("#notice-form")).to_be_hidden()
+    await expect(page.locator("section.breaks")).to_be_hidden()
+    await expect(page.locator("section.notices")).to_be_visible()
     await row.click()
     await expect(row).not_to_have_class("selected")
     await expect(page.locator("#agent-panel")).to_be_hidden()
