@@ -1,6 +1,11 @@
 """The lab's fixtures: one real Asterisk per test session (torn down at the end), a fresh
 `cti serve` per test, a plain AMI session with its event tap, the customers behind the trunk.
 
+Every test on the lab starts with no armed offer in Asterisk. A server that an earlier
+test SIGKILLed leaves its arms behind (on purpose: valid while it is away,
+dialplan/README.md). A test that plays the engine itself would then see its callers take
+one, and its own offer would cancel that Dial (DialEnd CANCEL where it expects ANSWER).
+
 A lab that cannot start fails the tests with the lab's own message (what to do), never
 skips them: a skipped end-to-end suite looks green and proves nothing.
 """
@@ -8,6 +13,7 @@ skips them: a skipped end-to-end suite looks green and proves nothing.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +31,9 @@ from tests.lab.ami_tap import Tap, connect
 from tests.lab.server import ServerProcess
 from tests.postgres import postgres_server
 
+LEFT_ARM = re.compile(
+    r"^\s*(CTI_ARM_(?!SLOTS=)\w+)=\S", re.M
+)  # set; CTI_ARM_SLOTS is the contract's
 __all__ = ["browser", "page", "postgres_server"]  # fixtures (the outage test's database,
 # the wallboard's browser), used by name
 
@@ -44,6 +53,27 @@ def lab(request: pytest.FixtureRequest) -> Iterator[LabInstance]:
     yield started
     # Keep the instance's files (Asterisk's log, SIPp traces) when something failed.
     instance.down(name, purge=request.session.testsfailed == 0)
+
+
+async def clear_left_arms(lab: LabInstance) -> list[str]:
+    """Empty every arm slot set in the lab's dialplan globals; the names emptied."""
+    names = LEFT_ARM.findall(await asyncio.to_thread(lab.cli, "dialplan show globals"))
+    if names:
+        manager = await connect(lab)
+        try:
+            for name in names:
+                async with asyncio.timeout(5):
+                    await manager.send_action({"Action": "Setvar", "Variable": name, "Value": ""})
+        finally:
+            manager.close()
+    return names
+
+
+@pytest.fixture(autouse=True)
+async def no_arms_left(request: pytest.FixtureRequest) -> None:
+    """No armed offer left in the lab when a test on it starts (module docstring)."""
+    if "lab" in request.fixturenames:
+        await clear_left_arms(request.getfixturevalue("lab"))
 
 
 @pytest.fixture

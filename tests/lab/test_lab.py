@@ -21,6 +21,7 @@ from cti.lab import instance, process
 from cti.lab.instance import LabInstance
 from cti.lab.sipp import Behaviour, Softphone, place_call
 from tests.lab.ami_tap import connect
+from tests.lab.conftest import clear_left_arms
 from tests.waiting import eventually
 
 from .conftest import unique_lab_name
@@ -142,6 +143,18 @@ async def test_softphone_behaves_when_offered_a_call(
         async with asyncio.timeout(5):
             assert await dial_end == dial_status
         assert await call.wait(10) == caller_status
+
+
+async def test_arms_left_by_a_killed_server_are_emptied_and_the_contract_kept(
+    lab: LabInstance,
+) -> None:
+    """tests/lab/conftest.py: what a SIGKILLed server leaves is emptied before a test."""
+    lab.cli("dialplan set global CTI_ARM_support_2 t1^cti-connect^2^PJSIP/1011^^1011")
+    lab.cli("dialplan set global CTI_ARM_HEAD_support 2")
+    assert sorted(await clear_left_arms(lab)) == ["CTI_ARM_HEAD_support", "CTI_ARM_support_2"]
+    shown = lab.cli("dialplan show globals")
+    assert "CTI_ARM_support_2=\n" in shown and "CTI_ARM_SLOTS=4" in shown
+    assert await clear_left_arms(lab) == []
 
 
 async def test_cancelled_caller_leaves_no_sipp(lab: LabInstance) -> None:
