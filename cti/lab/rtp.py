@@ -26,27 +26,42 @@ from typing import Final
 RTP_HEADER: Final = 12
 PCMU: Final = 0
 SILENT: Final = frozenset({0xFF, 0x7F})
+MAX_PAYLOAD: Final = 1500  # bytes: more than one UDP datagram on this lab's network carries
 
 
-def heard(datagram: bytes, sound: bytes | None = None) -> bool:
-    """Rule 1: RTP v2, PCMU, and not all silence (CSRCs and extensions skipped); with
-    sound, also a run of it, looped."""
+def payload_of(datagram: bytes) -> bytes | None:
+    """Rule 1's first half: the audio of an RTP v2 PCMU packet that is not all silence
+    (CSRCs and extensions skipped), else None."""
     if len(datagram) <= RTP_HEADER or datagram[0] >> 6 != 2 or datagram[1] & 0x7F != PCMU:
-        return False
+        return None
     start = RTP_HEADER + 4 * (datagram[0] & 0x0F)
     if datagram[0] & 0x10 and len(datagram) >= start + 4:  # a header extension
         start += 4 + 4 * int.from_bytes(datagram[start + 2 : start + 4], "big")
     payload = datagram[start:]
-    if not any(byte not in SILENT for byte in payload):
-        return False
-    return sound is None or payload in sound + sound[: len(payload)]
+    return payload if any(byte not in SILENT for byte in payload) else None
+
+
+def looped(sound: bytes) -> bytes:
+    """The sound with its start again after its end: any run of it played in a loop (up to
+    MAX_PAYLOAD bytes long) is a slice of this."""
+    return sound + sound[:MAX_PAYLOAD]
+
+
+def heard(datagram: bytes, sound: bytes | None = None) -> bool:
+    """Rule 1: RTP v2, PCMU, and not all silence; with sound, also a run of it, looped."""
+    return _heard(datagram, None if sound is None else looped(sound))
+
+
+def _heard(datagram: bytes, looped_sound: bytes | None) -> bool:
+    payload = payload_of(datagram)
+    return payload is not None and (looped_sound is None or payload in looped_sound)
 
 
 class RtpEar(asyncio.DatagramProtocol):
     """What arrived: (arrival time, source port) of every heard packet, in order."""
 
     def __init__(self, sound: bytes | None = None) -> None:
-        self.sound = sound
+        self._looped = None if sound is None else looped(sound)  # built once, not per packet
         self.packets: list[tuple[float, int]] = []
         self.malformed = 0
         self.port = 0
@@ -59,7 +74,7 @@ class RtpEar(asyncio.DatagramProtocol):
         at = time.time()
         if len(data) <= RTP_HEADER:
             self.malformed += 1
-        elif heard(data, self.sound):
+        elif _heard(data, self._looped):
             self.packets.append((at, int(addr[1])))
             self.changed.set()
 

@@ -16,6 +16,7 @@ TRACE_HEAD: Final = re.compile(r"^-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)$"
 CALL_ID: Final = re.compile(r"^Call-ID:\s*(\S+)", re.M | re.I)
 MEDIA_PORT: Final = re.compile(r"^m=audio (\d+) ", re.M)
 INVITED: Final = re.compile(r"^INVITE sip:([^@;>\s]+)@")
+INVITE_CSEQ: Final = re.compile(r"^CSeq:\s*\d+ INVITE", re.M | re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ def answers(trace_dir: Path) -> list[Answer]:
         elif (
             "sent" in message.way
             and head.startswith("SIP/2.0 200")
-            and re.search(r"^CSeq:\s*\d+ INVITE", message.text, re.M | re.I)
+            and INVITE_CSEQ.search(message.text)
             and call_id in invited
             and call_id not in answered
         ):
